@@ -1,0 +1,146 @@
+// Package scenarios loads, checks and bundles lbsim scenario files: the
+// servers, the workload and the algorithms to compare. Loading is strict: an
+// unknown key, a wrong type or a value out of range is an error that names the
+// file, line and field.
+package scenarios
+
+import "time"
+
+// Scenario is one validated scenario with every default filled in.
+type Scenario struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Seed seeds every random stream of a run; default 1.
+	Seed uint64 `yaml:"seed"`
+	// Requests is the number of arrivals to simulate. Exactly one of
+	// Requests and Duration is non-zero after loading (default: 100000 requests).
+	Requests int64 `yaml:"requests"`
+	// Duration is the virtual time during which requests arrive.
+	Duration Duration `yaml:"duration"`
+	// Warmup is virtual time excluded from metrics; default 0.
+	Warmup     Duration      `yaml:"warmup"`
+	Servers    []ServerGroup `yaml:"servers"`
+	Workload   Workload      `yaml:"workload"`
+	Algorithms []string      `yaml:"algorithms"`
+
+	// Source names where the scenario came from (a path, or "bundled:NAME"),
+	// for messages.
+	Source string `yaml:"-"`
+	// YAML is the scenario's text as loaded, for reports.
+	YAML []byte `yaml:"-"`
+}
+
+// ServerGroup is one or more identical servers.
+type ServerGroup struct {
+	// Name names the server, or the group: a count above 1 names its servers
+	// NAME-1 .. NAME-N.
+	Name string `yaml:"name"`
+	// Count is the number of servers in the group; default 1.
+	Count int `yaml:"count"`
+	// Capacity is the number of requests a server serves at once; default 1.
+	Capacity int `yaml:"capacity"`
+	// Speed divides every service demand; default 1.
+	Speed float64 `yaml:"speed"`
+	// Weight is the weight weighted policies give each server; default 1.
+	Weight int `yaml:"weight"`
+	// Queue is the most requests that may wait for a slot; 0 is unbounded.
+	// A request that finds the queue full is rejected.
+	Queue int `yaml:"queue"`
+}
+
+// Workload says when requests arrive, what they cost and who sends them.
+type Workload struct {
+	Arrival Arrival `yaml:"arrival"`
+	// Service is the demand of every request, when there are no Classes.
+	// After loading it is nil exactly when Classes is set.
+	Service *Service `yaml:"service"`
+	// Classes mixes request kinds, each with its share of arrivals.
+	Classes []Class `yaml:"classes"`
+	Clients Clients `yaml:"clients"`
+}
+
+// Arrival is the arrival process.
+type Arrival struct {
+	// Process is poisson (default), constant or bursty.
+	Process string `yaml:"process"`
+	// Rate is arrivals per second. Exactly one of Rate and Load is given in
+	// a file; loading turns Load into Rate.
+	Rate float64 `yaml:"rate"`
+	// Load is the arrival rate as a fraction of the servers' total capacity
+	// (sum of capacity x speed over the mean demand).
+	Load float64 `yaml:"load"`
+	// On and Off are the mean lengths of the bursty process's on periods
+	// (arrivals at Rate) and off periods (no arrivals).
+	On  Duration `yaml:"on"`
+	Off Duration `yaml:"off"`
+	// Phases change the rate from a point in virtual time on, in order.
+	Phases []Phase `yaml:"phases"`
+}
+
+// Phase sets the arrival rate from At on, until the next phase.
+type Phase struct {
+	At   Duration `yaml:"at"`
+	Rate float64  `yaml:"rate"`
+	Load float64  `yaml:"load"`
+}
+
+// Service is a distribution of service demand: the time a request takes on
+// a server of speed 1.
+type Service struct {
+	// Dist is constant, exponential, uniform, lognormal or pareto.
+	Dist string `yaml:"dist"`
+	// Mean is the distribution's mean; required.
+	Mean Duration `yaml:"mean"`
+	// Min is uniform's lower bound (default 0); its upper bound is 2*Mean-Min.
+	Min Duration `yaml:"min"`
+	// Sigma is lognormal's shape (the standard deviation of log demand); default 1.
+	Sigma float64 `yaml:"sigma"`
+	// Alpha is pareto's tail index, above 1; default 2.5.
+	Alpha float64 `yaml:"alpha"`
+}
+
+// Class is one kind of request in a mix.
+type Class struct {
+	Name string `yaml:"name"`
+	// Share is the fraction of arrivals of this class; shares sum to 1.
+	Share   float64 `yaml:"share"`
+	Service Service `yaml:"service"`
+}
+
+// Clients is the population requests come from.
+type Clients struct {
+	// Count is the number of distinct client addresses; default 10000.
+	Count int `yaml:"count"`
+	// Zipf, when above 1, makes client popularity Zipf-distributed with this
+	// exponent instead of uniform.
+	Zipf float64 `yaml:"zipf"`
+	// NAT puts a share of all requests behind a few gateway addresses.
+	NAT *NAT `yaml:"nat"`
+}
+
+// NAT models clients behind shared gateways (corporate networks, carrier NAT).
+type NAT struct {
+	// Gateways is the number of gateway addresses.
+	Gateways int `yaml:"gateways"`
+	// Share is the fraction of requests that come through a gateway.
+	Share float64 `yaml:"share"`
+}
+
+// Duration is a time.Duration written in files as a Go duration string
+// ("50ms", "5s", "2m").
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// RequestClasses returns the workload's request classes: Classes itself, or a
+// single class named "default" holding Service.
+func (w *Workload) RequestClasses() []Class {
+	if len(w.Classes) > 0 {
+		return w.Classes
+	}
+	if w.Service == nil {
+		return nil
+	}
+	return []Class{{Name: "default", Share: 1, Service: *w.Service}}
+}
