@@ -1,0 +1,39 @@
+# lbsim: build, test, benchmark. `make test` is what CI runs.
+GO ?= go
+BIN := bin/lbsim
+
+.PHONY: all build test lint bench fuzz run clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/lbsim
+
+# Vet and format checks, every test, then the race detector over the code the
+# live proxy shares across goroutines.
+test: lint
+	$(GO) test ./...
+	$(GO) test -race ./algorithms/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Simulator throughput and the peak RSS of a 10-million-request run, then the
+# per-package micro-benchmarks.
+bench:
+	$(GO) test -run='^$$' -bench='^BenchmarkThroughput$$' -benchtime=3x -cpu=1 ./sim/
+	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
+	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./report/
+
+# Short fuzzing of every parser.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./scenarios/
+
+# The main job on a bundled scenario.
+run: build
+	./$(BIN) run mixed-50ms-5s
+
+clean:
+	rm -rf bin

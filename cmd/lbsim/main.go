@@ -1,0 +1,106 @@
+// Command lbsim compares load-balancing algorithms on simulated scenarios.
+//
+//	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--format table|markdown|csv|json] [--out DIR]
+//	lbsim validate SCENARIO...
+//	lbsim list
+//
+// SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
+// success, 1 a check or the run failed, 2 bad input or usage.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageError marks bad command-line input: it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+const usage = `lbsim compares load-balancing algorithms on simulated scenarios.
+
+Usage:
+  lbsim run SCENARIO [flags]     simulate and print a comparison table
+  lbsim validate SCENARIO...     check scenario files without running them
+  lbsim list                     list algorithms and bundled scenarios
+
+SCENARIO is a path to a YAML file or the name of a bundled scenario.
+Run 'lbsim COMMAND --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(lbsim(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// lbsim runs one command line and returns its exit code.
+func lbsim(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		err = runCmd(rest, stdout, stderr)
+	case "validate":
+		err = validateCmd(rest, stdout, stderr)
+	case "list":
+		err = listCmd(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usagef("unknown command %q; run 'lbsim help'", cmd)
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode prints err and maps it to the exit code contract.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "lbsim: %v\n", err)
+	if isBadInput(err) {
+		return exitUsage
+	}
+	return exitFail
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	return fs
+}
+
+// parseFlags parses args and wraps flag errors as usage errors.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// small keeps command tests quick: a bundled scenario cut to a few thousand requests.
+var small = []string{"--requests", "3000"}
+
+func cli(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = lbsim(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestExitCodes(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "name: x\nservers:\n  - name: app\n    capcity: 2\n")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // substring expected on stderr
+		stdout string // substring expected on stdout
+	}{
+		{"no command", nil, 2, "Usage", ""},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{"help", []string{"help"}, 0, "", "lbsim run SCENARIO"},
+		{"run without scenario", []string{"run"}, 2, "one SCENARIO", ""},
+		{"run unknown flag", []string{"run", "black-friday", "--bogus"}, 2, "unknown flag: --bogus", ""},
+		{"run bad format", []string{"run", "black-friday", "--format", "xml"}, 2, "--format", ""},
+		{"run unknown algorithm", []string{"run", "black-friday", "--algorithms", "round_robin,fastest"}, 2, `unknown algorithm "fastest"`, ""},
+		{"run zero requests", []string{"run", "black-friday", "--requests", "0"}, 2, "--requests", ""},
+		{"run missing file", []string{"run", "no/such/file.yaml"}, 2, "no/such/file.yaml", ""},
+		{"run unknown key", []string{"run", bad}, 2, "bad.yaml:4", ""},
+		{"validate bad", []string{"validate", bad}, 2, "capcity", ""},
+		{"validate bundled", []string{"validate", "mixed-50ms-5s"}, 0, "", "mixed-50ms-5s: ok"},
+		{"list", []string{"list"}, 0, "", "power_of_two"},
+		{"run table", append([]string{"run", "identical-stateless"}, small...), 0, "", "round_robin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := cli(tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
+			}
+			if tt.code != 0 && stdout != "" {
+				t.Errorf("a failing command printed results: %q", stdout)
+			}
+		})
+	}
+}
+
+// The JSON contract scripts depend on, through the real command line.
+func TestRunJSON(t *testing.T) {
+	code, stdout, stderr := cli(append([]string{"run", "nat-skew", "--format", "json", "--seed", "3", "--algorithms", "ip_hash,round_robin"}, small...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Scenario string `json:"scenario"`
+		Seed     uint64 `json:"seed"`
+		Requests int64  `json:"requests"`
+		Results  []struct {
+			Algorithm string `json:"algorithm"`
+			Completed int64  `json:"completed"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if got.Scenario != "nat-skew" || got.Seed != 3 || got.Requests != 3000 {
+		t.Errorf("header %+v", got)
+	}
+	if len(got.Results) != 2 || got.Results[0].Algorithm != "ip_hash" || got.Results[1].Algorithm != "round_robin" {
+		t.Fatalf("results %+v", got.Results)
+	}
+	if got.Results[0].Completed == 0 {
+		t.Error("nothing completed")
+	}
+}
+
+func TestRunOutWritesFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(append([]string{"run", "identical-stateless", "--out", dir}, small...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"results.json", "results.csv", "results.md"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(data) == 0 {
+			t.Errorf("%s: %v (%d bytes)", name, err, len(data))
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/sim"
+)
+
+// maxRequests bounds --requests as the scenario loader bounds requests:.
+const maxRequests = 10_000_000_000
+
+func runCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	algs := fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)")
+	seed := fs.Uint64("seed", 0, "random seed (default: the scenario's)")
+	requests := fs.Int64("requests", 0, "arrivals to simulate (default: the scenario's requests or duration)")
+	format := fs.String("format", "table", "output format: table, markdown, csv or json")
+	out := fs.String("out", "", "also write results.json, results.csv and results.md into this directory")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: lbsim run SCENARIO [flags]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("run takes one SCENARIO (a file or a bundled name), got %d", fs.NArg())
+	}
+	f, err := report.ParseFormat(*format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	sc, err := scenarios.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if fs.Changed("seed") {
+		sc.Seed = *seed
+	}
+	if fs.Changed("requests") {
+		if *requests < 1 || *requests > maxRequests {
+			return usagef("--requests must be between 1 and %d, got %d", int64(maxRequests), *requests)
+		}
+		sc.Requests, sc.Duration = *requests, 0
+	}
+	names := sc.Algorithms
+	if fs.Changed("algorithms") {
+		if names, err = checkAlgorithms(*algs); err != nil {
+			return err
+		}
+	}
+	cmp, err := sim.Compare(sc, names)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeOut(*out, cmp); err != nil {
+			return err
+		}
+	}
+	return report.Write(stdout, f, cmp)
+}
+
+// checkAlgorithms refuses unknown and repeated names.
+func checkAlgorithms(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, usagef("--algorithms: name at least one algorithm")
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if _, ok := algorithms.Lookup(n); !ok {
+			return nil, usagef("--algorithms: %v", &algorithms.UnknownError{Name: n})
+		}
+		if seen[n] {
+			return nil, usagef("--algorithms: %q given twice", n)
+		}
+		seen[n] = true
+	}
+	return names, nil
+}
+
+// writeOut writes the comparison in every machine format into dir. Each file
+// is written whole to a temporary name and renamed, so a failure never
+// leaves a truncated result behind.
+func writeOut(dir string, cmp *report.Comparison) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct {
+		name   string
+		format report.Format
+	}{
+		{"results.json", report.FormatJSON},
+		{"results.csv", report.FormatCSV},
+		{"results.md", report.FormatMarkdown},
+	}
+	for _, file := range files {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, file.format, cmp); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, file.name)
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isBadInput reports whether err is the user's input at fault (exit 2).
+func isBadInput(err error) bool {
+	var ue *usageError
+	var se *scenarios.Error
+	return errors.As(err, &ue) || errors.As(err, &se)
+}

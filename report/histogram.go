@@ -1,0 +1,177 @@
+package report
+
+import (
+	"math/bits"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry. With 3 significant digits hdrhistogram uses 2048
+// sub-buckets per power of two, so a bucket is at most 1/1024 of the values
+// it holds wide: every quantile is within 0.1% of an exact one (values below
+// 2048ns are recorded exactly).
+const (
+	// HighestTrackable is the largest latency the histogram resolves; larger
+	// values are recorded as HighestTrackable (Max still reports them exactly).
+	HighestTrackable = 30 * 24 * time.Hour
+	// SignificantDigits is the decimal precision of recorded values.
+	SignificantDigits = 3
+
+	lowestDiscernible = 1 // nanosecond
+)
+
+// Histogram records latencies with bounded relative error (at most 0.1%, see
+// [SignificantDigits]) and memory independent of the number of values: about
+// 350 KiB of bucket counts, allocated on the first Record or Merge.
+//
+// Count, Min, Max and Mean are exact; quantiles come from the buckets and are
+// clamped to [Min, Max]. Negative durations are recorded as 0, durations above
+// [HighestTrackable] are counted in the bucket of HighestTrackable.
+//
+// The zero value is an empty histogram ready to use. A Histogram is not safe
+// for concurrent use; callers that record from several goroutines must lock,
+// or keep one histogram each and Merge them.
+type Histogram struct {
+	h            *hdrhistogram.Histogram // nil until the first value
+	n            int64
+	sumHi, sumLo uint64 // exact 128-bit sum of the recorded (unclamped) nanoseconds
+	min, max     time.Duration
+}
+
+// NewHistogram returns an empty histogram.
+func NewHistogram() *Histogram { return &Histogram{} }
+
+func (h *Histogram) init() {
+	h.h = hdrhistogram.New(lowestDiscernible, int64(HighestTrackable), SignificantDigits)
+}
+
+// Record adds one latency. It does not allocate (after the first call, which
+// allocates the buckets) and takes a few nanoseconds.
+func (h *Histogram) Record(d time.Duration) {
+	if h.h == nil {
+		h.init()
+	}
+	if d < 0 {
+		d = 0
+	}
+	if h.n == 0 || d < h.min {
+		h.min = d
+	}
+	if d > h.max {
+		h.max = d
+	}
+	h.n++
+	var carry uint64
+	h.sumLo, carry = bits.Add64(h.sumLo, uint64(d), 0)
+	h.sumHi += carry
+	v := int64(d)
+	if v > int64(HighestTrackable) {
+		v = int64(HighestTrackable)
+	}
+	// v is in [0, HighestTrackable] and the count cannot reach MaxInt64, so
+	// RecordValue cannot fail.
+	_ = h.h.RecordValue(v)
+}
+
+// Count returns the number of recorded values.
+func (h *Histogram) Count() int64 { return h.n }
+
+// Min returns the smallest recorded value exactly, or 0 when empty.
+func (h *Histogram) Min() time.Duration { return h.min }
+
+// Max returns the largest recorded value exactly (even above
+// HighestTrackable), or 0 when empty.
+func (h *Histogram) Max() time.Duration { return h.max }
+
+// Mean returns the exact arithmetic mean of the recorded values, rounded to
+// the nearest nanosecond, or 0 when empty.
+func (h *Histogram) Mean() time.Duration {
+	if h.n == 0 {
+		return 0
+	}
+	// Every value is below 2^63, so sumHi < n/2 and Div64 cannot overflow.
+	q, r := bits.Div64(h.sumHi, h.sumLo, uint64(h.n))
+	if r >= uint64(h.n)-r { // round half up
+		q++
+	}
+	return time.Duration(q)
+}
+
+// meanMS is the exact mean in milliseconds, without rounding to nanoseconds.
+func (h *Histogram) meanMS() float64 {
+	if h.n == 0 {
+		return 0
+	}
+	q, r := bits.Div64(h.sumHi, h.sumLo, uint64(h.n))
+	return (float64(q) + float64(r)/float64(h.n)) / 1e6
+}
+
+// Quantile returns the value at quantile q in [0, 1] (0.99 for p99): the
+// value of rank round(q*n) (at least 1) among the n recorded values in
+// ascending order, up to the bucket resolution. hdrhistogram reports the top
+// of that value's bucket, so the result is never below the exact value and at
+// most 0.1% above it; it is also clamped to [Min, Max]. q outside [0, 1] is
+// clamped, NaN counts as 0. An empty histogram returns 0.
+func (h *Histogram) Quantile(q float64) time.Duration {
+	if h.n == 0 {
+		return 0
+	}
+	switch {
+	case !(q >= 0): // negative or NaN
+		q = 0
+	case q > 1:
+		q = 1
+	}
+	v := time.Duration(h.h.ValueAtQuantile(q * 100))
+	return min(max(v, h.min), h.max)
+}
+
+// Merge adds every value recorded in o to h, as if they had been recorded
+// into h. o is unchanged; a nil or empty o is a no-op.
+func (h *Histogram) Merge(o *Histogram) {
+	if o == nil || o.n == 0 {
+		return
+	}
+	if h.h == nil {
+		h.init()
+	}
+	// Both histograms share one geometry, so nothing is dropped.
+	h.h.Merge(o.h)
+	if h.n == 0 || o.min < h.min {
+		h.min = o.min
+	}
+	if o.max > h.max {
+		h.max = o.max
+	}
+	h.n += o.n
+	var carry uint64
+	h.sumLo, carry = bits.Add64(h.sumLo, o.sumLo, 0)
+	h.sumHi += o.sumHi + carry
+}
+
+// ByteSize returns the approximate memory held by the histogram's buckets;
+// it depends on the geometry only, never on the number of values.
+func (h *Histogram) ByteSize() int {
+	if h.h == nil {
+		return 0
+	}
+	return h.h.ByteSize()
+}
+
+// Latency summarises the histogram in milliseconds. The mean and max are
+// exact, the percentiles carry the histogram's relative error (<= 0.1%).
+func (h *Histogram) Latency() Latency {
+	return Latency{
+		Mean: h.meanMS(),
+		P50:  ms(h.Quantile(0.50)),
+		P90:  ms(h.Quantile(0.90)),
+		P95:  ms(h.Quantile(0.95)),
+		P99:  ms(h.Quantile(0.99)),
+		P999: ms(h.Quantile(0.999)),
+		Max:  ms(h.max),
+	}
+}
+
+// ms converts a duration to (fractional) milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

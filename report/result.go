@@ -1,0 +1,77 @@
+package report
+
+// Comparison is the outcome of one scenario run with several algorithms on
+// the same workload (common random numbers). Its JSON form is the
+// `--format json` contract of DESIGN.md.
+type Comparison struct {
+	Scenario    string   `json:"scenario"`
+	Description string   `json:"description,omitempty"`
+	Seed        uint64   `json:"seed"`
+	Requests    int64    `json:"requests"` // arrivals simulated per algorithm
+	Results     []Result `json:"results"`  // one per algorithm, in the order run
+}
+
+// Result is one algorithm's run.
+type Result struct {
+	Algorithm string `json:"algorithm"`
+	// Completed requests after the warm-up; Latency is over these.
+	Completed int64 `json:"completed"`
+	// Failed requests: sent to a crashed or failing server and not recovered
+	// by a retry.
+	Failed int64 `json:"failed"`
+	// Rejected requests: no usable server, or the chosen server's queue was full.
+	Rejected int64 `json:"rejected"`
+	// Retried counts retry attempts (a request retried twice counts 2).
+	Retried int64 `json:"retried"`
+	// ThroughputRPS is completed requests per second of virtual time.
+	ThroughputRPS float64  `json:"throughput_rps"`
+	Latency       Latency  `json:"latency_ms"`
+	Fairness      Fairness `json:"fairness"`
+	Servers       []Server `json:"servers"`
+	// Classes breaks latency down by request class (for example the 50ms
+	// "profile" and 5s "report" calls of a mixed workload). Empty for a
+	// single-class workload. An addition to the DESIGN.md contract.
+	Classes []Class `json:"classes,omitempty"`
+}
+
+// Latency summarises a latency distribution in milliseconds of virtual time,
+// from arrival at the balancer to completion. Mean and Max are exact; the
+// percentiles come from a [Histogram] (relative error <= 0.1%).
+type Latency struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// Fairness says how evenly the load was spread over the servers; see
+// [NewFairness].
+type Fairness struct {
+	// JainUtilization is Jain's index of the server utilizations: 1 when all
+	// are equal, 1/n when one of n servers does all the work.
+	JainUtilization float64 `json:"jain_utilization"`
+	// MaxOverMeanUtilization is the busiest server's utilization over the
+	// mean: 1 when balanced, n when one of n servers does all the work.
+	MaxOverMeanUtilization float64 `json:"max_over_mean_utilization"`
+}
+
+// Server is one server's share of a run.
+type Server struct {
+	Name     string `json:"name"`
+	Requests int64  `json:"requests"` // requests routed to it (including failed ones)
+	// Utilization is the fraction of slot-time busy: busy time summed over its
+	// slots / (capacity * measured duration), in [0, 1].
+	Utilization float64 `json:"utilization"`
+	MaxQueue    int     `json:"max_queue"` // longest wait queue seen
+	Failed      int64   `json:"failed"`
+}
+
+// Class is one request class's share of a run.
+type Class struct {
+	Name      string  `json:"name"`
+	Completed int64   `json:"completed"`
+	Latency   Latency `json:"latency_ms"`
+}

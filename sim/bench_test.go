@@ -1,0 +1,32 @@
+package sim
+
+import (
+	"testing"
+	"time"
+)
+
+// benchScenario is the issue's yardstick: 100 single-slot servers, Poisson
+// arrivals at 90% load, exponential service with a 1 s mean.
+const benchScenario = `
+name: bench-100
+servers: [{name: app, count: 100}]
+workload:
+  arrival: {process: poisson, load: 0.9}
+  service: {dist: exponential, mean: 1s}
+`
+
+// BenchmarkThroughput reports simulated requests per second of wall time
+// for power_of_two, one million requests per iteration, full metrics.
+func BenchmarkThroughput(b *testing.B) {
+	const requests = 1_000_000
+	sc := parse(b, benchScenario)
+	sc.Requests = requests
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := Run(sc, "power_of_two"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+}

@@ -1,0 +1,78 @@
+package sim
+
+import "time"
+
+// eventKind says what happens when an event fires.
+type eventKind uint8
+
+const (
+	// completion: a request finishes service and frees its slot.
+	completion eventKind = iota
+)
+
+// event is one entry on the virtual clock. Events fire in (at, seq) order;
+// seq is the order of scheduling, so ties break the same way every run.
+type event struct {
+	at   time.Duration
+	seq  uint64
+	req  int32 // index into engine.reqs
+	kind eventKind
+}
+
+func (e *event) before(o *event) bool {
+	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
+}
+
+// eventQueue is a binary min-heap of events specialised by hand: the
+// simulator pushes and pops twice per request, and container/heap's
+// interface calls cost more than the comparisons themselves.
+type eventQueue struct {
+	items []event
+	seq   uint64
+}
+
+func (q *eventQueue) len() int { return len(q.items) }
+
+// peek returns the earliest event; the queue must not be empty.
+func (q *eventQueue) peek() *event { return &q.items[0] }
+
+// push schedules an event, stamping it with the next sequence number.
+func (q *eventQueue) push(e event) {
+	q.seq++
+	e.seq = q.seq
+	q.items = append(q.items, e)
+	i := len(q.items) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !q.items[i].before(&q.items[parent]) {
+			break
+		}
+		q.items[i], q.items[parent] = q.items[parent], q.items[i]
+		i = parent
+	}
+}
+
+// pop removes and returns the earliest event; the queue must not be empty.
+func (q *eventQueue) pop() event {
+	top := q.items[0]
+	last := len(q.items) - 1
+	q.items[0] = q.items[last]
+	q.items = q.items[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= last {
+			break
+		}
+		min := l
+		if r := l + 1; r < last && q.items[r].before(&q.items[l]) {
+			min = r
+		}
+		if !q.items[min].before(&q.items[i]) {
+			break
+		}
+		q.items[i], q.items[min] = q.items[min], q.items[i]
+		i = min
+	}
+	return top
+}

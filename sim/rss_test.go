@@ -1,0 +1,26 @@
+//go:build unix
+
+package sim
+
+import (
+	"syscall"
+	"testing"
+)
+
+// BenchmarkPeakRSS runs ten million requests and reports the process's peak
+// resident set size. Run it alone (make bench does) so nothing else in the
+// process inflates the figure.
+func BenchmarkPeakRSS(b *testing.B) {
+	sc := parse(b, benchScenario)
+	sc.Requests = 10_000_000
+	for b.Loop() {
+		if _, err := Run(sc, "power_of_two"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB") // Maxrss is in KiB on Linux
+}

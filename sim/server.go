@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// server is one simulated server: capacity slots that each serve one request
+// at a time, a FIFO of requests waiting for a slot, and the metrics of the
+// measurement window.
+type server struct {
+	backend    *algorithms.Backend
+	name       string
+	capacity   int
+	speed      float64
+	queueLimit int // 0 is unbounded
+
+	busy    int
+	waiting fifo
+
+	// metrics, over requests that arrived after the warm-up
+	requests int64
+	maxQueue int
+	// busyArea is slot-nanoseconds of service inside the measurement window;
+	// utilization is busyArea / (capacity * window length).
+	busyArea   float64
+	lastChange time.Duration
+}
+
+// serviceTime is how long demand takes on this server.
+func (s *server) serviceTime(demand time.Duration) time.Duration {
+	if s.speed == 1 {
+		return demand
+	}
+	return time.Duration(float64(demand) / s.speed)
+}
+
+// fifo is a growable ring buffer of request indices. Memory follows the
+// longest queue seen, not the number of requests simulated.
+type fifo struct {
+	buf  []int32
+	head int
+	n    int
+}
+
+func (q *fifo) len() int { return q.n }
+
+func (q *fifo) push(v int32) {
+	if q.n == len(q.buf) {
+		grown := make([]int32, max(8, 2*len(q.buf)))
+		for i := 0; i < q.n; i++ {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = grown, 0
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = v
+	q.n++
+}
+
+// pop removes the oldest index; the queue must not be empty.
+func (q *fifo) pop() int32 {
+	v := q.buf[q.head]
+	q.head++
+	if q.head == len(q.buf) {
+		q.head = 0
+	}
+	q.n--
+	return v
+}

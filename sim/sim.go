@@ -1,0 +1,327 @@
+// Package sim is lbsim's virtual-clock, discrete-event engine. It feeds a
+// scenario's request stream through one balancer from algorithms/ and
+// measures what the servers and clients see. Every algorithm in a comparison
+// gets the same arrivals, clients and service demands (common random
+// numbers), so the differences between results are the algorithms'.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/workloads"
+)
+
+// ErrQueueFull is the outcome balancers see for a request rejected because
+// its server's queue was full.
+var ErrQueueFull = errors.New("server queue full")
+
+// Compare simulates the scenario once per algorithm, in parallel on all
+// cores, and returns the results in the order of algorithms. Runs are
+// independent and each is single-threaded, so the result does not depend
+// on the number of cores.
+func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) {
+	results := make([]report.Result, len(algs))
+	arrivals := make([]int64, len(algs))
+	errs := make([]error, len(algs))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, name := range algs {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			res, n, err := run(sc, name)
+			results[i], arrivals[i], errs[i] = res, n, err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c := &report.Comparison{
+		Scenario:    sc.Name,
+		Description: sc.Description,
+		Seed:        sc.Seed,
+		Results:     results,
+	}
+	if len(arrivals) > 0 {
+		c.Requests = arrivals[0]
+	}
+	return c, nil
+}
+
+// Run simulates the scenario with one algorithm.
+func Run(sc *scenarios.Scenario, algorithm string) (report.Result, error) {
+	res, _, err := run(sc, algorithm)
+	return res, err
+}
+
+func run(sc *scenarios.Scenario, algorithm string) (report.Result, int64, error) {
+	e, err := newEngine(sc, algorithm)
+	if err != nil {
+		return report.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
+	}
+	e.run()
+	return e.result(), e.arrivals, nil
+}
+
+// request is a request in flight: queued or in service.
+type request struct {
+	arrival time.Duration
+	demand  time.Duration
+	server  int32
+	class   int32
+}
+
+type engine struct {
+	algorithm string
+	bal       algorithms.Balancer
+	gen       *workloads.Generator
+	servers   []server
+	events    eventQueue
+
+	// reqs holds requests in flight; free lists the reusable slots, so
+	// memory follows the requests in flight, not the requests simulated.
+	reqs []request
+	free []int32
+
+	maxArrivals int64         // 0 when the run is bounded by duration
+	duration    time.Duration // 0 when the run is bounded by arrivals
+	warmup      time.Duration
+	// windowEnd closes the measurement window: unbounded while requests
+	// arrive, then the end of arrivals, so the drain does not dilute
+	// utilization or throughput.
+	windowEnd time.Duration
+
+	arrivals          int64
+	classes           []*report.Histogram
+	classNames        []string
+	completed         int64
+	completedInWindow int64
+	rejected          int64
+	failed            int64
+}
+
+func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
+	bal, err := algorithms.New(algorithm, algorithms.Options{Seed: routingSeed(sc.Seed)})
+	if err != nil {
+		return nil, err
+	}
+	gen, err := workloads.New(&sc.Workload, sc.Seed)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{
+		algorithm:   algorithm,
+		bal:         bal,
+		gen:         gen,
+		maxArrivals: sc.Requests,
+		duration:    sc.Duration.D(),
+		warmup:      sc.Warmup.D(),
+		windowEnd:   math.MaxInt64,
+	}
+	list := sc.Servers()
+	e.servers = make([]server, len(list))
+	backends := make([]*algorithms.Backend, len(list))
+	for i, s := range list {
+		backends[i] = algorithms.NewBackend(i, s.Name, s.Weight)
+		e.servers[i] = server{
+			backend:    backends[i],
+			name:       s.Name,
+			capacity:   s.Capacity,
+			speed:      s.Speed,
+			queueLimit: s.Queue,
+		}
+	}
+	bal.Update(backends)
+	for _, c := range sc.Workload.RequestClasses() {
+		e.classes = append(e.classes, report.NewHistogram())
+		e.classNames = append(e.classNames, c.Name)
+	}
+	return e, nil
+}
+
+// routingSeed derives the balancers' random stream from the scenario seed,
+// apart from the workload's streams.
+func routingSeed(seed uint64) uint64 {
+	z := seed + 0x6a09e667f3bcc909
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// run advances the clock until every arrival has been served.
+func (e *engine) run() {
+	var r workloads.Request
+	lastArrival := time.Duration(0)
+	for {
+		e.gen.Next(&r)
+		if e.finished(&r) {
+			break
+		}
+		for e.events.len() > 0 && e.events.peek().at <= r.Arrival {
+			e.fire(e.events.pop())
+		}
+		e.arrive(&r)
+		lastArrival = r.Arrival
+	}
+	if e.duration > 0 {
+		e.windowEnd = e.duration
+	} else {
+		e.windowEnd = lastArrival
+	}
+	for e.events.len() > 0 {
+		e.fire(e.events.pop())
+	}
+	for i := range e.servers {
+		e.account(&e.servers[i], e.windowEnd)
+	}
+}
+
+// finished reports whether r lies past the end of the run.
+func (e *engine) finished(r *workloads.Request) bool {
+	if r.Arrival == math.MaxInt64 {
+		return true // the workload stopped sending
+	}
+	if e.duration > 0 {
+		return r.Arrival >= e.duration
+	}
+	return e.arrivals >= e.maxArrivals
+}
+
+func (e *engine) arrive(r *workloads.Request) {
+	e.arrivals++
+	now := r.Arrival
+	measured := now >= e.warmup
+	b, err := e.bal.Pick(&algorithms.Request{Client: r.Client, Now: now})
+	if err != nil {
+		if measured {
+			e.failed++
+		}
+		return
+	}
+	b.Begin()
+	s := &e.servers[b.Index]
+	if measured {
+		s.requests++
+	}
+	if s.busy < s.capacity {
+		e.start(s, e.alloc(r, b.Index), now)
+		return
+	}
+	if s.queueLimit > 0 && s.waiting.len() >= s.queueLimit {
+		b.End()
+		e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
+		if measured {
+			e.rejected++
+		}
+		return
+	}
+	s.waiting.push(e.alloc(r, b.Index))
+	if measured && s.waiting.len() > s.maxQueue {
+		s.maxQueue = s.waiting.len()
+	}
+}
+
+// alloc stores a request in flight and returns its index.
+func (e *engine) alloc(r *workloads.Request, server int) int32 {
+	q := request{arrival: r.Arrival, demand: r.Demand, server: int32(server), class: int32(r.Class)}
+	if n := len(e.free); n > 0 {
+		i := e.free[n-1]
+		e.free = e.free[:n-1]
+		e.reqs[i] = q
+		return i
+	}
+	e.reqs = append(e.reqs, q)
+	return int32(len(e.reqs) - 1)
+}
+
+// start gives request i a slot on s at now and schedules its completion.
+func (e *engine) start(s *server, i int32, now time.Duration) {
+	e.account(s, now)
+	s.busy++
+	e.events.push(event{at: now + s.serviceTime(e.reqs[i].demand), req: i, kind: completion})
+}
+
+func (e *engine) fire(ev event) {
+	switch ev.kind {
+	case completion:
+		e.complete(ev.req, ev.at)
+	}
+}
+
+func (e *engine) complete(i int32, now time.Duration) {
+	q := e.reqs[i]
+	e.free = append(e.free, i)
+	s := &e.servers[q.server]
+	e.account(s, now)
+	s.busy--
+	latency := now - q.arrival
+	if q.arrival >= e.warmup {
+		e.completed++
+		e.classes[q.class].Record(latency)
+		if now <= e.windowEnd {
+			e.completedInWindow++
+		}
+	}
+	s.backend.End()
+	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
+	if s.waiting.len() > 0 {
+		e.start(s, s.waiting.pop(), now)
+	}
+}
+
+// account adds s's busy slot-time since its last change, clipped to the
+// measurement window [warmup, windowEnd].
+func (e *engine) account(s *server, now time.Duration) {
+	from := min(max(s.lastChange, e.warmup), e.windowEnd)
+	to := min(max(now, e.warmup), e.windowEnd)
+	if to > from {
+		s.busyArea += float64(s.busy) * float64(to-from)
+	}
+	s.lastChange = now
+}
+
+func (e *engine) result() report.Result {
+	window := float64(e.windowEnd - e.warmup)
+	res := report.Result{
+		Algorithm: e.algorithm,
+		Completed: e.completed,
+		Failed:    e.failed,
+		Rejected:  e.rejected,
+	}
+	if window > 0 {
+		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
+	}
+	all := report.NewHistogram()
+	for i, h := range e.classes {
+		all.Merge(h)
+		if len(e.classes) > 1 {
+			res.Classes = append(res.Classes, report.Class{Name: e.classNames[i], Completed: h.Count(), Latency: h.Latency()})
+		}
+	}
+	res.Latency = all.Latency()
+	utils := make([]float64, len(e.servers))
+	for i := range e.servers {
+		s := &e.servers[i]
+		if window > 0 {
+			utils[i] = s.busyArea / (float64(s.capacity) * window)
+		}
+		res.Servers = append(res.Servers, report.Server{
+			Name:        s.name,
+			Requests:    s.requests,
+			Utilization: utils[i],
+			MaxQueue:    s.maxQueue,
+		})
+	}
+	res.Fairness = report.NewFairness(utils)
+	return res
+}
