@@ -29,8 +29,9 @@ const (
 // clamped to [Min, Max]. Negative durations are recorded as 0, durations above
 // [HighestTrackable] are counted in the bucket of HighestTrackable.
 //
-// The zero value is an empty histogram ready to use. A Histogram is not safe
-// for concurrent use; callers that record from several goroutines must lock,
+// The zero value is an empty histogram ready to use; do not copy a Histogram
+// after its first Record (copies would share buckets but not counters). A
+// Histogram is not safe for concurrent use; callers that record from several goroutines must lock,
 // or keep one histogram each and Merge them.
 type Histogram struct {
 	h            *hdrhistogram.Histogram // nil until the first value

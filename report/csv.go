@@ -1,0 +1,44 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+)
+
+// csvHeader names the CSV columns: the JSON field names, nested ones joined
+// with "_" (latency_ms.p99 becomes latency_ms_p99).
+var csvHeader = []string{
+	"algorithm", "completed", "failed", "rejected", "retried", "throughput_rps",
+	"latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
+	"latency_ms_p99", "latency_ms_p999", "latency_ms_max",
+	"jain_utilization", "max_over_mean_utilization",
+}
+
+// writeCSV writes a header row and one row per algorithm. Numbers use the
+// shortest decimal form of the (already rounded) values.
+func writeCSV(w io.Writer, c *Comparison) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, r := range c.Results {
+		l := r.Latency
+		row := []string{
+			r.Algorithm,
+			itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried),
+			ftoa(r.ThroughputRPS),
+			ftoa(l.Mean), ftoa(l.P50), ftoa(l.P90), ftoa(l.P95), ftoa(l.P99), ftoa(l.P999), ftoa(l.Max),
+			ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func ftoa(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

@@ -1,0 +1,65 @@
+package report_test
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/lbsim/lbsim/report"
+)
+
+func ExampleJain() {
+	fmt.Printf("%.4f\n", report.Jain([]float64{0.6, 0.6, 0.6, 0.6})) // equal
+	fmt.Printf("%.4f\n", report.Jain([]float64{0.9, 0, 0, 0}))       // one of four busy: 1/4
+	fmt.Printf("%.4f\n", report.Jain([]float64{1, 2, 3}))            // 36 / (3*14)
+	fmt.Printf("%.4f\n", report.MaxOverMean([]float64{1, 2, 3}))     // 3 / 2
+	// Output:
+	// 1.0000
+	// 0.2500
+	// 0.8571
+	// 1.5000
+}
+
+func ExampleHistogram() {
+	h := report.NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Millisecond) // 1ms, 2ms, ... 1s
+	}
+	fmt.Println("count", h.Count())
+	fmt.Println("mean ", h.Mean()) // exact
+	fmt.Println("max  ", h.Max())  // exact
+	// Percentiles are the top of a bucket at most 1/1024 of the value wide.
+	fmt.Println("p50  ", h.Quantile(0.50))
+	fmt.Println("p99  ", h.Quantile(0.99))
+	l := h.Latency() // milliseconds, for the report
+	fmt.Printf("p99.9 %.3f ms\n", l.P999)
+	// Output:
+	// count 1000
+	// mean  500.5ms
+	// max   1s
+	// p50   500.170751ms
+	// p99   990.380031ms
+	// p99.9 999.293 ms
+}
+
+func ExampleWrite() {
+	c := &report.Comparison{
+		Scenario: "uniform",
+		Seed:     1,
+		Requests: 1000,
+		Results: []report.Result{
+			{
+				Algorithm: "round_robin", Completed: 1000, ThroughputRPS: 20,
+				Latency:  report.Latency{Mean: 120.5, P50: 100.1, P90: 230, P95: 290, P99: 460.8, P999: 700, Max: 812.3},
+				Fairness: report.NewFairness([]float64{0.61, 0.59}),
+				Servers:  []report.Server{{Name: "app-1", Requests: 500, Utilization: 0.61}, {Name: "app-2", Requests: 500, Utilization: 0.59}},
+			},
+		},
+	}
+	if err := report.Write(os.Stdout, report.FormatCSV, c); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// algorithm,completed,failed,rejected,retried,throughput_rps,latency_ms_mean,latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,latency_ms_p999,latency_ms_max,jain_utilization,max_over_mean_utilization
+	// round_robin,1000,0,0,0,20,120.5,100.1,230,290,460.8,700,812.3,0.9997,1.0167
+}

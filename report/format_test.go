@@ -1,0 +1,328 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// sample is a small comparison in the shape of the mixed 50ms/5s scenario:
+// round_robin queues profile calls behind reports, least_connections does not.
+func sample() *Comparison {
+	servers := func(u ...float64) []Server {
+		s := make([]Server, len(u))
+		for i, x := range u {
+			s[i] = Server{
+				Name: "app-" + string(rune('1'+i)), Requests: int64(2500 + 10*i),
+				Utilization: x, MaxQueue: 3 * i, Failed: int64(i % 2),
+			}
+		}
+		return s
+	}
+	return &Comparison{
+		Scenario:    "mixed-50ms-5s",
+		Description: "99% 50ms profile calls, 1% 5s reports",
+		Seed:        42,
+		Requests:    10000,
+		Results: []Result{
+			{
+				Algorithm: "round_robin", Completed: 9990, Failed: 2, Rejected: 8, Retried: 3,
+				ThroughputRPS: 19.98765432,
+				Latency: Latency{
+					Mean: 341.2345678, P50: 50.0491, P90: 1203.3, P95: 2410.77, P99: 5190.123456,
+					P999: 9876.5, Max: 10234.0004,
+				},
+				Fairness: NewFairness([]float64{0.9, 0.5, 0.6, 0.7}),
+				Servers:  servers(0.9, 0.5, 0.6, 0.7),
+				Classes: []Class{
+					{Name: "profile", Completed: 9890, Latency: Latency{Mean: 290.1, P50: 50.0491, P99: 4999.9}},
+					{Name: "report", Completed: 100, Latency: Latency{Mean: 5400.2, P50: 5100.3, P99: 9800.25}},
+				},
+			},
+			{
+				Algorithm: "least_connections", Completed: 10000,
+				ThroughputRPS: 20.0001,
+				Latency: Latency{
+					Mean: 99.87654321, P50: 50.0245, P90: 50.0491, P95: 50.0491, P99: 5000.1,
+					P999: 5012.0, Max: 5050.5,
+				},
+				Fairness: NewFairness([]float64{0.62, 0.61, 0.63, 0.6}),
+				Servers:  servers(0.62, 0.61, 0.63, 0.6),
+				Classes: []Class{
+					{Name: "profile", Completed: 9900, Latency: Latency{Mean: 50.2, P50: 50.0245, P99: 50.9}},
+					{Name: "report", Completed: 100, Latency: Latency{Mean: 5003.4, P50: 5000.1, P99: 5050.5}},
+				},
+			},
+			{
+				Algorithm: "power_of_two", Completed: 9999, Rejected: 1,
+				ThroughputRPS: math.NaN(), // a rate over zero time must not break JSON
+				Latency: Latency{
+					Mean: 0.0004, P50: 0.12345, P90: 0.9, P95: 1.5, P99: 12.25, P999: 150.5, Max: math.Inf(1),
+				},
+				Fairness: NewFairness(nil),
+				Classes: []Class{
+					{Name: "profile", Completed: 9899, Latency: Latency{P50: 0.1, P99: 12}},
+					{Name: "report", Completed: 100, Latency: Latency{P50: 5000, P99: 5001}},
+				},
+			},
+		},
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, f, sample()); err != nil {
+				t.Fatal(err)
+			}
+			// Byte-identical for identical input.
+			var again bytes.Buffer
+			if err := Write(&again, f, sample()); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+				t.Fatal("two renderings of the same comparison differ")
+			}
+			golden := filepath.Join("testdata", string(f)+".golden")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -update to create it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s--- want\n%s", golden, buf.Bytes(), want)
+			}
+		})
+	}
+}
+
+// keys returns the sorted keys of a JSON object.
+func keys(t *testing.T, v any) []string {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("want a JSON object, got %T", v)
+	}
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func sorted(s ...string) []string { slices.Sort(s); return s }
+
+// TestJSONContract checks the keys of DESIGN.md's `--format json` contract,
+// with and without the documented additions (description, classes).
+func TestJSONContract(t *testing.T) {
+	contractOnly := sample()
+	contractOnly.Description = ""
+	for i := range contractOnly.Results {
+		contractOnly.Results[i].Classes = nil
+	}
+	tests := []struct {
+		name                string
+		c                   *Comparison
+		topExtra, resultExt []string
+	}{
+		{"contract only", contractOnly, nil, nil},
+		{"with additions", sample(), []string{"description"}, []string{"classes"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, FormatJSON, tt.c); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasSuffix(buf.Bytes(), []byte("}\n")) {
+				t.Error("JSON output does not end in a newline")
+			}
+			var top any
+			if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
+				t.Fatal(err)
+			}
+			check := func(where string, v any, want ...string) {
+				t.Helper()
+				if got := keys(t, v); !slices.Equal(got, sorted(want...)) {
+					t.Errorf("%s keys = %v, want %v", where, got, sorted(want...))
+				}
+			}
+			check("top level", top, append([]string{"scenario", "seed", "requests", "results"}, tt.topExtra...)...)
+			results := top.(map[string]any)["results"].([]any)
+			if len(results) != len(tt.c.Results) {
+				t.Fatalf("%d results, want %d", len(results), len(tt.c.Results))
+			}
+			for _, r := range results {
+				check("result", r, append([]string{"algorithm", "completed", "failed", "rejected", "retried",
+					"throughput_rps", "latency_ms", "fairness", "servers"}, tt.resultExt...)...)
+				rm := r.(map[string]any)
+				check("latency_ms", rm["latency_ms"], "mean", "p50", "p90", "p95", "p99", "p999", "max")
+				check("fairness", rm["fairness"], "jain_utilization", "max_over_mean_utilization")
+				servers, ok := rm["servers"].([]any)
+				if !ok {
+					t.Fatalf("servers is %T, want an array (never null)", rm["servers"])
+				}
+				for _, s := range servers {
+					check("server", s, "name", "requests", "utilization", "max_queue", "failed")
+				}
+			}
+
+			// Round trip: decoding gives back the rounded comparison.
+			var back Comparison
+			if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+				t.Fatal(err)
+			}
+			if want := normalize(tt.c); !reflect.DeepEqual(back, want) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", back, want)
+			}
+		})
+	}
+}
+
+func TestRound(t *testing.T) {
+	tests := []struct {
+		x        float64
+		decimals int
+		want     float64
+	}{
+		{1.23456, 3, 1.235},
+		{1.23449, 3, 1.234},
+		{0.00049, 3, 0},
+		{-0.0001, 3, 0}, // no negative zero
+		{0.99995, 4, 1},
+		{10234.0004, 3, 10234},
+		{math.NaN(), 3, 0},
+		{math.Inf(1), 3, 0},
+		{math.Inf(-1), 4, 0},
+		{1e300, 3, 1e300},
+	}
+	for _, tt := range tests {
+		got := round(tt.x, tt.decimals)
+		if got != tt.want || math.Signbit(got) != math.Signbit(tt.want) {
+			t.Errorf("round(%v, %d) = %v, want %v", tt.x, tt.decimals, got, tt.want)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Format
+		ok   bool
+	}{
+		{"table", FormatTable, true},
+		{"markdown", FormatMarkdown, true},
+		{"csv", FormatCSV, true},
+		{"json", FormatJSON, true},
+		{" JSON ", FormatJSON, true},
+		{"", "", false},
+		{"xml", "", false},
+		{"md", "", false},
+		{"tables", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseFormat(tt.in)
+		if tt.ok {
+			if err != nil || got != tt.want {
+				t.Errorf("ParseFormat(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("ParseFormat(%q) = %q, want an error", tt.in, got)
+			continue
+		}
+		if !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("ParseFormat(%q) error %v does not wrap ErrUnknownFormat", tt.in, err)
+		}
+		for _, f := range Formats() {
+			if !strings.Contains(err.Error(), string(f)) {
+				t.Errorf("ParseFormat(%q) error %q does not list %q", tt.in, err, f)
+			}
+		}
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatJSON, nil); err == nil {
+		t.Error("Write(nil comparison) succeeded")
+	}
+	if err := Write(&buf, Format("xml"), sample()); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("Write(xml) = %v, want ErrUnknownFormat", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("failed writes wrote %q", buf.String())
+	}
+	for _, f := range Formats() {
+		if err := Write(failWriter{}, f, sample()); err == nil {
+			t.Errorf("Write(%s) to a failing writer returned nil", f)
+		}
+	}
+}
+
+// TestTableSingleClass: the per-class table appears only with several classes.
+func TestTableSingleClass(t *testing.T) {
+	c := sample()
+	for i := range c.Results {
+		c.Results[i].Classes = c.Results[i].Classes[:1]
+	}
+	for _, f := range []Format{FormatTable, FormatMarkdown} {
+		var buf bytes.Buffer
+		if err := Write(&buf, f, c); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "by request class") {
+			t.Errorf("%s: per-class table with a single class:\n%s", f, buf.String())
+		}
+	}
+}
+
+// TestTableWidth keeps the terminal table within 120 columns.
+func TestTableWidth(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatTable, sample()); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if len(line) > 120 {
+			t.Errorf("line of %d columns: %q", len(line), line)
+		}
+		if strings.HasSuffix(line, " ") {
+			t.Errorf("trailing space: %q", line)
+		}
+	}
+}
+
+func TestMarkdownEscape(t *testing.T) {
+	c := sample()
+	c.Results = c.Results[:1]
+	c.Results[0].Algorithm = "a|b*c"
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatMarkdown, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `a\|b\*c`) {
+		t.Errorf("name not escaped:\n%s", buf.String())
+	}
+}

@@ -1,0 +1,179 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// summaryHeader is the main table's header; latencies are in milliseconds.
+// Headers are kept short so that the table fits 120 columns with algorithm
+// names up to 17 characters ("least_connections"); "p999" is the JSON name
+// of the 99.9th percentile.
+var summaryHeader = []string{
+	"algorithm", "completed", "rejected", "failed", "req/s",
+	"mean ms", "p50 ms", "p95 ms", "p99 ms", "p999 ms", "max ms",
+	"jain", "max/mean",
+}
+
+var classHeader = []string{"algorithm", "class", "completed", "p50 ms", "p99 ms"}
+
+// writeTable writes the title, the summary table and, when some algorithm
+// saw more than one request class, the per-class table. markdown selects
+// GitHub markdown instead of a plain text table.
+func writeTable(w io.Writer, c *Comparison, markdown bool) error {
+	title := fmt.Sprintf("%s: seed %d, %d requests", c.Scenario, c.Seed, c.Requests)
+	if markdown {
+		title = "**" + mdEscape(c.Scenario) + "**: seed " + strconv.FormatUint(c.Seed, 10) +
+			", " + strconv.FormatInt(c.Requests, 10) + " requests"
+	}
+	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
+		return err
+	}
+
+	rows := make([][]string, 0, len(c.Results))
+	for _, r := range c.Results {
+		l := r.Latency
+		rows = append(rows, []string{
+			cell(r.Algorithm, markdown),
+			itoa(r.Completed), itoa(r.Rejected), itoa(r.Failed),
+			fmtRate(r.ThroughputRPS),
+			fmtMS(l.Mean), fmtMS(l.P50), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max),
+			strconv.FormatFloat(r.Fairness.JainUtilization, 'f', 3, 64),
+			strconv.FormatFloat(r.Fairness.MaxOverMeanUtilization, 'f', 2, 64),
+		})
+	}
+	if err := renderTable(w, summaryHeader, rows, 1, markdown); err != nil {
+		return err
+	}
+
+	if !multiClass(c) {
+		return nil
+	}
+	heading := "latency by request class"
+	if markdown {
+		heading = "**" + heading + "**"
+	}
+	if _, err := fmt.Fprintf(w, "\n%s\n\n", heading); err != nil {
+		return err
+	}
+	rows = nil
+	for _, r := range c.Results {
+		for _, cl := range r.Classes {
+			rows = append(rows, []string{
+				cell(r.Algorithm, markdown), cell(cl.Name, markdown),
+				itoa(cl.Completed), fmtMS(cl.Latency.P50), fmtMS(cl.Latency.P99),
+			})
+		}
+	}
+	return renderTable(w, classHeader, rows, 2, markdown)
+}
+
+// multiClass reports whether any result has more than one request class.
+func multiClass(c *Comparison) bool {
+	for _, r := range c.Results {
+		if len(r.Classes) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// renderTable renders one table: the first textCols columns left-aligned,
+// the rest (numbers) right-aligned, headers as given (no upper-casing).
+func renderTable(w io.Writer, header []string, rows [][]string, textCols int, markdown bool) error {
+	align := make(tw.Alignment, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+		if i < textCols {
+			align[i] = tw.AlignLeft
+		}
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithAlignment(align),
+	}
+	if markdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	} else {
+		opts = append(opts,
+			tablewriter.WithRenderer(renderer.NewBlueprint(plainRendition())),
+			tablewriter.WithPadding(tw.Padding{Overwrite: true}), // the column separator spaces them
+		)
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+// plainRendition draws a borderless text table: columns two spaces apart,
+// the header underlined with dashes, no trailing spaces. Only ASCII is used,
+// so column widths do not depend on the terminal's East Asian width setting
+// (box-drawing characters are "ambiguous width").
+func plainRendition() tw.Rendition {
+	sym := tw.NewSymbolCustom("plain").
+		WithRow("-").WithColumn("  ").WithCenter("  ").WithHeaderMid("  ").
+		WithHeaderLeft("").WithHeaderRight("").WithMidLeft("").WithMidRight("")
+	return tw.Rendition{
+		Symbols: sym,
+		Borders: tw.Border{Left: tw.Off, Right: tw.Off, Top: tw.Off, Bottom: tw.Off},
+		Settings: tw.Settings{
+			Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.On, ShowFooterLine: tw.Off},
+			Separators: tw.Separators{BetweenColumns: tw.On, BetweenRows: tw.Off},
+		},
+	}
+}
+
+// fmtMS formats milliseconds with 3 to 4 significant digits, matching the
+// histogram's 0.1% resolution: 5003, 250, 50.0, 2.35, 0.123.
+func fmtMS(v float64) string {
+	prec := 3
+	switch a := abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 100:
+		prec = 0
+	case a >= 10:
+		prec = 1
+	case a >= 1:
+		prec = 2
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
+}
+
+// fmtRate formats requests per second: one decimal below 100, none above.
+func fmtRate(v float64) string {
+	if abs(v) >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// cell prepares a text cell; markdown cells have "|" escaped.
+func cell(s string, markdown bool) string {
+	if markdown {
+		return mdEscape(s)
+	}
+	return s
+}
+
+// mdEscape escapes the characters that would break a markdown table cell or
+// start emphasis.
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`)
