@@ -28,12 +28,16 @@ type server struct {
 	lastChange time.Duration
 }
 
+// maxServiceTime caps one service (ten years) so that a heavy-tailed demand
+// on a very slow server cannot overflow the clock.
+const maxServiceTime = 10 * 365 * 24 * time.Hour
+
 // serviceTime is how long demand takes on this server.
 func (s *server) serviceTime(demand time.Duration) time.Duration {
 	if s.speed == 1 {
 		return demand
 	}
-	return time.Duration(float64(demand) / s.speed)
+	return time.Duration(min(float64(demand)/s.speed, float64(maxServiceTime)))
 }
 
 // fifo is a growable ring buffer of request indices. Memory follows the

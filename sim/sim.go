@@ -84,6 +84,7 @@ type request struct {
 type engine struct {
 	algorithm string
 	bal       algorithms.Balancer
+	pick      algorithms.Request // reused: a fresh one per pick would escape to the heap
 	gen       *workloads.Generator
 	servers   []server
 	events    eventQueue
@@ -128,7 +129,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		warmup:      sc.Warmup.D(),
 		windowEnd:   math.MaxInt64,
 	}
-	list := sc.Servers()
+	list := sc.ExpandServers()
 	e.servers = make([]server, len(list))
 	backends := make([]*algorithms.Backend, len(list))
 	for i, s := range list {
@@ -201,7 +202,8 @@ func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
 	now := r.Arrival
 	measured := now >= e.warmup
-	b, err := e.bal.Pick(&algorithms.Request{Client: r.Client, Now: now})
+	e.pick = algorithms.Request{Client: r.Client, Now: now}
+	b, err := e.bal.Pick(&e.pick)
 	if err != nil {
 		if measured {
 			e.failed++
