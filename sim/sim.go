@@ -19,6 +19,10 @@ import (
 	"github.com/lbsim/lbsim/workloads"
 )
 
+// ErrNothingMeasured reports a run whose arrivals all fall inside the
+// warm-up, so it has no measurement window.
+var ErrNothingMeasured = errors.New("every arrival falls inside the warm-up: simulate more requests or shorten warmup")
+
 // ErrQueueFull is the outcome balancers see for a request rejected because
 // its server's queue was full.
 var ErrQueueFull = errors.New("server queue full")
@@ -43,8 +47,11 @@ func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) 
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	// Every run sees the same requests, so the first failure speaks for all.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	c := &report.Comparison{
 		Scenario:    sc.Name,
@@ -70,6 +77,10 @@ func run(sc *scenarios.Scenario, algorithm string) (report.Result, int64, error)
 		return report.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
 	}
 	e.run()
+	if e.windowEnd <= e.warmup {
+		return report.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
+			algorithm, e.windowEnd.Round(time.Millisecond), e.warmup, ErrNothingMeasured)
+	}
 	return e.result(), e.arrivals, nil
 }
 

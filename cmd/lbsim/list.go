@@ -47,7 +47,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%s: %d servers, %d algorithms)\n", arg, sc.Name, len(sc.Servers()), len(sc.Algorithms))
+		fmt.Fprintf(stdout, "%s: ok (%s: %d servers, %d algorithms)\n", arg, sc.Name, len(sc.ExpandServers()), len(sc.Algorithms))
 	}
 	return errors.Join(errs...)
 }

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// small keeps command tests quick: a bundled scenario cut to a few thousand requests.
-var small = []string{"--requests", "3000"}
+// small keeps command tests quick: a bundled scenario cut to a few seconds
+// of virtual time after its warm-up.
+var small = []string{"--requests", "20000"}
 
 func cli(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
@@ -49,6 +50,7 @@ func TestExitCodes(t *testing.T) {
 		{"validate bad", []string{"validate", bad}, 2, "capcity", ""},
 		{"validate bundled", []string{"validate", "mixed-50ms-5s"}, 0, "", "mixed-50ms-5s: ok"},
 		{"list", []string{"list"}, 0, "", "power_of_two"},
+		{"run shorter than warmup", []string{"run", "nat-skew", "--requests", "3000"}, 2, "warm-up", ""},
 		{"run table", append([]string{"run", "identical-stateless"}, small...), 0, "", "round_robin"},
 	}
 	for _, tt := range tests {
@@ -72,7 +74,7 @@ func TestExitCodes(t *testing.T) {
 
 // The JSON contract scripts depend on, through the real command line.
 func TestRunJSON(t *testing.T) {
-	code, stdout, stderr := cli(append([]string{"run", "nat-skew", "--format", "json", "--seed", "3", "--algorithms", "ip_hash,round_robin"}, small...)...)
+	code, stdout, stderr := cli("run", "nat-skew", "--format", "json", "--seed", "3", "--algorithms", "ip_hash,round_robin", "--requests", "20000")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -88,7 +90,7 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, stdout)
 	}
-	if got.Scenario != "nat-skew" || got.Seed != 3 || got.Requests != 3000 {
+	if got.Scenario != "nat-skew" || got.Seed != 3 || got.Requests != 20000 {
 		t.Errorf("header %+v", got)
 	}
 	if len(got.Results) != 2 || got.Results[0].Algorithm != "ip_hash" || got.Results[1].Algorithm != "round_robin" {

@@ -123,5 +123,5 @@ func writeOut(dir string, cmp *report.Comparison) error {
 func isBadInput(err error) bool {
 	var ue *usageError
 	var se *scenarios.Error
-	return errors.As(err, &ue) || errors.As(err, &se)
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, sim.ErrNothingMeasured)
 }
