@@ -2,6 +2,16 @@
 // servers, the workload and the algorithms to compare. Loading is strict: an
 // unknown key, a wrong type or a value out of range is an error that names the
 // file, line and field.
+//
+// Load reads a file, Parse reads YAML text, and Open takes either the name of
+// a bundled scenario (see Bundled) or a path. Each returns a Scenario with
+// every default filled in and every load turned into a rate, or an *Error.
+// docs/scenarios.md documents the keys, their defaults and their limits.
+//
+// Loading never trusts its input: files are limited to MaxFileSize bytes,
+// aliases and merge keys are followed within a fixed budget, and counts
+// (servers, requests, virtual time) are checked against their limits before
+// anything is sized by them.
 package scenarios
 
 import "time"
@@ -18,7 +28,9 @@ type Scenario struct {
 	// Duration is the virtual time during which requests arrive.
 	Duration Duration `yaml:"duration"`
 	// Warmup is virtual time excluded from metrics; default 0.
-	Warmup     Duration      `yaml:"warmup"`
+	Warmup Duration `yaml:"warmup"`
+	// Servers are the server groups, in file order; ExpandServers lists
+	// the servers one by one.
 	Servers    []ServerGroup `yaml:"servers"`
 	Workload   Workload      `yaml:"workload"`
 	Algorithms []string      `yaml:"algorithms"`
@@ -67,7 +79,7 @@ type Arrival struct {
 	// a file; loading turns Load into Rate.
 	Rate float64 `yaml:"rate"`
 	// Load is the arrival rate as a fraction of the servers' total capacity
-	// (sum of capacity x speed over the mean demand).
+	// (see Scenario.Capacity). It is always 0 after loading.
 	Load float64 `yaml:"load"`
 	// On and Off are the mean lengths of the bursty process's on periods
 	// (arrivals at Rate) and off periods (no arrivals).
@@ -77,7 +89,9 @@ type Arrival struct {
 	Phases []Phase `yaml:"phases"`
 }
 
-// Phase sets the arrival rate from At on, until the next phase.
+// Phase sets the arrival rate from At on, until the next phase. Like the
+// base arrival it has a Rate or a Load, resolved into Rate when loading; a
+// rate of 0 pauses arrivals.
 type Phase struct {
 	At   Duration `yaml:"at"`
 	Rate float64  `yaml:"rate"`
@@ -93,9 +107,11 @@ type Service struct {
 	Mean Duration `yaml:"mean"`
 	// Min is uniform's lower bound (default 0); its upper bound is 2*Mean-Min.
 	Min Duration `yaml:"min"`
-	// Sigma is lognormal's shape (the standard deviation of log demand); default 1.
+	// Sigma is lognormal's shape (the standard deviation of log demand);
+	// default 1 for lognormal, 0 for the others.
 	Sigma float64 `yaml:"sigma"`
-	// Alpha is pareto's tail index, above 1; default 2.5.
+	// Alpha is pareto's tail index, above 1; default 2.5 for pareto, 0 for
+	// the others.
 	Alpha float64 `yaml:"alpha"`
 }
 
@@ -127,7 +143,7 @@ type NAT struct {
 }
 
 // Duration is a time.Duration written in files as a Go duration string
-// ("50ms", "5s", "2m").
+// ("50ms", "5s", "2m"). A bare number other than 0 is refused: it has no unit.
 type Duration time.Duration
 
 // D returns d as a time.Duration.

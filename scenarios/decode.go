@@ -1,0 +1,464 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The YAML core tags, as yaml.Node.ShortTag reports them.
+const (
+	nullTag      = "!!null"
+	boolTag      = "!!bool"
+	strTag       = "!!str"
+	intTag       = "!!int"
+	floatTag     = "!!float"
+	timestampTag = "!!timestamp"
+	mergeTag     = "!!merge"
+)
+
+const noValue = "no value given; write one or remove the key"
+
+// maxItems bounds each list by its key, before any item is decoded.
+var maxItems = map[string]int{
+	"servers":    MaxServers,
+	"phases":     maxPhases,
+	"classes":    maxClasses,
+	"algorithms": maxAlgorithms,
+}
+
+// decoder turns a yaml.Node tree into Go values strictly: every mapping key
+// must name a field (by its yaml tag), every value must have the field's
+// type. It records the nodes it saw by field path ("servers[1].capacity"),
+// which tells later stages whether a key was present and where it was.
+//
+// yaml.v3's own Decoder cannot be used for this: its KnownFields setting is
+// lost inside custom unmarshalers and Node.Decode, and its errors carry a
+// line but no field path.
+type decoder struct {
+	source string
+	// keys and values hold, by field path, the key node and the value node
+	// (aliases resolved) of every field decoded. Sequence items have a value
+	// and no key.
+	keys   map[string]*yaml.Node
+	values map[string]*yaml.Node
+	// work counts decoded values and merged keys, so alias and merge-key
+	// tricks cannot make decoding expensive.
+	work int
+}
+
+func newDecoder(source string) *decoder {
+	return &decoder{
+		source: source,
+		keys:   make(map[string]*yaml.Node),
+		values: make(map[string]*yaml.Node),
+	}
+}
+
+// nodeErr reports msg at node n (key or value) for field.
+func (d *decoder) nodeErr(n *yaml.Node, field, msg string) *Error {
+	e := &Error{Source: d.source, Field: field, Msg: msg}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	return e
+}
+
+// errorf reports a problem with the field at path. It points at the field's
+// key, else its value, else the nearest enclosing field that was in the
+// file (so a missing key is reported where its mapping starts).
+func (d *decoder) errorf(path, format string, args ...any) *Error {
+	return d.nodeErr(d.position(path), path, fmt.Sprintf(format, args...))
+}
+
+func (d *decoder) position(path string) *yaml.Node {
+	for p := path; ; p = parentPath(p) {
+		if n := d.keys[p]; n != nil {
+			return n
+		}
+		if n := d.values[p]; n != nil {
+			return n
+		}
+		if p == "" {
+			return nil
+		}
+	}
+}
+
+// spend counts one unit of decoding work, failing once the budget is spent.
+func (d *decoder) spend(n *yaml.Node, path string) error {
+	if d.work++; d.work <= maxWork {
+		return nil
+	}
+	return d.nodeErr(n, path, fmt.Sprintf("the document expands to more than %d values through aliases or merge keys; is it an alias bomb?", maxWork))
+}
+
+// has reports whether the field at path was given in the file.
+func (d *decoder) has(path string) bool { return d.values[path] != nil }
+
+// parentPath strips the last element: "a.b[2]" -> "a.b", "a.b" -> "a", "a" -> "".
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// decode stores node n into v, a settable value of one of the scenario
+// types, checking keys and types.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
+	n = resolve(n)
+	if n == nil || n.Kind == yaml.AliasNode {
+		return d.errorf(path, "alias does not name a value")
+	}
+	d.values[path] = n
+	if err := d.spend(n, path); err != nil {
+		return err
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == nullTag {
+		if strings.HasSuffix(path, "]") {
+			return d.errorf(path, "empty list entry")
+		}
+		return d.errorf(path, noValue)
+	}
+
+	if v.Type() == durationType {
+		dur, msg := parseDuration(n)
+		if msg != "" {
+			return d.errorf(path, "%s", msg)
+		}
+		v.SetInt(int64(dur))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		return d.decodeStruct(n, v, path)
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if err := d.decode(n, elem.Elem(), path); err != nil {
+			return err
+		}
+		v.Set(elem)
+		return nil
+	case reflect.Slice:
+		return d.decodeSlice(n, v, path)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!binary" {
+			return d.errorf(path, "must be text, got %s", describe(n))
+		}
+		if !utf8.ValidString(n.Value) {
+			return d.errorf(path, "must be UTF-8 text")
+		}
+		v.SetString(n.Value)
+		return nil
+	case reflect.Int, reflect.Int64:
+		i, msg := scalarInt(n)
+		if msg != "" {
+			return d.errorf(path, "%s", msg)
+		}
+		if v.OverflowInt(i) {
+			return d.errorf(path, "%d is out of range", i)
+		}
+		v.SetInt(i)
+		return nil
+	case reflect.Uint64:
+		u, msg := scalarUint(n)
+		if msg != "" {
+			return d.errorf(path, "%s", msg)
+		}
+		v.SetUint(u)
+		return nil
+	case reflect.Float64:
+		f, msg := scalarFloat(n)
+		if msg != "" {
+			return d.errorf(path, "%s", msg)
+		}
+		v.SetFloat(f)
+		return nil
+	}
+	// Only reachable if a field of an unsupported type is added to the schema.
+	return d.errorf(path, "cannot decode a value of Go type %s", v.Type())
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) error {
+	fields := yamlFields(v.Type())
+	if n.Kind != yaml.MappingNode {
+		return d.errorf(path, "must be a mapping with keys %s, got %s", fieldList(fields), describe(n))
+	}
+	pairs, err := d.pairs(n, path, 0, nil, nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		name := p.key.Value
+		f, ok := fieldByName(fields, name)
+		if !ok {
+			return d.nodeErr(p.key, joinPath(path, name), fmt.Sprintf("unknown key %s (known: %s)", quote(name), fieldList(fields)))
+		}
+		fp := joinPath(path, name)
+		d.keys[fp] = p.key
+		if err := d.decode(p.value, v.Field(f.index), fp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type pair struct{ key, value *yaml.Node }
+
+// pairs lists a mapping's keys and values in file order, with the keys of
+// merge keys ("<<: *base") after them, where the mapping's own keys win. A
+// key given twice is an error.
+//
+// seen holds the keys listed so far and merged the mappings merged so far:
+// merging a mapping twice adds nothing, so it is skipped, which keeps
+// merges of merges of the same mapping from multiplying.
+func (d *decoder) pairs(n *yaml.Node, path string, depth int, seen map[string]*yaml.Node, merged map[*yaml.Node]bool) ([]pair, error) {
+	if depth > maxMergeDepth {
+		return nil, d.nodeErr(n, path, fmt.Sprintf("merge keys nest more than %d deep", maxMergeDepth))
+	}
+	if seen == nil {
+		seen = make(map[string]*yaml.Node)
+		merged = map[*yaml.Node]bool{n: true}
+	}
+	var out []pair
+	var merges []*yaml.Node
+	own := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if err := d.spend(k, path); err != nil {
+			return nil, err
+		}
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == mergeTag {
+			merges = append(merges, val)
+			continue
+		}
+		if rk := resolve(k); rk == nil || rk.Kind != yaml.ScalarNode {
+			return nil, d.nodeErr(k, path, fmt.Sprintf("a key must be a plain name, got %s", describe(rk)))
+		}
+		k = resolve(k)
+		name := k.Value
+		if first := own[name]; first != nil {
+			return nil, d.nodeErr(k, joinPath(path, name), fmt.Sprintf("key %s is given twice (first at line %d)", quote(name), first.Line))
+		}
+		own[name] = k
+		if seen[name] != nil {
+			continue // an outer mapping already has this key
+		}
+		seen[name] = k
+		out = append(out, pair{key: k, value: val})
+	}
+	for _, m := range merges {
+		m = resolve(m)
+		var sources []*yaml.Node
+		switch {
+		case m != nil && m.Kind == yaml.MappingNode:
+			sources = []*yaml.Node{m}
+		case m != nil && m.Kind == yaml.SequenceNode:
+			sources = m.Content
+		default:
+			return nil, d.nodeErr(m, path, fmt.Sprintf("a merge key (<<) needs a mapping or a list of mappings, got %s", describe(m)))
+		}
+		for _, src := range sources {
+			if err := d.spend(src, path); err != nil {
+				return nil, err
+			}
+			src = resolve(src)
+			if src == nil || src.Kind != yaml.MappingNode {
+				return nil, d.nodeErr(src, path, fmt.Sprintf("a merge key (<<) needs a mapping or a list of mappings, got %s", describe(src)))
+			}
+			if merged[src] {
+				continue
+			}
+			merged[src] = true
+			more, err := d.pairs(src, path, depth+1, seen, merged)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+	}
+	return out, nil
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind != yaml.SequenceNode {
+		return d.errorf(path, "must be a list, got %s", describe(n))
+	}
+	key := path[strings.LastIndexByte(path, '.')+1:]
+	if limit, ok := maxItems[key]; ok && len(n.Content) > limit {
+		return d.errorf(path, "at most %d entries are allowed, got %d", limit, len(n.Content))
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		if err := d.decode(item, s.Index(i), path+"["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	v.Set(s)
+	return nil
+}
+
+type field struct {
+	name  string
+	index int
+}
+
+// yamlFields lists a struct's fields by yaml key, in declaration order,
+// leaving out fields tagged "-".
+func yamlFields(t reflect.Type) []field {
+	var out []field
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(sf.Name)
+		}
+		out = append(out, field{name: name, index: i})
+	}
+	return out
+}
+
+func fieldByName(fields []field, name string) (field, bool) {
+	for _, f := range fields {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+func fieldList(fields []field) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// scalarInt reads a whole number. YAML floats that are whole ("1e6") are
+// accepted; fractions are not silently truncated.
+func scalarInt(n *yaml.Node) (int64, string) {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case intTag:
+			var i int64
+			if err := n.Decode(&i); err == nil {
+				return i, ""
+			}
+			return 0, fmt.Sprintf("%s is out of range", quote(n.Value))
+		case floatTag:
+			var f float64
+			if err := n.Decode(&f); err != nil {
+				return 0, fmt.Sprintf("must be a whole number, got %s", describe(n))
+			}
+			if f != math.Trunc(f) || math.IsInf(f, 0) {
+				return 0, fmt.Sprintf("must be a whole number, got %s", describe(n))
+			}
+			if f >= math.MaxInt64 || f < math.MinInt64 {
+				return 0, fmt.Sprintf("%s is out of range", quote(n.Value))
+			}
+			return int64(f), ""
+		}
+	}
+	return 0, fmt.Sprintf("must be a whole number, got %s", describe(n))
+}
+
+func scalarUint(n *yaml.Node) (uint64, string) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == intTag {
+		var u uint64
+		if err := n.Decode(&u); err == nil {
+			return u, ""
+		}
+		if strings.HasPrefix(strings.TrimSpace(n.Value), "-") {
+			return 0, fmt.Sprintf("must not be negative, got %s", quote(n.Value))
+		}
+		return 0, fmt.Sprintf("%s is out of range (0 to %d)", quote(n.Value), uint64(math.MaxUint64))
+	}
+	i, msg := scalarInt(n)
+	if msg != "" {
+		return 0, msg
+	}
+	if i < 0 {
+		return 0, fmt.Sprintf("must not be negative, got %d", i)
+	}
+	return uint64(i), ""
+}
+
+func scalarFloat(n *yaml.Node) (float64, string) {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case intTag, floatTag:
+			var f float64
+			if err := n.Decode(&f); err == nil {
+				return f, ""
+			}
+			return 0, fmt.Sprintf("%s is out of range", quote(n.Value))
+		}
+	}
+	return 0, fmt.Sprintf("must be a number, got %s", describe(n))
+}
+
+// describe names what a node holds, for messages: `"abc"`, "a list".
+func describe(n *yaml.Node) string {
+	n = resolve(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case nullTag:
+			return "no value"
+		case boolTag:
+			return "the boolean " + n.Value
+		case strTag, intTag, floatTag, timestampTag:
+			return quote(n.Value)
+		}
+		return quote(n.Value) + " tagged " + n.Tag
+	}
+	return "an unexpected YAML node"
+}
+
+// quote quotes s for a message, shortened if long.
+func quote(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		return strconv.Quote(string(r[:max])) + "..."
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"strconv"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// applyDefaults fills in every key the file left out. Presence comes from the
+// decoder, not from zero values, so an explicit "count: 0" stays 0 and fails
+// validation instead of becoming the default.
+func applyDefaults(s *Scenario, d *decoder) {
+	if !d.has("seed") {
+		s.Seed = DefaultSeed
+	}
+	if !d.has("requests") && !d.has("duration") {
+		s.Requests = DefaultRequests
+	}
+	for i := range s.Servers {
+		p := "servers[" + strconv.Itoa(i) + "]."
+		g := &s.Servers[i]
+		if !d.has(p + "count") {
+			g.Count = 1
+		}
+		if !d.has(p + "capacity") {
+			g.Capacity = 1
+		}
+		if !d.has(p + "speed") {
+			g.Speed = 1
+		}
+		if !d.has(p + "weight") {
+			g.Weight = 1
+		}
+	}
+	w := &s.Workload
+	if !d.has("workload.arrival.process") {
+		w.Arrival.Process = DefaultProcess
+	}
+	if w.Service != nil {
+		serviceDefaults(w.Service, d, "workload.service.")
+	}
+	for i := range w.Classes {
+		serviceDefaults(&w.Classes[i].Service, d, "workload.classes["+strconv.Itoa(i)+"].service.")
+	}
+	if !d.has("workload.clients.count") {
+		w.Clients.Count = DefaultClients
+	}
+	if !d.has("algorithms") {
+		s.Algorithms = algorithms.Names()
+	}
+}
+
+// serviceDefaults sets the shape parameter of the distribution named, when
+// absent; parameters of other distributions stay zero.
+func serviceDefaults(svc *Service, d *decoder, p string) {
+	switch svc.Dist {
+	case "lognormal":
+		if !d.has(p + "sigma") {
+			svc.Sigma = DefaultSigma
+		}
+	case "pareto":
+		if !d.has(p + "alpha") {
+			svc.Alpha = DefaultAlpha
+		}
+	}
+}

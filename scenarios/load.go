@@ -1,0 +1,209 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads, checks and completes the scenario file at path. Every error it
+// returns is an *Error naming the file and, where there is one, the line and
+// field at fault.
+func Load(path string) (*Scenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, &Error{Source: path, Msg: "is a directory, not a scenario file"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	return Parse(path, data)
+}
+
+// fileError describes a file that cannot be read.
+func fileError(path string, err error) *Error {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		msg = "no such file"
+	}
+	return &Error{Source: path, Msg: "cannot read scenario: " + msg, Err: err}
+}
+
+// Parse reads, checks and completes a scenario from YAML text. source names
+// where the text came from (a path, "bundled:NAME", "-") and starts every
+// error message. Every error it returns is an *Error.
+//
+// Parse decodes strictly (see the package documentation), fills in the
+// defaults of absent keys, validates every value, and finally turns each
+// load (a fraction of capacity) into a rate. It keeps source and data on the
+// returned Scenario.
+func Parse(source string, data []byte) (*Scenario, error) {
+	root, err := parseYAML(source, data)
+	if err != nil {
+		return nil, err
+	}
+	d := newDecoder(source)
+	s := new(Scenario)
+	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {
+		return nil, err
+	}
+	applyDefaults(s, d)
+	if err := validate(s, d); err != nil {
+		return nil, err
+	}
+	s.Source = source
+	s.YAML = bytes.Clone(data)
+	return s, nil
+}
+
+// parseYAML checks the raw bytes and parses them into the top-level mapping.
+func parseYAML(source string, data []byte) (*yaml.Node, error) {
+	fileErr := func(line int, format string, args ...any) *Error {
+		return &Error{Source: source, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	if len(data) > MaxFileSize {
+		return nil, fileErr(0, "file is larger than %d bytes; a scenario file is at most %s", MaxFileSize, "1 MiB")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fileErr(0, "empty file; a scenario needs at least name, servers and workload")
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, fileErr(lineAt(data, i), "not a text file: it contains a NUL byte (at offset %d)", i)
+	}
+	if !utf8.Valid(data) {
+		i := firstInvalidUTF8(data)
+		return nil, fileErr(lineAt(data, i), "not a text file: invalid UTF-8 at offset %d (scenario files are UTF-8 YAML)", i)
+	}
+
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := decodeSafely(dec, &doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fileErr(0, "empty file: no YAML document (only comments or blank lines)")
+		}
+		return nil, yamlError(source, data, err)
+	}
+	var second yaml.Node
+	switch err := decodeSafely(dec, &second); {
+	case err == nil:
+		return nil, fileErr(second.Line, "a scenario file holds one YAML document, but a second one starts here (remove the \"---\" separator)")
+	case !errors.Is(err, io.EOF):
+		e := yamlError(source, data, err)
+		e.Msg = "a scenario file holds one YAML document, but more follows the first one: " + e.Msg
+		return nil, e
+	}
+
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) != 1 {
+			return nil, fileErr(0, "empty file: no YAML document")
+		}
+		root = root.Content[0]
+	}
+	root = resolve(root)
+	if root == nil {
+		return nil, fileErr(0, "empty file: no YAML document")
+	}
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == nullTag {
+		return nil, fileErr(root.Line, "empty document; a scenario needs at least name, servers and workload")
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{Source: source, Line: root.Line, Column: root.Column,
+			Msg: fmt.Sprintf("the top level must be a mapping of keys (%s), got %s",
+				fieldList(yamlFields(reflect.TypeFor[Scenario]())), describe(root))}
+	}
+	return root, nil
+}
+
+// decodeSafely runs the YAML parser, turning a panic inside it into an
+// error: the parser is a dependency, and a scenario may come from anywhere.
+func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of yaml.v3's parser, as opposed to its
+// scanner. The parser reports 0-based lines (the scanner adds 1), and none
+// at all on the first line; yamlError corrects for that.
+var parserProblems = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found duplicate %TAG directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+// yamlError turns a yaml.v3 syntax error ("yaml: line 3: did not find
+// expected key") into an *Error with that line.
+func yamlError(source string, data []byte, err error) *Error {
+	msg := err.Error()
+	e := &Error{Source: source}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if slices.Contains(parserProblems, msg) {
+		e.Line++
+	}
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			e.Line = lineAt(data, i)
+		}
+		msg = fmt.Sprintf("alias *%s refers to an anchor &%s that is not defined before it", m[1], m[1])
+	}
+	e.Msg = "YAML syntax error: " + msg
+	return e
+}
+
+// lineAt returns the 1-based line holding data[offset].
+func lineAt(data []byte, offset int) int {
+	return bytes.Count(data[:offset], []byte{'\n'}) + 1
+}
+
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}

@@ -1,0 +1,63 @@
+package scenarios
+
+import "strconv"
+
+// Server is one server of a scenario, after groups are expanded.
+type Server struct {
+	// Name is unique in the scenario: the group's name, or NAME-1 .. NAME-N
+	// in a group of N > 1.
+	Name string
+	// Group is the name of the group the server belongs to.
+	Group    string
+	Capacity int
+	Speed    float64
+	Weight   int
+	Queue    int
+}
+
+// ExpandServers lists every server, groups expanded, in file order. (It
+// would be called Servers, but that is the name of the field it expands.)
+func (s *Scenario) ExpandServers() []Server {
+	n := 0
+	for _, g := range s.Servers {
+		n += g.Count
+	}
+	out := make([]Server, 0, n)
+	for _, g := range s.Servers {
+		for k := 1; k <= g.Count; k++ {
+			out = append(out, Server{
+				Name:     serverName(g, k),
+				Group:    g.Name,
+				Capacity: g.Capacity,
+				Speed:    g.Speed,
+				Weight:   g.Weight,
+				Queue:    g.Queue,
+			})
+		}
+	}
+	return out
+}
+
+// serverName names the k-th (1-based) server of group g.
+func serverName(g ServerGroup, k int) string {
+	if g.Count == 1 {
+		return g.Name
+	}
+	return g.Name + "-" + strconv.Itoa(k)
+}
+
+// Capacity is the most requests per second the servers can complete: the
+// slots of all servers, each sped up by its speed, over the mean service
+// demand of the workload (classes weighted by share). It is 0 when the
+// workload has no service demand.
+func (s *Scenario) Capacity() float64 {
+	mean := s.Workload.meanDemand()
+	if mean <= 0 {
+		return 0
+	}
+	slots := 0.0
+	for _, g := range s.Servers {
+		slots += float64(g.Count) * float64(g.Capacity) * g.Speed
+	}
+	return slots / mean
+}
