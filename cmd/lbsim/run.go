@@ -14,9 +14,6 @@ import (
 	"github.com/lbsim/lbsim/sim"
 )
 
-// maxRequests bounds --requests as the scenario loader bounds requests:.
-const maxRequests = 10_000_000_000
-
 func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	algs := fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)")
@@ -46,8 +43,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		sc.Seed = *seed
 	}
 	if fs.Changed("requests") {
-		if *requests < 1 || *requests > maxRequests {
-			return usagef("--requests must be between 1 and %d, got %d", int64(maxRequests), *requests)
+		if *requests < 1 || *requests > scenarios.MaxRequests {
+			return usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *requests)
 		}
 		sc.Requests, sc.Duration = *requests, 0
 	}
