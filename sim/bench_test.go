@@ -3,6 +3,8 @@ package sim
 import (
 	"testing"
 	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
 )
 
 // benchScenario is the issue's yardstick: 100 single-slot servers, Poisson
@@ -15,18 +17,23 @@ workload:
   service: {dist: exponential, mean: 1s}
 `
 
-// BenchmarkThroughput reports simulated requests per second of wall time
-// for power_of_two, one million requests per iteration, full metrics.
+// BenchmarkThroughput reports simulated requests per second of wall time,
+// one million requests per iteration with full metrics, for every policy
+// (power_of_two is the yardstick; the scanning policies pay O(servers) a pick).
 func BenchmarkThroughput(b *testing.B) {
 	const requests = 1_000_000
 	sc := parse(b, benchScenario)
 	sc.Requests = requests
-	b.ReportAllocs()
-	start := time.Now()
-	for b.Loop() {
-		if _, err := Run(sc, "power_of_two"); err != nil {
-			b.Fatal(err)
-		}
+	for _, alg := range algorithms.Names() {
+		b.Run(alg, func(b *testing.B) {
+			b.ReportAllocs()
+			start := time.Now()
+			for b.Loop() {
+				if _, err := Run(sc, alg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
 	}
-	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
