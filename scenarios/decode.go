@@ -30,6 +30,7 @@ var maxItems = map[string]int{
 	"phases":     maxPhases,
 	"classes":    maxClasses,
 	"algorithms": maxAlgorithms,
+	"on":         len(RetryConditions),
 }
 
 // decoder turns a yaml.Node tree into Go values strictly: every mapping key
@@ -188,6 +189,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 			return d.errorf(path, "%s", msg)
 		}
 		v.SetUint(u)
+		return nil
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != boolTag {
+			return d.errorf(path, "must be true or false, got %s", describe(n))
+		}
+		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
 		return nil
 	case reflect.Float64:
 		f, msg := scalarFloat(n)

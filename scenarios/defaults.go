@@ -9,7 +9,7 @@ import (
 // applyDefaults fills in every key the file left out. Presence comes from the
 // decoder, not from zero values, so an explicit "count: 0" stays 0 and fails
 // validation instead of becoming the default.
-func applyDefaults(s *Scenario, d *decoder) {
+func applyDefaults(s *Scenario, d *decoder, forProxy bool) {
 	if !d.has("seed") {
 		s.Seed = DefaultSeed
 	}
@@ -45,9 +45,17 @@ func applyDefaults(s *Scenario, d *decoder) {
 	if !d.has("workload.clients.count") {
 		w.Clients.Count = DefaultClients
 	}
-	if !d.has("algorithms") {
+	switch {
+	case d.has("algorithm") || d.has("algorithms"):
+	case forProxy:
+		s.Algorithm = DefaultProxyPolicy
+	default:
 		s.Algorithms = algorithms.Names()
 	}
+	if forProxy && !d.has("algorithm") && len(s.Algorithms) == 1 {
+		s.Algorithm = s.Algorithms[0]
+	}
+	proxyDefaults(s, d)
 }
 
 // serviceDefaults sets the shape parameter of the distribution named, when

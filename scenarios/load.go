@@ -21,6 +21,26 @@ import (
 // returns is an *Error naming the file and, where there is one, the line and
 // field at fault.
 func Load(path string) (*Scenario, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// LoadProxy reads and checks the live proxy's config file at path: a
+// scenario in which every server has an address, and the workload and run
+// length are optional. Its errors are *Error values, as Load's are.
+func LoadProxy(path string) (*Scenario, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProxy(path, data)
+}
+
+// readFile reads at most MaxFileSize+1 bytes of a scenario file.
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(path, err)
@@ -33,7 +53,7 @@ func Load(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, fileError(path, err)
 	}
-	return Parse(path, data)
+	return data, nil
 }
 
 // fileError describes a file that cannot be read.
@@ -58,6 +78,17 @@ func fileError(path string, err error) *Error {
 // load (a fraction of capacity) into a rate. It keeps source and data on the
 // returned Scenario.
 func Parse(source string, data []byte) (*Scenario, error) {
+	return parse(source, data, false)
+}
+
+// ParseProxy is Parse for a proxy config (see LoadProxy). When the file
+// names no algorithm, Algorithm is round_robin; when it lists several,
+// Algorithm is "" and the caller must choose one.
+func ParseProxy(source string, data []byte) (*Scenario, error) {
+	return parse(source, data, true)
+}
+
+func parse(source string, data []byte, forProxy bool) (*Scenario, error) {
 	root, err := parseYAML(source, data)
 	if err != nil {
 		return nil, err
@@ -67,8 +98,8 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {
 		return nil, err
 	}
-	applyDefaults(s, d)
-	if err := validate(s, d); err != nil {
+	applyDefaults(s, d, forProxy)
+	if err := validate(s, d, forProxy); err != nil {
 		return nil, err
 	}
 	s.Source = source

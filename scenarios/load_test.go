@@ -287,8 +287,8 @@ var errorCases = []struct {
 	{"complex key", "name: t\n? [a]\n: 1\n", 2, "", "a key must be a plain name"},
 
 	// Strict keys and types.
-	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms)`},
-	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue)`},
+	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, health_check,`},
+	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape"`},
 	{"wrong type int", strings.Replace(valid, "capacity: 4", "capacity: four", 1), 5, "servers[0].capacity", `must be a whole number, got "four"`},
 	{"fraction for int", strings.Replace(valid, "count: 2", "count: 1.5", 1), 4, "servers[0].count", "must be a whole number"},
@@ -590,7 +590,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Load(bad)
-	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity" (known: name, count, capacity, speed, weight, queue)`; err == nil || err.Error() != want {
+	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address)`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v\nwant %s", err, want)
 	}
 

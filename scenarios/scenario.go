@@ -34,6 +34,24 @@ type Scenario struct {
 	Servers    []ServerGroup `yaml:"servers"`
 	Workload   Workload      `yaml:"workload"`
 	Algorithms []string      `yaml:"algorithms"`
+	// Algorithm names a single policy: the one a proxy runs. A file gives
+	// it or Algorithms, not both; loading sets Algorithms to [Algorithm].
+	Algorithm string `yaml:"algorithm"`
+
+	// Failure handling (see proxy.go); nil when the file leaves them out.
+	HealthCheck *HealthCheck `yaml:"health_check"`
+	Passive     *Passive     `yaml:"passive"`
+	Retries     *Retries     `yaml:"retries"`
+
+	// The live proxy's keys (see proxy.go), defaulted in every scenario.
+	// Mode is http or tcp; Listen and Admin are host:port (Admin may be
+	// "off").
+	Mode           string    `yaml:"mode"`
+	Listen         string    `yaml:"listen"`
+	Admin          string    `yaml:"admin"`
+	MaxHeaderBytes int       `yaml:"max_header_bytes"`
+	Timeouts       *Timeouts `yaml:"timeouts"`
+	Sticky         *Sticky   `yaml:"sticky"`
 
 	// Source names where the scenario came from (a path, or "bundled:NAME"),
 	// for messages.
@@ -58,6 +76,10 @@ type ServerGroup struct {
 	// Queue is the most requests that may wait for a slot; 0 is unbounded.
 	// A request that finds the queue full is rejected.
 	Queue int `yaml:"queue"`
+	// Address is where the live proxy reaches the server: host:port, or
+	// an http:// or https:// URL in mode http. It names one server, so a
+	// group with an address has count 1.
+	Address string `yaml:"address"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.

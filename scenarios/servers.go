@@ -13,6 +13,7 @@ type Server struct {
 	Speed    float64
 	Weight   int
 	Queue    int
+	Address  string
 }
 
 // ExpandServers lists every server, groups expanded, in file order. (It
@@ -32,6 +33,7 @@ func (s *Scenario) ExpandServers() []Server {
 				Speed:    g.Speed,
 				Weight:   g.Weight,
 				Queue:    g.Queue,
+				Address:  g.Address,
 			})
 		}
 	}

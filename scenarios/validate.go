@@ -19,15 +19,18 @@ var (
 // validate checks a decoded scenario with its defaults applied, roughly in
 // file order, and returns the first problem. On success it resolves every
 // load into a rate.
-func validate(s *Scenario, d *decoder) error {
-	checks := []func(*Scenario, *decoder) error{
-		checkScenarioName,
-		checkRun,
-		checkServers,
-		checkWorkload,
-		checkAlgorithms,
-		resolveLoads,
-		checkRunLength,
+// A proxy config (forProxy) may leave out the workload; when it has one, it
+// is checked as in any scenario.
+func validate(s *Scenario, d *decoder, forProxy bool) error {
+	simulated := !forProxy || d.has("workload")
+	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers}
+	if simulated {
+		checks = append(checks, checkWorkload)
+	}
+	checks = append(checks, checkAlgorithms, checkAlgorithm,
+		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) })
+	if simulated {
+		checks = append(checks, resolveLoads, checkRunLength)
 	}
 	for _, check := range checks {
 		if err := check(s, d); err != nil {

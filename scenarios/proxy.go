@@ -1,0 +1,351 @@
+package scenarios
+
+import (
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// The keys below configure failure handling and the live proxy. They sit
+// beside the simulation keys so that a scenario file with server addresses
+// added is a valid proxy config, and a proxy config tuned live can be
+// simulated. Sections that are absent are off: no health checks, no passive
+// ejection, no retries, no stickiness.
+
+// HealthCheck configures active health checks, as HAProxy's "check": a
+// request every Interval; Fall failures in a row mark a server down, Rise
+// successes in a row bring it back.
+type HealthCheck struct {
+	// Path is requested with GET; default "/".
+	Path string `yaml:"path"`
+	// Status is the status a healthy server answers; 0 (the default)
+	// accepts any 2xx or 3xx.
+	Status   int      `yaml:"status"`
+	Interval Duration `yaml:"interval"` // default 2s
+	Timeout  Duration `yaml:"timeout"`  // default 1s; at most interval
+	Fall     int      `yaml:"fall"`     // default 3
+	Rise     int      `yaml:"rise"`     // default 2
+}
+
+// Passive configures passive checks, as nginx's max_fails and fail_timeout:
+// MaxFails failed requests within FailTimeout take a server out of rotation
+// for FailTimeout.
+type Passive struct {
+	MaxFails    int      `yaml:"max_fails"`    // default 1
+	FailTimeout Duration `yaml:"fail_timeout"` // default 10s
+}
+
+// Retry conditions: what makes a failed attempt worth another try.
+const (
+	// RetryConnect retries when a connection to the server cannot be made.
+	// Nothing reached the server, so any method is retried.
+	RetryConnect = "connect"
+	// RetryError retries when the connection broke before a response.
+	RetryError = "error"
+	// RetryTimeout retries when the server did not answer in time.
+	RetryTimeout = "timeout"
+)
+
+// RetryConditions lists the conditions retries.on may name.
+var RetryConditions = []string{RetryConnect, RetryError, RetryTimeout}
+
+// Retries configures how a failed attempt is tried again, always on another
+// server.
+type Retries struct {
+	// Count is the most extra attempts per request; default 1.
+	Count int `yaml:"count"`
+	// On lists the conditions that trigger a retry; default [connect, error].
+	On []string `yaml:"on"`
+	// Timeout bounds the time spent on all attempts of one request
+	// together; 0 (the default) leaves only the per-attempt timeouts.
+	Timeout Duration `yaml:"timeout"`
+	// NonIdempotent also retries POST, PATCH and other non-idempotent
+	// requests after an error or a timeout, when the request may have
+	// reached the server. Default false.
+	NonIdempotent bool `yaml:"non_idempotent"`
+}
+
+// Retries reports whether a failure of this condition is retried.
+func (r *Retries) Retries(condition string) bool {
+	return r != nil && r.Count > 0 && slices.Contains(r.On, condition)
+}
+
+// Timeouts bounds each stage of a proxied request.
+type Timeouts struct {
+	// Connect bounds connecting to a server; default 5s.
+	Connect Duration `yaml:"connect"`
+	// Header bounds reading a client's request headers; default 10s. It is
+	// what cuts off slowloris clients.
+	Header Duration `yaml:"header"`
+	// Idle bounds how long an idle keep-alive connection (client or
+	// server side) stays open; default 60s.
+	Idle Duration `yaml:"idle"`
+	// Response bounds the wait for a server's response headers after the
+	// request was sent; default 60s.
+	Response Duration `yaml:"response"`
+	// Grace bounds how long a stopping proxy waits for requests in
+	// flight; default 30s.
+	Grace Duration `yaml:"grace"`
+}
+
+// Sticky pins a client to a server with a cookie, as HAProxy's "cookie
+// insert": the first response sets it, later requests follow it while that
+// server is up.
+type Sticky struct {
+	// Cookie is the cookie's name; default "lbsim_server".
+	Cookie string `yaml:"cookie"`
+}
+
+// Proxy modes.
+const (
+	ModeHTTP = "http"
+	ModeTCP  = "tcp"
+)
+
+// Defaults of the proxy and failure-handling keys.
+const (
+	DefaultListen        = "127.0.0.1:8085"
+	DefaultAdmin         = "127.0.0.1:8086"
+	DefaultProxyPolicy   = "round_robin"
+	DefaultStickyCookie  = "lbsim_server"
+	DefaultMaxHeaderSize = 64 << 10
+)
+
+// Default timeouts and check settings, shared by the file and the proxy's
+// flags.
+var (
+	DefaultTimeouts = Timeouts{
+		Connect:  Duration(5 * time.Second),
+		Header:   Duration(10 * time.Second),
+		Idle:     Duration(60 * time.Second),
+		Response: Duration(60 * time.Second),
+		Grace:    Duration(30 * time.Second),
+	}
+	DefaultHealthCheck = HealthCheck{Path: "/", Interval: Duration(2 * time.Second), Timeout: Duration(time.Second), Fall: 3, Rise: 2}
+	DefaultPassive     = Passive{MaxFails: 1, FailTimeout: Duration(10 * time.Second)}
+	DefaultRetries     = Retries{Count: 1, On: []string{RetryConnect, RetryError}}
+)
+
+const (
+	maxHeaderSize = 16 << 20
+	maxChecks     = 1000
+	maxRetries    = 100
+)
+
+// proxyDefaults fills in the absent keys of the sections that are present.
+func proxyDefaults(s *Scenario, d *decoder) {
+	if !d.has("mode") {
+		s.Mode = ModeHTTP
+	}
+	if !d.has("listen") {
+		s.Listen = DefaultListen
+	}
+	if !d.has("admin") {
+		s.Admin = DefaultAdmin
+	}
+	if !d.has("max_header_bytes") {
+		s.MaxHeaderBytes = DefaultMaxHeaderSize
+	}
+	t := DefaultTimeouts
+	if s.Timeouts != nil {
+		keep(d, "timeouts.connect", &t.Connect, s.Timeouts.Connect)
+		keep(d, "timeouts.header", &t.Header, s.Timeouts.Header)
+		keep(d, "timeouts.idle", &t.Idle, s.Timeouts.Idle)
+		keep(d, "timeouts.response", &t.Response, s.Timeouts.Response)
+		keep(d, "timeouts.grace", &t.Grace, s.Timeouts.Grace)
+	}
+	s.Timeouts = &t
+	if hc := s.HealthCheck; hc != nil {
+		def := DefaultHealthCheck
+		keep(d, "health_check.path", &def.Path, hc.Path)
+		keep(d, "health_check.status", &def.Status, hc.Status)
+		keep(d, "health_check.interval", &def.Interval, hc.Interval)
+		keep(d, "health_check.timeout", &def.Timeout, hc.Timeout)
+		keep(d, "health_check.fall", &def.Fall, hc.Fall)
+		keep(d, "health_check.rise", &def.Rise, hc.Rise)
+		*hc = def
+	}
+	if p := s.Passive; p != nil {
+		def := DefaultPassive
+		keep(d, "passive.max_fails", &def.MaxFails, p.MaxFails)
+		keep(d, "passive.fail_timeout", &def.FailTimeout, p.FailTimeout)
+		*p = def
+	}
+	if r := s.Retries; r != nil {
+		def := DefaultRetries
+		def.On = slices.Clone(def.On)
+		keep(d, "retries.count", &def.Count, r.Count)
+		keep(d, "retries.on", &def.On, r.On)
+		keep(d, "retries.timeout", &def.Timeout, r.Timeout)
+		keep(d, "retries.non_idempotent", &def.NonIdempotent, r.NonIdempotent)
+		*r = def
+	}
+	if st := s.Sticky; st != nil && !d.has("sticky.cookie") {
+		st.Cookie = DefaultStickyCookie
+	}
+}
+
+// keep sets *dst to v when the file gave the key at path.
+func keep[T any](d *decoder, path string, dst *T, v T) {
+	if d.has(path) {
+		*dst = v
+	}
+}
+
+// checkProxy checks the proxy and failure-handling keys. forProxy is set
+// when the file configures a live proxy, which needs every server's address.
+func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
+	if s.Mode != ModeHTTP && s.Mode != ModeTCP {
+		return d.errorf("mode", "must be http or tcp, got %s", quote(s.Mode))
+	}
+	if err := d.checkHostPort("listen", s.Listen); err != nil {
+		return err
+	}
+	if s.Admin != "off" {
+		if err := d.checkHostPort("admin", s.Admin); err != nil {
+			return err
+		}
+	}
+	if err := d.intRange("max_header_bytes", int64(s.MaxHeaderBytes), 1024, maxHeaderSize); err != nil {
+		return err
+	}
+	for i, g := range s.Servers {
+		p := "servers[" + strconv.Itoa(i) + "]"
+		switch {
+		case g.Address == "" && forProxy:
+			return d.errorf(p+".address", "required by the proxy: where the server listens, e.g. http://127.0.0.1:9001")
+		case g.Address == "":
+			continue
+		case g.Count > 1:
+			return d.errorf(p+".address", "names one server, but the group has count %d; list each server with its own address", g.Count)
+		}
+		if err := d.checkAddress(p+".address", g.Address, s.Mode); err != nil {
+			return err
+		}
+	}
+	t := s.Timeouts
+	for _, c := range []struct {
+		key string
+		v   Duration
+	}{{"connect", t.Connect}, {"header", t.Header}, {"idle", t.Idle}, {"response", t.Response}, {"grace", t.Grace}} {
+		if err := d.durRange("timeouts."+c.key, c.v, false, MaxVirtualTime); err != nil {
+			return err
+		}
+	}
+	if hc := s.HealthCheck; hc != nil {
+		const p = "health_check"
+		if !strings.HasPrefix(hc.Path, "/") || strings.ContainsAny(hc.Path, " \r\n\t") {
+			return d.errorf(p+".path", "must be a URL path starting with /, without spaces, got %s", quote(hc.Path))
+		}
+		if hc.Status != 0 {
+			if err := d.intRange(p+".status", int64(hc.Status), 100, 599); err != nil {
+				return err
+			}
+		}
+		if err := d.durRange(p+".interval", hc.Interval, false, MaxVirtualTime); err != nil {
+			return err
+		}
+		if err := d.durRange(p+".timeout", hc.Timeout, false, MaxVirtualTime); err != nil {
+			return err
+		}
+		if hc.Timeout > hc.Interval {
+			return d.errorf(p+".timeout", "must be at most interval (%s), got %s", hc.Interval, hc.Timeout)
+		}
+		if err := d.intRange(p+".fall", int64(hc.Fall), 1, maxChecks); err != nil {
+			return err
+		}
+		if err := d.intRange(p+".rise", int64(hc.Rise), 1, maxChecks); err != nil {
+			return err
+		}
+	}
+	if ps := s.Passive; ps != nil {
+		if err := d.intRange("passive.max_fails", int64(ps.MaxFails), 1, maxChecks); err != nil {
+			return err
+		}
+		if err := d.durRange("passive.fail_timeout", ps.FailTimeout, false, MaxVirtualTime); err != nil {
+			return err
+		}
+	}
+	if r := s.Retries; r != nil {
+		if err := d.intRange("retries.count", int64(r.Count), 0, maxRetries); err != nil {
+			return err
+		}
+		for i, c := range r.On {
+			if !slices.Contains(RetryConditions, c) {
+				return d.errorf("retries.on["+strconv.Itoa(i)+"]", "unknown condition %s (known: %s)", quote(c), strings.Join(RetryConditions, ", "))
+			}
+		}
+		if err := d.durRange("retries.timeout", r.Timeout, true, MaxVirtualTime); err != nil {
+			return err
+		}
+	}
+	if st := s.Sticky; st != nil {
+		if st.Cookie == "" || strings.ContainsFunc(st.Cookie, func(r rune) bool {
+			return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r)
+		}) {
+			return d.errorf("sticky.cookie", "must be a cookie name (letters, digits and !#$%%&'*+-.^_`|~), got %s", quote(st.Cookie))
+		}
+		if s.Mode == ModeTCP {
+			return d.errorf("sticky", "applies to mode http only: a TCP proxy cannot see cookies")
+		}
+	}
+	return nil
+}
+
+// checkHostPort checks a listen address: host:port with a numeric port.
+func (d *decoder) checkHostPort(path, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return d.errorf(path, "must be host:port, e.g. 127.0.0.1:8085, got %s", quote(addr))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return d.errorf(path, "port must be a number from 0 to 65535, got %s", quote(port))
+	}
+	if strings.ContainsAny(host, " /") {
+		return d.errorf(path, "host must be a name or an IP address, got %s", quote(host))
+	}
+	return nil
+}
+
+// checkAddress checks a server address: host:port, or in http mode also an
+// http:// or https:// URL with no path.
+func (d *decoder) checkAddress(path, addr, mode string) error {
+	if !strings.Contains(addr, "://") {
+		return d.checkHostPort(path, addr)
+	}
+	if mode == ModeTCP {
+		return d.errorf(path, "mode tcp takes host:port, not a URL, got %s", quote(addr))
+	}
+	u, err := url.Parse(addr)
+	switch {
+	case err != nil:
+		return d.errorf(path, "is not a valid URL: %s", quote(addr))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return d.errorf(path, "scheme must be http or https, got %s", quote(u.Scheme))
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return d.errorf(path, "must be scheme://host:port only (no path, query or user), got %s", quote(addr))
+	case u.Port() == "":
+		return d.errorf(path, "needs a port, e.g. %s://%s:8080", u.Scheme, u.Hostname())
+	}
+	return d.checkHostPort(path, u.Host)
+}
+
+// checkAlgorithm checks the single algorithm key against algorithms.
+func checkAlgorithm(s *Scenario, d *decoder) error {
+	if !d.has("algorithm") {
+		return nil
+	}
+	if d.has("algorithms") {
+		return d.errorf("algorithm", "give algorithm (one) or algorithms (a list), not both")
+	}
+	if _, ok := algorithms.Lookup(s.Algorithm); !ok {
+		return d.errorf("algorithm", "unknown algorithm %s%s (known: %s)", quote(s.Algorithm), suggest(s.Algorithm), strings.Join(algorithms.Names(), ", "))
+	}
+	s.Algorithms = []string{s.Algorithm}
+	return nil
+}

@@ -1,0 +1,167 @@
+package scenarios
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const proxyConfig = `name: shop
+servers:
+  - {name: a, address: "http://127.0.0.1:9001", weight: 2}
+  - {name: b, address: "127.0.0.1:9002"}
+`
+
+func TestParseProxyDefaults(t *testing.T) {
+	s, err := ParseProxy("proxy.yaml", []byte(proxyConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Algorithm != DefaultProxyPolicy || s.Mode != ModeHTTP || s.Listen != DefaultListen || s.Admin != DefaultAdmin {
+		t.Errorf("algorithm %q mode %q listen %q admin %q, want the defaults", s.Algorithm, s.Mode, s.Listen, s.Admin)
+	}
+	if *s.Timeouts != DefaultTimeouts {
+		t.Errorf("timeouts %+v, want %+v", *s.Timeouts, DefaultTimeouts)
+	}
+	if s.HealthCheck != nil || s.Passive != nil || s.Retries != nil || s.Sticky != nil {
+		t.Errorf("absent sections must stay off: %+v %+v %+v %+v", s.HealthCheck, s.Passive, s.Retries, s.Sticky)
+	}
+	servers := s.ExpandServers()
+	if len(servers) != 2 || servers[0].Address != "http://127.0.0.1:9001" || servers[0].Weight != 2 || servers[1].Address != "127.0.0.1:9002" {
+		t.Errorf("servers %+v", servers)
+	}
+}
+
+// TestParseProxySections checks that a section given in part gets the
+// defaults of the keys it leaves out, and keeps the ones it sets.
+func TestParseProxySections(t *testing.T) {
+	src := proxyConfig + `algorithm: least_connections
+health_check: {path: /healthz, fall: 2}
+passive: {fail_timeout: 30s}
+retries: {count: 2, on: [connect]}
+timeouts: {header: 2s}
+sticky: {}
+`
+	s, err := ParseProxy("proxy.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := DefaultHealthCheck
+	hc.Path, hc.Fall = "/healthz", 2
+	if *s.HealthCheck != hc {
+		t.Errorf("health_check %+v, want %+v", *s.HealthCheck, hc)
+	}
+	if want := (Passive{MaxFails: 1, FailTimeout: Duration(30 * time.Second)}); *s.Passive != want {
+		t.Errorf("passive %+v, want %+v", *s.Passive, want)
+	}
+	if want := (Retries{Count: 2, On: []string{RetryConnect}}); !reflect.DeepEqual(*s.Retries, want) {
+		t.Errorf("retries %+v, want %+v", *s.Retries, want)
+	}
+	if s.Timeouts.Header != Duration(2*time.Second) || s.Timeouts.Connect != DefaultTimeouts.Connect {
+		t.Errorf("timeouts %+v", *s.Timeouts)
+	}
+	if s.Sticky.Cookie != DefaultStickyCookie || s.Algorithm != "least_connections" {
+		t.Errorf("sticky %+v algorithm %q", *s.Sticky, s.Algorithm)
+	}
+	if !s.Retries.Retries(RetryConnect) || s.Retries.Retries(RetryTimeout) {
+		t.Error("Retries(condition) disagrees with retries.on")
+	}
+}
+
+func TestParseProxyAlgorithm(t *testing.T) {
+	for _, tc := range []struct{ extra, want string }{
+		{"", "round_robin"},
+		{"algorithm: ip_hash\n", "ip_hash"},
+		{"algorithms: [power_of_two]\n", "power_of_two"},
+		{"algorithms: [random, ip_hash]\n", ""},
+	} {
+		s, err := ParseProxy("p.yaml", []byte(proxyConfig+tc.extra))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.extra, err)
+		}
+		if s.Algorithm != tc.want {
+			t.Errorf("%q: Algorithm %q, want %q", tc.extra, s.Algorithm, tc.want)
+		}
+	}
+}
+
+// TestBundledAsProxyConfig checks the promise that a scenario with
+// addresses added is a valid proxy config, and that the proxy keys do not
+// change how it simulates.
+func TestBundledAsProxyConfig(t *testing.T) {
+	data, err := os.ReadFile("bundled/heterogeneous.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := 9000
+	withAddr := regexp.MustCompile(`weight: \d+`).ReplaceAllStringFunc(string(data), func(m string) string {
+		port++
+		return m + `, address: "http://127.0.0.1:` + strconv.Itoa(port) + `"`
+	})
+	p, err := ParseProxy("heterogeneous.yaml", []byte(withAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Algorithm != "" || len(p.ExpandServers()) != 3 || p.ExpandServers()[2].Address != "http://127.0.0.1:9003" {
+		t.Errorf("algorithm %q servers %+v", p.Algorithm, p.ExpandServers())
+	}
+	sim, err := Parse("heterogeneous.yaml", []byte(withAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Capacity() != p.Capacity() || sim.Workload.Arrival.Rate != p.Workload.Arrival.Rate {
+		t.Errorf("the same file simulates differently when read as a proxy config")
+	}
+}
+
+var proxyErrorCases = []struct {
+	name, src string
+	line      int
+	field     string
+	msg       string
+}{
+	{"missing address", "name: p\nservers:\n  - {name: a}\n", 3, "servers[0].address", "required by the proxy"},
+	{"address on a group", "name: p\nservers:\n  - {name: a, count: 2, address: \"127.0.0.1:1\"}\n", 3, "servers[0].address", "count 2"},
+	{"address with path", "name: p\nservers:\n  - {name: a, address: \"http://h:1/x\"}\n", 3, "servers[0].address", "no path"},
+	{"address without port", "name: p\nservers:\n  - {name: a, address: \"http://h\"}\n", 3, "servers[0].address", "needs a port"},
+	{"address scheme", "name: p\nservers:\n  - {name: a, address: \"ftp://h:1\"}\n", 3, "servers[0].address", "scheme must be http or https"},
+	{"url in tcp mode", proxyConfig + "mode: tcp\n", 3, "servers[0].address", "mode tcp takes host:port"},
+	{"bad mode", proxyConfig + "mode: udp\n", 5, "mode", "must be http or tcp"},
+	{"bad listen", proxyConfig + "listen: 8085\n", 5, "listen", "must be host:port"},
+	{"bad port", proxyConfig + "listen: \"h:99999\"\n", 5, "listen", "port must be a number"},
+	{"unknown algorithm", proxyConfig + "algorithm: fastest\n", 5, "algorithm", "unknown algorithm"},
+	{"algorithm and algorithms", proxyConfig + "algorithm: random\nalgorithms: [random]\n", 5, "algorithm", "not both"},
+	{"negative interval", proxyConfig + "health_check: {interval: -1s}\n", 5, "health_check.interval", "must not be negative"},
+	{"fall 0", proxyConfig + "health_check: {fall: 0}\n", 5, "health_check.fall", "at least 1"},
+	{"check timeout above interval", proxyConfig + "health_check: {interval: 1s, timeout: 2s}\n", 5, "health_check.timeout", "at most interval"},
+	{"check path", proxyConfig + "health_check: {path: health}\n", 5, "health_check.path", "starting with /"},
+	{"check status", proxyConfig + "health_check: {status: 700}\n", 5, "health_check.status", "at most 599"},
+	{"max_fails 0", proxyConfig + "passive: {max_fails: 0}\n", 5, "passive.max_fails", "at least 1"},
+	{"retry condition", proxyConfig + "retries: {on: [connect, always]}\n", 5, "retries.on[1]", `unknown condition "always"`},
+	{"retry count", proxyConfig + "retries: {count: -1}\n", 5, "retries.count", "at least 0"},
+	{"retry bool", proxyConfig + "retries: {non_idempotent: yes}\n", 5, "retries.non_idempotent", "must be true or false"},
+	{"zero timeout", proxyConfig + "timeouts: {header: 0s}\n", 5, "timeouts.header", "greater than 0"},
+	{"header size", proxyConfig + "max_header_bytes: 10\n", 5, "max_header_bytes", "at least 1024"},
+	{"cookie name", proxyConfig + "sticky: {cookie: \"a b\"}\n", 5, "sticky.cookie", "must be a cookie name"},
+	{"sticky over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nsticky: {}\n", 5, "sticky", "mode http only"},
+}
+
+func TestParseProxyErrors(t *testing.T) {
+	for _, tc := range proxyErrorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseProxy("p.yaml", []byte(tc.src))
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want an *Error", err)
+			}
+			if e.Line != tc.line || e.Field != tc.field || !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("got %q (line %d, field %q)\nwant line %d, field %q, message containing %q", err, e.Line, e.Field, tc.line, tc.field, tc.msg)
+			}
+		})
+	}
+}
