@@ -9,11 +9,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/lbsim
 
-# Vet and format checks, every test, then the race detector over the code the
-# live proxy shares across goroutines.
+# Vet and format checks, every test, then the race detector over the live
+# proxy and the algorithms it shares across goroutines.
 test: lint
 	$(GO) test ./...
-	$(GO) test -race ./algorithms/...
+	$(GO) test -race ./algorithms/... ./proxy/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

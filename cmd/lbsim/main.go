@@ -1,8 +1,10 @@
-// Command lbsim compares load-balancing algorithms on simulated scenarios.
+// Command lbsim compares load-balancing algorithms on simulated scenarios,
+// and runs them live as a reverse proxy.
 //
 //	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--format table|markdown|csv|json] [--out DIR]
 //	lbsim validate SCENARIO...
 //	lbsim list
+//	lbsim proxy (--backend ADDR... | --config FILE) [--algorithm A] [--listen ADDR] ...
 //
 // SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
 // success, 1 a check or the run failed, 2 bad input or usage.
@@ -39,6 +41,7 @@ Usage:
   lbsim run SCENARIO [flags]     simulate and print a comparison table
   lbsim validate SCENARIO...     check scenario files without running them
   lbsim list                     list algorithms and bundled scenarios
+  lbsim proxy --backend ADDR...  run the algorithms live, as a reverse proxy
 
 SCENARIO is a path to a YAML file or the name of a bundled scenario.
 Run 'lbsim COMMAND --help' for a command's flags.
@@ -62,6 +65,8 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = validateCmd(rest, stdout, stderr)
 	case "list":
 		err = listCmd(rest, stdout, stderr)
+	case "proxy":
+		err = proxyCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,89 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// startChecks starts one active checker per upstream of st, if the config
+// asks for checks. The caller holds p.mu.
+func (p *Proxy) startChecks(st *state) {
+	ctx, cancel := context.WithCancel(p.serving)
+	p.stopCheck = cancel
+	hc := st.cfg.HealthCheck
+	if hc == nil {
+		return
+	}
+	client := &http.Client{
+		Transport: &http.Transport{
+			Proxy:             nil,
+			DisableKeepAlives: true, // each check opens a connection, as a new client would
+			DialContext:       (&net.Dialer{Timeout: hc.Timeout.D()}).DialContext,
+		},
+		Timeout:       hc.Timeout.D(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	for _, u := range st.ups {
+		go p.checkLoop(ctx, st.cfg, client, u)
+	}
+}
+
+// checkLoop checks u now and then every interval until ctx is done.
+func (p *Proxy) checkLoop(ctx context.Context, cfg *scenarios.Scenario, client *http.Client, u *upstream) {
+	hc := cfg.HealthCheck
+	tick := time.NewTicker(hc.Interval.D())
+	defer tick.Stop()
+	for {
+		ok, detail := check(ctx, cfg, client, u)
+		if ctx.Err() != nil {
+			return
+		}
+		if u.recordCheck(ok, detail, hc) {
+			state := "up"
+			if !ok {
+				state = "down"
+			}
+			p.opts.Log.Warn("server "+state, "server", u.be.Name, "check", detail)
+			p.refresh()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// check runs one active check: an HTTP GET in mode http, a connection in
+// mode tcp. It returns whether u passed and a short description.
+func check(ctx context.Context, cfg *scenarios.Scenario, client *http.Client, u *upstream) (bool, string) {
+	hc := cfg.HealthCheck
+	if cfg.Mode == scenarios.ModeTCP {
+		d := net.Dialer{Timeout: hc.Timeout.D()}
+		c, err := d.DialContext(ctx, "tcp", u.addr)
+		if err != nil {
+			return false, err.Error()
+		}
+		c.Close()
+		return true, "connected"
+	}
+	target := *u.url
+	target.Path = hc.Path
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return false, err.Error()
+	}
+	req.Header.Set("User-Agent", "lbsim-health-check")
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, err.Error()
+	}
+	resp.Body.Close()
+	ok := resp.StatusCode == hc.Status || (hc.Status == 0 && resp.StatusCode >= 200 && resp.StatusCode < 400)
+	return ok, fmt.Sprintf("status %d", resp.StatusCode)
+}

@@ -1,0 +1,203 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// testServer is a real HTTP server on loopback that answers with its name.
+type testServer struct {
+	name string
+	addr string
+	hits atomic.Int64
+	srv  *http.Server
+	// delay is how long each answer takes.
+	delay time.Duration
+}
+
+// startServer starts a named server on addr ("127.0.0.1:0" for any port).
+func startServer(t *testing.T, name, addr string, delay time.Duration) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{name: name, addr: ln.Addr().String(), delay: delay}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve)}
+	go s.srv.Serve(ln)
+	t.Cleanup(s.kill)
+	return s
+}
+
+func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/health" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	s.hits.Add(1)
+	if s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+	w.Header().Set("X-Server", s.name)
+	io.Copy(io.Discard, r.Body)
+	fmt.Fprint(w, s.name)
+}
+
+// kill stops the server at once: its listener and every connection close.
+func (s *testServer) kill() { s.srv.Close() }
+
+func (s *testServer) url() string { return "http://" + s.addr }
+
+// config builds a proxy config over servers, with extra YAML appended;
+// the proxy and its admin listener take any free loopback port.
+func config(t *testing.T, extra string, servers ...*testServer) *scenarios.Scenario {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("name: test\nlisten: 127.0.0.1:0\nadmin: 127.0.0.1:0\nservers:\n")
+	tcp := strings.Contains(extra, "mode: tcp")
+	for _, s := range servers {
+		addr := s.url()
+		if tcp {
+			addr = s.addr
+		}
+		fmt.Fprintf(&b, "  - {name: %s, address: %q}\n", s.name, addr)
+	}
+	b.WriteString(extra)
+	cfg, err := scenarios.ParseProxy("test.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// running is a proxy serving in the background.
+type running struct {
+	*Proxy
+	stop   context.CancelFunc
+	done   chan error
+	client *http.Client
+}
+
+func startProxy(t *testing.T, cfg *scenarios.Scenario, opts Options) *running {
+	t.Helper()
+	p, err := Listen(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{Proxy: p, stop: cancel, done: make(chan error, 1),
+		client: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
+	go func() { r.done <- p.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-r.done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return r
+}
+
+func (r *running) url(path string) string { return "http://" + r.Addr().String() + path }
+
+// get fetches path through the proxy and returns the status and body.
+func (r *running) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := r.client.Get(r.url(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// server returns a server's stats by name.
+func (r *running) server(t *testing.T, name string) ServerStats {
+	t.Helper()
+	for _, s := range r.Stats().Servers {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no server %s in stats", name)
+	return ServerStats{}
+}
+
+// waitFor polls cond every 10 ms until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// load sends GETs from n goroutines until stop is closed and counts the
+// answers that were not 200.
+func (r *running) load(n int, stop <-chan struct{}) (ok, bad *atomic.Int64, wait func()) {
+	ok, bad = new(atomic.Int64), new(atomic.Int64)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := r.client.Get(r.url("/"))
+				if err != nil {
+					bad.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					ok.Add(1)
+				} else {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	return ok, bad, wg.Wait
+}
+
+// logBuffer collects JSON log records for inspection.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewJSONHandler(l, nil)) }

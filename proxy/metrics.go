@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the proxy's Prometheus metrics, on a registry of its own.
+// Counters and histograms are resolved per server once, when the server
+// joins, so a request touches no label maps.
+type metrics struct {
+	reg       *prometheus.Registry
+	responses *prometheus.CounterVec
+	failures  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	retries   prometheus.Counter
+	noServer  prometheus.Counter
+}
+
+// serverMetrics are one server's resolved metrics.
+type serverMetrics struct {
+	codes    [6]prometheus.Counter // by status class: 1xx .. 5xx, 0 for other
+	failures map[string]prometheus.Counter
+	duration prometheus.Observer
+}
+
+var causes = []string{"connect", "error", "timeout"}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		responses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lbsim_proxy_responses_total",
+			Help: "Responses received from servers, by server and status class.",
+		}, []string{"server", "code"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lbsim_proxy_failures_total",
+			Help: "Attempts that failed without a complete response, by server and cause (connect, error, timeout).",
+		}, []string{"server", "cause"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "lbsim_proxy_request_duration_seconds",
+			Help:    "Time from sending a request to a server to the end of its response.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"server"}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lbsim_proxy_retries_total",
+			Help: "Attempts retried on another server.",
+		}),
+		noServer: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lbsim_proxy_no_server_total",
+			Help: "Requests or connections refused because no server was usable.",
+		}),
+	}
+	m.reg.MustRegister(m.responses, m.failures, m.duration, m.retries, m.noServer,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// register adds the gauges that are read from the live state at scrape
+// time.
+func (m *metrics) register(p *Proxy) {
+	m.reg.MustRegister(&stateCollector{p: p})
+}
+
+// attach resolves u's metrics.
+func (m *metrics) attach(u *upstream) {
+	if u.m != nil {
+		return
+	}
+	sm := &serverMetrics{failures: make(map[string]prometheus.Counter, len(causes))}
+	for i := range sm.codes {
+		sm.codes[i] = m.responses.WithLabelValues(u.be.Name, codeClass(i))
+	}
+	for _, c := range causes {
+		sm.failures[c] = m.failures.WithLabelValues(u.be.Name, c)
+	}
+	sm.duration = m.duration.WithLabelValues(u.be.Name)
+	u.m = sm
+}
+
+func codeClass(i int) string {
+	if i == 0 {
+		return "other"
+	}
+	return strconv.Itoa(i) + "xx"
+}
+
+// forget drops the series of servers that left with a reload.
+func (m *metrics) forget(old, cur *state) {
+	for _, u := range old.ups {
+		// A server that kept its name keeps its series.
+		if slices.ContainsFunc(cur.ups, func(c *upstream) bool { return c.be.Name == u.be.Name }) {
+			continue
+		}
+		for i := range u.m.codes {
+			m.responses.DeleteLabelValues(u.be.Name, codeClass(i))
+		}
+		for _, c := range causes {
+			m.failures.DeleteLabelValues(u.be.Name, c)
+		}
+		m.duration.DeleteLabelValues(u.be.Name)
+	}
+}
+
+func (m *metrics) response(u *upstream, code int) {
+	i := code / 100
+	if i < 1 || i > 5 {
+		i = 0
+	}
+	u.m.codes[i].Inc()
+}
+
+func (m *metrics) failure(u *upstream, cause string) { u.m.failures[cause].Inc() }
+
+func (m *metrics) latency(u *upstream, d time.Duration) { u.m.duration.Observe(d.Seconds()) }
+
+// stateCollector reports each server's state, requests in flight and
+// weight as of the scrape.
+type stateCollector struct{ p *Proxy }
+
+var (
+	upDesc       = prometheus.NewDesc("lbsim_proxy_server_up", "1 when the server gets traffic, 0 when checks took it out.", []string{"server"}, nil)
+	inFlightDesc = prometheus.NewDesc("lbsim_proxy_server_in_flight", "Requests (or connections) in flight to the server.", []string{"server"}, nil)
+	weightDesc   = prometheus.NewDesc("lbsim_proxy_server_weight", "The server's configured weight.", []string{"server"}, nil)
+)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- upDesc
+	ch <- inFlightDesc
+	ch <- weightDesc
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	now := time.Now()
+	for _, u := range c.p.state.Load().ups {
+		up := 0.0
+		if u.usable(now) {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, u.be.Name)
+		ch <- prometheus.MustNewConstMetric(inFlightDesc, prometheus.GaugeValue, float64(u.be.InFlight()), u.be.Name)
+		ch <- prometheus.MustNewConstMetric(weightDesc, prometheus.GaugeValue, float64(u.be.Weight), u.be.Name)
+	}
+}

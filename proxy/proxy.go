@@ -1,0 +1,380 @@
+// Package proxy is lbsim's live mode: an HTTP or TCP reverse proxy that
+// chooses servers with the same algorithms values the simulator compares, so
+// a policy tuned in simulation runs unchanged in front of real servers.
+//
+// The proxy is the balancers' host, as the simulator is: it counts requests
+// in flight on each Backend, reports every outcome through Done, and calls
+// Update with the servers that active checks (HAProxy's fall and rise) and
+// passive checks (nginx's max_fails within fail_timeout) leave usable.
+// Requests that fail to connect, and idempotent ones that fail later, are
+// retried on another server as the config's retries section allows.
+//
+// A Proxy is configured by a scenarios.Scenario read with
+// scenarios.LoadProxy (or built from flags by the command line); Reload
+// swaps in a new config without dropping connections, keeping the state of
+// servers that stay. Nothing here prints: events and access records go to
+// the slog loggers in Options.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// Options are the proxy's settings that are not part of its config file.
+type Options struct {
+	// Log receives events: servers going down and coming back, reloads,
+	// errors. nil discards them.
+	Log *slog.Logger
+	// AccessLog receives one record per request (mode http) or connection
+	// (mode tcp); docs/proxy.md lists its fields. nil turns it off.
+	AccessLog *slog.Logger
+	// AdminPublic allows the admin listener on an address other than
+	// loopback. Without it such a config is refused.
+	AdminPublic bool
+	// Seed seeds the balancer's random choices; 0 seeds from the clock.
+	// Tests set it to replay a simulated sequence of decisions.
+	Seed uint64
+}
+
+// Proxy is a running reverse proxy. Create it with Listen, run it with
+// Serve.
+type Proxy struct {
+	opts    Options
+	start   time.Time
+	ln      net.Listener
+	adminLn net.Listener
+	metrics *metrics
+	http    *http.Server
+	admin   *http.Server
+	tcp     *tcpServer
+
+	state atomic.Pointer[state]
+
+	// mu serialises Reload and health changes, which both call Update.
+	mu        sync.Mutex
+	nextIndex int
+	stopCheck context.CancelFunc
+	serving   context.Context
+}
+
+// state is one config's worth of proxy state; requests in flight keep the
+// state they started with.
+type state struct {
+	cfg *scenarios.Scenario
+	// ups are the configured servers in file order; byIndex finds them by
+	// Backend.Index, byCookie by sticky-cookie value.
+	ups       []*upstream
+	byIndex   []*upstream
+	byCookie  map[string]*upstream
+	bal       algorithms.Balancer
+	transport *http.Transport
+	// setCookie is each upstream's Set-Cookie header value, by index.
+	setCookie []string
+}
+
+// ErrNoAlgorithm is returned for a config that lists several algorithms
+// without choosing the one to run.
+var ErrNoAlgorithm = errors.New("the config lists several algorithms; choose the one the proxy runs (algorithm: or --algorithm)")
+
+// Listen checks cfg, binds the proxy's listeners and returns a Proxy ready
+// to Serve. cfg must come from scenarios.ParseProxy or LoadProxy (or be
+// valid as they would return it); the Proxy keeps it.
+func Listen(cfg *scenarios.Scenario, opts Options) (*Proxy, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Admin != "off" && !opts.AdminPublic && !isLoopback(cfg.Admin) {
+		return nil, fmt.Errorf("admin address %s is not a loopback address; the admin listener shows every server and its state, so it stays on 127.0.0.1 unless explicitly made public", cfg.Admin)
+	}
+	p := &Proxy{opts: opts, start: time.Now(), metrics: newMetrics()}
+	st, err := p.newState(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.state.Store(st)
+	p.metrics.register(p)
+
+	if p.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, err
+	}
+	if cfg.Admin != "off" {
+		if p.adminLn, err = net.Listen("tcp", cfg.Admin); err != nil {
+			p.ln.Close()
+			return nil, err
+		}
+		p.admin = &http.Server{Handler: p.adminHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
+	}
+	if cfg.Mode == scenarios.ModeTCP {
+		p.tcp = newTCPServer(p)
+	} else {
+		p.http = p.newHTTPServer(cfg)
+	}
+	return p, nil
+}
+
+// Addr is the address the proxy listens on.
+func (p *Proxy) Addr() net.Addr { return p.ln.Addr() }
+
+// AdminAddr is the admin listener's address, or nil when it is off.
+func (p *Proxy) AdminAddr() net.Addr {
+	if p.adminLn == nil {
+		return nil
+	}
+	return p.adminLn.Addr()
+}
+
+// Serve proxies until ctx is done, then drains: it stops accepting, lets
+// requests in flight finish within the config's grace period, and returns
+// nil. It returns an error if a listener fails, or if requests were still
+// in flight when the grace period ended (they are cut off).
+func (p *Proxy) Serve(ctx context.Context) error {
+	p.mu.Lock()
+	p.serving = ctx
+	p.startChecks(p.state.Load())
+	p.mu.Unlock()
+
+	errc := make(chan error, 2)
+	if p.admin != nil {
+		go func() { errc <- ignoreClosed(p.admin.Serve(p.adminLn)) }()
+	}
+	if p.tcp != nil {
+		go func() { errc <- p.tcp.serve(p.ln) }()
+	} else {
+		go func() { errc <- ignoreClosed(p.http.Serve(p.ln)) }()
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	grace := p.state.Load().cfg.Timeouts.Grace.D()
+	p.opts.Log.Info("draining", "grace", grace.String())
+	p.mu.Lock()
+	p.stopCheck()
+	p.mu.Unlock()
+
+	dctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	var drainErr error
+	if p.tcp != nil {
+		drainErr = p.tcp.shutdown(dctx)
+	} else {
+		drainErr = p.http.Shutdown(dctx)
+		if drainErr != nil {
+			p.http.Close()
+		}
+	}
+	if p.admin != nil {
+		p.admin.Close()
+	}
+	if errors.Is(drainErr, context.DeadlineExceeded) {
+		drainErr = fmt.Errorf("grace period of %s over with requests still in flight; they were cut off", grace)
+	}
+	p.state.Load().transport.CloseIdleConnections()
+	return errors.Join(serveErr, drainErr)
+}
+
+// Reload replaces the config without dropping connections. Servers that
+// keep their name, address and weight keep their state (requests in
+// flight, health, statistics); the balancer is kept too unless the
+// algorithm changed. Settings bound to the listeners (mode, listen, admin,
+// header timeout and size, idle timeout) cannot change without a restart:
+// a config that changes them is refused and the old one stays.
+func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.state.Load()
+	o, n := old.cfg, cfg
+	switch {
+	case o.Mode != n.Mode:
+		return fmt.Errorf("mode changed from %s to %s; restart the proxy to change it", o.Mode, n.Mode)
+	case o.Listen != n.Listen:
+		return fmt.Errorf("listen changed from %s to %s; restart the proxy to change it", o.Listen, n.Listen)
+	case o.Admin != n.Admin:
+		return fmt.Errorf("admin changed from %s to %s; restart the proxy to change it", o.Admin, n.Admin)
+	case o.Timeouts.Header != n.Timeouts.Header || o.Timeouts.Idle != n.Timeouts.Idle || o.MaxHeaderBytes != n.MaxHeaderBytes:
+		return errors.New("timeouts.header, timeouts.idle and max_header_bytes apply to the listener; restart the proxy to change them")
+	}
+	st, err := p.newState(cfg, old)
+	if err != nil {
+		return err
+	}
+	p.state.Store(st)
+	p.metrics.forget(old, st)
+	if p.serving != nil {
+		p.stopCheck()
+		p.startChecks(st)
+	}
+	if st.transport != old.transport {
+		old.transport.CloseIdleConnections()
+	}
+	p.opts.Log.Info("reloaded", "servers", len(st.ups), "algorithm", cfg.Algorithm)
+	return nil
+}
+
+// newState builds the state for cfg, reusing what it can of old (nil at
+// start). The caller holds p.mu, or is Listen.
+func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
+	if cfg.Algorithm == "" {
+		return nil, ErrNoAlgorithm
+	}
+	st := &state{cfg: cfg, byCookie: make(map[string]*upstream)}
+	if old != nil && old.cfg.Algorithm == cfg.Algorithm {
+		st.bal = old.bal
+	} else {
+		seed := p.opts.Seed
+		if seed == 0 {
+			seed = uint64(time.Now().UnixNano())
+		}
+		bal, err := algorithms.New(cfg.Algorithm, algorithms.Options{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		st.bal = bal
+	}
+	if old != nil && old.cfg.Timeouts.Connect == cfg.Timeouts.Connect && old.cfg.Timeouts.Response == cfg.Timeouts.Response {
+		st.transport = old.transport
+	} else {
+		st.transport = newTransport(cfg)
+	}
+	for _, srv := range cfg.ExpandServers() {
+		var u *upstream
+		if old != nil {
+			if i := slices.IndexFunc(old.ups, func(o *upstream) bool { return o.same(srv) }); i >= 0 {
+				u = old.ups[i]
+			}
+		}
+		if u == nil {
+			u = newUpstream(p.nextIndex, srv)
+			p.nextIndex++
+		}
+		p.metrics.attach(u)
+		st.ups = append(st.ups, u)
+		st.byCookie[u.cookie] = u
+	}
+	st.byIndex = make([]*upstream, p.nextIndex)
+	st.setCookie = make([]string, p.nextIndex)
+	for _, u := range st.ups {
+		st.byIndex[u.be.Index] = u
+		if cfg.Sticky != nil {
+			st.setCookie[u.be.Index] = (&http.Cookie{Name: cfg.Sticky.Cookie, Value: u.cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}).String()
+		}
+	}
+	st.bal.Update(st.usable(time.Now()))
+	return st, nil
+}
+
+// usable lists the backends the balancer may choose now.
+func (st *state) usable(now time.Time) []*algorithms.Backend {
+	out := make([]*algorithms.Backend, 0, len(st.ups))
+	for _, u := range st.ups {
+		if u.usable(now) {
+			out = append(out, u.be)
+		}
+	}
+	return out
+}
+
+// refresh tells the current balancer which servers are usable after a
+// health change.
+func (p *Proxy) refresh() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.state.Load()
+	st.bal.Update(st.usable(time.Now()))
+}
+
+// failed counts a failed request against u's passive checks, ejecting it
+// when they say so.
+func (p *Proxy) failed(st *state, u *upstream, cause string) {
+	u.failures.Add(1)
+	if d := u.recordFailure(time.Now(), st.cfg.Passive); d > 0 {
+		p.opts.Log.Warn("server ejected", "server", u.be.Name, "cause", cause, "for", d.String())
+		p.refresh()
+		time.AfterFunc(d, func() {
+			p.refresh()
+			p.opts.Log.Info("server back from ejection", "server", u.be.Name)
+		})
+	}
+}
+
+// now is the time balancers see: monotonic, since the proxy started.
+func (p *Proxy) now() time.Duration { return time.Since(p.start) }
+
+// clientAddr parses a connection's remote address for ip_hash.
+func clientAddr(remote string) netip.Addr {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// isLoopback reports whether a host:port listens on loopback only.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// pick chooses an upstream for a request, avoiding those already tried: a
+// retry always goes to another server. It returns nil when none is left.
+func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
+	for range 4 {
+		be, err := st.bal.Pick(req)
+		if err != nil {
+			return nil
+		}
+		// A balancer kept across a reload may briefly know servers of
+		// the newer state; skip them.
+		if be.Index >= len(st.byIndex) || st.byIndex[be.Index] == nil {
+			continue
+		}
+		u := st.byIndex[be.Index]
+		if !slices.Contains(tried, u) {
+			return u
+		}
+	}
+	// The policy keeps choosing servers already tried (ip_hash always
+	// does): take the first usable one that was not.
+	now := time.Now()
+	for _, u := range st.ups {
+		if !slices.Contains(tried, u) && u.usable(now) {
+			return u
+		}
+	}
+	return nil
+}
+
+// discardLog silences net/http's own logging: the proxy reports through
+// Options.Log.
+var discardLog = log.New(io.Discard, "", 0)

@@ -1,0 +1,591 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// TestSameDecisionsAsSimulator sends requests one after another through
+// the real proxy and replays the same sequence on a fresh balancer of the
+// same policy and seed, as the simulator would drive it: the proxy must
+// choose the same server every time. least_response_time learns from
+// measured latencies, which differ run to run, so it is only checked to
+// use every server.
+func TestSameDecisionsAsSimulator(t *testing.T) {
+	const requests, seed = 30, 7
+	for _, name := range algorithms.Names() {
+		t.Run(name, func(t *testing.T) {
+			servers := []*testServer{
+				startServer(t, "a", "127.0.0.1:0", 0),
+				startServer(t, "b", "127.0.0.1:0", 0),
+				startServer(t, "c", "127.0.0.1:0", 0),
+			}
+			cfg := config(t, "algorithm: "+name+"\n", servers...)
+			// Weights 5:3:2, so weighted policies show them.
+			for i, w := range []int{5, 3, 2} {
+				cfg.Servers[i].Weight = w
+			}
+			r := startProxy(t, cfg, Options{Seed: seed})
+
+			ref, err := algorithms.New(name, algorithms.Options{Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bes []*algorithms.Backend
+			for i, s := range cfg.ExpandServers() {
+				bes = append(bes, algorithms.NewBackend(i, s.Name, s.Weight))
+			}
+			ref.Update(bes)
+			client := algorithms.Request{Client: netip.MustParseAddr("127.0.0.1")}
+
+			counts := map[string]int{}
+			for i := range requests {
+				status, got := r.get(t, "/")
+				if status != http.StatusOK {
+					t.Fatalf("request %d: status %d", i, status)
+				}
+				counts[got]++
+				if name == "least_response_time" {
+					continue
+				}
+				want, err := ref.Pick(&client)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want.Begin()
+				want.End()
+				ref.Done(want, algorithms.Outcome{Latency: time.Millisecond})
+				if got != want.Name {
+					t.Fatalf("request %d went to %s, the simulator's balancer chose %s", i, got, want.Name)
+				}
+			}
+			if name == "least_response_time" && len(counts) != 3 {
+				t.Errorf("least_response_time used %v, want every server tried", counts)
+			}
+			if name == "weighted_round_robin" && (counts["a"] != 15 || counts["b"] != 9 || counts["c"] != 6) {
+				t.Errorf("weighted_round_robin split %v, want 15/9/6 for weights 5:3:2", counts)
+			}
+		})
+	}
+}
+
+// TestKilledServer kills one of four servers under load: retries and
+// passive checks hide it from clients, active checks mark it down, and it
+// comes back after rise good checks once it listens again.
+func TestKilledServer(t *testing.T) {
+	servers := []*testServer{
+		startServer(t, "a", "127.0.0.1:0", time.Millisecond),
+		startServer(t, "b", "127.0.0.1:0", time.Millisecond),
+		startServer(t, "c", "127.0.0.1:0", time.Millisecond),
+		startServer(t, "d", "127.0.0.1:0", time.Millisecond),
+	}
+	cfg := config(t, `algorithm: round_robin
+retries: {count: 2, on: [connect, error]}
+passive: {max_fails: 1, fail_timeout: 10s}
+health_check: {path: /health, interval: 100ms, timeout: 50ms, fall: 2, rise: 3}
+`, servers...)
+	r := startProxy(t, cfg, Options{})
+
+	stop := make(chan struct{})
+	ok, bad, wait := r.load(8, stop)
+	time.Sleep(200 * time.Millisecond)
+	killed := time.Now()
+	servers[1].kill()
+	waitFor(t, 2*time.Second, "active checks to mark b down", func() bool { return r.server(t, "b").State == "down" })
+	detected := time.Since(killed)
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	wait()
+	if bad.Load() != 0 || ok.Load() == 0 {
+		t.Errorf("%d requests failed, %d succeeded; want no failure visible to clients", bad.Load(), ok.Load())
+	}
+	// fall 2 at 100 ms intervals: down after 2 failed checks, so within
+	// about 200 ms plus a check timeout.
+	if detected > 500*time.Millisecond {
+		t.Errorf("b marked down %s after the kill, want within about 250ms", detected)
+	}
+
+	// Bring b back on the same address: rise 3 checks at 100 ms.
+	back := startServer(t, "b", servers[1].addr, 0)
+	waitFor(t, 2*time.Second, "b to come back", func() bool { return r.server(t, "b").State == "up" })
+	for range 8 {
+		r.get(t, "/")
+	}
+	if back.hits.Load() == 0 {
+		t.Error("b is up again but got no requests")
+	}
+}
+
+// TestDrain stops the proxy while requests are in flight: every one of
+// them completes, and Serve returns nil.
+func TestDrain(t *testing.T) {
+	s := startServer(t, "slow", "127.0.0.1:0", 300*time.Millisecond)
+	cfg := config(t, "timeouts: {grace: 5s}\n", s)
+	p, err := Listen(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx) }()
+	url := "http://" + p.Addr().String() + "/"
+
+	var wg sync.WaitGroup
+	codes := make(chan int, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(url)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	waitFor(t, 2*time.Second, "20 requests in flight", func() bool { return s.hits.Load() == 20 })
+	cancel()
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("a request in flight during the drain got %d, want 200", c)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve after drain: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", p.Addr().String(), time.Second); err == nil {
+		t.Error("the proxy still accepts connections after draining")
+	}
+}
+
+// TestSlowloris checks that a client that sends its headers too slowly is
+// cut off by timeouts.header.
+func TestSlowloris(t *testing.T) {
+	s := startServer(t, "a", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "timeouts: {header: 200ms}\n", s), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	// Trickle a header line at a time, never finishing.
+	go func() {
+		for i := 0; i < 50; i++ {
+			if _, err := io.WriteString(c, "X-Slow: 1\r\n"); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	io.Copy(io.Discard, c) // returns when the proxy closes the connection
+	if d := time.Since(start); d < 150*time.Millisecond || d > 2*time.Second {
+		t.Errorf("connection closed after %s, want about the 200ms header timeout", d)
+	}
+	if s.hits.Load() != 0 {
+		t.Error("the incomplete request reached the server")
+	}
+}
+
+// TestNotAnOpenProxy tries to make the proxy fetch from an address that is
+// not one of its servers.
+func TestNotAnOpenProxy(t *testing.T) {
+	s := startServer(t, "app", "127.0.0.1:0", 0)
+	victim := startServer(t, "victim", "127.0.0.1:0", 0)
+	t.Setenv("HTTP_PROXY", victim.url())
+	r := startProxy(t, config(t, "", s), Options{})
+
+	raw := func(request string) string {
+		c, err := net.Dial("tcp", r.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, request)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return resp.Status + " " + string(body)
+	}
+	for _, tc := range []struct{ name, request, want string }{
+		{"absolute-form URI", "GET http://" + victim.addr + "/ HTTP/1.1\r\nHost: " + victim.addr + "\r\nConnection: close\r\n\r\n", "200 OK app"},
+		{"foreign Host", "GET / HTTP/1.1\r\nHost: " + victim.addr + "\r\nConnection: close\r\n\r\n", "200 OK app"},
+		{"CONNECT", "CONNECT " + victim.addr + " HTTP/1.1\r\nHost: " + victim.addr + "\r\n\r\n", "405 Method Not Allowed"},
+		{"opaque URI", "GET mailto:x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "400 Bad Request"},
+	} {
+		if got := raw(tc.request); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if n := victim.hits.Load(); n != 0 {
+		t.Errorf("the victim got %d requests through the proxy", n)
+	}
+}
+
+// TestForwardedHeaders checks what the server sees: the client's Host,
+// X-Forwarded-For from the connection (not the client's claim),
+// X-Forwarded-Proto, and no hop-by-hop headers.
+func TestForwardedHeaders(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	hosts := make(chan string, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		hosts <- r.Host
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	app := &testServer{name: "app", addr: ln.Addr().String()}
+	r := startProxy(t, config(t, "", app), Options{})
+
+	req, _ := http.NewRequest("GET", r.url("/x"), nil)
+	req.Host = "shop.example"
+	req.Header.Set("X-Forwarded-For", "6.6.6.6")
+	req.Header.Set("Connection", "X-Private")
+	req.Header.Set("X-Private", "secret")
+	req.Header.Set("Proxy-Authorization", "Basic Zm9vOmJhcg==")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h, host := <-seen, <-hosts
+	for _, c := range []struct{ key, want string }{
+		{"X-Forwarded-For", "127.0.0.1"},
+		{"X-Forwarded-Proto", "http"},
+		{"X-Forwarded-Host", "shop.example"},
+		{"X-Private", ""},
+		{"Proxy-Authorization", ""},
+	} {
+		if got := h.Get(c.key); got != c.want {
+			t.Errorf("%s = %q, want %q", c.key, got, c.want)
+		}
+	}
+	if host != "shop.example" {
+		t.Errorf("Host = %q, want the client's shop.example", host)
+	}
+}
+
+// TestWebSocket passes an upgraded connection through and echoes over it.
+func TestWebSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "websocket" {
+			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		io.Copy(c, brw) // echo
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	r := startProxy(t, config(t, "", &testServer{name: "ws", addr: ln.Addr().String()}), Options{})
+
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d, want 101", resp.StatusCode)
+	}
+	io.WriteString(c, "ping")
+	buf := make([]byte, 4)
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(br, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("echo %q, %v; want ping", buf, err)
+	}
+}
+
+// TestSticky pins a client to the server of its cookie, and moves it when
+// that server is ejected.
+func TestSticky(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	b := startServer(t, "b", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "sticky: {cookie: srv}\nretries: {count: 1}\npassive: {max_fails: 1, fail_timeout: 10s}\n", a, b), Options{})
+
+	fetch := func(cookie *http.Cookie) (string, *http.Cookie) {
+		req, _ := http.NewRequest("GET", r.url("/"), nil)
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		resp, err := r.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var set *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == "srv" {
+				set = c
+			}
+		}
+		return string(body), set
+	}
+	first, cookie := fetch(nil)
+	if cookie == nil {
+		t.Fatal("the first response set no sticky cookie")
+	}
+	if addr := map[string]*testServer{"a": a, "b": b}[first].addr; cookie.Value == first || strings.Contains(cookie.Value, addr) {
+		t.Errorf("cookie value %q reveals the server", cookie.Value)
+	}
+	for i := range 6 {
+		got, set := fetch(cookie)
+		if got != first || set != nil {
+			t.Fatalf("request %d with the cookie went to %s (set cookie %v), want %s and no new cookie", i, got, set, first)
+		}
+	}
+	map[string]*testServer{"a": a, "b": b}[first].kill()
+	got, set := fetch(cookie)
+	if got == first || set == nil || set.Value == cookie.Value {
+		t.Errorf("after %s died: went to %s with cookie %v, want the other server and a new cookie", first, got, set)
+	}
+}
+
+// TestRetryPolicy checks which failures are retried: a refused connection
+// for any method, an error after sending only for idempotent methods.
+func TestRetryPolicy(t *testing.T) {
+	// reset accepts connections and closes them after reading the request.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				c.Read(make([]byte, 4096))
+				c.Close()
+			}()
+		}
+	}()
+	dead := startServer(t, "dead", "127.0.0.1:0", 0)
+	dead.kill()
+	live := startServer(t, "live", "127.0.0.1:0", 0)
+	reset := &testServer{name: "reset", addr: ln.Addr().String()}
+
+	post := func(r *running) int {
+		resp, err := r.client.Post(r.url("/"), "text/plain", strings.NewReader("order=1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Round robin from the first server: dead (or reset) first, then live.
+	r := startProxy(t, config(t, "retries: {count: 1}\n", dead, live), Options{})
+	if code := post(r); code != http.StatusOK {
+		t.Errorf("POST after a refused connection: %d, want 200 from a retry", code)
+	}
+	r2 := startProxy(t, config(t, "retries: {count: 1}\n", reset, live), Options{})
+	if code := post(r2); code != http.StatusBadGateway {
+		t.Errorf("POST after a reset: %d, want 502 (it may have reached the server)", code)
+	}
+	if code, body := r2.get(t, "/"); code != http.StatusOK || body != "live" {
+		t.Errorf("GET: %d %q, want 200 from live", code, body)
+	}
+	if code, body := r2.get(t, "/"); code != http.StatusOK || body != "live" {
+		t.Errorf("GET after a reset: %d %q, want 200 from a retry on live", code, body)
+	}
+	r3 := startProxy(t, config(t, "", dead, live), Options{})
+	if code, _ := r3.get(t, "/"); code != http.StatusBadGateway {
+		t.Errorf("GET with retries off: %d, want 502", code)
+	}
+}
+
+// TestAdmin checks the stats page, its JSON, the metrics and the access log.
+func TestAdmin(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	var access logBuffer
+	r := startProxy(t, config(t, "", a), Options{AccessLog: access.logger()})
+	for range 3 {
+		r.get(t, "/page?q=1")
+	}
+	admin := "http://" + r.AdminAddr().String()
+	get := func(path string) string {
+		resp, err := http.Get(admin + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		return string(b)
+	}
+	var stats Stats
+	if err := json.Unmarshal([]byte(get("/stats.json")), &stats); err != nil {
+		t.Fatal(err)
+	}
+	s := stats.Servers[0]
+	if s.Name != "a" || s.State != "up" || s.Requests != 3 || s.InFlight != 0 || s.LatencyMS.P50 <= 0 || stats.Algorithm != "round_robin" {
+		t.Errorf("stats %+v", stats)
+	}
+	if page := get("/stats"); !strings.Contains(page, "<td>a</td>") || !strings.Contains(page, "round_robin") {
+		t.Errorf("stats page lacks the server or algorithm:\n%s", page)
+	}
+	if m := get("/metrics"); !strings.Contains(m, `lbsim_proxy_responses_total{code="2xx",server="a"} 3`) || !strings.Contains(m, `lbsim_proxy_server_up{server="a"} 1`) {
+		t.Errorf("metrics lack the server's counters:\n%s", m)
+	}
+
+	lines := strings.Split(strings.TrimSpace(access.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d access records, want 3:\n%s", len(lines), access.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]any{"msg": "request", "method": "GET", "path": "/page", "status": 200.0, "backend": "a", "attempts": 1.0} {
+		if rec[key] != want {
+			t.Errorf("access record %s = %v, want %v", key, rec[key], want)
+		}
+	}
+	for _, key := range []string{"time", "client", "latency_ms", "bytes", "host"} {
+		if _, ok := rec[key]; !ok {
+			t.Errorf("access record lacks %s: %s", key, lines[0])
+		}
+	}
+}
+
+// TestAdminStaysLocal refuses an admin listener on a public address unless
+// asked.
+func TestAdminStaysLocal(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	cfg := config(t, "", a)
+	cfg.Admin = "0.0.0.0:0"
+	if _, err := Listen(cfg, Options{}); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Errorf("Listen with a public admin address: %v, want a refusal", err)
+	}
+	cfg.Admin = "127.0.0.1:0"
+	cfg.Listen = "127.0.0.1:0"
+	r := startProxy(t, cfg, Options{AdminPublic: true})
+	if r.AdminAddr() == nil {
+		t.Error("no admin listener")
+	}
+}
+
+// TestReload swaps the config while serving: a kept server keeps its
+// counters, a new one gets traffic, a removed one none, and a change that
+// needs a restart is refused.
+func TestReload(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	b := startServer(t, "b", "127.0.0.1:0", 0)
+	c := startServer(t, "c", "127.0.0.1:0", 0)
+	cfg := config(t, "", a, b)
+	r := startProxy(t, cfg, Options{})
+	for range 4 {
+		r.get(t, "/")
+	}
+	next := config(t, "algorithm: least_connections\n", a, c)
+	next.Listen = cfg.Listen
+	if err := r.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	before := b.hits.Load()
+	for range 6 {
+		r.get(t, "/")
+	}
+	if b.hits.Load() != before || c.hits.Load() == 0 {
+		t.Errorf("after reload b got %d more, c got %d; want 0 and some", b.hits.Load()-before, c.hits.Load())
+	}
+	if got := r.server(t, "a").Requests; got != a.hits.Load() {
+		t.Errorf("a's request count is %d after reload, want all %d it served, before and after", got, a.hits.Load())
+	}
+	if st := r.Stats(); st.Algorithm != "least_connections" || len(st.Servers) != 2 {
+		t.Errorf("stats after reload: %+v", st)
+	}
+	bad := config(t, "", a)
+	bad.Listen = "127.0.0.1:1"
+	if err := r.Reload(bad); err == nil {
+		t.Error("a reload that changes listen was accepted")
+	}
+}
+
+// TestTCPMode splices connections to servers chosen in turn.
+func TestTCPMode(t *testing.T) {
+	echo := func(name string) *testServer {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					io.WriteString(c, name+":")
+					io.Copy(c, c)
+				}()
+			}
+		}()
+		return &testServer{name: name, addr: ln.Addr().String()}
+	}
+	x, y := echo("x"), echo("y")
+	cfg := config(t, "mode: tcp\n", x, y)
+	var access logBuffer
+	r := startProxy(t, cfg, Options{AccessLog: access.logger()})
+	var got []string
+	for range 4 {
+		c, err := net.Dial("tcp", r.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "hi")
+		c.(*net.TCPConn).CloseWrite()
+		b, _ := io.ReadAll(c)
+		c.Close()
+		got = append(got, string(b))
+	}
+	if strings.Join(got, " ") != "x:hi y:hi x:hi y:hi" {
+		t.Errorf("got %q, want alternating echoes", got)
+	}
+	waitFor(t, time.Second, "4 connection records", func() bool { return strings.Count(access.String(), `"msg":"connection"`) == 4 })
+}

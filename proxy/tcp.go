@@ -1,0 +1,223 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// tcpServer is mode tcp: each client connection is one request to the
+// balancer, spliced to the server it picks until either side closes.
+type tcpServer struct {
+	p      *Proxy
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+	closed bool
+	ln     net.Listener
+}
+
+func newTCPServer(p *Proxy) *tcpServer {
+	return &tcpServer{p: p, conns: make(map[net.Conn]struct{})}
+}
+
+func (t *tcpServer) serve(ln net.Listener) error {
+	t.mu.Lock()
+	t.ln = ln
+	t.mu.Unlock()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			t.mu.Lock()
+			closed := t.closed
+			t.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		if !t.track(c, true) {
+			c.Close()
+			return nil
+		}
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			defer t.track(c, false)
+			t.handle(c)
+		}()
+	}
+}
+
+// track adds or removes a client connection; it refuses new ones once
+// shutting down.
+func (t *tcpServer) track(c net.Conn, add bool) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !add {
+		delete(t.conns, c)
+		return true
+	}
+	if t.closed {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	return true
+}
+
+// shutdown stops accepting and waits for connections to end until ctx is
+// done, then closes the rest.
+func (t *tcpServer) shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	t.closed = true
+	if t.ln != nil {
+		t.ln.Close()
+	}
+	t.mu.Unlock()
+	done := make(chan struct{})
+	go func() { t.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		t.mu.Lock()
+		for c := range t.conns {
+			c.Close()
+		}
+		t.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+func (t *tcpServer) handle(client net.Conn) {
+	p := t.p
+	defer client.Close()
+	st := p.state.Load()
+	start := time.Now()
+	areq := algorithms.Request{Client: clientAddr(client.RemoteAddr().String()), Now: p.now()}
+	var tried []*upstream
+	var server net.Conn
+	var u *upstream
+	var err error
+	for {
+		if u = st.pick(&areq, tried); u == nil {
+			p.metrics.noServer.Inc()
+			err = errNoServer
+			break
+		}
+		tried = append(tried, u)
+		u.be.Begin()
+		u.requests.Add(1)
+		server, err = net.DialTimeout("tcp", u.addr, st.cfg.Timeouts.Connect.D())
+		if err == nil {
+			break
+		}
+		u.be.End()
+		c := cause(err)
+		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: time.Since(start), Err: err})
+		p.metrics.failure(u, c)
+		p.failed(st, u, c)
+		if !retryable(st.cfg.Retries, "", c, true, len(tried), start) {
+			break
+		}
+		p.metrics.retries.Inc()
+	}
+	var in, out int64
+	if err == nil {
+		in, out, err = splice(client, server, st.cfg.Timeouts.Idle.D())
+		d := time.Since(start)
+		u.be.End()
+		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: d, Err: nil})
+		u.observe(d)
+		p.metrics.latency(u, d)
+	}
+	if log := p.opts.AccessLog; log != nil {
+		attrs := []slog.Attr{
+			slog.String("client", areq.Client.String()),
+			slog.String("backend", backendName(u)),
+			slog.Int("attempts", len(tried)),
+			slog.Int64("bytes_in", in),
+			slog.Int64("bytes", out),
+			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		log.LogAttrs(context.Background(), slog.LevelInfo, "connection", attrs...)
+	}
+}
+
+func backendName(u *upstream) string {
+	if u == nil {
+		return ""
+	}
+	return u.be.Name
+}
+
+// splice copies both ways until both directions end, half-closing each
+// side as its peer finishes, and closes a connection idle for longer than
+// idle. It returns the bytes from the client and to the client.
+func splice(client, server net.Conn, idle time.Duration) (in, out int64, err error) {
+	defer server.Close()
+	var wg sync.WaitGroup
+	var inErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		in, inErr = copyIdle(server, client, idle)
+		endWrite(server, client, inErr)
+	}()
+	out, err = copyIdle(client, server, idle)
+	endWrite(client, server, err)
+	wg.Wait()
+	return in, out, errors.Join(err, inErr)
+}
+
+// copyIdle copies src to dst, failing when src is silent for idle.
+func copyIdle(dst, src net.Conn, idle time.Duration) (int64, error) {
+	bp := buffers.Get().(*[]byte)
+	defer buffers.Put(bp)
+	buf := *bp
+	var n int64
+	for {
+		src.SetReadDeadline(time.Now().Add(idle))
+		r, err := src.Read(buf)
+		if r > 0 {
+			w, werr := dst.Write(buf[:r])
+			n += int64(w)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// endWrite passes the end of one direction on to dst: a half-close after a
+// clean end, so the other direction can finish, or closing both
+// connections after an error, so the other direction stops too.
+func endWrite(dst, src net.Conn, err error) {
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok && err == nil {
+		cw.CloseWrite()
+		return
+	}
+	dst.Close()
+	src.Close()
+}

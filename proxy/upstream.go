@@ -1,0 +1,154 @@
+package proxy
+
+import (
+	"hash/fnv"
+	"strconv"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// upstream is one configured server with its live state. It outlives
+// reloads that keep the server's name, address and weight, so a reload does
+// not forget requests in flight, health or statistics.
+type upstream struct {
+	be *algorithms.Backend
+	// addr is host:port; url is set in mode http.
+	addr string
+	url  *url.URL
+	// cookie is the sticky-session cookie value naming this server.
+	cookie string
+
+	requests atomic.Int64
+	failures atomic.Int64
+	m        *serverMetrics
+
+	mu sync.Mutex
+	// checkDown is set by active checks (fall failures in a row) and
+	// cleared after rise successes in a row.
+	checkDown     bool
+	checkFails    int
+	checkOKs      int
+	lastCheck     string
+	passiveFails  int
+	passiveSince  time.Time
+	passiveUntil  time.Time
+	latency       report.Histogram
+	lastStateFlip time.Time
+}
+
+func newUpstream(index int, srv scenarios.Server) *upstream {
+	u := &upstream{
+		be:            algorithms.NewBackend(index, srv.Name, srv.Weight),
+		addr:          srv.Address,
+		cookie:        cookieValue(srv.Name),
+		lastStateFlip: time.Now(),
+	}
+	if strings.Contains(srv.Address, "://") {
+		// Validated by the loader: scheme://host:port.
+		u.url, _ = url.Parse(srv.Address)
+		u.url.Path = ""
+		u.addr = u.url.Host
+	} else {
+		u.url = &url.URL{Scheme: "http", Host: srv.Address}
+	}
+	return u
+}
+
+// same reports whether srv describes this upstream, so a reload may keep it.
+func (u *upstream) same(srv scenarios.Server) bool {
+	n := newUpstream(0, srv)
+	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *n.url
+}
+
+// usable reports whether the balancer may send this upstream requests.
+func (u *upstream) usable(now time.Time) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return !u.checkDown && !now.Before(u.passiveUntil)
+}
+
+// state names the upstream's state for the stats page and metrics.
+func (u *upstream) state(now time.Time) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.checkDown:
+		return "down"
+	case now.Before(u.passiveUntil):
+		return "ejected"
+	}
+	return "up"
+}
+
+// recordCheck counts one active check result and reports whether the
+// upstream's health changed.
+func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.lastCheck = detail
+	if ok {
+		u.checkFails = 0
+		u.checkOKs++
+		if u.checkDown && u.checkOKs >= hc.Rise {
+			// Rise good checks outweigh an older passive ejection.
+			u.checkDown = false
+			u.passiveUntil = time.Time{}
+			u.lastStateFlip = time.Now()
+			return true
+		}
+		return false
+	}
+	u.checkOKs = 0
+	u.checkFails++
+	if !u.checkDown && u.checkFails >= hc.Fall {
+		u.checkDown = true
+		u.lastStateFlip = time.Now()
+		return true
+	}
+	return false
+}
+
+// recordFailure counts a failed request against passive checks, as nginx
+// does: max_fails failures within fail_timeout eject the upstream for
+// fail_timeout. It returns how long the ejection lasts, or 0.
+func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive) time.Duration {
+	if p == nil {
+		return 0
+	}
+	window := p.FailTimeout.D()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if now.Sub(u.passiveSince) > window {
+		u.passiveSince, u.passiveFails = now, 0
+	}
+	u.passiveFails++
+	if u.passiveFails < p.MaxFails || now.Before(u.passiveUntil) {
+		return 0
+	}
+	u.passiveFails = 0
+	u.passiveUntil = now.Add(window)
+	u.lastStateFlip = now
+	return window
+}
+
+// observe records a finished request's latency for the stats page.
+func (u *upstream) observe(d time.Duration) {
+	u.mu.Lock()
+	u.latency.Record(d)
+	u.mu.Unlock()
+}
+
+// cookieValue is an opaque, stable sticky-cookie value for a server name,
+// so the cookie does not reveal the server's name or address.
+func cookieValue(name string) string {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return strconv.FormatUint(h.Sum64(), 16)
+}
