@@ -11,6 +11,8 @@
 #   DURATION     length of one measured wrk run (default 10s)
 #   ROUNDS       measured runs per proxy, alternating proxies (default 5)
 #   CONNECTIONS  wrk connections kept open (default 32)
+#   LBSIM_PROCS  GOMAXPROCS for lbsim (default 1, like the others' single
+#                worker; 0 = every core)
 #   PROXIES      which proxies to run, in order (default "nginx haproxy lbsim");
 #                ratios are to nginx, so they show only when nginx is run
 #
@@ -217,8 +219,9 @@ EOF
 start_lbsim() {
 	local backends=() port
 	for port in "${BACKEND_PORTS[@]}"; do backends+=(--backend "http://127.0.0.1:$port"); done
-	# GOMAXPROCS, if set, is passed on: Go uses every core by default.
-	start lbsim bin/lbsim proxy --listen "127.0.0.1:${PORT[lbsim]}" "${backends[@]}" \
+	# One core, like nginx's single worker and HAProxy's single thread;
+	# LBSIM_PROCS=0 lets Go use every core.
+	GOMAXPROCS=${LBSIM_PROCS:-1} start lbsim bin/lbsim proxy --listen "127.0.0.1:${PORT[lbsim]}" "${backends[@]}" \
 		--algorithm least_connections --access-log off --admin off
 }
 
@@ -308,7 +311,7 @@ versions+=("$(go version | awk '{ print $3 }')")
 echo "## Proxy benchmark: least connections over ${#BACKEND_PORTS[@]} loopback backends"
 echo
 echo "\`wrk -t1 -c$CONNECTIONS -d$DURATION --latency\`, median of $ROUNDS round(s) after a $WARMUP warm-up;" \
-	"nginx with 1 worker, HAProxy with 1 thread, keep-alive to the backends."
+	"nginx with 1 worker, HAProxy with 1 thread, lbsim with GOMAXPROCS=${LBSIM_PROCS:-1}, keep-alive to the backends."
 echo
 echo "| proxy | req/s | p99 (ms) | req/s vs nginx | p99 vs nginx |"
 echo "| --- | ---: | ---: | ---: | ---: |"
