@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"hash/fnv"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
