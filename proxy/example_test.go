@@ -37,6 +37,7 @@ servers:
 		return
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	done := make(chan error)
 	go func() { done <- p.Serve(ctx) }()
 

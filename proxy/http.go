@@ -3,11 +3,13 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,11 +24,12 @@ import (
 // balancing, retries and accounting happen in its transport, forwarder.
 func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *http.Server {
 	rp := &httputil.ReverseProxy{
-		Rewrite:      rewrite,
-		Transport:    &forwarder{p: p},
-		BufferPool:   bufferPool{},
-		ErrorHandler: p.proxyError,
-		ErrorLog:     discardLog,
+		Rewrite:        rewrite,
+		Transport:      &forwarder{p: p},
+		BufferPool:     bufferPool{},
+		ErrorHandler:   p.proxyError,
+		ErrorLog:       discardLog,
+		ModifyResponse: checkUpgrade,
 		// FlushInterval stays 0: ReverseProxy flushes streamed responses
 		// (unknown length, server-sent events) on every write anyway, and
 		// flushing every other response costs a write call per response.
@@ -71,7 +74,21 @@ func rewrite(pr *httputil.ProxyRequest) {
 	// X-Forwarded-For starts afresh from the connection's address: what a
 	// client claims in its own X-Forwarded-For is not passed on.
 	pr.SetXForwarded()
+	pr.Out.Header.Del("X-Real-Ip")
 	pr.Out.Host = pr.In.Host
+}
+
+// checkUpgrade refuses a 101 response that switches to another protocol
+// than the client asked for; the reverse proxy would drop it without
+// closing its body, and the request would stay in flight for ever.
+func checkUpgrade(resp *http.Response) error {
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		return nil
+	}
+	if want := resp.Request.Header.Get("Upgrade"); want == "" || !strings.EqualFold(resp.Header.Get("Upgrade"), want) {
+		return fmt.Errorf("server switched to protocol %q, the client asked for %q", resp.Header.Get("Upgrade"), want)
+	}
+	return nil
 }
 
 // handler refuses what a reverse proxy must not serve, and writes the
@@ -93,7 +110,9 @@ type exchange struct {
 }
 
 func (e *exchange) WriteHeader(code int) {
-	if e.status == 0 {
+	// Informational responses (100 Continue, 103 Early Hints) precede the
+	// final one, which is what the log records; 101 is final.
+	if e.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		e.status = code
 	}
 	e.ResponseWriter.WriteHeader(code)
@@ -153,7 +172,8 @@ var errNoServer = errors.New("no server available")
 // 504 when the last one timed out, 502 otherwise.
 func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
-		ex.err = err
+		// The error answer replaces whatever status an attempt noted.
+		ex.err, ex.status = err, 0
 	}
 	code := http.StatusBadGateway
 	switch {
@@ -186,23 +206,25 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sticky, stickyOK := f.stickyServer(st, req)
 	start := time.Now()
-	var tried [8]*upstream
-	triedN := 0
+	tried := make([]*upstream, 0, 4)
+	var lastErr error
 	for {
 		var u *upstream
-		if triedN == 0 && stickyOK {
+		if len(tried) == 0 && stickyOK {
 			u = sticky
 		} else {
-			u = st.pick(&areq, tried[:min(triedN, len(tried))])
+			u = st.pick(&areq, tried)
+		}
+		if u == nil && lastErr != nil {
+			// Every server was tried: the last failure is the answer.
+			return nil, lastErr
 		}
 		if u == nil {
 			p.metrics.noServer.Inc()
 			return nil, errNoServer
 		}
-		if triedN < len(tried) {
-			tried[triedN] = u
-		}
-		triedN++
+		tried = append(tried, u)
+		triedN := len(tried)
 		ex.backend, ex.attempts = u.be.Name, triedN
 		req.URL.Scheme, req.URL.Host = u.url.Scheme, u.url.Host
 
@@ -211,7 +233,13 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		u.requests.Add(1)
 		resp, err := st.transport.RoundTrip(req)
 		if err == nil {
-			resp.Body = &trackedBody{ReadCloser: resp.Body, p: p, st: st, u: u, start: attemptStart}
+			upgraded := resp.StatusCode == http.StatusSwitchingProtocols
+			if upgraded {
+				// The reverse proxy writes the 101 on the hijacked
+				// connection, past the exchange.
+				ex.status = resp.StatusCode
+			}
+			resp.Body = &trackedBody{ReadCloser: resp.Body, p: p, st: st, u: u, start: attemptStart, upgraded: upgraded}
 			p.metrics.response(u, resp.StatusCode)
 			if st.cfg.Sticky != nil && (!stickyOK || sticky != u) {
 				resp.Header.Add("Set-Cookie", st.setCookie[u.be.Index])
@@ -231,6 +259,7 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !retryable(st.cfg.Retries, req.Method, c, hasBody, triedN, start) {
 			return nil, err
 		}
+		lastErr = err
 		p.metrics.retries.Inc()
 	}
 }
@@ -300,6 +329,9 @@ type trackedBody struct {
 	st    *state
 	u     *upstream
 	start time.Time
+	// upgraded marks a 101 response: the body is the connection itself,
+	// which either side may close; that is its normal end, not a failure.
+	upgraded bool
 	// err is the first read error other than EOF; upgraded connections
 	// read and close from different goroutines.
 	err  atomic.Pointer[error]
@@ -330,7 +362,7 @@ func (b *trackedBody) Close() error {
 	}
 	d := time.Since(b.start)
 	var readErr error
-	if e := b.err.Load(); e != nil {
+	if e := b.err.Load(); e != nil && !b.upgraded {
 		readErr = *e
 	}
 	b.u.be.End()

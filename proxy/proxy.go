@@ -264,6 +264,10 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 			u = newUpstream(p.nextIndex, srv)
 			p.nextIndex++
 		}
+		if cfg.HealthCheck == nil {
+			// Checks are off now: what they last said no longer holds.
+			u.clearChecks()
+		}
 		p.metrics.attach(u)
 		st.ups = append(st.ups, u)
 		st.byCookie[u.cookie] = u

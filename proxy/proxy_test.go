@@ -311,7 +311,8 @@ func TestWebSocket(t *testing.T) {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
-	r := startProxy(t, config(t, "", &testServer{name: "ws", addr: ln.Addr().String()}), Options{})
+	var access logBuffer
+	r := startProxy(t, config(t, "passive: {}\n", &testServer{name: "ws", addr: ln.Addr().String()}), Options{AccessLog: access.logger()})
 
 	c, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
@@ -333,6 +334,46 @@ func TestWebSocket(t *testing.T) {
 	if _, err := io.ReadFull(br, buf); err != nil || string(buf) != "ping" {
 		t.Fatalf("echo %q, %v; want ping", buf, err)
 	}
+	// The client hanging up is the session's normal end: the server is
+	// not in flight any more, and nothing counts against it.
+	c.Close()
+	waitFor(t, 2*time.Second, "the session to end", func() bool { return r.server(t, "ws").InFlight == 0 })
+	if s := r.server(t, "ws"); s.Failures != 0 || s.State != "up" {
+		t.Errorf("after the client closed: %+v, want no failure and up", s)
+	}
+	waitFor(t, time.Second, "the access record", func() bool { return strings.Contains(access.String(), `"status":101`) })
+}
+
+// TestUpgradeMismatch refuses a server that switches to a protocol the
+// client did not ask for, without leaking the request in flight.
+func TestUpgradeMismatch(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	r := startProxy(t, config(t, "", &testServer{name: "odd", addr: ln.Addr().String()}), Options{})
+	req, _ := http.NewRequest("GET", r.url("/"), nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("status %d, want 502", resp.StatusCode)
+	}
+	waitFor(t, time.Second, "no request in flight", func() bool { return r.server(t, "odd").InFlight == 0 })
 }
 
 // TestSticky pins a client to the server of its cookie, and moves it when
@@ -433,6 +474,12 @@ func TestRetryPolicy(t *testing.T) {
 	r3 := startProxy(t, config(t, "", dead, live), Options{})
 	if code, _ := r3.get(t, "/"); code != http.StatusBadGateway {
 		t.Errorf("GET with retries off: %d, want 502", code)
+	}
+	// More retries than servers: every server is tried once, and the
+	// answer is the last failure (502), not "no server" (503).
+	r4 := startProxy(t, config(t, "retries: {count: 5}\n", dead), Options{})
+	if code, _ := r4.get(t, "/"); code != http.StatusBadGateway {
+		t.Errorf("GET after every server failed: %d, want 502", code)
 	}
 }
 
@@ -589,4 +636,22 @@ func TestTCPMode(t *testing.T) {
 		t.Errorf("got %q, want alternating echoes", got)
 	}
 	waitFor(t, time.Second, "4 connection records", func() bool { return strings.Count(access.String(), `"msg":"connection"`) == 4 })
+}
+
+// TestReloadDropsChecks reloads without health checks: a server the checks
+// had marked down gets traffic again.
+func TestReloadDropsChecks(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	b := startServer(t, "b", "127.0.0.1:0", 0)
+	cfg := config(t, "health_check: {path: /missing, status: 204, interval: 50ms, timeout: 40ms, fall: 1}\n", a, b)
+	r := startProxy(t, cfg, Options{})
+	waitFor(t, 2*time.Second, "checks to mark a down", func() bool { return r.server(t, "a").State == "down" })
+	next := config(t, "", a, b)
+	next.Listen = cfg.Listen
+	if err := r.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.server(t, "a"); s.State != "up" {
+		t.Errorf("a is %s after checks were turned off, want up", s.State)
+	}
 }

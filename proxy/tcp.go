@@ -31,27 +31,28 @@ func (t *tcpServer) serve(ln net.Listener) error {
 	t.mu.Lock()
 	t.ln = ln
 	t.mu.Unlock()
+	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			t.mu.Lock()
 			closed := t.closed
 			t.mu.Unlock()
-			if closed {
+			if closed || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			return err
+			// Out of file descriptors and the like: back off and go on,
+			// as net/http's server does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			t.p.opts.Log.Error("accept failed", "err", err, "retry_in", backoff.String())
+			time.Sleep(backoff)
+			continue
 		}
+		backoff = 0
 		if !t.track(c, true) {
 			c.Close()
 			return nil
 		}
-		t.wg.Add(1)
 		go func() {
 			defer t.wg.Done()
 			defer t.track(c, false)
@@ -61,7 +62,8 @@ func (t *tcpServer) serve(ln net.Listener) error {
 }
 
 // track adds or removes a client connection; it refuses new ones once
-// shutting down.
+// shutting down. Adding to the wait group under the lock keeps shutdown
+// from waiting before a connection it let in is counted.
 func (t *tcpServer) track(c net.Conn, add bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -72,6 +74,7 @@ func (t *tcpServer) track(c net.Conn, add bool) bool {
 	if t.closed {
 		return false
 	}
+	t.wg.Add(1)
 	t.conns[c] = struct{}{}
 	return true
 }
@@ -113,8 +116,11 @@ func (t *tcpServer) handle(client net.Conn) {
 	var err error
 	for {
 		if u = st.pick(&areq, tried); u == nil {
-			p.metrics.noServer.Inc()
-			err = errNoServer
+			if err == nil {
+				// Not a retry that ran out of servers: none was usable.
+				p.metrics.noServer.Inc()
+				err = errNoServer
+			}
 			break
 		}
 		tried = append(tried, u)

@@ -115,6 +115,13 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 	return false
 }
 
+// clearChecks forgets the active checks' verdict.
+func (u *upstream) clearChecks() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.checkDown, u.checkFails, u.checkOKs, u.lastCheck = false, 0, 0, ""
+}
+
 // recordFailure counts a failed request against passive checks, as nginx
 // does: max_fails failures within fail_timeout eject the upstream for
 // fail_timeout. It returns how long the ejection lasts, or 0.

@@ -86,7 +86,10 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
 	go func() {
 		for range hup {
 			if f.config == "" {
