@@ -655,3 +655,47 @@ func TestReloadDropsChecks(t *testing.T) {
 		t.Errorf("a is %s after checks were turned off, want up", s.State)
 	}
 }
+
+// TestTCPDrainGrace ends a TCP connection whose client has half-closed and
+// whose server stays silent: the grace period bounds the drain.
+func TestTCPDrainGrace(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); time.Sleep(10 * time.Second); c.Close() }()
+		}
+	}()
+	cfg := config(t, "mode: tcp\ntimeouts: {grace: 200ms, idle: 10s}\n", &testServer{name: "mute", addr: ln.Addr().String()})
+	p, err := Listen(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx) }()
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "hi")
+	c.(*net.TCPConn).CloseWrite()
+	waitFor(t, time.Second, "the connection in flight", func() bool { return p.Stats().Servers[0].InFlight == 1 })
+	start := time.Now()
+	cancel()
+	err = <-done
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("drain took %s, want about the 200ms grace period", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "grace period") {
+		t.Errorf("Serve: %v, want the grace period's error", err)
+	}
+}

@@ -17,7 +17,7 @@ import (
 type tcpServer struct {
 	p      *Proxy
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[net.Conn]struct{} // client and server sides of open connections
 	wg     sync.WaitGroup
 	closed bool
 	ln     net.Listener
@@ -142,7 +142,15 @@ func (t *tcpServer) handle(client net.Conn) {
 	}
 	var in, out int64
 	if err == nil {
+		// The server side is closed too when the grace period ends: a
+		// client that half-closed would otherwise keep it open.
+		t.mu.Lock()
+		t.conns[server] = struct{}{}
+		t.mu.Unlock()
 		in, out, err = splice(client, server, st.cfg.Timeouts.Idle.D())
+		t.mu.Lock()
+		delete(t.conns, server)
+		t.mu.Unlock()
 		d := time.Since(start)
 		u.be.End()
 		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: d, Err: nil})
