@@ -57,6 +57,43 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 // kill stops the server at once: its listener and every connection close.
 func (s *testServer) kill() { s.srv.Close() }
 
+// serveHTTP starts a server on any loopback port with its own handler.
+func serveHTTP(t *testing.T, name string, h http.HandlerFunc) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{name: name, addr: ln.Addr().String(), srv: &http.Server{Handler: h}}
+	go s.srv.Serve(ln)
+	t.Cleanup(s.kill)
+	return s
+}
+
+// serveTCP starts a raw TCP server on any loopback port; handle runs for
+// each connection, which is closed when it returns.
+func serveTCP(t *testing.T, name string, handle func(net.Conn)) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return &testServer{name: name, addr: ln.Addr().String()}
+}
+
 func (s *testServer) url() string { return "http://" + s.addr }
 
 // config builds a proxy config over servers, with extra YAML appended;

@@ -246,16 +246,13 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, nil
 		}
-		u.be.End()
 		if req.Context().Err() != nil {
 			// The client went away; the server is not to blame.
+			u.be.End()
 			st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: time.Since(attemptStart), Err: err})
 			return nil, err
 		}
-		c := cause(err)
-		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: time.Since(attemptStart), Err: err})
-		p.metrics.failure(u, c)
-		p.failed(st, u, c)
+		c := p.finish(st, u, attemptStart, err)
 		if !retryable(st.cfg.Retries, req.Method, c, hasBody, triedN, start) {
 			return nil, err
 		}
@@ -360,20 +357,13 @@ func (b *trackedBody) Close() error {
 	if b.done.Swap(true) {
 		return err
 	}
-	d := time.Since(b.start)
+	// A client that went away (context canceled) is not the server's
+	// failure, nor is the end of an upgraded connection.
 	var readErr error
-	if e := b.err.Load(); e != nil && !b.upgraded {
+	if e := b.err.Load(); e != nil && !b.upgraded && !errors.Is(*e, context.Canceled) {
 		readErr = *e
 	}
-	b.u.be.End()
-	b.st.bal.Done(b.u.be, algorithms.Outcome{Now: b.p.now(), Latency: d, Err: readErr})
-	b.u.observe(d)
-	b.p.metrics.latency(b.u, d)
-	if readErr != nil && !errors.Is(readErr, context.Canceled) {
-		c := cause(readErr)
-		b.p.metrics.failure(b.u, c)
-		b.p.failed(b.st, b.u, c)
-	}
+	b.p.finish(b.st, b.u, b.start, readErr)
 	return err
 }
 

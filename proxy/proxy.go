@@ -318,6 +318,24 @@ func (p *Proxy) failed(st *state, u *upstream, cause string) {
 	}
 }
 
+// finish ends an attempt on u, whatever its outcome: the in-flight count,
+// the balancer's outcome, and then the latency of a success or the
+// accounting of a failure. It returns the failure's cause, or "".
+func (p *Proxy) finish(st *state, u *upstream, start time.Time, err error) string {
+	d := time.Since(start)
+	u.be.End()
+	st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: d, Err: err})
+	if err == nil {
+		u.observe(d)
+		p.metrics.latency(u, d)
+		return ""
+	}
+	c := cause(err)
+	p.metrics.failure(u, c)
+	p.failed(st, u, c)
+	return c
+}
+
 // now is the time balancers see: monotonic, since the proxy started.
 func (p *Proxy) now() time.Duration { return time.Since(p.start) }
 

@@ -249,17 +249,10 @@ func TestNotAnOpenProxy(t *testing.T) {
 func TestForwardedHeaders(t *testing.T) {
 	seen := make(chan http.Header, 1)
 	hosts := make(chan string, 1)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app := serveHTTP(t, "app", func(w http.ResponseWriter, r *http.Request) {
 		seen <- r.Header.Clone()
 		hosts <- r.Host
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	app := &testServer{name: "app", addr: ln.Addr().String()}
+	})
 	r := startProxy(t, config(t, "", app), Options{})
 
 	req, _ := http.NewRequest("GET", r.url("/x"), nil)
@@ -292,11 +285,7 @@ func TestForwardedHeaders(t *testing.T) {
 
 // TestWebSocket passes an upgraded connection through and echoes over it.
 func TestWebSocket(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ws := serveHTTP(t, "ws", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "websocket" {
 			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
 			return
@@ -308,11 +297,9 @@ func TestWebSocket(t *testing.T) {
 		defer c.Close()
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		io.Copy(c, brw) // echo
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	})
 	var access logBuffer
-	r := startProxy(t, config(t, "passive: {}\n", &testServer{name: "ws", addr: ln.Addr().String()}), Options{AccessLog: access.logger()})
+	r := startProxy(t, config(t, "passive: {}\n", ws), Options{AccessLog: access.logger()})
 
 	c, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
@@ -347,21 +334,15 @@ func TestWebSocket(t *testing.T) {
 // TestUpgradeMismatch refuses a server that switches to a protocol the
 // client did not ask for, without leaking the request in flight.
 func TestUpgradeMismatch(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	odd := serveHTTP(t, "odd", func(w http.ResponseWriter, r *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			return
 		}
 		defer c.Close()
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	r := startProxy(t, config(t, "", &testServer{name: "odd", addr: ln.Addr().String()}), Options{})
+	})
+	r := startProxy(t, config(t, "", odd), Options{})
 	req, _ := http.NewRequest("GET", r.url("/"), nil)
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")
@@ -425,28 +406,11 @@ func TestSticky(t *testing.T) {
 // TestRetryPolicy checks which failures are retried: a refused connection
 // for any method, an error after sending only for idempotent methods.
 func TestRetryPolicy(t *testing.T) {
-	// reset accepts connections and closes them after reading the request.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				c.Read(make([]byte, 4096))
-				c.Close()
-			}()
-		}
-	}()
+	// reset closes each connection after reading the request.
+	reset := serveTCP(t, "reset", func(c net.Conn) { c.Read(make([]byte, 4096)) })
 	dead := startServer(t, "dead", "127.0.0.1:0", 0)
 	dead.kill()
 	live := startServer(t, "live", "127.0.0.1:0", 0)
-	reset := &testServer{name: "reset", addr: ln.Addr().String()}
 
 	post := func(r *running) int {
 		resp, err := r.client.Post(r.url("/"), "text/plain", strings.NewReader("order=1"))
@@ -596,25 +560,10 @@ func TestReload(t *testing.T) {
 // TestTCPMode splices connections to servers chosen in turn.
 func TestTCPMode(t *testing.T) {
 	echo := func(name string) *testServer {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					io.WriteString(c, name+":")
-					io.Copy(c, c)
-				}()
-			}
-		}()
-		return &testServer{name: name, addr: ln.Addr().String()}
+		return serveTCP(t, name, func(c net.Conn) {
+			io.WriteString(c, name+":")
+			io.Copy(c, c)
+		})
 	}
 	x, y := echo("x"), echo("y")
 	cfg := config(t, "mode: tcp\n", x, y)
@@ -659,21 +608,8 @@ func TestReloadDropsChecks(t *testing.T) {
 // TestTCPDrainGrace ends a TCP connection whose client has half-closed and
 // whose server stays silent: the grace period bounds the drain.
 func TestTCPDrainGrace(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); time.Sleep(10 * time.Second); c.Close() }()
-		}
-	}()
-	cfg := config(t, "mode: tcp\ntimeouts: {grace: 200ms, idle: 10s}\n", &testServer{name: "mute", addr: ln.Addr().String()})
+	mute := serveTCP(t, "mute", func(c net.Conn) { io.Copy(io.Discard, c); time.Sleep(10 * time.Second) })
+	cfg := config(t, "mode: tcp\ntimeouts: {grace: 200ms, idle: 10s}\n", mute)
 	p, err := Listen(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -130,11 +130,7 @@ func (t *tcpServer) handle(client net.Conn) {
 		if err == nil {
 			break
 		}
-		u.be.End()
-		c := cause(err)
-		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: time.Since(start), Err: err})
-		p.metrics.failure(u, c)
-		p.failed(st, u, c)
+		c := p.finish(st, u, start, err)
 		if !retryable(st.cfg.Retries, "", c, true, len(tried), start) {
 			break
 		}
@@ -151,11 +147,7 @@ func (t *tcpServer) handle(client net.Conn) {
 		t.mu.Lock()
 		delete(t.conns, server)
 		t.mu.Unlock()
-		d := time.Since(start)
-		u.be.End()
-		st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: d, Err: nil})
-		u.observe(d)
-		p.metrics.latency(u, d)
+		p.finish(st, u, start, nil)
 	}
 	if log := p.opts.AccessLog; log != nil {
 		attrs := []slog.Attr{

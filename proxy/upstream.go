@@ -32,39 +32,39 @@ type upstream struct {
 	mu sync.Mutex
 	// checkDown is set by active checks (fall failures in a row) and
 	// cleared after rise successes in a row.
-	checkDown     bool
-	checkFails    int
-	checkOKs      int
-	lastCheck     string
-	passiveFails  int
-	passiveSince  time.Time
-	passiveUntil  time.Time
-	latency       report.Histogram
-	lastStateFlip time.Time
+	checkDown    bool
+	checkFails   int
+	checkOKs     int
+	lastCheck    string
+	passiveFails int
+	passiveSince time.Time
+	passiveUntil time.Time
+	latency      report.Histogram
 }
 
 func newUpstream(index int, srv scenarios.Server) *upstream {
-	u := &upstream{
-		be:            algorithms.NewBackend(index, srv.Name, srv.Weight),
-		addr:          srv.Address,
-		cookie:        cookieValue(srv.Name),
-		lastStateFlip: time.Now(),
+	u := serverURL(srv.Address)
+	return &upstream{
+		be:     algorithms.NewBackend(index, srv.Name, srv.Weight),
+		addr:   u.Host,
+		url:    u,
+		cookie: cookieValue(srv.Name),
 	}
-	if strings.Contains(srv.Address, "://") {
-		// Validated by the loader: scheme://host:port.
-		u.url, _ = url.Parse(srv.Address)
-		u.url.Path = ""
-		u.addr = u.url.Host
-	} else {
-		u.url = &url.URL{Scheme: "http", Host: srv.Address}
+}
+
+// serverURL turns a server address (validated by the loader: host:port or
+// scheme://host:port) into the URL requests are sent to.
+func serverURL(addr string) *url.URL {
+	if !strings.Contains(addr, "://") {
+		return &url.URL{Scheme: "http", Host: addr}
 	}
-	return u
+	u, _ := url.Parse(addr)
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}
 }
 
 // same reports whether srv describes this upstream, so a reload may keep it.
 func (u *upstream) same(srv scenarios.Server) bool {
-	n := newUpstream(0, srv)
-	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *n.url
+	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *serverURL(srv.Address)
 }
 
 // usable reports whether the balancer may send this upstream requests.
@@ -100,7 +100,6 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 			// Rise good checks outweigh an older passive ejection.
 			u.checkDown = false
 			u.passiveUntil = time.Time{}
-			u.lastStateFlip = time.Now()
 			return true
 		}
 		return false
@@ -109,7 +108,6 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 	u.checkFails++
 	if !u.checkDown && u.checkFails >= hc.Fall {
 		u.checkDown = true
-		u.lastStateFlip = time.Now()
 		return true
 	}
 	return false
@@ -141,7 +139,6 @@ func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive) time.Durat
 	}
 	u.passiveFails = 0
 	u.passiveUntil = now.Add(window)
-	u.lastStateFlip = now
 	return window
 }
 
