@@ -408,8 +408,7 @@ func TestSticky(t *testing.T) {
 func TestRetryPolicy(t *testing.T) {
 	// reset closes each connection after reading the request.
 	reset := serveTCP(t, "reset", func(c net.Conn) { c.Read(make([]byte, 4096)) })
-	dead := startServer(t, "dead", "127.0.0.1:0", 0)
-	dead.kill()
+	dead := refusing(t, "dead")
 	live := startServer(t, "live", "127.0.0.1:0", 0)
 
 	post := func(r *running) int {
