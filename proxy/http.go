@@ -1,211 +1,210 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
-	"net/http"
-	"net/http/httputil"
-	"strings"
+	"net/netip"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
-// newHTTPServer builds the HTTP front end: net/http's server with the
-// config's limits, and httputil.ReverseProxy, which removes hop-by-hop
-// headers, passes WebSocket upgrades through and streams bodies. The
-// balancing, retries and accounting happen in its transport, forwarder.
-func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *http.Server {
-	rp := &httputil.ReverseProxy{
-		Rewrite:        rewrite,
-		Transport:      &forwarder{p: p},
-		BufferPool:     bufferPool{},
-		ErrorHandler:   p.proxyError,
-		ErrorLog:       discardLog,
-		ModifyResponse: checkUpgrade,
-		// FlushInterval stays 0: ReverseProxy flushes streamed responses
-		// (unknown length, server-sent events) on every write anyway, and
-		// flushing every other response costs a write call per response.
-	}
-	return &http.Server{
-		Handler:           &handler{p: p, rp: rp},
-		ReadHeaderTimeout: cfg.Timeouts.Header.D(),
-		IdleTimeout:       cfg.Timeouts.Idle.D(),
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		ErrorLog:          discardLog,
+// Mode http runs on fasthttp, server and client side. net/http with
+// httputil.ReverseProxy reached half of nginx's throughput on one core
+// (docs/decisions.md has the figures); fasthttp parses into reused buffers
+// and runs each exchange on the client connection's goroutine. Request
+// bodies are read in full before a server is picked, as nginx does by
+// default, so that a request can be retried with its body; responses stream
+// through.
+
+// newHTTPServer builds the front end with the config's limits.
+func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
+	bodyTimeout := cfg.Timeouts.Idle.D()
+	return &fasthttp.Server{
+		Handler: p.serveHTTP,
+		// ReadTimeout bounds a request's head, counted from its first
+		// byte; HeaderReceived then gives the body its own bound.
+		ReadTimeout: cfg.Timeouts.Header.D(),
+		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: bodyTimeout}
+		},
+		IdleTimeout:        cfg.Timeouts.Idle.D(),
+		ReadBufferSize:     cfg.MaxHeaderBytes,
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		// Pass the server's headers on as they are.
+		NoDefaultServerHeader:         true,
+		NoDefaultDate:                 true,
+		NoDefaultContentType:          true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePreParseMultipartForm:  true,
+		CloseOnShutdown:               true,
+		Logger:                        discardLogger{},
 	}
 }
 
-// newTransport is the connection pool to the servers. It never consults
-// HTTP_PROXY and friends: requests go to configured servers only.
-func newTransport(cfg *scenarios.Scenario) *http.Transport {
-	return &http.Transport{
-		Proxy: nil,
-		DialContext: (&net.Dialer{
-			Timeout:   cfg.Timeouts.Connect.D(),
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		MaxIdleConnsPerHost:    1024,
-		IdleConnTimeout:        cfg.Timeouts.Idle.D(),
-		ResponseHeaderTimeout:  cfg.Timeouts.Response.D(),
-		MaxResponseHeaderBytes: int64(cfg.MaxHeaderBytes),
-		DisableCompression:     true,
-		TLSHandshakeTimeout:    cfg.Timeouts.Connect.D(),
+// newClient is the connection pool to one server. It connects only to that
+// server's configured address, whatever the request says.
+func newClient(cfg *scenarios.Scenario, u *upstream) *fasthttp.HostClient {
+	t := cfg.Timeouts
+	dialer := &net.Dialer{Timeout: t.Connect.D(), KeepAlive: 30 * time.Second}
+	response := t.Response.D()
+	return &fasthttp.HostClient{
+		Addr:  u.addr,
+		IsTLS: u.url.Scheme == "https",
+		Dial: func(addr string) (net.Conn, error) {
+			c, err := dialer.Dial("tcp", addr)
+			if err != nil {
+				return nil, &connectError{err}
+			}
+			return &responseTimeoutConn{Conn: c, timeout: response}, nil
+		},
+		MaxConns:            math.MaxInt32,
+		MaxIdleConnDuration: t.Idle.D(),
+		ConnPoolStrategy:    fasthttp.LIFO,
+		// One more attempt on the same server, for a pooled connection the
+		// server had closed while it sat idle; anything else is the
+		// retry policy's to decide.
+		MaxIdemponentCallAttempts: 2,
+		RetryIfErr: func(req *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, staleConnection(err) && idempotent(string(req.Header.Method()))
+		},
+		ReadBufferSize:                cfg.MaxHeaderBytes,
+		StreamResponseBody:            true,
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		TLSConfig:                     &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 }
 
-// rewrite prepares the outgoing request. Its URL is set per attempt by
-// forwarder; the client's URL never chooses where the request goes, so an
-// absolute-form request URI cannot turn the proxy into an open proxy.
-func rewrite(pr *httputil.ProxyRequest) {
-	pr.Out.URL.Scheme = "http"
-	pr.Out.URL.Host = ""
-	pr.Out.URL.User = nil
-	if pr.Out.URL.Path == "" {
-		pr.Out.URL.Path = "/"
-	}
-	// X-Forwarded-For starts afresh from the connection's address: what a
-	// client claims in its own X-Forwarded-For is not passed on.
-	pr.SetXForwarded()
-	pr.Out.Header.Del("X-Real-Ip")
-	pr.Out.Host = pr.In.Host
+// staleConnection reports an error that a pooled connection closed by the
+// server gives before any response byte.
+func staleConnection(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// checkUpgrade refuses a 101 response that switches to another protocol
-// than the client asked for; the reverse proxy would drop it without
-// closing its body, and the request would stay in flight for ever.
-func checkUpgrade(resp *http.Response) error {
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		return nil
-	}
-	if want := resp.Request.Header.Get("Upgrade"); want == "" || !strings.EqualFold(resp.Header.Get("Upgrade"), want) {
-		return fmt.Errorf("server switched to protocol %q, the client asked for %q", resp.Header.Get("Upgrade"), want)
-	}
-	return nil
+// connectError marks a failure to connect, which is always safe to retry.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return "connect: " + e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+// responseTimeoutConn fails a read that waits longer than timeouts.response
+// for the server: for the response's head, and for each piece of its body,
+// as nginx's proxy_read_timeout does.
+type responseTimeoutConn struct {
+	net.Conn
+	timeout time.Duration
 }
 
-// handler refuses what a reverse proxy must not serve, and writes the
-// access log.
-type handler struct {
-	p  *Proxy
-	rp *httputil.ReverseProxy
+func (c *responseTimeoutConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
 }
 
-// exchange is one request's record, shared by the handler, the transport
-// and the access log.
+// hopHeaders are meaningful for one connection only and are not forwarded
+// (RFC 9110, section 7.6.1), besides those the Connection header names.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// header is what removeHopHeaders needs of a request or response header.
+type header interface {
+	PeekAll(key string) [][]byte
+	Del(key string)
+	DelBytes(key []byte)
+}
+
+// removeHopHeaders deletes the hop-by-hop headers from h, except that an
+// upgrade keeps Connection and Upgrade.
+func removeHopHeaders(h header, upgrade bool) {
+	for _, v := range h.PeekAll("Connection") {
+		for tok := range bytes.SplitSeq(v, []byte(",")) {
+			tok = bytes.TrimSpace(tok)
+			if len(tok) > 0 && !(upgrade && bytes.EqualFold(tok, []byte("upgrade"))) {
+				h.DelBytes(tok)
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		if upgrade && (k == "Connection" || k == "Upgrade") {
+			continue
+		}
+		h.Del(k)
+	}
+}
+
+// exchange is one request's record for the access log.
 type exchange struct {
-	http.ResponseWriter
-	status   int
-	bytes    int64
+	start    time.Time
+	client   netip.Addr
+	method   string
+	host     string
+	path     string
 	backend  string
 	attempts int
+	status   int
+	bytes    int64
 	err      error
-}
-
-func (e *exchange) WriteHeader(code int) {
-	// Informational responses (100 Continue, 103 Early Hints) precede the
-	// final one, which is what the log records; 101 is final.
-	if e.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		e.status = code
-	}
-	e.ResponseWriter.WriteHeader(code)
-}
-
-func (e *exchange) Write(b []byte) (int, error) {
-	if e.status == 0 {
-		e.status = http.StatusOK
-	}
-	n, err := e.ResponseWriter.Write(b)
-	e.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach Flush and Hijack.
-func (e *exchange) Unwrap() http.ResponseWriter { return e.ResponseWriter }
-
-type exchangeKey struct{}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	ex := &exchange{ResponseWriter: w}
-	switch {
-	case r.Method == http.MethodConnect:
-		// CONNECT asks for a tunnel to any host: that is a forward proxy.
-		ex.err = errors.New("CONNECT is not served")
-		http.Error(ex, "CONNECT is not supported by a reverse proxy", http.StatusMethodNotAllowed)
-	case r.URL.Opaque != "" || (r.URL.Scheme != "" && r.URL.Scheme != "http" && r.URL.Scheme != "https"):
-		ex.err = errors.New("unsupported request target")
-		http.Error(ex, "unsupported request target", http.StatusBadRequest)
-	default:
-		h.rp.ServeHTTP(ex, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
-	}
-	if log := h.p.opts.AccessLog; log != nil {
-		attrs := []slog.Attr{
-			slog.String("client", clientAddr(r.RemoteAddr).String()),
-			slog.String("method", r.Method),
-			slog.String("host", r.Host),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", ex.status),
-			slog.Int64("bytes", ex.bytes),
-			slog.String("backend", ex.backend),
-			slog.Int("attempts", ex.attempts),
-			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
-		}
-		if ex.err != nil {
-			attrs = append(attrs, slog.String("error", ex.err.Error()))
-		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
-	}
 }
 
 // errNoServer answers a request no server is left for.
 var errNoServer = errors.New("no server available")
 
-// proxyError answers a request that failed: 503 when no server was usable,
-// 504 when the last one timed out, 502 otherwise.
-func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
-		// The error answer replaces whatever status an attempt noted.
-		ex.err, ex.status = err, 0
+// serveHTTP proxies one request: it refuses what a reverse proxy must not
+// serve, rewrites the request for the server, and tries servers as the
+// retry policy allows.
+func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
+	ex := exchange{start: time.Now(), client: clientOf(ctx)}
+	req := &ctx.Request
+	if p.opts.AccessLog != nil {
+		ex.method, ex.host = string(req.Header.Method()), string(ctx.Host())
+		ex.path = string(req.URI().PathOriginal())
 	}
-	code := http.StatusBadGateway
-	switch {
-	case errors.Is(err, errNoServer):
-		code = http.StatusServiceUnavailable
-	case cause(err) == scenarios.RetryTimeout:
-		code = http.StatusGatewayTimeout
+	switch target := req.Header.RequestURI(); {
+	case req.Header.IsConnect():
+		// CONNECT asks for a tunnel to any host: that is a forward proxy.
+		p.answer(ctx, &ex, fasthttp.StatusMethodNotAllowed, errors.New("CONNECT is not served"))
+		return
+	case !validTarget(target, req.Header.IsOptions()):
+		p.answer(ctx, &ex, fasthttp.StatusBadRequest, errors.New("unsupported request target"))
+		return
 	}
-	http.Error(w, http.StatusText(code), code)
-}
 
-// forwarder is the reverse proxy's transport: for each attempt it picks a
-// server, sends the request over the shared connection pool, and decides
-// whether a failure is tried again elsewhere.
-type forwarder struct{ p *Proxy }
-
-func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
-	p := f.p
 	st := p.state.Load()
-	ex, _ := req.Context().Value(exchangeKey{}).(*exchange)
-	if ex == nil {
-		ex = new(exchange)
+	upgrade := isUpgrade(&req.Header)
+	clientClose := req.Header.ConnectionClose()
+	removeHopHeaders(&req.Header, upgrade)
+	req.Header.Del("X-Real-Ip")
+	// X-Forwarded-For starts afresh from the connection's address: what a
+	// client claims in its own X-Forwarded-For is not passed on.
+	req.Header.Set("X-Forwarded-For", ex.client.String())
+	req.Header.SetBytesV("X-Forwarded-Host", ctx.Host())
+	if ctx.IsTLS() {
+		req.Header.Set("X-Forwarded-Proto", "https")
+	} else {
+		req.Header.Set("X-Forwarded-Proto", "http")
 	}
-	areq := algorithms.Request{Client: clientAddr(req.RemoteAddr), Now: p.now()}
-	hasBody := req.Body != nil && req.Body != http.NoBody
-	if hasBody {
-		// The transport closes the body after a failed attempt; keep it
-		// open for the next one (the server closes it in the end).
-		req.Body = io.NopCloser(req.Body)
-	}
-	sticky, stickyOK := f.stickyServer(st, req)
-	start := time.Now()
+	noHost := len(ctx.Host()) == 0
+
+	sticky, stickyOK := stickyServer(st, req)
+	areq := algorithms.Request{Client: ex.client, Now: p.now()}
 	tried := make([]*upstream, 0, 4)
 	var lastErr error
 	for {
@@ -215,63 +214,313 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		} else {
 			u = st.pick(&areq, tried)
 		}
-		if u == nil && lastErr != nil {
-			// Every server was tried: the last failure is the answer.
-			return nil, lastErr
-		}
 		if u == nil {
-			p.metrics.noServer.Inc()
-			return nil, errNoServer
+			if lastErr == nil {
+				p.metrics.noServer.Inc()
+				lastErr = errNoServer
+			}
+			p.answerError(ctx, &ex, lastErr)
+			return
 		}
 		tried = append(tried, u)
-		triedN := len(tried)
-		ex.backend, ex.attempts = u.be.Name, triedN
-		req.URL.Scheme, req.URL.Host = u.url.Scheme, u.url.Host
+		ex.backend, ex.attempts = u.be.Name, len(tried)
+		// The client's URI never chooses where the request goes, so an
+		// absolute-form request URI cannot make this an open proxy.
+		req.URI().SetScheme(u.url.Scheme)
+		if noHost {
+			req.URI().SetHost(u.addr)
+		}
 
 		attemptStart := time.Now()
 		u.be.Begin()
 		u.requests.Add(1)
-		resp, err := st.transport.RoundTrip(req)
-		if err == nil {
-			upgraded := resp.StatusCode == http.StatusSwitchingProtocols
-			if upgraded {
-				// The reverse proxy writes the 101 on the hijacked
-				// connection, past the exchange.
-				ex.status = resp.StatusCode
-			}
-			resp.Body = &trackedBody{ReadCloser: resp.Body, p: p, st: st, u: u, start: attemptStart, upgraded: upgraded}
-			p.metrics.response(u, resp.StatusCode)
-			if st.cfg.Sticky != nil && (!stickyOK || sticky != u) {
-				resp.Header.Add("Set-Cookie", st.setCookie[u.be.Index])
-			}
-			return resp, nil
+		var err error
+		if upgrade {
+			err = p.upgrade(ctx, st, u, &ex, attemptStart)
+		} else {
+			err = p.forward(ctx, st, u, &ex, attemptStart, stickyOK && sticky == u, clientClose)
 		}
-		if req.Context().Err() != nil {
-			// The client went away; the server is not to blame.
-			u.be.End()
-			st.bal.Done(u.be, algorithms.Outcome{Now: p.now(), Latency: time.Since(attemptStart), Err: err})
-			return nil, err
+		if err == nil {
+			return
 		}
 		c := p.finish(st, u, attemptStart, err)
-		if !retryable(st.cfg.Retries, req.Method, c, hasBody, triedN, start) {
-			return nil, err
+		if !retryable(st.cfg.Retries, string(req.Header.Method()), c, len(tried), ex.start) {
+			p.answerError(ctx, &ex, err)
+			return
 		}
 		lastErr = err
 		p.metrics.retries.Inc()
 	}
 }
 
+// validTarget accepts the request-target forms a reverse proxy serves:
+// origin form, absolute form with an http or https scheme, and "*" for
+// OPTIONS. Other forms (authority, opaque URIs) are refused.
+func validTarget(t []byte, options bool) bool {
+	switch {
+	case len(t) > 0 && t[0] == '/':
+		return true
+	case options && string(t) == "*":
+		return true
+	}
+	return hasPrefixFold(t, "http://") || hasPrefixFold(t, "https://")
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
+
+// isUpgrade reports a request to switch protocols (WebSocket and the like).
+func isUpgrade(h *fasthttp.RequestHeader) bool {
+	if len(h.Peek("Upgrade")) == 0 {
+		return false
+	}
+	for _, v := range h.PeekAll("Connection") {
+		for tok := range bytes.SplitSeq(v, []byte(",")) {
+			if bytes.EqualFold(bytes.TrimSpace(tok), []byte("upgrade")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// forward sends the request to u and, once the response's head is in,
+// hands the response to the client. Its body streams from the server while
+// the client reads it; responseBody ends the attempt when it is done. An
+// error means no response was given, and the attempt is the caller's to end.
+func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *exchange, start time.Time, pinned, clientClose bool) error {
+	resp := fasthttp.AcquireResponse()
+	if err := st.clients[u.be.Index].Do(&ctx.Request, resp); err != nil {
+		fasthttp.ReleaseResponse(resp)
+		if errors.Is(err, io.EOF) {
+			err = fasthttp.ErrConnectionClosed
+		}
+		return err
+	}
+	out := &ctx.Response
+	resp.Header.CopyTo(&out.Header)
+	removeHopHeaders(&out.Header, false)
+	// Whether the client's connection stays open is between the proxy and
+	// the client; the server's choice was about its own connection.
+	out.Header.ResetConnectionClose()
+	if clientClose {
+		out.SetConnectionClose()
+	}
+	if st.cfg.Sticky != nil && !pinned {
+		out.Header.Add("Set-Cookie", st.setCookie[u.be.Index])
+	}
+	code := resp.StatusCode()
+	p.metrics.response(u, code)
+	ex.status = code
+
+	body := resp.BodyStream()
+	if body == nil {
+		// HEAD, 204, 304: the head was the whole response.
+		fasthttp.ReleaseResponse(resp)
+		p.finish(st, u, start, nil)
+		p.logAccess(ex)
+		return nil
+	}
+	b := bodies.Get().(*responseBody)
+	*b = responseBody{p: p, st: st, u: u, start: start, resp: resp, body: body, ex: *ex}
+	out.SetBodyStream(b, resp.Header.ContentLength())
+	return nil
+}
+
+// responseBody streams a server's response body to the client and ends
+// the attempt when the front end closes it: at the end of the body, or when
+// the client went away.
+type responseBody struct {
+	p     *Proxy
+	st    *state
+	u     *upstream
+	start time.Time
+	resp  *fasthttp.Response
+	body  io.Reader
+	// err is the first error reading from the server.
+	err error
+	ex  exchange
+}
+
+var bodies = sync.Pool{New: func() any { return new(responseBody) }}
+
+func (b *responseBody) Read(buf []byte) (int, error) {
+	n, err := b.body.Read(buf)
+	b.ex.bytes += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// Close releases the server's connection (for reuse if the body was read
+// to its end) and ends the attempt. A client that went away is not the
+// server's failure.
+func (b *responseBody) Close() error {
+	err := b.resp.CloseBodyStream()
+	fasthttp.ReleaseResponse(b.resp)
+	b.p.finish(b.st, b.u, b.start, b.err)
+	if b.err != nil {
+		b.ex.err = b.err
+	}
+	b.p.logAccess(&b.ex)
+	*b = responseBody{}
+	bodies.Put(b)
+	return err
+}
+
+// upgrade passes a request to switch protocols to u and, when the server
+// agrees, joins the two connections until either side ends. An error means
+// no response was given, and the attempt is the caller's to end.
+func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *exchange, start time.Time) error {
+	cfg := st.cfg
+	conn, err := net.DialTimeout("tcp", u.addr, cfg.Timeouts.Connect.D())
+	if err != nil {
+		return &connectError{err}
+	}
+	if u.url.Scheme == "https" {
+		conn = tls.Client(conn, &tls.Config{ServerName: u.url.Hostname(), MinVersion: tls.VersionTLS12})
+	}
+	conn.SetDeadline(time.Now().Add(cfg.Timeouts.Response.D()))
+	br := bufio.NewReaderSize(conn, cfg.MaxHeaderBytes)
+	bw := bufio.NewWriter(conn)
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	resp.Header.DisableNormalizing()
+	ctx.Request.URI().DisablePathNormalizing = true
+	err = ctx.Request.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = resp.Header.Read(br)
+	}
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	conn.SetDeadline(time.Time{})
+	code := resp.StatusCode()
+	p.metrics.response(u, code)
+	ex.status = code
+	if code != fasthttp.StatusSwitchingProtocols {
+		// The server declined: its answer goes to the client as it is.
+		err := resp.ReadBody(br, cfg.MaxBodyBytes)
+		conn.Close()
+		if err != nil {
+			return err
+		}
+		resp.Header.CopyTo(&ctx.Response.Header)
+		removeHopHeaders(&ctx.Response.Header, false)
+		ctx.Response.Header.ResetConnectionClose()
+		ctx.Response.SetBodyRaw(append([]byte(nil), resp.Body()...))
+		p.finish(st, u, start, nil)
+		p.logAccess(ex)
+		return nil
+	}
+	want, got := ctx.Request.Header.Peek("Upgrade"), resp.Header.Peek("Upgrade")
+	if !bytes.EqualFold(want, got) {
+		conn.Close()
+		return fmt.Errorf("server switched to protocol %q, the client asked for %q", got, want)
+	}
+	head := append([]byte(nil), resp.Header.Header()...)
+	idle := cfg.Timeouts.Idle.D()
+	rec := *ex
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(client net.Conn) {
+		if _, err := client.Write(head); err != nil {
+			conn.Close()
+			p.finish(st, u, start, nil)
+			rec.err = err
+			p.logAccess(&rec)
+			return
+		}
+		server := &bufferedConn{Conn: conn, r: br}
+		_, out, _ := splice(client, server, idle)
+		// Either side may end an upgraded connection; that is its normal
+		// end, not the server's failure.
+		p.finish(st, u, start, nil)
+		rec.bytes = out
+		p.logAccess(&rec)
+	})
+	return nil
+}
+
+// bufferedConn reads what a bufio.Reader already holds before the
+// connection itself.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// CloseWrite half-closes a TCP connection, so splice can pass one side's
+// end on to the other.
+func (c *bufferedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
+
+// answer sends the proxy's own response.
+func (p *Proxy) answer(ctx *fasthttp.RequestCtx, ex *exchange, code int, err error) {
+	ctx.Response.Reset()
+	ctx.Error(fasthttp.StatusMessage(code), code)
+	ex.status, ex.err = code, err
+	p.logAccess(ex)
+}
+
+// answerError answers a request that failed: 503 when no server was
+// usable, 504 when the last one timed out, 502 otherwise.
+func (p *Proxy) answerError(ctx *fasthttp.RequestCtx, ex *exchange, err error) {
+	code := fasthttp.StatusBadGateway
+	switch {
+	case errors.Is(err, errNoServer):
+		code = fasthttp.StatusServiceUnavailable
+	case cause(err) == scenarios.RetryTimeout:
+		code = fasthttp.StatusGatewayTimeout
+	}
+	p.answer(ctx, ex, code, err)
+}
+
+// logAccess writes a request's access-log record; docs/proxy.md lists the
+// fields.
+func (p *Proxy) logAccess(ex *exchange) {
+	log := p.opts.AccessLog
+	if log == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("client", ex.client.String()),
+		slog.String("method", ex.method),
+		slog.String("host", ex.host),
+		slog.String("path", ex.path),
+		slog.Int("status", ex.status),
+		slog.Int64("bytes", ex.bytes),
+		slog.String("backend", ex.backend),
+		slog.Int("attempts", ex.attempts),
+		slog.Float64("latency_ms", float64(time.Since(ex.start).Microseconds())/1000),
+	}
+	if ex.err != nil {
+		attrs = append(attrs, slog.String("error", ex.err.Error()))
+	}
+	log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+}
+
 // stickyServer returns the server the request's sticky cookie names, when
 // stickiness is on and that server is usable.
-func (f *forwarder) stickyServer(st *state, req *http.Request) (*upstream, bool) {
+func stickyServer(st *state, req *fasthttp.Request) (*upstream, bool) {
 	if st.cfg.Sticky == nil {
 		return nil, false
 	}
-	c, err := req.Cookie(st.cfg.Sticky.Cookie)
-	if err != nil {
+	v := req.Header.Cookie(st.cfg.Sticky.Cookie)
+	if len(v) == 0 {
 		return nil, false
 	}
-	u, ok := st.byCookie[c.Value]
+	u, ok := st.byCookie[string(v)]
 	if !ok || !u.usable(time.Now()) {
 		return nil, false
 	}
@@ -281,9 +530,9 @@ func (f *forwarder) stickyServer(st *state, req *http.Request) (*upstream, bool)
 // retryable reports whether a failed attempt is tried again: the condition
 // is configured, attempts and total time remain, and trying again is safe.
 // A failed connection never reached the server, so any request may be
-// retried after one; after other failures only requests without a body
-// (it was consumed) and with an idempotent method, unless configured.
-func retryable(r *scenarios.Retries, method, cause string, hasBody bool, attempts int, start time.Time) bool {
+// retried after one; after other failures only idempotent requests are,
+// unless configured. Bodies are held in full, so they can be sent again.
+func retryable(r *scenarios.Retries, method, cause string, attempts int, start time.Time) bool {
 	if !r.Retries(cause) || attempts > r.Count {
 		return false
 	}
@@ -293,12 +542,12 @@ func retryable(r *scenarios.Retries, method, cause string, hasBody bool, attempt
 	if cause == scenarios.RetryConnect {
 		return true
 	}
-	return !hasBody && (idempotent(method) || r.NonIdempotent)
+	return idempotent(method) || r.NonIdempotent
 }
 
 func idempotent(method string) bool {
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
 		return true
 	}
 	return false
@@ -306,71 +555,30 @@ func idempotent(method string) bool {
 
 // cause classifies a failed attempt as one of the retry conditions.
 func cause(err error) string {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
+	var ce *connectError
+	if errors.As(err, &ce) {
 		return scenarios.RetryConnect
 	}
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
 		return scenarios.RetryTimeout
 	}
 	return scenarios.RetryError
 }
 
-// trackedBody ends a request's accounting when the reverse proxy has copied
-// the response (or the upgraded connection closes): the server's in-flight
-// count, the balancer's outcome, latency and passive checks.
-type trackedBody struct {
-	io.ReadCloser
-	p     *Proxy
-	st    *state
-	u     *upstream
-	start time.Time
-	// upgraded marks a 101 response: the body is the connection itself,
-	// which either side may close; that is its normal end, not a failure.
-	upgraded bool
-	// err is the first read error other than EOF; upgraded connections
-	// read and close from different goroutines.
-	err  atomic.Pointer[error]
-	done atomic.Bool
+// clientOf is the address of the request's client.
+func clientOf(ctx *fasthttp.RequestCtx) netip.Addr {
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap()
+	}
+	return clientAddr(ctx.RemoteAddr().String())
 }
 
-func (b *trackedBody) Read(buf []byte) (int, error) {
-	n, err := b.ReadCloser.Read(buf)
-	if err != nil && err != io.EOF {
-		b.err.CompareAndSwap(nil, &err)
-	}
-	return n, err
-}
-
-// Write passes through to an upgraded (101 Switching Protocols) connection,
-// whose body the reverse proxy writes to.
-func (b *trackedBody) Write(buf []byte) (int, error) {
-	if w, ok := b.ReadCloser.(io.Writer); ok {
-		return w.Write(buf)
-	}
-	return 0, errors.New("response body is not writable")
-}
-
-func (b *trackedBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.done.Swap(true) {
-		return err
-	}
-	// A client that went away (context canceled) is not the server's
-	// failure, nor is the end of an upgraded connection.
-	var readErr error
-	if e := b.err.Load(); e != nil && !b.upgraded && !errors.Is(*e, context.Canceled) {
-		readErr = *e
-	}
-	b.p.finish(b.st, b.u, b.start, readErr)
-	return err
-}
-
-// bufferPool recycles the reverse proxy's copy buffers.
-type bufferPool struct{}
-
+// buffers recycles the copy buffers of mode tcp and upgraded connections.
 var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+// discardLogger silences fasthttp's own logging: the proxy reports through
+// Options.Log.
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}

@@ -31,6 +31,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/scenarios"
 )
@@ -59,7 +61,7 @@ type Proxy struct {
 	ln      net.Listener
 	adminLn net.Listener
 	metrics *metrics
-	http    *http.Server
+	http    *fasthttp.Server
 	admin   *http.Server
 	tcp     *tcpServer
 
@@ -78,11 +80,13 @@ type state struct {
 	cfg *scenarios.Scenario
 	// ups are the configured servers in file order; byIndex finds them by
 	// Backend.Index, byCookie by sticky-cookie value.
-	ups       []*upstream
-	byIndex   []*upstream
-	byCookie  map[string]*upstream
-	bal       algorithms.Balancer
-	transport *http.Transport
+	ups      []*upstream
+	byIndex  []*upstream
+	byCookie map[string]*upstream
+	bal      algorithms.Balancer
+	// clients are the connection pools to the servers, by index (mode
+	// http).
+	clients []*fasthttp.HostClient
 	// setCookie is each upstream's Set-Cookie header value, by index.
 	setCookie []string
 }
@@ -175,10 +179,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	if p.tcp != nil {
 		drainErr = p.tcp.shutdown(dctx)
 	} else {
-		drainErr = p.http.Shutdown(dctx)
-		if drainErr != nil {
-			p.http.Close()
-		}
+		drainErr = p.http.ShutdownWithContext(dctx)
 	}
 	if p.admin != nil {
 		p.admin.Close()
@@ -186,7 +187,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	if errors.Is(drainErr, context.DeadlineExceeded) {
 		drainErr = fmt.Errorf("grace period of %s over with requests still in flight; they were cut off", grace)
 	}
-	p.state.Load().transport.CloseIdleConnections()
+	p.state.Load().closeIdle(nil)
 	return errors.Join(serveErr, drainErr)
 }
 
@@ -221,9 +222,7 @@ func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 		p.stopCheck()
 		p.startChecks(st)
 	}
-	if st.transport != old.transport {
-		old.transport.CloseIdleConnections()
-	}
+	old.closeIdle(st)
 	p.opts.Log.Info("reloaded", "servers", len(st.ups), "algorithm", cfg.Algorithm)
 	return nil
 }
@@ -248,11 +247,6 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 		}
 		st.bal = bal
 	}
-	if old != nil && old.cfg.Timeouts.Connect == cfg.Timeouts.Connect && old.cfg.Timeouts.Response == cfg.Timeouts.Response {
-		st.transport = old.transport
-	} else {
-		st.transport = newTransport(cfg)
-	}
 	for _, srv := range cfg.ExpandServers() {
 		var u *upstream
 		if old != nil {
@@ -274,14 +268,31 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 	}
 	st.byIndex = make([]*upstream, p.nextIndex)
 	st.setCookie = make([]string, p.nextIndex)
+	st.clients = make([]*fasthttp.HostClient, p.nextIndex)
+	keepClients := old != nil && *old.cfg.Timeouts == *cfg.Timeouts && old.cfg.MaxHeaderBytes == cfg.MaxHeaderBytes
 	for _, u := range st.ups {
 		st.byIndex[u.be.Index] = u
+		if keepClients && u.be.Index < len(old.clients) && old.clients[u.be.Index] != nil {
+			st.clients[u.be.Index] = old.clients[u.be.Index]
+		} else if cfg.Mode == scenarios.ModeHTTP {
+			st.clients[u.be.Index] = newClient(cfg, u)
+		}
 		if cfg.Sticky != nil {
 			st.setCookie[u.be.Index] = (&http.Cookie{Name: cfg.Sticky.Cookie, Value: u.cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}).String()
 		}
 	}
 	st.bal.Update(st.usable(time.Now()))
 	return st, nil
+}
+
+// closeIdle closes the idle server connections of st's pools that next
+// (nil when stopping) does not keep.
+func (st *state) closeIdle(next *state) {
+	for i, c := range st.clients {
+		if c != nil && (next == nil || i >= len(next.clients) || next.clients[i] != c) {
+			c.CloseIdleConnections()
+		}
+	}
 }
 
 // usable lists the backends the balancer may choose now.

@@ -131,7 +131,7 @@ func (t *tcpServer) handle(client net.Conn) {
 			break
 		}
 		c := p.finish(st, u, start, err)
-		if !retryable(st.cfg.Retries, "", c, true, len(tried), start) {
+		if !retryable(st.cfg.Retries, "", c, len(tried), start) {
 			break
 		}
 		p.metrics.retries.Inc()

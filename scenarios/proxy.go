@@ -109,11 +109,16 @@ const (
 
 // Defaults of the proxy and failure-handling keys.
 const (
-	DefaultListen        = "127.0.0.1:8085"
-	DefaultAdmin         = "127.0.0.1:8086"
-	DefaultProxyPolicy   = "round_robin"
-	DefaultStickyCookie  = "lbsim_server"
-	DefaultMaxHeaderSize = 64 << 10
+	DefaultListen       = "127.0.0.1:8085"
+	DefaultAdmin        = "127.0.0.1:8086"
+	DefaultProxyPolicy  = "round_robin"
+	DefaultStickyCookie = "lbsim_server"
+	// DefaultMaxHeaderSize is HAProxy's buffer size: the proxy holds a
+	// request's whole head in a buffer of this size per connection.
+	DefaultMaxHeaderSize = 16 << 10
+	// DefaultMaxBodySize bounds request bodies, which the proxy reads in
+	// full before sending them on.
+	DefaultMaxBodySize = 16 << 20
 )
 
 // Default timeouts and check settings, shared by the file and the proxy's
@@ -133,6 +138,7 @@ var (
 
 const (
 	maxHeaderSize = 16 << 20
+	maxBodySize   = 1 << 30
 	maxChecks     = 1000
 	maxRetries    = 100
 )
@@ -150,6 +156,9 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	}
 	if !d.has("max_header_bytes") {
 		s.MaxHeaderBytes = DefaultMaxHeaderSize
+	}
+	if !d.has("max_body_bytes") {
+		s.MaxBodyBytes = DefaultMaxBodySize
 	}
 	t := DefaultTimeouts
 	if s.Timeouts != nil {
@@ -212,6 +221,9 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		}
 	}
 	if err := d.intRange("max_header_bytes", int64(s.MaxHeaderBytes), 1024, maxHeaderSize); err != nil {
+		return err
+	}
+	if err := d.intRange("max_body_bytes", int64(s.MaxBodyBytes), 1, maxBodySize); err != nil {
 		return err
 	}
 	for i, g := range s.Servers {

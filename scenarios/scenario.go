@@ -50,6 +50,7 @@ type Scenario struct {
 	Listen         string    `yaml:"listen"`
 	Admin          string    `yaml:"admin"`
 	MaxHeaderBytes int       `yaml:"max_header_bytes"`
+	MaxBodyBytes   int       `yaml:"max_body_bytes"`
 	Timeouts       *Timeouts `yaml:"timeouts"`
 	Sticky         *Sticky   `yaml:"sticky"`
 
