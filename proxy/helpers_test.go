@@ -112,7 +112,7 @@ func (s *testServer) url() string { return "http://" + s.addr }
 
 // config builds a proxy config over servers, with extra YAML appended;
 // the proxy and its admin listener take any free loopback port.
-func config(t *testing.T, extra string, servers ...*testServer) *scenarios.Scenario {
+func config(t testing.TB, extra string, servers ...*testServer) *scenarios.Scenario {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("name: test\nlisten: 127.0.0.1:0\nadmin: 127.0.0.1:0\nservers:\n")
@@ -140,7 +140,7 @@ type running struct {
 	client *http.Client
 }
 
-func startProxy(t *testing.T, cfg *scenarios.Scenario, opts Options) *running {
+func startProxy(t testing.TB, cfg *scenarios.Scenario, opts Options) *running {
 	t.Helper()
 	p, err := Listen(cfg, opts)
 	if err != nil {

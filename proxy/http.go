@@ -32,14 +32,18 @@ import (
 
 // newHTTPServer builds the front end with the config's limits.
 func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
-	bodyTimeout := cfg.Timeouts.Idle.D()
+	bodyTimeout := fasthttp.RequestConfig{ReadTimeout: cfg.Timeouts.Idle.D()}
 	return &fasthttp.Server{
 		Handler: p.serveHTTP,
 		// ReadTimeout bounds a request's head, counted from its first
 		// byte; HeaderReceived then gives the body its own bound.
 		ReadTimeout: cfg.Timeouts.Header.D(),
-		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
-			return fasthttp.RequestConfig{ReadTimeout: bodyTimeout}
+		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+			if h.ContentLength() == 0 {
+				// No body: moving the deadline would be wasted work.
+				return fasthttp.RequestConfig{}
+			}
+			return bodyTimeout
 		},
 		IdleTimeout:        cfg.Timeouts.Idle.D(),
 		ReadBufferSize:     cfg.MaxHeaderBytes,
@@ -57,7 +61,7 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 
 // newClient is the connection pool to one server. It connects only to that
 // server's configured address, whatever the request says.
-func newClient(cfg *scenarios.Scenario, u *upstream) *fasthttp.HostClient {
+func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fasthttp.HostClient {
 	t := cfg.Timeouts
 	dialer := &net.Dialer{Timeout: t.Connect.D(), KeepAlive: 30 * time.Second}
 	response := t.Response.D()
@@ -69,7 +73,7 @@ func newClient(cfg *scenarios.Scenario, u *upstream) *fasthttp.HostClient {
 			if err != nil {
 				return nil, &connectError{err}
 			}
-			return &responseTimeoutConn{Conn: c, timeout: response}, nil
+			return &responseTimeoutConn{Conn: c, timeout: response, clock: clock}, nil
 		},
 		MaxConns:            math.MaxInt32,
 		MaxIdleConnDuration: t.Idle.D(),
@@ -108,11 +112,20 @@ func (e *connectError) Unwrap() error { return e.err }
 type responseTimeoutConn struct {
 	net.Conn
 	timeout time.Duration
+	clock   *coarseClock
+	// set is when the deadline was last moved. Moving it costs a timer
+	// update, so it moves only when a sixteenth of the timeout has passed:
+	// a read may wait up to 1/16 less than the timeout (and a tick of the
+	// clock), never more.
+	set time.Time
 }
 
 func (c *responseTimeoutConn) Read(b []byte) (int, error) {
-	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-		return 0, err
+	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
+		if err := c.Conn.SetReadDeadline(now.Add(c.timeout)); err != nil {
+			return 0, err
+		}
+		c.set = now
 	}
 	return c.Conn.Read(b)
 }
@@ -134,6 +147,9 @@ type header interface {
 // removeHopHeaders deletes the hop-by-hop headers from h, except that an
 // upgrade keeps Connection and Upgrade.
 func removeHopHeaders(h header, upgrade bool) {
+	if !hasHopHeader(h) {
+		return
+	}
 	for _, v := range h.PeekAll("Connection") {
 		for tok := range bytes.SplitSeq(v, []byte(",")) {
 			tok = bytes.TrimSpace(tok)
@@ -148,6 +164,37 @@ func removeHopHeaders(h header, upgrade bool) {
 		}
 		h.Del(k)
 	}
+}
+
+// hasHopHeader reports whether h has a hop-by-hop header. Most messages
+// have none, and one pass over the headers is cheaper than deleting each.
+// (The loops are on the concrete types so that their iterators are not
+// allocated.)
+func hasHopHeader(h header) bool {
+	switch h := h.(type) {
+	case *fasthttp.RequestHeader:
+		for k := range h.All() {
+			if isHopHeader(k) {
+				return true
+			}
+		}
+	case *fasthttp.ResponseHeader:
+		for k := range h.All() {
+			if isHopHeader(k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHopHeader(k []byte) bool {
+	for _, h := range hopHeaders {
+		if len(k) == len(h) && bytes.EqualFold(k, []byte(h)) {
+			return true
+		}
+	}
+	return false
 }
 
 // exchange is one request's record for the access log.
@@ -194,7 +241,8 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	req.Header.Del("X-Real-Ip")
 	// X-Forwarded-For starts afresh from the connection's address: what a
 	// client claims in its own X-Forwarded-For is not passed on.
-	req.Header.Set("X-Forwarded-For", ex.client.String())
+	var addr [48]byte
+	req.Header.SetBytesV("X-Forwarded-For", ex.client.AppendTo(addr[:0]))
 	req.Header.SetBytesV("X-Forwarded-Host", ctx.Host())
 	if ctx.IsTLS() {
 		req.Header.Set("X-Forwarded-Proto", "https")
@@ -204,7 +252,7 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	noHost := len(ctx.Host()) == 0
 
 	sticky, stickyOK := stickyServer(st, req)
-	areq := algorithms.Request{Client: ex.client, Now: p.now()}
+	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
 	tried := make([]*upstream, 0, 4)
 	var lastErr error
 	for {
@@ -231,7 +279,10 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 			req.URI().SetHost(u.addr)
 		}
 
-		attemptStart := time.Now()
+		attemptStart := ex.start
+		if len(tried) > 1 {
+			attemptStart = time.Now()
+		}
 		u.be.Begin()
 		u.requests.Add(1)
 		var err error
