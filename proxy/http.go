@@ -55,8 +55,26 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		DisableHeaderNamesNormalizing: true,
 		DisablePreParseMultipartForm:  true,
 		CloseOnShutdown:               true,
+		ErrorHandler:                  p.badRequest,
 		Logger:                        discardLogger{},
 	}
+}
+
+// badRequest answers a request the front end could not read.
+func (p *Proxy) badRequest(ctx *fasthttp.RequestCtx, err error) {
+	code := fasthttp.StatusBadRequest
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.As(err, &small):
+		code = fasthttp.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		code = fasthttp.StatusRequestEntityTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		code = fasthttp.StatusRequestTimeout
+	}
+	ex := exchange{start: time.Now(), client: clientOf(ctx)}
+	p.answer(ctx, &ex, code, err)
 }
 
 // newClient is the connection pool to one server. It connects only to that

@@ -200,8 +200,9 @@ func (p *Proxy) Serve(ctx context.Context) error {
 // keep their name, address and weight keep their state (requests in
 // flight, health, statistics); the balancer is kept too unless the
 // algorithm changed. Settings bound to the listeners (mode, listen, admin,
-// header timeout and size, idle timeout) cannot change without a restart:
-// a config that changes them is refused and the old one stays.
+// header timeout, idle timeout, header and body sizes) cannot change
+// without a restart: a config that changes them is refused and the old one
+// stays.
 func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -214,8 +215,8 @@ func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 		return fmt.Errorf("listen changed from %s to %s; restart the proxy to change it", o.Listen, n.Listen)
 	case o.Admin != n.Admin:
 		return fmt.Errorf("admin changed from %s to %s; restart the proxy to change it", o.Admin, n.Admin)
-	case o.Timeouts.Header != n.Timeouts.Header || o.Timeouts.Idle != n.Timeouts.Idle || o.MaxHeaderBytes != n.MaxHeaderBytes:
-		return errors.New("timeouts.header, timeouts.idle and max_header_bytes apply to the listener; restart the proxy to change them")
+	case o.Timeouts.Header != n.Timeouts.Header || o.Timeouts.Idle != n.Timeouts.Idle || o.MaxHeaderBytes != n.MaxHeaderBytes || o.MaxBodyBytes != n.MaxBodyBytes:
+		return errors.New("timeouts.header, timeouts.idle, max_header_bytes and max_body_bytes apply to the listener; restart the proxy to change them")
 	}
 	st, err := p.newState(cfg, old)
 	if err != nil {

@@ -634,3 +634,32 @@ func TestTCPDrainGrace(t *testing.T) {
 		t.Errorf("Serve: %v, want the grace period's error", err)
 	}
 }
+
+// TestTCPIdle checks timeouts.idle in mode tcp: a one-way stream longer
+// than the timeout stays open while the server sends, and the connection
+// closes once both sides have been silent for the timeout.
+func TestTCPIdle(t *testing.T) {
+	ticker := serveTCP(t, "ticker", func(c net.Conn) {
+		for range 10 {
+			io.WriteString(c, ".")
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(10 * time.Second) // then silence, connection open
+	})
+	r := startProxy(t, config(t, "mode: tcp\ntimeouts: {idle: 200ms}\n", ticker), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	got, err := io.ReadAll(c) // the client never sends
+	if string(got) != ".........." || err != nil {
+		t.Errorf("got %q, %v; want the whole 500ms stream and a clean close", got, err)
+	}
+	// 10 ticks take 500 ms, then 200 ms of silence.
+	if d := time.Since(start); d < 600*time.Millisecond || d > 2*time.Second {
+		t.Errorf("closed after %s, want about 700ms", d)
+	}
+}

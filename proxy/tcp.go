@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -173,34 +174,40 @@ func backendName(u *upstream) string {
 }
 
 // splice copies both ways until both directions end, half-closing each
-// side as its peer finishes, and closes a connection idle for longer than
-// idle. It returns the bytes from the client and to the client.
+// side as its peer finishes, and closes the connection once neither side
+// has sent anything for idle. It returns the bytes from the client and to
+// the client.
 func splice(client, server net.Conn, idle time.Duration) (in, out int64, err error) {
 	defer server.Close()
+	var last atomic.Int64 // when either side last sent, Unix nanoseconds
+	last.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
 	var inErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		in, inErr = copyIdle(server, client, idle)
+		in, inErr = copyIdle(server, client, idle, &last)
 		endWrite(server, client, inErr)
 	}()
-	out, err = copyIdle(client, server, idle)
+	out, err = copyIdle(client, server, idle, &last)
 	endWrite(client, server, err)
 	wg.Wait()
 	return in, out, errors.Join(err, inErr)
 }
 
-// copyIdle copies src to dst, failing when src is silent for idle.
-func copyIdle(dst, src net.Conn, idle time.Duration) (int64, error) {
+// copyIdle copies src to dst until src ends, or until idle has passed
+// since last, which both directions of a connection move when they read:
+// a long one-way stream keeps its connection open.
+func copyIdle(dst, src net.Conn, idle time.Duration, last *atomic.Int64) (int64, error) {
 	bp := buffers.Get().(*[]byte)
 	defer buffers.Put(bp)
 	buf := *bp
 	var n int64
 	for {
-		src.SetReadDeadline(time.Now().Add(idle))
+		src.SetReadDeadline(time.Unix(0, last.Load()).Add(idle))
 		r, err := src.Read(buf)
 		if r > 0 {
+			last.Store(time.Now().UnixNano())
 			w, werr := dst.Write(buf[:r])
 			n += int64(w)
 			if werr != nil {
@@ -209,6 +216,10 @@ func copyIdle(dst, src net.Conn, idle time.Duration) (int64, error) {
 		}
 		if errors.Is(err, io.EOF) {
 			return n, nil
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && time.Since(time.Unix(0, last.Load())) < idle {
+			continue // the other direction was busy meanwhile
 		}
 		if err != nil {
 			return n, err

@@ -1,0 +1,210 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// echoBody starts a server that answers with the request's method and body.
+func echoBody(t *testing.T, name string) *testServer {
+	return serveHTTP(t, name, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %s", r.Method, b)
+	})
+}
+
+// TestRequestBodyRetried checks that a request body survives a retry: the
+// proxy holds it in full, so the next server gets all of it.
+func TestRequestBodyRetried(t *testing.T) {
+	reset := serveTCP(t, "reset", func(c net.Conn) { c.Read(make([]byte, 4096)) })
+	for _, tc := range []struct {
+		name, method string
+		first        *testServer
+	}{
+		{"POST after a refused connection", http.MethodPost, refusing(t, "dead")},
+		{"PUT after a reset", http.MethodPut, reset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := startProxy(t, config(t, "retries: {count: 1}\n", tc.first, echoBody(t, "echo")), Options{})
+			body := strings.Repeat("order=1;", 10000)
+			req, _ := http.NewRequest(tc.method, r.url("/"), strings.NewReader(body))
+			resp, err := r.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if want := tc.method + " " + body; resp.StatusCode != http.StatusOK || string(got) != want {
+				t.Errorf("%d, %d bytes; want 200 and the whole body echoed (%d bytes)", resp.StatusCode, len(got), len(want))
+			}
+		})
+	}
+}
+
+// TestLimits checks max_header_bytes (431) and max_body_bytes (413).
+func TestLimits(t *testing.T) {
+	s := echoBody(t, "echo")
+	r := startProxy(t, config(t, "max_header_bytes: 2048\nmax_body_bytes: 1000\n", s), Options{})
+	for _, tc := range []struct {
+		name   string
+		header string
+		body   string
+		want   int
+	}{
+		{"small", "x", "y", http.StatusOK},
+		{"header too large", strings.Repeat("x", 4000), "", http.StatusRequestHeaderFieldsTooLarge},
+		{"body at the limit", "x", strings.Repeat("y", 1000), http.StatusOK},
+		{"body too large", "x", strings.Repeat("y", 1001), http.StatusRequestEntityTooLarge},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, r.url("/"), strings.NewReader(tc.body))
+		req.Header.Set("X-Big", tc.header)
+		resp, err := r.client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+// TestStreaming checks that responses stream: a server's first chunk
+// reaches the client before the server has finished, and a large body
+// arrives intact.
+func TestStreaming(t *testing.T) {
+	firstSeen := make(chan struct{})
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	s := serveHTTP(t, "stream", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			w.Write(big)
+			return
+		}
+		io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-firstSeen:
+		case <-time.After(5 * time.Second):
+		}
+		io.WriteString(w, "data: second\n\n")
+	})
+	r := startProxy(t, config(t, "", s), Options{})
+
+	resp, err := r.client.Get(r.url("/events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	start := time.Now()
+	line, err := br.ReadString('\n')
+	if err != nil || line != "data: first\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the first chunk took %s: the response was held back, not streamed", d)
+	}
+	close(firstSeen)
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "\ndata: second\n\n" {
+		t.Errorf("rest of the stream %q", rest)
+	}
+
+	resp2, err := r.client.Get(r.url("/big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp2.Body)
+	resp2.Body.Close()
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(big) {
+		t.Errorf("large body: %d bytes, err %v; want the server's %d bytes", len(got), err, len(big))
+	}
+}
+
+// TestResponseTimeout checks timeouts.response: a silent server gives 504,
+// or a retry elsewhere when timeouts are retried.
+func TestResponseTimeout(t *testing.T) {
+	silent := serveHTTP(t, "silent", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Second)
+	})
+	live := startServer(t, "live", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "timeouts: {response: 100ms}\n", silent), Options{})
+	start := time.Now()
+	if code, _ := r.get(t, "/"); code != http.StatusGatewayTimeout {
+		t.Errorf("silent server: %d, want 504", code)
+	}
+	if d := time.Since(start); d > 800*time.Millisecond {
+		t.Errorf("504 after %s, want about the 100ms response timeout", d)
+	}
+	r2 := startProxy(t, config(t, "timeouts: {response: 100ms}\nretries: {count: 1, on: [timeout]}\n", silent, live), Options{})
+	if code, body := r2.get(t, "/"); code != http.StatusOK || body != "live" {
+		t.Errorf("with timeouts retried: %d %q, want 200 from live", code, body)
+	}
+}
+
+// TestConnectionHeader checks that keep-alive is between the proxy and
+// each side: a client's "Connection: close" closes the client's connection
+// only, and a server's does not close the client's.
+func TestConnectionHeader(t *testing.T) {
+	closing := serveHTTP(t, "closing", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Connection") != "" {
+			t.Errorf("the server got Connection: %q", r.Header.Get("Connection"))
+		}
+		w.Header().Set("Connection", "close")
+		io.WriteString(w, "ok")
+	})
+	r := startProxy(t, config(t, "", closing), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	send := func(extra string) *http.Response {
+		t.Helper()
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n%s\r\n", extra)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := send(""); resp.Close {
+		t.Error("the server's Connection: close reached the client")
+	}
+	if resp := send("Connection: close\r\n"); !resp.Close {
+		t.Error("the client asked to close, the response does not say so")
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("after Connection: close the connection stays open (read %d, %v)", n, err)
+	}
+}
+
+// TestHEAD checks that a HEAD response keeps the server's Content-Length
+// and has no body.
+func TestHEAD(t *testing.T) {
+	s := serveHTTP(t, "s", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1234")
+	})
+	r := startProxy(t, config(t, "", s), Options{})
+	resp, err := r.client.Head(r.url("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != 1234 {
+		t.Errorf("HEAD: %d with Content-Length %d, want 200 with the server's 1234", resp.StatusCode, resp.ContentLength)
+	}
+}
