@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -68,6 +69,56 @@ func serveHTTP(t *testing.T, name string, h http.HandlerFunc) *testServer {
 	go s.srv.Serve(ln)
 	t.Cleanup(s.kill)
 	return s
+}
+
+// wsEcho starts a server that accepts a WebSocket upgrade and then echoes
+// what it receives.
+func wsEcho(t *testing.T, name string) *testServer {
+	return serveHTTP(t, name, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "websocket" {
+			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		io.Copy(c, brw) // echo
+	})
+}
+
+// openWebSocket upgrades a new connection to addr and checks the 101.
+func openWebSocket(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		c.Close()
+		t.Fatalf("status %d, want 101", resp.StatusCode)
+	}
+	return c, br
+}
+
+// ping sends "ping" over an upgraded connection and expects it back.
+func ping(t *testing.T, c net.Conn, br *bufio.Reader) {
+	t.Helper()
+	io.WriteString(c, "ping")
+	buf := make([]byte, 4)
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(br, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("echo %q, %v; want ping", buf, err)
+	}
 }
 
 // serveTCP starts a raw TCP server on any loopback port; handle runs for

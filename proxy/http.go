@@ -56,7 +56,42 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		DisablePreParseMultipartForm:  true,
 		CloseOnShutdown:               true,
 		ErrorHandler:                  p.badRequest,
+		ConnState:                     p.clientConns.track,
 		Logger:                        discardLogger{},
+	}
+}
+
+// connSet is the front end's open client connections, so that a drain
+// whose grace period is over can cut them off.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// track follows a connection from its opening to its closing (or its
+// upgrade, after which sessions track it).
+func (s *connSet) track(c net.Conn, state fasthttp.ConnState) {
+	switch state {
+	case fasthttp.StateNew:
+		s.mu.Lock()
+		if s.conns == nil {
+			s.conns = make(map[net.Conn]struct{})
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}
+}
+
+// closeAll closes every tracked connection.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
 	}
 }
 
@@ -498,6 +533,15 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 	rec := *ex
 	ctx.HijackSetNoResponse(true)
 	ctx.Hijack(func(client net.Conn) {
+		if !p.sessions.begin(client) {
+			// Draining: the session would be cut off at once.
+			conn.Close()
+			p.finish(st, u, start, nil)
+			rec.err = errors.New("draining")
+			p.logAccess(&rec)
+			return
+		}
+		defer p.sessions.end(client)
 		if _, err := client.Write(head); err != nil {
 			conn.Close()
 			p.finish(st, u, start, nil)
@@ -506,6 +550,8 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 			return
 		}
 		server := &bufferedConn{Conn: conn, r: br}
+		p.sessions.add(server)
+		defer p.sessions.remove(server)
 		_, out, _ := splice(client, server, idle)
 		// Either side may end an upgraded connection; that is its normal
 		// end, not the server's failure.

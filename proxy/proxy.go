@@ -67,6 +67,11 @@ type Proxy struct {
 
 	state atomic.Pointer[state]
 	clock coarseClock
+	// sessions are mode tcp's connections and upgraded HTTP ones, which
+	// a drain waits for.
+	sessions sessions
+	// clientConns are mode http's client connections.
+	clientConns connSet
 
 	// mu serialises Reload and health changes, which both call Update.
 	mu        sync.Mutex
@@ -182,10 +187,11 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	defer cancel()
 	var drainErr error
 	if p.tcp != nil {
-		drainErr = p.tcp.shutdown(dctx)
-	} else {
-		drainErr = p.http.ShutdownWithContext(dctx)
+		p.tcp.close()
+	} else if drainErr = p.http.ShutdownWithContext(dctx); drainErr != nil {
+		p.clientConns.closeAll()
 	}
+	drainErr = errors.Join(drainErr, p.sessions.drain(dctx))
 	if p.admin != nil {
 		p.admin.Close()
 	}

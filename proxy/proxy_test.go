@@ -285,42 +285,13 @@ func TestForwardedHeaders(t *testing.T) {
 
 // TestWebSocket passes an upgraded connection through and echoes over it.
 func TestWebSocket(t *testing.T) {
-	ws := serveHTTP(t, "ws", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "websocket" {
-			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
-			return
-		}
-		c, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-		io.Copy(c, brw) // echo
-	})
+	ws := wsEcho(t, "ws")
 	var access logBuffer
 	r := startProxy(t, config(t, "passive: {}\n", ws), Options{AccessLog: access.logger()})
 
-	c, err := net.Dial("tcp", r.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, br := openWebSocket(t, r.Addr().String())
 	defer c.Close()
-	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("status %d, want 101", resp.StatusCode)
-	}
-	io.WriteString(c, "ping")
-	buf := make([]byte, 4)
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	if _, err := io.ReadFull(br, buf); err != nil || string(buf) != "ping" {
-		t.Fatalf("echo %q, %v; want ping", buf, err)
-	}
+	ping(t, c, br)
 	// The client hanging up is the session's normal end: the server is
 	// not in flight any more, and nothing counts against it.
 	c.Close()

@@ -16,17 +16,12 @@ import (
 // tcpServer is mode tcp: each client connection is one request to the
 // balancer, spliced to the server it picks until either side closes.
 type tcpServer struct {
-	p      *Proxy
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{} // client and server sides of open connections
-	wg     sync.WaitGroup
-	closed bool
-	ln     net.Listener
+	p  *Proxy
+	mu sync.Mutex
+	ln net.Listener
 }
 
-func newTCPServer(p *Proxy) *tcpServer {
-	return &tcpServer{p: p, conns: make(map[net.Conn]struct{})}
-}
+func newTCPServer(p *Proxy) *tcpServer { return &tcpServer{p: p} }
 
 func (t *tcpServer) serve(ln net.Listener) error {
 	t.mu.Lock()
@@ -36,10 +31,7 @@ func (t *tcpServer) serve(ln net.Listener) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			t.mu.Lock()
-			closed := t.closed
-			t.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
+			if t.p.sessions.draining() || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			// Out of file descriptors and the like: back off and go on,
@@ -50,56 +42,95 @@ func (t *tcpServer) serve(ln net.Listener) error {
 			continue
 		}
 		backoff = 0
-		if !t.track(c, true) {
+		if !t.p.sessions.begin(c) {
 			c.Close()
 			return nil
 		}
 		go func() {
-			defer t.wg.Done()
-			defer t.track(c, false)
+			defer t.p.sessions.end(c)
 			t.handle(c)
 		}()
 	}
 }
 
-// track adds or removes a client connection; it refuses new ones once
-// shutting down. Adding to the wait group under the lock keeps shutdown
-// from waiting before a connection it let in is counted.
-func (t *tcpServer) track(c net.Conn, add bool) bool {
+// close stops accepting.
+func (t *tcpServer) close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !add {
-		delete(t.conns, c)
-		return true
-	}
-	if t.closed {
-		return false
-	}
-	t.wg.Add(1)
-	t.conns[c] = struct{}{}
-	return true
-}
-
-// shutdown stops accepting and waits for connections to end until ctx is
-// done, then closes the rest.
-func (t *tcpServer) shutdown(ctx context.Context) error {
-	t.mu.Lock()
-	t.closed = true
 	if t.ln != nil {
 		t.ln.Close()
 	}
-	t.mu.Unlock()
+}
+
+// sessions tracks spliced connections, mode tcp's and upgraded HTTP ones,
+// so that a drain can wait for them and then close what is left.
+type sessions struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{} // both sides of open sessions
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// begin counts a new session with its client connection; it refuses once
+// draining. Adding to the wait group under the lock keeps drain from
+// waiting before a session it let in is counted.
+func (s *sessions) begin(client net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[net.Conn]struct{})
+	}
+	s.wg.Add(1)
+	s.conns[client] = struct{}{}
+	return true
+}
+
+// add and remove track a session's server connection, which a drain
+// closes too: a client that half-closed would otherwise keep it open.
+func (s *sessions) add(c net.Conn) {
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *sessions) remove(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// end ends a session begun with client.
+func (s *sessions) end(client net.Conn) {
+	s.remove(client)
+	s.wg.Done()
+}
+
+func (s *sessions) draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// drain refuses new sessions and waits for the open ones to end until ctx
+// is done, then closes them.
+func (s *sessions) drain(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	done := make(chan struct{})
-	go func() { t.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		t.mu.Lock()
-		for c := range t.conns {
+		s.mu.Lock()
+		for c := range s.conns {
 			c.Close()
 		}
-		t.mu.Unlock()
+		s.mu.Unlock()
 		<-done
 		return ctx.Err()
 	}
@@ -139,15 +170,9 @@ func (t *tcpServer) handle(client net.Conn) {
 	}
 	var in, out int64
 	if err == nil {
-		// The server side is closed too when the grace period ends: a
-		// client that half-closed would otherwise keep it open.
-		t.mu.Lock()
-		t.conns[server] = struct{}{}
-		t.mu.Unlock()
+		p.sessions.add(server)
 		in, out, err = splice(client, server, st.cfg.Timeouts.Idle.D())
-		t.mu.Lock()
-		delete(t.conns, server)
-		t.mu.Unlock()
+		p.sessions.remove(server)
 		p.finish(st, u, start, nil)
 	}
 	if log := p.opts.AccessLog; log != nil {
