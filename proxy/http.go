@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -126,17 +125,18 @@ func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fastht
 			if err != nil {
 				return nil, &connectError{err}
 			}
-			return &responseTimeoutConn{Conn: c, timeout: response, clock: clock}, nil
+			return &serverConn{Conn: c, timeout: response, clock: clock}, nil
 		},
 		MaxConns:            math.MaxInt32,
 		MaxIdleConnDuration: t.Idle.D(),
 		ConnPoolStrategy:    fasthttp.LIFO,
-		// One more attempt on the same server, for a pooled connection the
-		// server had closed while it sat idle; anything else is the
-		// retry policy's to decide.
-		MaxIdemponentCallAttempts: 2,
-		RetryIfErr: func(req *fasthttp.Request, _ int, err error) (bool, bool) {
-			return false, staleConnection(err) && idempotent(string(req.Header.Method()))
+		// Another connection when a pooled one turns out to have been
+		// closed by the server (a server that closes idle connections
+		// may have closed several); anything else is the retry policy's
+		// to decide.
+		MaxIdemponentCallAttempts: 16,
+		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, errors.Is(err, errStaleConn)
 		},
 		ReadBufferSize:                cfg.MaxHeaderBytes,
 		StreamResponseBody:            true,
@@ -147,33 +147,40 @@ func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fastht
 	}
 }
 
-// staleConnection reports an error that a pooled connection closed by the
-// server gives before any response byte.
-func staleConnection(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
 // connectError marks a failure to connect, which is always safe to retry.
 type connectError struct{ err error }
 
 func (e *connectError) Error() string { return "connect: " + e.err.Error() }
 func (e *connectError) Unwrap() error { return e.err }
 
-// responseTimeoutConn fails a read that waits longer than timeouts.response
-// for the server: for the response's head, and for each piece of its body,
-// as nginx's proxy_read_timeout does.
-type responseTimeoutConn struct {
+// errStaleConn is a pooled connection found closed by the server before a
+// request was written on it.
+var errStaleConn = errors.New("the server closed the idle connection")
+
+// staleCheckAfter is how long a pooled connection sits idle before it is
+// checked for a close by the server. Servers close idle connections after
+// seconds (Node.js after 5 s, Apache after 5 s, nginx after 75 s).
+const staleCheckAfter = time.Second
+
+// serverConn is a connection to a server. It fails a read that waits
+// longer than timeouts.response for the server (for the response's head,
+// and for each piece of its body, as nginx's proxy_read_timeout does), and
+// before reusing a connection that sat idle, checks that the server has not
+// closed it.
+type serverConn struct {
 	net.Conn
 	timeout time.Duration
 	clock   *coarseClock
-	// set is when the deadline was last moved. Moving it costs a timer
-	// update, so it moves only when a sixteenth of the timeout has passed:
-	// a read may wait up to 1/16 less than the timeout (and a tick of the
-	// clock), never more.
+	// set is when the read deadline was last moved. Moving it costs a
+	// timer update, so it moves only when a sixteenth of the timeout has
+	// passed: a read may wait up to 1/16 less than the timeout (and a tick
+	// of the clock), never more.
 	set time.Time
+	// used is when a request was last written, zero before the first.
+	used time.Time
 }
 
-func (c *responseTimeoutConn) Read(b []byte) (int, error) {
+func (c *serverConn) Read(b []byte) (int, error) {
 	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
 		if err := c.Conn.SetReadDeadline(now.Add(c.timeout)); err != nil {
 			return 0, err
@@ -181,6 +188,15 @@ func (c *responseTimeoutConn) Read(b []byte) (int, error) {
 		c.set = now
 	}
 	return c.Conn.Read(b)
+}
+
+func (c *serverConn) Write(b []byte) (int, error) {
+	now := c.clock.Now()
+	if !c.used.IsZero() && now.Sub(c.used) >= staleCheckAfter && c.closedByServer() {
+		return 0, errStaleConn
+	}
+	c.used = now
+	return c.Conn.Write(b)
 }
 
 // hopHeaders are meaningful for one connection only and are not forwarded

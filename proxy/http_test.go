@@ -279,3 +279,29 @@ func TestDrainGrace(t *testing.T) {
 		t.Error("the request in flight was not cut off")
 	}
 }
+
+// TestServerClosesIdle checks that a pooled connection the server closed
+// while idle is not reused: the next request gets a new one and succeeds,
+// with no failure counted against the server, even with retries off.
+func TestServerClosesIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{name: "s", addr: ln.Addr().String()}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), IdleTimeout: 100 * time.Millisecond}
+	go s.srv.Serve(ln)
+	t.Cleanup(s.kill)
+	r := startProxy(t, config(t, "passive: {max_fails: 1}\n", s), Options{})
+	for i := range 2 {
+		if code, body := r.get(t, "/"); code != http.StatusOK || body != "s" {
+			t.Fatalf("request %d: %d %q, want 200", i, code, body)
+		}
+		if i == 0 {
+			time.Sleep(staleCheckAfter + 200*time.Millisecond) // the server closes the connection meanwhile
+		}
+	}
+	if st := r.server(t, "s"); st.Failures != 0 || st.State != "up" {
+		t.Errorf("server: %+v, want up with no failure", st)
+	}
+}

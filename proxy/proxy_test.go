@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -632,5 +633,38 @@ func TestTCPIdle(t *testing.T) {
 	// 10 ticks take 500 ms, then 200 ms of silence.
 	if d := time.Since(start); d < 600*time.Millisecond || d > 2*time.Second {
 		t.Errorf("closed after %s, want about 700ms", d)
+	}
+}
+
+// TestPassiveEjection checks nginx's max_fails within fail_timeout: a
+// failing server is ejected, gets no requests while ejected, and is tried
+// again when the ejection ends.
+func TestPassiveEjection(t *testing.T) {
+	var resets atomic.Int64
+	flaky := serveTCP(t, "flaky", func(c net.Conn) {
+		resets.Add(1)
+		c.Read(make([]byte, 4096))
+	})
+	live := startServer(t, "live", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "retries: {count: 1}\npassive: {max_fails: 1, fail_timeout: 300ms}\n", flaky, live), Options{})
+
+	if code, body := r.get(t, "/"); code != http.StatusOK || body != "live" {
+		t.Fatalf("first request: %d %q, want a retry on live", code, body)
+	}
+	if s := r.server(t, "flaky"); s.State != "ejected" || s.Failures != 1 {
+		t.Fatalf("flaky after one failure: %+v, want ejected with 1 failure", s)
+	}
+	for range 6 {
+		r.get(t, "/")
+	}
+	if n := resets.Load(); n != 1 {
+		t.Errorf("flaky got %d connections while ejected, want only the first", n)
+	}
+	waitFor(t, 2*time.Second, "the ejection to end", func() bool { return r.server(t, "flaky").State == "up" })
+	for range 4 {
+		r.get(t, "/")
+	}
+	if n := resets.Load(); n < 2 {
+		t.Error("flaky got no request after its ejection ended")
 	}
 }
