@@ -47,6 +47,7 @@ func (p *Proxy) checkLoop(ctx context.Context, cfg *scenarios.Scenario, client *
 			state := "up"
 			if !ok {
 				state = "down"
+				p.state.Load().dropIdle(u)
 			}
 			p.opts.Log.Warn("server "+state, "server", u.be.Name, "check", detail)
 			p.refresh()

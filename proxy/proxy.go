@@ -307,6 +307,13 @@ func (st *state) closeIdle(next *state) {
 	}
 }
 
+// dropIdle closes u's idle connections in mode http.
+func (st *state) dropIdle(u *upstream) {
+	if u.be.Index < len(st.clients) && st.clients[u.be.Index] != nil {
+		st.clients[u.be.Index].CloseIdleConnections()
+	}
+}
+
 // usable lists the backends the balancer may choose now.
 func (st *state) usable(now time.Time) []*algorithms.Backend {
 	out := make([]*algorithms.Backend, 0, len(st.ups))
@@ -331,6 +338,11 @@ func (p *Proxy) refresh() {
 // when they say so.
 func (p *Proxy) failed(st *state, u *upstream, cause string) {
 	u.failures.Add(1)
+	if cause == scenarios.RetryError {
+		// A connection broke: the server's other idle ones are suspect
+		// too (a restarted server closed them all).
+		st.dropIdle(u)
+	}
 	if d := u.recordFailure(time.Now(), st.cfg.Passive); d > 0 {
 		p.opts.Log.Warn("server ejected", "server", u.be.Name, "cause", cause, "for", d.String())
 		p.refresh()
