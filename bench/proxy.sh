@@ -5,6 +5,7 @@
 # nginx.
 #
 #   bench/proxy.sh                       # 5 rounds of 10 s per proxy
+#   ROUNDS=9 bench/proxy.sh              # steadier medians on a busy machine
 #   DURATION=3s ROUNDS=1 bench/proxy.sh  # a quick try
 #
 # Options (environment):
@@ -292,6 +293,18 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+# paired_ratio "A1 A2 ..." "B1 B2 ...": the median of the per-round ratios
+# A_i / B_i. Rounds run back to back, so pairing them cancels the drift of a
+# shared machine that medians taken apart keep.
+paired_ratio() {
+	local -a a b r
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	local i
+	for i in "${!a[@]}"; do r+=("$(awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf "%.4f", x / y }')"); done
+	printf '%.2f' "$(median "${r[@]}")"
+}
+
 declare -A rps_med p99_med
 for p in "${proxies[@]}"; do
 	# shellcheck disable=SC2086 # word-split on purpose: one value per round
@@ -313,16 +326,20 @@ echo
 echo "\`wrk -t1 -c$CONNECTIONS -d$DURATION --latency\`, median of $ROUNDS round(s) after a $WARMUP warm-up;" \
 	"nginx with 1 worker, HAProxy with 1 thread, lbsim with GOMAXPROCS=${LBSIM_PROCS:-1}, keep-alive to the backends."
 echo
-echo "| proxy | req/s | p99 (ms) | req/s vs nginx | p99 vs nginx |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| proxy | req/s | p99 (ms) | req/s vs nginx | p99 vs nginx | paired req/s vs nginx | paired p99 vs nginx |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for p in "${proxies[@]}"; do
-	rr=n/a pr=n/a
+	rr=n/a pr=n/a prr=n/a ppr=n/a
 	if has nginx; then
 		rr=$(ratio "${rps_med[$p]}" "${rps_med[nginx]}")
 		pr=$(ratio "${p99_med[$p]}" "${p99_med[nginx]}")
+		prr=$(paired_ratio "${rps_all[$p]}" "${rps_all[nginx]}")
+		ppr=$(paired_ratio "${p99_all[$p]}" "${p99_all[nginx]}")
 	fi
-	printf '| %s | %.0f | %.3f | %s | %s |\n' "$p" "${rps_med[$p]}" "${p99_med[$p]}" "$rr" "$pr"
+	printf '| %s | %.0f | %.3f | %s | %s | %s | %s |\n' "$p" "${rps_med[$p]}" "${p99_med[$p]}" "$rr" "$pr" "$prr" "$ppr"
 done
+echo
+echo "Ratios are of the medians; paired ratios are the medians of each round's ratio to nginx's run just before it."
 echo
 echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)."
 echo
