@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 
@@ -178,9 +179,21 @@ type serverConn struct {
 	set time.Time
 	// used is when a request was last written, zero before the first.
 	used time.Time
+	// wrote is set by a write and cleared by the next read.
+	wrote bool
 }
 
 func (c *serverConn) Read(b []byte) (int, error) {
+	if c.wrote {
+		// The server cannot have answered the request just written:
+		// reading at once would fail with EAGAIN and park the goroutine,
+		// a wasted system call per request. Letting the goroutines of
+		// other connections run first gives the answer time to arrive, as
+		// an event loop serves every ready connection before it polls
+		// again. Under light load there is nobody to yield to.
+		c.wrote = false
+		runtime.Gosched()
+	}
 	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
 		if err := c.Conn.SetReadDeadline(now.Add(c.timeout)); err != nil {
 			return 0, err
@@ -196,6 +209,7 @@ func (c *serverConn) Write(b []byte) (int, error) {
 		return 0, errStaleConn
 	}
 	c.used = now
+	c.wrote = true
 	return c.Conn.Write(b)
 }
 
