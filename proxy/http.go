@@ -322,6 +322,9 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	clientClose := req.Header.ConnectionClose()
 	removeHopHeaders(&req.Header, upgrade)
 	req.Header.Del("X-Real-Ip")
+	// The front end answered any "Expect: 100-continue" and holds the
+	// body: the server gets it at once.
+	req.Header.Del("Expect")
 	// X-Forwarded-For starts afresh from the connection's address: what a
 	// client claims in its own X-Forwarded-For is not passed on.
 	var addr [48]byte

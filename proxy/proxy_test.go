@@ -262,6 +262,9 @@ func TestForwardedHeaders(t *testing.T) {
 	req.Header.Set("Connection", "X-Private")
 	req.Header.Set("X-Private", "secret")
 	req.Header.Set("Proxy-Authorization", "Basic Zm9vOmJhcg==")
+	req.Header.Set("Expect", "100-continue")
+	req.Body = io.NopCloser(strings.NewReader("body"))
+	req.ContentLength = 4
 	resp, err := r.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -274,6 +277,7 @@ func TestForwardedHeaders(t *testing.T) {
 		{"X-Forwarded-Host", "shop.example"},
 		{"X-Private", ""},
 		{"Proxy-Authorization", ""},
+		{"Expect", ""},
 	} {
 		if got := h.Get(c.key); got != c.want {
 			t.Errorf("%s = %q, want %q", c.key, got, c.want)
