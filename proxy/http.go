@@ -48,17 +48,62 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		IdleTimeout:        cfg.Timeouts.Idle.D(),
 		ReadBufferSize:     cfg.MaxHeaderBytes,
 		MaxRequestBodySize: cfg.MaxBodyBytes,
-		// Pass the server's headers on as they are.
-		NoDefaultServerHeader:         true,
-		NoDefaultDate:                 true,
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: true,
-		DisablePreParseMultipartForm:  true,
-		CloseOnShutdown:               true,
-		ErrorHandler:                  p.badRequest,
-		ConnState:                     p.clientConns.track,
-		Logger:                        discardLogger{},
+		// Pass the server's headers on as they are. Header names are
+		// normalized (x-real-ip becomes X-Real-Ip), so that removing a
+		// header removes it whatever its spelling.
+		NoDefaultServerHeader:        true,
+		NoDefaultDate:                true,
+		NoDefaultContentType:         true,
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+		SecureErrorLogMessage:        true,
+		ErrorHandler:                 p.badRequest,
+		ConnState:                    p.clientConns.track,
+		Logger:                       discardLogger{},
 	}
+}
+
+// clientListener hands out clientConns.
+type clientListener struct {
+	net.Listener
+	timeout time.Duration
+	clock   *coarseClock
+}
+
+func (l clientListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &clientConn{Conn: c, timeout: l.timeout, clock: l.clock}, nil
+}
+
+// clientConn is a client's connection, on which a write fails when the
+// client has not read for timeouts.idle (nginx's send_timeout). The
+// deadline moves on the coarse clock, as serverConn's do.
+type clientConn struct {
+	net.Conn
+	timeout time.Duration
+	clock   *coarseClock
+	set     time.Time
+}
+
+func (c *clientConn) Write(b []byte) (int, error) {
+	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
+		if err := c.Conn.SetWriteDeadline(now.Add(c.timeout)); err != nil {
+			return 0, err
+		}
+		c.set = now
+	}
+	return c.Conn.Write(b)
+}
+
+// CloseWrite half-closes the connection, for splice.
+func (c *clientConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
 }
 
 // connSet is the front end's open client connections, so that a drain
@@ -66,6 +111,9 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 type connSet struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	// pending holds what to do if a connection about to be handed over
+	// to an upgraded session closes instead.
+	pending map[net.Conn]func()
 }
 
 // track follows a connection from its opening to its closing (or its
@@ -82,8 +130,30 @@ func (s *connSet) track(c net.Conn, state fasthttp.ConnState) {
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		s.mu.Lock()
 		delete(s.conns, c)
+		f := s.pending[c]
+		delete(s.pending, c)
 		s.mu.Unlock()
+		if f != nil && state == fasthttp.StateClosed {
+			f()
+		}
 	}
+}
+
+// pend registers f to run if c closes before its hand-over.
+func (s *connSet) pend(c net.Conn, f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = make(map[net.Conn]func())
+	}
+	s.pending[c] = f
+}
+
+// unpend forgets what pend registered: the hand-over happened.
+func (s *connSet) unpend(c net.Conn) {
+	s.mu.Lock()
+	delete(s.pending, c)
+	s.mu.Unlock()
 }
 
 // closeAll closes every tracked connection.
@@ -139,12 +209,12 @@ func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fastht
 		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
 			return false, errors.Is(err, errStaleConn)
 		},
-		ReadBufferSize:                cfg.MaxHeaderBytes,
-		StreamResponseBody:            true,
-		NoDefaultUserAgentHeader:      true,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		TLSConfig:                     &tls.Config{MinVersion: tls.VersionTLS12},
+		ReadBufferSize:           cfg.MaxHeaderBytes,
+		StreamResponseBody:       true,
+		NoDefaultUserAgentHeader: true,
+		DisablePathNormalizing:   true,
+		SecureErrorLogMessage:    true,
+		TLSConfig:                &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 }
 
@@ -159,9 +229,10 @@ func (e *connectError) Unwrap() error { return e.err }
 var errStaleConn = errors.New("the server closed the idle connection")
 
 // staleCheckAfter is how long a pooled connection sits idle before it is
-// checked for a close by the server. Servers close idle connections after
-// seconds (Node.js after 5 s, Apache after 5 s, nginx after 75 s).
-const staleCheckAfter = time.Second
+// checked for a close by the server (servers close idle connections after
+// seconds: Node.js and Apache after 5 s, nginx after 75 s). Under load
+// connections are reused sooner and the check, a system call, is skipped.
+const staleCheckAfter = 50 * time.Millisecond
 
 // serverConn is a connection to a server. It fails a read that waits
 // longer than timeouts.response for the server (for the response's head,
@@ -177,6 +248,8 @@ type serverConn struct {
 	// passed: a read may wait up to 1/16 less than the timeout (and a tick
 	// of the clock), never more.
 	set time.Time
+	// setW is when the write deadline was last moved, on the same terms.
+	setW time.Time
 	// used is when a request was last written, zero before the first.
 	used time.Time
 	// wrote is set by a write and cleared by the next read.
@@ -210,6 +283,13 @@ func (c *serverConn) Write(b []byte) (int, error) {
 	}
 	c.used = now
 	c.wrote = true
+	if now.Sub(c.setW) > c.timeout/16 {
+		// A server that stops reading fails the write in time too.
+		if err := c.Conn.SetWriteDeadline(now.Add(c.timeout)); err != nil {
+			return 0, err
+		}
+		c.setW = now
+	}
 	return c.Conn.Write(b)
 }
 
@@ -264,6 +344,40 @@ func hasHopHeader(h header) bool {
 	case *fasthttp.ResponseHeader:
 		for k := range h.All() {
 			if isHopHeader(k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// copyResponseHead copies a server response's status and end-to-end
+// headers to the client's response. (fasthttp's CopyTo would also copy the
+// server's protocol version and the header's defaults, and the framing is
+// the front end's to choose.)
+func copyResponseHead(dst, src *fasthttp.ResponseHeader) {
+	dst.SetNoDefaultContentType(true)
+	dst.SetStatusCode(src.StatusCode())
+	if m := src.StatusMessage(); len(m) > 0 {
+		dst.SetStatusMessage(m)
+	}
+	var named [][]byte
+	if hasHopHeader(src) {
+		named = src.PeekAll("Connection")
+	}
+	for k, v := range src.All() {
+		if isHopHeader(k) || bytes.EqualFold(k, []byte("Content-Length")) || namedIn(named, k) {
+			continue
+		}
+		dst.AddBytesKV(k, v)
+	}
+}
+
+// namedIn reports whether the Connection header values list names k.
+func namedIn(values [][]byte, k []byte) bool {
+	for _, v := range values {
+		for tok := range bytes.SplitSeq(v, []byte(",")) {
+			if bytes.EqualFold(bytes.TrimSpace(tok), k) {
 				return true
 			}
 		}
@@ -336,6 +450,12 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		req.Header.Set("X-Forwarded-Proto", "http")
 	}
 	noHost := len(ctx.Host()) == 0
+	req.Header.SetNoDefaultContentType(true)
+	if uri := req.URI(); len(uri.Username()) > 0 || len(uri.Password()) > 0 {
+		// fasthttp would turn them into an Authorization header.
+		uri.SetUsername("")
+		uri.SetPassword("")
+	}
 
 	sticky, stickyOK := stickyServer(st, req)
 	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
@@ -428,6 +548,7 @@ func isUpgrade(h *fasthttp.RequestHeader) bool {
 // error means no response was given, and the attempt is the caller's to end.
 func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *exchange, start time.Time, pinned, clientClose bool) error {
 	resp := fasthttp.AcquireResponse()
+	resp.Header.SetNoDefaultContentType(true) // or it reports a Content-Type the server did not send
 	if err := st.clients[u.be.Index].Do(&ctx.Request, resp); err != nil {
 		fasthttp.ReleaseResponse(resp)
 		if errors.Is(err, io.EOF) {
@@ -435,25 +556,31 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 		}
 		return err
 	}
+	code := resp.StatusCode()
+	if code == fasthttp.StatusSwitchingProtocols {
+		// Not asked for (upgrades take another path): the connection now
+		// speaks another protocol, and fasthttp has pooled it.
+		fasthttp.ReleaseResponse(resp)
+		st.dropIdle(u)
+		return errors.New("the server switched protocols unasked")
+	}
 	out := &ctx.Response
-	resp.Header.CopyTo(&out.Header)
-	removeHopHeaders(&out.Header, false)
-	// Whether the client's connection stays open is between the proxy and
-	// the client; the server's choice was about its own connection.
-	out.Header.ResetConnectionClose()
+	copyResponseHead(&out.Header, &resp.Header)
 	if clientClose {
 		out.SetConnectionClose()
 	}
 	if st.cfg.Sticky != nil && !pinned {
 		out.Header.Add("Set-Cookie", st.setCookie[u.be.Index])
 	}
-	code := resp.StatusCode()
 	p.metrics.response(u, code)
 	ex.status = code
 
 	body := resp.BodyStream()
 	if body == nil {
 		// HEAD, 204, 304: the head was the whole response.
+		if n := resp.Header.ContentLength(); n >= 0 {
+			out.Header.SetContentLength(n)
+		}
 		fasthttp.ReleaseResponse(resp)
 		p.finish(st, u, start, nil)
 		p.logAccess(ex)
@@ -524,34 +651,31 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 	bw := bufio.NewWriter(conn)
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
-	resp.Header.DisableNormalizing()
+	resp.Header.SetNoDefaultContentType(true)
 	ctx.Request.URI().DisablePathNormalizing = true
 	err = ctx.Request.Write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = resp.Header.Read(br)
+		// Interim responses other than 101 are skipped, and a body is
+		// read only where the status allows one; the deadline stays until
+		// the server has switched.
+		resp.SkipBody = ctx.Request.Header.IsHead()
+		err = resp.ReadLimitBody(br, cfg.MaxBodyBytes)
 	}
 	if err != nil {
 		conn.Close()
 		return err
 	}
-	conn.SetDeadline(time.Time{})
 	code := resp.StatusCode()
 	p.metrics.response(u, code)
 	ex.status = code
 	if code != fasthttp.StatusSwitchingProtocols {
 		// The server declined: its answer goes to the client as it is.
-		err := resp.ReadBody(br, cfg.MaxBodyBytes)
 		conn.Close()
-		if err != nil {
-			return err
-		}
-		resp.Header.CopyTo(&ctx.Response.Header)
-		removeHopHeaders(&ctx.Response.Header, false)
-		ctx.Response.Header.ResetConnectionClose()
-		ctx.Response.SetBodyRaw(append([]byte(nil), resp.Body()...))
+		copyResponseHead(&ctx.Response.Header, &resp.Header)
+		ctx.Response.SetBody(resp.Body())
 		p.finish(st, u, start, nil)
 		p.logAccess(ex)
 		return nil
@@ -561,36 +685,42 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 		conn.Close()
 		return fmt.Errorf("server switched to protocol %q, the client asked for %q", got, want)
 	}
+	conn.SetDeadline(time.Time{})
 	head := append([]byte(nil), resp.Header.Header()...)
 	idle := cfg.Timeouts.Idle.D()
 	rec := *ex
-	ctx.HijackSetNoResponse(true)
-	ctx.Hijack(func(client net.Conn) {
-		if !p.sessions.begin(client) {
-			// Draining: the session would be cut off at once.
+	// Either side may end an upgraded connection; that is its normal end,
+	// not the server's failure.
+	var once sync.Once
+	end := func(err error, bytes int64) {
+		once.Do(func() {
 			conn.Close()
 			p.finish(st, u, start, nil)
-			rec.err = errors.New("draining")
+			rec.err, rec.bytes = err, bytes
 			p.logAccess(&rec)
+		})
+	}
+	// The front end may fail to hand the connection over (the client
+	// went away meanwhile); the attempt must end all the same.
+	orig := ctx.Conn()
+	p.clientConns.pend(orig, func() { end(errors.New("the client left before the upgrade"), 0) })
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(client net.Conn) {
+		p.clientConns.unpend(orig)
+		if !p.sessions.begin(client) {
+			end(errors.New("draining"), 0) // the session would be cut off at once
 			return
 		}
 		defer p.sessions.end(client)
 		if _, err := client.Write(head); err != nil {
-			conn.Close()
-			p.finish(st, u, start, nil)
-			rec.err = err
-			p.logAccess(&rec)
+			end(err, 0)
 			return
 		}
 		server := &bufferedConn{Conn: conn, r: br}
 		p.sessions.add(server)
 		defer p.sessions.remove(server)
 		_, out, _ := splice(client, server, idle)
-		// Either side may end an upgraded connection; that is its normal
-		// end, not the server's failure.
-		p.finish(st, u, start, nil)
-		rec.bytes = out
-		p.logAccess(&rec)
+		end(nil, out)
 	})
 	return nil
 }

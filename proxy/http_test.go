@@ -305,3 +305,146 @@ func TestServerClosesIdle(t *testing.T) {
 		t.Errorf("server: %+v, want up with no failure", st)
 	}
 }
+
+// rawRequest sends request on a new connection to addr and reads the
+// response.
+func rawRequest(t *testing.T, addr, request string) (*http.Response, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, request)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// TestHeaderSpelling checks that headers are handled whatever their case:
+// a client's lowercase x-forwarded-for, x-real-ip, te and hop-by-hop
+// headers do not reach the server, and a lowercase upgrade is an upgrade.
+func TestHeaderSpelling(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	app := serveHTTP(t, "app", func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		if r.Header.Get("Authorization") != "" {
+			t.Errorf("the server got Authorization %q", r.Header.Get("Authorization"))
+		}
+	})
+	r := startProxy(t, config(t, "", app), Options{})
+	rawRequest(t, r.Addr().String(), "GET http://user:pw@app/ HTTP/1.1\r\nHost: app\r\n"+
+		"x-forwarded-for: 6.6.6.6\r\nx-real-ip: 6.6.6.6\r\nte: trailers\r\nkeep-alive: 5\r\n"+
+		"connection: x-hop, close\r\nx-hop: 1\r\nproxy-authorization: secret\r\n\r\n")
+	h := <-seen
+	if got := h.Values("X-Forwarded-For"); len(got) != 1 || got[0] != "127.0.0.1" {
+		t.Errorf("X-Forwarded-For = %q, want only the proxy's 127.0.0.1", got)
+	}
+	for _, k := range []string{"X-Real-Ip", "Te", "Keep-Alive", "X-Hop", "Proxy-Authorization"} {
+		if v := h.Get(k); v != "" {
+			t.Errorf("the server got %s: %q", k, v)
+		}
+	}
+
+	ws := wsEcho(t, "ws")
+	r2 := startProxy(t, config(t, "", ws), Options{})
+	c, err := net.Dial("tcp", r2.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("lowercase upgrade: %v, %v; want 101", resp, err)
+	}
+	ping(t, c, br)
+}
+
+// TestOddServers checks answers from servers that are legal but unusual:
+// HTTP/1.0 with the body ended by closing, no Date or Content-Type, and a
+// declined upgrade whose 304 announces a length it must not send.
+func TestOddServers(t *testing.T) {
+	old := serveTCP(t, "old", func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nX-Old: 1\r\n\r\nhello")
+	})
+	r := startProxy(t, config(t, "", old), Options{})
+	resp, body := rawRequest(t, r.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.StatusCode != http.StatusOK || body != "hello" || resp.Header.Get("X-Old") != "1" {
+		t.Errorf("HTTP/1.0 server: %d %q %v, want 200 hello", resp.StatusCode, body, resp.Header)
+	}
+	for _, k := range []string{"Date", "Content-Type"} {
+		if v := resp.Header.Get(k); v != "" {
+			t.Errorf("the proxy added %s: %q", k, v)
+		}
+	}
+
+	declining := serveTCP(t, "declining", func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n")
+		time.Sleep(5 * time.Second)
+	})
+	r2 := startProxy(t, config(t, "", declining), Options{})
+	start := time.Now()
+	resp, _ = rawRequest(t, r2.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	if resp.StatusCode != http.StatusNotModified || time.Since(start) > 2*time.Second {
+		t.Errorf("declined upgrade: %d after %s, want 304 at once", resp.StatusCode, time.Since(start))
+	}
+	waitFor(t, time.Second, "the attempt to end", func() bool { return r2.server(t, "declining").InFlight == 0 })
+}
+
+// TestServerNotReading checks that a server that stops reading cannot hold
+// a request for ever: the write to it times out with timeouts.response.
+func TestServerNotReading(t *testing.T) {
+	deaf := serveTCP(t, "deaf", func(c net.Conn) { time.Sleep(10 * time.Second) })
+	r := startProxy(t, config(t, "timeouts: {response: 300ms}\n", deaf), Options{})
+	start := time.Now()
+	resp, err := r.client.Post(r.url("/"), "application/octet-stream", bytes.NewReader(make([]byte, 15<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGatewayTimeout || time.Since(start) > 3*time.Second {
+		t.Errorf("%d after %s, want 504 after about 300ms", resp.StatusCode, time.Since(start))
+	}
+	waitFor(t, time.Second, "the attempt to end", func() bool { return r.server(t, "deaf").InFlight == 0 })
+}
+
+// TestUpgradeClientGone resets a client connection while its upgrade is
+// on the way: the attempt still ends, and the server connection closes.
+func TestUpgradeClientGone(t *testing.T) {
+	slow := serveHTTP(t, "ws", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			io.WriteString(w, "plain")
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		io.Copy(io.Discard, c)
+	})
+	r := startProxy(t, config(t, "", slow), Options{})
+	for range 3 {
+		c, err := net.Dial("tcp", r.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A pipelined request leaves a response to flush before the
+		// hand-over, which fails once the client is gone.
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		time.Sleep(50 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}
+	waitFor(t, 3*time.Second, "every attempt to end", func() bool { return r.server(t, "ws").InFlight == 0 })
+}

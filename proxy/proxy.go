@@ -169,7 +169,8 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	if p.tcp != nil {
 		go func() { errc <- p.tcp.serve(p.ln) }()
 	} else {
-		go func() { errc <- ignoreClosed(p.http.Serve(p.ln)) }()
+		ln := clientListener{Listener: p.ln, timeout: p.state.Load().cfg.Timeouts.Idle.D(), clock: &p.clock}
+		go func() { errc <- ignoreClosed(p.http.Serve(ln)) }()
 	}
 
 	var serveErr error
