@@ -287,7 +287,15 @@ var errorCases = []struct {
 	{"complex key", "name: t\n? [a]\n: 1\n", 2, "", "a key must be a plain name"},
 
 	// Strict keys and types.
-	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, health_check,`},
+	{"fault on an unknown server", faultBase + "faults: [{at: 1s, server: app-9, kind: crash}]\n", 4, "faults[0].server", `no server is named "app-9"`},
+	{"fault kind", faultBase + "faults: [{at: 1s, server: app-1, kind: explode}]\n", 4, "faults[0].kind", "must be one of crash, slow"},
+	{"fault without at", faultBase + "faults: [{server: app-1, kind: crash}]\n", 4, "faults[0].at", "required"},
+	{"negative fault time", faultBase + "faults: [{at: -5s, server: app-1, kind: crash}]\n", 4, "faults[0].at", ""},
+	{"slow without factor", faultBase + "faults: [{at: 1s, server: app-1, kind: slow}]\n", 4, "faults[0].factor", ""},
+	{"factor on a crash", faultBase + "faults: [{at: 1s, server: app-1, kind: crash, factor: 2}]\n", 4, "faults[0].factor", "slow faults only"},
+	{"overlapping faults", faultBase + "faults: [{at: 1s, server: app-1, kind: crash, for: 10s}, {at: 5s, server: app-1, kind: slow, factor: 3}]\n", 4, "faults[1].at", "overlaps faults[0]"},
+	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
+	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, faults, health_check,`},
 	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape"`},
 	{"wrong type int", strings.Replace(valid, "capacity: 4", "capacity: four", 1), 5, "servers[0].capacity", `must be a whole number, got "four"`},
@@ -411,6 +419,9 @@ var errorCases = []struct {
 
 // TestErrors checks that each bad input fails with an *Error naming the
 // right line and field.
+// faultBase is a valid scenario of three lines, for the faults cases.
+const faultBase = "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {mean: 10ms}}\n"
+
 func TestErrors(t *testing.T) {
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {

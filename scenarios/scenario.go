@@ -38,6 +38,9 @@ type Scenario struct {
 	// it or Algorithms, not both; loading sets Algorithms to [Algorithm].
 	Algorithm string `yaml:"algorithm"`
 
+	// Faults are timed events on servers (see faults.go).
+	Faults []Fault `yaml:"faults"`
+
 	// Failure handling (see proxy.go); nil when the file leaves them out.
 	HealthCheck *HealthCheck `yaml:"health_check"`
 	Passive     *Passive     `yaml:"passive"`

@@ -1,0 +1,109 @@
+package scenarios
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Fault kinds: what happens to a server at a point in virtual time.
+const (
+	// FaultCrash stops a server: requests in service or waiting fail, and
+	// new connections are refused until it recovers.
+	FaultCrash = "crash"
+	// FaultSlow multiplies the service time of the requests a server
+	// starts by Factor: the "dying disk".
+	FaultSlow = "slow"
+	// FaultRecover ends a crash, a slowdown or a drain.
+	FaultRecover = "recover"
+	// FaultDrain takes a server out of rotation, as an operator does
+	// before maintenance: requests in flight finish, no new ones arrive.
+	FaultDrain = "drain"
+)
+
+// FaultKinds lists the kinds faults[].kind may name.
+var FaultKinds = []string{FaultCrash, FaultSlow, FaultRecover, FaultDrain}
+
+// Fault is a timed event on a named server. The simulator applies faults;
+// the live proxy ignores them.
+type Fault struct {
+	// At is when the fault starts, in virtual time.
+	At Duration `yaml:"at"`
+	// Server names one server (NAME-i for a server of a group).
+	Server string `yaml:"server"`
+	// Kind is crash, slow, recover or drain.
+	Kind string `yaml:"kind"`
+	// Factor multiplies service times while a server is slow; required
+	// for slow, above 1.
+	Factor float64 `yaml:"factor"`
+	// For ends the fault after this long (the server recovers); 0, the
+	// default, lasts until a recover fault or the end of the run.
+	For Duration `yaml:"for"`
+}
+
+// maxFaultFactor bounds how much slower a slow server gets.
+const maxFaultFactor = 1e6
+
+// checkFaults checks the faults: known servers and kinds, sensible times,
+// and no two faults on one server at once.
+func checkFaults(s *Scenario, d *decoder) error {
+	names := make(map[string]bool)
+	for _, srv := range s.ExpandServers() {
+		names[srv.Name] = true
+	}
+	// busy[server] is when the server's last fault ends (-1: never).
+	type span struct {
+		start, end Duration
+		index      int
+	}
+	last := make(map[string]span)
+	for i, f := range s.Faults {
+		p := "faults[" + strconv.Itoa(i) + "]"
+		if !d.has(p + ".server") {
+			return d.errorf(p+".server", "required; name the server the fault hits")
+		}
+		if !names[f.Server] {
+			return d.errorf(p+".server", "no server is named %s (servers of a group are NAME-1, NAME-2, ...)", quote(f.Server))
+		}
+		if !slices.Contains(FaultKinds, f.Kind) {
+			return d.errorf(p+".kind", "must be one of %s, got %s", strings.Join(FaultKinds, ", "), quote(f.Kind))
+		}
+		if !d.has(p + ".at") {
+			return d.errorf(p+".at", "required; when the fault starts, e.g. 60s")
+		}
+		if err := d.durRange(p+".at", f.At, true, MaxVirtualTime); err != nil {
+			return err
+		}
+		if err := d.durRange(p+".for", f.For, true, MaxVirtualTime); err != nil {
+			return err
+		}
+		switch {
+		case f.Kind == FaultSlow:
+			if err := d.floatRange(p+".factor", f.Factor, 1, true, maxFaultFactor); err != nil {
+				return err
+			}
+		case d.has(p + ".factor"):
+			return d.errorf(p+".factor", "applies to slow faults only")
+		}
+		if f.Kind == FaultRecover && d.has(p+".for") {
+			return d.errorf(p+".for", "a recover fault has no length")
+		}
+		end := Duration(MaxVirtualTime)
+		if f.For > 0 {
+			end = f.At + f.For
+		}
+		if prev, ok := last[f.Server]; ok {
+			if f.At < prev.start {
+				return d.errorf(p+".at", "faults on %s must be listed in time order: faults[%d] starts at %s", f.Server, prev.index, prev.start)
+			}
+			if f.Kind != FaultRecover && f.At < prev.end {
+				return d.errorf(p+".at", "overlaps faults[%d] on %s, which lasts until %s; end it first (for, or a recover fault)", prev.index, f.Server, prev.end)
+			}
+		}
+		if f.Kind == FaultRecover {
+			end = f.At
+		}
+		last[f.Server] = span{f.At, end, i}
+	}
+	return nil
+}
