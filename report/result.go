@@ -23,6 +23,13 @@ type Result struct {
 	Rejected int64 `json:"rejected"`
 	// Retried counts retry attempts (a request retried twice counts 2).
 	Retried int64 `json:"retried"`
+	// FailedByCause splits Failed and Rejected by what went wrong:
+	// refused (sent to a crashed server), reset (in service or waiting on a
+	// server when it crashed), queue_full, no_server. Empty when nothing
+	// failed.
+	FailedByCause map[string]int64 `json:"failed_by_cause,omitempty"`
+	// Crashes are the crash faults of the run, in order.
+	Crashes []Crash `json:"crashes,omitempty"`
 	// ThroughputRPS is completed requests per second of virtual time.
 	ThroughputRPS float64  `json:"throughput_rps"`
 	Latency       Latency  `json:"latency_ms"`
@@ -67,6 +74,24 @@ type Server struct {
 	Utilization float64 `json:"utilization"`
 	MaxQueue    int     `json:"max_queue"` // longest wait queue seen
 	Failed      int64   `json:"failed"`
+	// DownS is the virtual time, in seconds of the measurement window, the
+	// server spent crashed; DrainingS the time it spent draining. Both
+	// are left out when zero.
+	DownS     float64 `json:"down_s,omitempty"`
+	DrainingS float64 `json:"draining_s,omitempty"`
+}
+
+// Crash is one crash fault and how the balancer's host noticed it.
+type Crash struct {
+	Server string  `json:"server"`
+	AtS    float64 `json:"at_s"`
+	// DetectedAfterS is the time from the crash until health checks or
+	// passive checks took the server out of rotation; -1 if they never
+	// did before it recovered or the run ended.
+	DetectedAfterS float64 `json:"detected_after_s"`
+	// FailedDuring counts the requests that failed on the server from the
+	// crash until its detection (retried ones included).
+	FailedDuring int64 `json:"failed_during"`
 }
 
 // Class is one request class's share of a run.

@@ -5,22 +5,40 @@ import "time"
 // eventKind says what happens when an event fires.
 type eventKind uint8
 
+// Kinds in the order they fire when they fall on the same instant: a
+// request that completes as its server crashes has completed, and a health
+// check at the instant of a crash still finds the server up.
 const (
 	// completion: a request finishes service and frees its slot.
 	completion eventKind = iota
+	// check: an active health check of server req.
+	check
+	// fault: faults[req] starts.
+	fault
+	// faultEnd: faults[req] ends (its "for" is over).
+	faultEnd
+	// ejectEnd: server req's passive ejection may be over.
+	ejectEnd
 )
 
-// event is one entry on the virtual clock. Events fire in (at, seq) order;
-// seq is the order of scheduling, so ties break the same way every run.
+// event is one entry on the virtual clock. Events fire in (at, kind, seq)
+// order; seq is the order of scheduling, so ties break the same way every
+// run.
 type event struct {
 	at   time.Duration
 	seq  uint64
-	req  int32 // index into engine.reqs
+	req  int32 // index into engine.reqs, or a server or fault index
 	kind eventKind
 }
 
 func (e *event) before(o *event) bool {
-	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
+	if e.at != o.at {
+		return e.at < o.at
+	}
+	if e.kind != o.kind {
+		return e.kind < o.kind
+	}
+	return e.seq < o.seq
 }
 
 // eventQueue is a binary min-heap of events specialised by hand: the
@@ -36,8 +54,9 @@ func (q *eventQueue) len() int { return len(q.items) }
 // peek returns the earliest event; the queue must not be empty.
 func (q *eventQueue) peek() *event { return &q.items[0] }
 
-// push schedules an event, stamping it with the next sequence number.
-func (q *eventQueue) push(e event) {
+// push schedules an event, stamping it with the next sequence number,
+// which it returns.
+func (q *eventQueue) push(e event) uint64 {
 	q.seq++
 	e.seq = q.seq
 	q.items = append(q.items, e)
@@ -50,6 +69,7 @@ func (q *eventQueue) push(e event) {
 		q.items[i], q.items[parent] = q.items[parent], q.items[i]
 		i = parent
 	}
+	return e.seq
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.

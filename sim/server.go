@@ -19,8 +19,31 @@ type server struct {
 	busy    int
 	waiting fifo
 
+	// Faults: up is false while crashed; slow multiplies service times;
+	// draining servers get no new requests.
+	up       bool
+	slow     float64
+	draining bool
+	// Health as the host sees it: active checks' verdict and counts,
+	// passive checks' failures and ejection.
+	checkDown    bool
+	checkFails   int
+	checkOKs     int
+	passiveFails int
+	passiveSince time.Duration
+	ejectedUntil time.Duration
+	// crash indexes the engine's crashes while one is not yet detected,
+	// else -1.
+	crash int
+	// stateFrom is when up or draining last changed, for downTime and
+	// drainTime (inside the measurement window).
+	stateFrom time.Duration
+	downTime  time.Duration
+	drainTime time.Duration
+
 	// metrics, over requests that arrived after the warm-up
 	requests int64
+	failed   int64 // attempts that failed on it
 	maxQueue int
 	// busyArea is slot-nanoseconds of service inside the measurement window;
 	// utilization is busyArea / (capacity * window length).
@@ -34,10 +57,10 @@ const maxServiceTime = 10 * 365 * 24 * time.Hour
 
 // serviceTime is how long demand takes on this server.
 func (s *server) serviceTime(demand time.Duration) time.Duration {
-	if s.speed == 1 {
+	if s.speed == 1 && s.slow == 1 {
 		return demand
 	}
-	return time.Duration(min(float64(demand)/s.speed, float64(maxServiceTime)))
+	return time.Duration(min(float64(demand)*s.slow/s.speed, float64(maxServiceTime)))
 }
 
 // fifo is a growable ring buffer of request indices. Memory follows the

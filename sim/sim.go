@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,8 +90,14 @@ func run(sc *scenarios.Scenario, algorithm string) (report.Result, int64, error)
 type request struct {
 	arrival time.Duration
 	demand  time.Duration
-	server  int32
-	class   int32
+	client  netip.Addr
+	// doneSeq is the sequence number of the request's completion event,
+	// so that the event of a request its server's crash ended is ignored.
+	doneSeq uint64
+	// server is the server it is on, -1 while it is not on one.
+	server   int32
+	class    int32
+	attempts int32 // retries so far
 }
 
 type engine struct {
@@ -120,6 +128,8 @@ type engine struct {
 	completedInWindow int64
 	rejected          int64
 	failed            int64
+
+	failures // faults, checks and retries (faults.go)
 }
 
 func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
@@ -151,9 +161,12 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			capacity:   s.Capacity,
 			speed:      s.Speed,
 			queueLimit: s.Queue,
+			up:         true,
+			slow:       1,
 		}
 	}
 	bal.Update(backends)
+	e.initFailures(sc)
 	for _, c := range sc.Workload.RequestClasses() {
 		e.classes = append(e.classes, report.NewHistogram())
 		e.classNames = append(e.classNames, c.Name)
@@ -190,11 +203,13 @@ func (e *engine) run() {
 	} else {
 		e.windowEnd = lastArrival
 	}
+	e.arrivalsDone = true
 	for e.events.len() > 0 {
 		e.fire(e.events.pop())
 	}
 	for i := range e.servers {
 		e.account(&e.servers[i], e.windowEnd)
+		e.trackState(&e.servers[i], e.windowEnd)
 	}
 }
 
@@ -211,42 +226,83 @@ func (e *engine) finished(r *workloads.Request) bool {
 
 func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
-	now := r.Arrival
-	measured := now >= e.warmup
-	e.pick = algorithms.Request{Client: r.Client, Now: now}
-	b, err := e.bal.Pick(&e.pick)
-	if err != nil {
+	e.tried = e.tried[:0]
+	e.dispatch(e.alloc(r), r.Arrival)
+}
+
+// dispatch sends request i to a server at now. A server that refuses it
+// (crashed) fails the attempt, which is retried elsewhere as configured.
+func (e *engine) dispatch(i int32, now time.Duration) {
+	measured := e.reqs[i].arrival >= e.warmup
+	for {
+		b := e.choose(e.reqs[i].client, now)
+		if b == nil {
+			e.fail(i, causeNoServer)
+			return
+		}
+		s := &e.servers[b.Index]
 		if measured {
-			e.failed++
+			s.requests++
+		}
+		e.tried = append(e.tried, b.Index)
+		if !s.up {
+			b.Begin()
+			b.End()
+			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrRefused})
+			e.serverFailed(s, now, measured)
+			if e.retry(i, scenarios.RetryConnect, now) {
+				continue
+			}
+			e.fail(i, causeRefused)
+			return
+		}
+		b.Begin()
+		e.reqs[i].server = int32(b.Index)
+		if s.busy < s.capacity {
+			e.start(s, i, now)
+			return
+		}
+		if s.queueLimit > 0 && s.waiting.len() >= s.queueLimit {
+			b.End()
+			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
+			e.fail(i, causeQueueFull)
+			return
+		}
+		s.waiting.push(i)
+		if measured && s.waiting.len() > s.maxQueue {
+			s.maxQueue = s.waiting.len()
 		}
 		return
-	}
-	b.Begin()
-	s := &e.servers[b.Index]
-	if measured {
-		s.requests++
-	}
-	if s.busy < s.capacity {
-		e.start(s, e.alloc(r, b.Index), now)
-		return
-	}
-	if s.queueLimit > 0 && s.waiting.len() >= s.queueLimit {
-		b.End()
-		e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
-		if measured {
-			e.rejected++
-		}
-		return
-	}
-	s.waiting.push(e.alloc(r, b.Index))
-	if measured && s.waiting.len() > s.maxQueue {
-		s.maxQueue = s.waiting.len()
 	}
 }
 
-// alloc stores a request in flight and returns its index.
-func (e *engine) alloc(r *workloads.Request, server int) int32 {
-	q := request{arrival: r.Arrival, demand: r.Demand, server: int32(server), class: int32(r.Class)}
+// choose picks a server for a request, avoiding those it already tried:
+// a retry always goes to another server. It returns nil when none is left.
+func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backend {
+	e.pick = algorithms.Request{Client: client, Now: now}
+	for range 4 {
+		b, err := e.bal.Pick(&e.pick)
+		if err != nil {
+			return nil
+		}
+		if !slices.Contains(e.tried, b.Index) {
+			return b
+		}
+	}
+	// The policy keeps choosing servers already tried (ip_hash always
+	// does): take the first usable one that was not.
+	for i := range e.servers {
+		if !slices.Contains(e.tried, i) && e.usable(&e.servers[i], now) {
+			return e.servers[i].backend
+		}
+	}
+	return nil
+}
+
+// alloc stores a request in flight, on no server yet, and returns its
+// index.
+func (e *engine) alloc(r *workloads.Request) int32 {
+	q := request{arrival: r.Arrival, demand: r.Demand, client: r.Client, server: -1, class: int32(r.Class)}
 	if n := len(e.free); n > 0 {
 		i := e.free[n-1]
 		e.free = e.free[:n-1]
@@ -261,19 +317,35 @@ func (e *engine) alloc(r *workloads.Request, server int) int32 {
 func (e *engine) start(s *server, i int32, now time.Duration) {
 	e.account(s, now)
 	s.busy++
-	e.events.push(event{at: now + s.serviceTime(e.reqs[i].demand), req: i, kind: completion})
+	e.reqs[i].doneSeq = e.events.push(event{at: now + s.serviceTime(e.reqs[i].demand), req: i, kind: completion})
 }
 
 func (e *engine) fire(ev event) {
 	switch ev.kind {
 	case completion:
-		e.complete(ev.req, ev.at)
+		if e.reqs[ev.req].doneSeq == ev.seq {
+			e.complete(ev.req, ev.at)
+		}
+	case check:
+		e.check(&e.servers[ev.req], ev.at)
+	case fault:
+		e.applyFault(int(ev.req), ev.at)
+	case faultEnd:
+		e.recover(&e.servers[e.faultServer[ev.req]], ev.at)
+	case ejectEnd:
+		e.refresh(ev.at)
 	}
+}
+
+// release frees request i's slot.
+func (e *engine) release(i int32) {
+	e.reqs[i].server, e.reqs[i].doneSeq = -1, 0
+	e.free = append(e.free, i)
 }
 
 func (e *engine) complete(i int32, now time.Duration) {
 	q := e.reqs[i]
-	e.free = append(e.free, i)
+	e.release(i)
 	s := &e.servers[q.server]
 	e.account(s, now)
 	s.busy--
@@ -306,10 +378,13 @@ func (e *engine) account(s *server, now time.Duration) {
 func (e *engine) result() report.Result {
 	window := float64(e.windowEnd - e.warmup)
 	res := report.Result{
-		Algorithm: e.algorithm,
-		Completed: e.completed,
-		Failed:    e.failed,
-		Rejected:  e.rejected,
+		Algorithm:     e.algorithm,
+		Completed:     e.completed,
+		Failed:        e.failed,
+		Rejected:      e.rejected,
+		Retried:       e.retried,
+		FailedByCause: e.failedByCause(),
+		Crashes:       e.crashReport(),
 	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
@@ -333,6 +408,9 @@ func (e *engine) result() report.Result {
 			Requests:    s.requests,
 			Utilization: utils[i],
 			MaxQueue:    s.maxQueue,
+			Failed:      s.failed,
+			DownS:       s.downTime.Seconds(),
+			DrainingS:   s.drainTime.Seconds(),
 		})
 	}
 	res.Fairness = report.NewFairness(utils)

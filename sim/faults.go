@@ -1,0 +1,298 @@
+package sim
+
+import (
+	"errors"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// Outcomes balancers see for failed attempts.
+var (
+	// ErrRefused is a request sent to a crashed server: the connection is
+	// refused.
+	ErrRefused = errors.New("connection refused: server down")
+	// ErrReset is a request in service or waiting on a server when it
+	// crashed.
+	ErrReset = errors.New("connection reset: server crashed")
+)
+
+// Causes of failed requests, as the JSON's failed_by_cause names them.
+const (
+	causeRefused = iota
+	causeReset
+	causeQueueFull
+	causeNoServer
+	numCauses
+)
+
+var causeNames = [numCauses]string{"refused", "reset", "queue_full", "no_server"}
+
+// failures is the engine's state for faults, health checks, passive checks
+// and retries. Each works as its live-proxy counterpart does (HAProxy's
+// fall and rise, nginx's max_fails and fail_timeout), on the virtual clock.
+type failures struct {
+	health  *scenarios.HealthCheck
+	passive *scenarios.Passive
+	retries *scenarios.Retries
+	faults  []scenarios.Fault
+	// faultServer is the server index of each fault.
+	faultServer []int
+	// tried lists the servers the request being dispatched was sent to.
+	tried []int
+	// arrivalsDone stops the health checks: after the last arrival they
+	// could only go on for ever.
+	arrivalsDone bool
+
+	retried int64
+	causes  [numCauses]int64
+	crashes []crash
+}
+
+// crash is one crash fault's record.
+type crash struct {
+	server   int
+	at       time.Duration
+	detected time.Duration // -1 until detected
+	failed   int64         // requests failed on the server before detection
+}
+
+// initFailures reads the failure-handling sections and schedules the
+// faults and the first health checks.
+func (e *engine) initFailures(sc *scenarios.Scenario) {
+	e.health, e.passive, e.retries, e.faults = sc.HealthCheck, sc.Passive, sc.Retries, sc.Faults
+	index := make(map[string]int, len(e.servers))
+	for i := range e.servers {
+		index[e.servers[i].name] = i
+		e.servers[i].crash = -1
+	}
+	for i, f := range e.faults {
+		e.faultServer = append(e.faultServer, index[f.Server])
+		e.events.push(event{at: f.At.D(), req: int32(i), kind: fault})
+		if f.For > 0 && f.Kind != scenarios.FaultRecover {
+			e.events.push(event{at: (f.At + f.For).D(), req: int32(i), kind: faultEnd})
+		}
+	}
+	if e.health != nil {
+		for i := range e.servers {
+			e.events.push(event{at: e.health.Interval.D(), req: int32(i), kind: check})
+		}
+	}
+}
+
+// usable reports whether the host lets the balancer choose s: it was not
+// taken out by checks, an ejection or a drain. A crashed server stays
+// usable until something notices.
+func (e *engine) usable(s *server, now time.Duration) bool {
+	return !s.checkDown && now >= s.ejectedUntil && !s.draining
+}
+
+// refresh tells the balancer which servers are usable, and marks the
+// crashes that this takes out of rotation as detected.
+func (e *engine) refresh(now time.Duration) {
+	list := make([]*algorithms.Backend, 0, len(e.servers))
+	for i := range e.servers {
+		s := &e.servers[i]
+		if e.usable(s, now) {
+			list = append(list, s.backend)
+		} else if s.crash >= 0 {
+			e.crashes[s.crash].detected = now
+			s.crash = -1
+		}
+	}
+	e.bal.Update(list)
+}
+
+// check runs an active health check of s: a crashed server fails it.
+func (e *engine) check(s *server, now time.Duration) {
+	if e.arrivalsDone {
+		return
+	}
+	hc := e.health
+	changed := false
+	if s.up {
+		s.checkFails = 0
+		s.checkOKs++
+		if s.checkDown && s.checkOKs >= hc.Rise {
+			s.checkDown, s.ejectedUntil, changed = false, 0, true
+		}
+	} else {
+		s.checkOKs = 0
+		s.checkFails++
+		if !s.checkDown && s.checkFails >= hc.Fall {
+			s.checkDown, changed = true, true
+		}
+	}
+	if changed {
+		e.refresh(now)
+	}
+	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check})
+}
+
+// applyFault starts fault i.
+func (e *engine) applyFault(i int, now time.Duration) {
+	f := &e.faults[i]
+	s := &e.servers[e.faultServer[i]]
+	switch f.Kind {
+	case scenarios.FaultCrash:
+		e.crash(s, now)
+	case scenarios.FaultSlow:
+		s.slow = f.Factor
+	case scenarios.FaultDrain:
+		e.trackState(s, now)
+		s.draining = true
+		e.refresh(now)
+	case scenarios.FaultRecover:
+		e.recover(s, now)
+	}
+}
+
+// recover ends whatever fault s is in.
+func (e *engine) recover(s *server, now time.Duration) {
+	e.trackState(s, now)
+	wasDraining := s.draining
+	s.up, s.slow, s.draining, s.crash = true, 1, false, -1
+	if wasDraining {
+		e.refresh(now)
+	}
+}
+
+// crash stops s: every request on it fails (and may be retried elsewhere),
+// and it refuses new ones until it recovers.
+func (e *engine) crash(s *server, now time.Duration) {
+	e.account(s, now)
+	e.trackState(s, now)
+	s.up = false
+	idx := s.backend.Index
+	if e.usable(s, now) {
+		s.crash = len(e.crashes)
+		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: -1})
+	} else {
+		// Already out of rotation: nothing needs to notice.
+		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: now})
+	}
+	s.busy = 0
+	s.waiting = fifo{}
+	for i := range e.reqs {
+		if e.reqs[i].server != int32(idx) {
+			continue
+		}
+		q := &e.reqs[i]
+		measured := q.arrival >= e.warmup
+		q.server, q.doneSeq = -1, 0
+		s.backend.End()
+		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: now - q.arrival, Err: ErrReset})
+		e.serverFailed(s, now, measured)
+		if e.retry(int32(i), scenarios.RetryError, now) {
+			e.tried = append(e.tried[:0], idx)
+			e.dispatch(int32(i), now)
+			continue
+		}
+		e.fail(int32(i), causeReset)
+	}
+}
+
+// serverFailed counts a failed attempt on s: against the crash being
+// detected, and against passive checks, which may eject s.
+func (e *engine) serverFailed(s *server, now time.Duration, measured bool) {
+	if measured {
+		s.failed++
+	}
+	if s.crash >= 0 {
+		e.crashes[s.crash].failed++
+	}
+	p := e.passive
+	if p == nil {
+		return
+	}
+	window := p.FailTimeout.D()
+	if now-s.passiveSince > window {
+		s.passiveSince, s.passiveFails = now, 0
+	}
+	s.passiveFails++
+	if s.passiveFails < p.MaxFails || now < s.ejectedUntil {
+		return
+	}
+	s.passiveFails = 0
+	s.ejectedUntil = now + window
+	e.events.push(event{at: s.ejectedUntil, req: int32(s.backend.Index), kind: ejectEnd})
+	e.refresh(now)
+}
+
+// retry reports whether request i gets another attempt at now after a
+// failure of this condition, and counts it.
+func (e *engine) retry(i int32, condition string, now time.Duration) bool {
+	q := &e.reqs[i]
+	if !e.retries.Retries(condition) || int(q.attempts) >= e.retries.Count {
+		return false
+	}
+	if e.retries.Timeout > 0 && now-q.arrival >= e.retries.Timeout.D() {
+		return false
+	}
+	q.attempts++
+	if q.arrival >= e.warmup {
+		e.retried++
+	}
+	return true
+}
+
+// fail ends request i without a response.
+func (e *engine) fail(i int32, cause int) {
+	if e.reqs[i].arrival >= e.warmup {
+		if cause == causeQueueFull || cause == causeNoServer {
+			e.rejected++
+		} else {
+			e.failed++
+		}
+		e.causes[cause]++
+	}
+	e.release(i)
+}
+
+// trackState adds the time since s last changed state to its down and
+// draining totals, clipped to the measurement window.
+func (e *engine) trackState(s *server, now time.Duration) {
+	from := min(max(s.stateFrom, e.warmup), e.windowEnd)
+	to := min(max(now, e.warmup), e.windowEnd)
+	if to > from {
+		if !s.up {
+			s.downTime += to - from
+		}
+		if s.draining {
+			s.drainTime += to - from
+		}
+	}
+	s.stateFrom = now
+}
+
+func (e *engine) failedByCause() map[string]int64 {
+	var m map[string]int64
+	for c, n := range e.causes {
+		if n > 0 {
+			if m == nil {
+				m = make(map[string]int64)
+			}
+			m[causeNames[c]] = n
+		}
+	}
+	return m
+}
+
+func (e *engine) crashReport() []report.Crash {
+	var out []report.Crash
+	for _, c := range e.crashes {
+		detected := -1.0
+		if c.detected >= 0 {
+			detected = (c.detected - c.at).Seconds()
+		}
+		out = append(out, report.Crash{
+			Server:         e.servers[c.server].name,
+			AtS:            c.at.Seconds(),
+			DetectedAfterS: detected,
+			FailedDuring:   c.failed,
+		})
+	}
+	return out
+}

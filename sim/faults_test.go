@@ -1,0 +1,133 @@
+package sim
+
+import (
+	"math"
+	"testing"
+)
+
+// crashScenario is four servers behind round robin with constant arrivals
+// (4/s from 0.25 s on, 479 in all, so each server gets one request a
+// second: app-2 at 0.5 s, 1.5 s, ...) of 100 ms each; app-2 crashes at
+// 60 s and never comes back. extra adds sections.
+func crashScenario(extra string) string {
+	return `name: crash
+duration: 120s
+algorithms: [round_robin]
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 4}
+  service: {dist: constant, mean: 100ms}
+faults: [{at: 60s, server: app-2, kind: crash}]
+` + extra
+}
+
+// TestCrash checks a crash on hand-countable cases: app-2 gets one request
+// a second, so without checks the 60 s outage fails 60 requests; checks
+// every 5 s with fall 3 detect it at 75 s (checks at 65, 70 and 75 fail;
+// the one at 60 s still saw it up), after 15 failures; one retry saves
+// every one of them (each retry is a pick, so round robin comes back to
+// app-2 a little more often: 20 refusals); passive checks eject it at its
+// first refusal, at 60.5 s.
+func TestCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		extra            string
+		failed, retried  int64
+		detectedAfter    float64
+		failedDuringWant int64
+	}{
+		{"no checks", "", 60, 0, -1, 60},
+		{"active checks", "health_check: {interval: 5s, fall: 3}\n", 15, 0, 15, 15},
+		{"checks and a retry", "health_check: {interval: 5s, fall: 3}\nretries: {count: 1}\n", 0, 20, 15, 20},
+		{"passive checks", "passive: {max_fails: 1, fail_timeout: 1000s}\n", 1, 0, 0.5, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(parse(t, crashScenario(tc.extra)), "round_robin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Failed != tc.failed || res.Retried != tc.retried {
+				t.Errorf("failed %d, retried %d; want %d and %d", res.Failed, res.Retried, tc.failed, tc.retried)
+			}
+			if res.Failed > 0 && res.FailedByCause["refused"] != res.Failed {
+				t.Errorf("failed by cause %v, want all %d refused", res.FailedByCause, res.Failed)
+			}
+			if len(res.Crashes) != 1 {
+				t.Fatalf("crashes %+v, want one", res.Crashes)
+			}
+			c := res.Crashes[0]
+			if c.Server != "app-2" || c.AtS != 60 || c.DetectedAfterS != tc.detectedAfter || c.FailedDuring != tc.failedDuringWant {
+				t.Errorf("crash %+v, want app-2 at 60 s detected after %v s with %d failures", c, tc.detectedAfter, tc.failedDuringWant)
+			}
+			if got := res.Servers[1].DownS; got != 60 {
+				t.Errorf("app-2 down for %v s, want 60", got)
+			}
+			if total := res.Completed + res.Failed; total != 479 {
+				t.Errorf("completed + failed = %d, want the 479 arrivals", total)
+			}
+		})
+	}
+}
+
+// TestCrashResetsInFlight crashes a server with requests in service and
+// waiting: they fail as reset, or move to another server with a retry on
+// error.
+func TestCrashResetsInFlight(t *testing.T) {
+	const base = `name: reset
+duration: 10s
+algorithms: [round_robin]
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 2}
+  service: {dist: constant, mean: 2s}
+faults: [{at: 5100ms, server: app-1, kind: crash, for: 100ms}]
+`
+	// Arrivals every 0.5 s alternate between the servers; app-1 gets one
+	// a second and serves one at a time for 2 s, so it has one request in
+	// service and at least one waiting when it crashes.
+	res, err := Run(parse(t, base), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := res.FailedByCause["reset"]
+	if reset < 2 || res.Failed != reset {
+		t.Errorf("failed %d (%v), want 2 or more, all reset", res.Failed, res.FailedByCause)
+	}
+	res2, err := Run(parse(t, base+"retries: {count: 1, on: [error]}\n"), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Failed != 0 || res2.Retried != reset {
+		t.Errorf("with a retry on error: failed %d, retried %d; want 0 and %d", res2.Failed, res2.Retried, reset)
+	}
+}
+
+// TestSlowAndDrain checks a slow fault (service ten times longer while it
+// lasts) and a drain (no new requests while it lasts).
+func TestSlowAndDrain(t *testing.T) {
+	res, err := Run(parse(t, `name: slow
+duration: 30s
+algorithms: [round_robin]
+servers: [{name: app, count: 2, capacity: 100}]
+workload:
+  arrival: {process: constant, rate: 2}
+  service: {dist: constant, mean: 100ms}
+faults:
+  - {at: 10s, server: app-1, kind: slow, factor: 10, for: 10s}
+  - {at: 5s, server: app-2, kind: drain, for: 5s}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Latency.Max; math.Abs(got-1000) > 1 {
+		t.Errorf("max latency %.1f ms, want 1000 (100 ms ten times slower)", got)
+	}
+	if got := res.Servers[1].DrainingS; got != 5 {
+		t.Errorf("app-2 drained for %v s, want 5", got)
+	}
+	// 59 arrivals, one every half second from 0.5 s: the 10 of the drain
+	// (5 s to 9.5 s) go to app-1, the other 49 alternate from app-1 on.
+	if a, b := res.Servers[0].Requests, res.Servers[1].Requests; a != 35 || b != 24 {
+		t.Errorf("requests app-1 %d, app-2 %d; want 35 and 24", a, b)
+	}
+}
