@@ -59,3 +59,67 @@ func TestBundledLessons(t *testing.T) {
 		})
 	}
 }
+
+// TestBundledFailures holds the failure scenarios to the stories their
+// descriptions tell.
+func TestBundledFailures(t *testing.T) {
+	open := func(name string) *scenarios.Scenario {
+		sc, err := scenarios.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	run := func(sc *scenarios.Scenario, alg string) report.Result {
+		r, err := Run(sc, alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	// Without checks round robin fails the crashed server's quarter of the
+	// 8 minutes after the crash (40/s: about 19,200 requests); least
+	// connections fails more, since the dead server looks idle.
+	without := open("crash-without-health-checks")
+	rr := run(without, "round_robin")
+	if share := float64(rr.Failed) / (8 * 60 * 40); share < 0.23 || share > 0.27 {
+		t.Errorf("round_robin failed %d, %.3f of the requests after the crash, want about 1/4", rr.Failed, share)
+	}
+	if lc := run(without, "least_connections"); lc.Failed < rr.Failed*13/10 {
+		t.Errorf("least_connections failed %d, want well over round_robin's %d", lc.Failed, rr.Failed)
+	}
+
+	// With checks every 10 s and fall 3 the crash is out of rotation
+	// within 20 to 30 s; without the retry, about a quarter of the
+	// requests of that window fail, with it none do.
+	with := open("crash-with-health-checks")
+	for _, alg := range with.Algorithms {
+		if r := run(with, alg); r.Failed != 0 || r.Retried == 0 {
+			t.Errorf("%s with checks and a retry: failed %d, retried %d; want none failed", alg, r.Failed, r.Retried)
+		}
+	}
+	noRetry := *with
+	noRetry.Retries = nil
+	r := run(&noRetry, "round_robin")
+	c := r.Crashes[0]
+	if c.DetectedAfterS < 20 || c.DetectedAfterS > 30 {
+		t.Errorf("detected after %v s, want 20 to 30 (fall 3 at 10 s intervals)", c.DetectedAfterS)
+	}
+	if want := c.DetectedAfterS * 40 / 4; float64(r.Failed) < 0.8*want || float64(r.Failed) > 1.2*want || r.Failed != c.FailedDuring {
+		t.Errorf("without the retry: failed %d (%d during detection), want about %.0f, all before detection", r.Failed, c.FailedDuring, want)
+	}
+
+	// The dying disk: a tenfold slowdown passes the checks, so only
+	// policies that look at latency or load avoid the server.
+	disk := open("dying-disk")
+	slow := run(disk, "round_robin")
+	for _, alg := range []string{"least_response_time", "power_of_two"} {
+		if r := run(disk, alg); r.Latency.P99*10 > slow.Latency.P99 {
+			t.Errorf("%s p99 %.0f ms, want a tenth of round_robin's %.0f ms or less", alg, r.Latency.P99, slow.Latency.P99)
+		}
+	}
+	if slow.Servers[2].DownS != 0 || len(slow.Crashes) != 0 {
+		t.Errorf("the slow server was taken for down: %+v", slow.Servers[2])
+	}
+}

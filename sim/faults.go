@@ -105,14 +105,21 @@ func (e *engine) refresh(now time.Duration) {
 	e.bal.Update(list)
 }
 
-// check runs an active health check of s: a crashed server fails it.
+// checkCost is what a health check costs a healthy server. A slow server
+// answers it factor times slower, and fails it past the check's timeout:
+// a disk ten times slower passes 1 s checks, one a thousand times slower
+// does not.
+const checkCost = time.Millisecond
+
+// check runs an active health check of s: a crashed server fails it, and
+// so does one too slow to answer within the timeout.
 func (e *engine) check(s *server, now time.Duration) {
 	if e.arrivalsDone {
 		return
 	}
 	hc := e.health
 	changed := false
-	if s.up {
+	if s.up && time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D() {
 		s.checkFails = 0
 		s.checkOKs++
 		if s.checkDown && s.checkOKs >= hc.Rise {
