@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Fault kinds: what happens to a server at a point in virtual time.
@@ -39,6 +40,42 @@ type Fault struct {
 	// For ends the fault after this long (the server recovers); 0, the
 	// default, lasts until a recover fault or the end of the run.
 	For Duration `yaml:"for"`
+}
+
+// CircuitBreaker stops sending a server requests once it keeps failing:
+// the CLOSED, OPEN, HALF_OPEN machine. Closed, Failures failed attempts in
+// a row open it; open, the server gets nothing for Open; then half-open, it
+// gets Probes requests, and closes again if all of them succeed or opens
+// again at the first that fails. The simulator applies it; the live proxy
+// does not yet.
+type CircuitBreaker struct {
+	Failures int      `yaml:"failures"` // default 5
+	Open     Duration `yaml:"open"`     // default 30s
+	Probes   int      `yaml:"probes"`   // default 1
+}
+
+// DefaultCircuitBreaker fills in the keys a circuit_breaker section leaves
+// out.
+var DefaultCircuitBreaker = CircuitBreaker{Failures: 5, Open: Duration(30 * time.Second), Probes: 1}
+
+// checkBreaker fills in and checks the circuit_breaker section.
+func checkBreaker(s *Scenario, d *decoder) error {
+	cb := s.CircuitBreaker
+	if cb == nil {
+		return nil
+	}
+	def := DefaultCircuitBreaker
+	keep(d, "circuit_breaker.failures", &def.Failures, cb.Failures)
+	keep(d, "circuit_breaker.open", &def.Open, cb.Open)
+	keep(d, "circuit_breaker.probes", &def.Probes, cb.Probes)
+	*cb = def
+	if err := d.intRange("circuit_breaker.failures", int64(cb.Failures), 1, maxChecks); err != nil {
+		return err
+	}
+	if err := d.durRange("circuit_breaker.open", cb.Open, false, MaxVirtualTime); err != nil {
+		return err
+	}
+	return d.intRange("circuit_breaker.probes", int64(cb.Probes), 1, maxChecks)
 }
 
 // maxFaultFactor bounds how much slower a slow server gets.

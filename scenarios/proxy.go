@@ -169,6 +169,9 @@ func proxyDefaults(s *Scenario, d *decoder) {
 		keep(d, "timeouts.grace", &t.Grace, s.Timeouts.Grace)
 	}
 	s.Timeouts = &t
+	if d.has("timeouts.response") {
+		s.AttemptTimeout = t.Response
+	}
 	if hc := s.HealthCheck; hc != nil {
 		def := DefaultHealthCheck
 		keep(d, "health_check.path", &def.Path, hc.Path)

@@ -40,6 +40,8 @@ type Scenario struct {
 
 	// Faults are timed events on servers (see faults.go).
 	Faults []Fault `yaml:"faults"`
+	// CircuitBreaker is per server; nil when the file leaves it out.
+	CircuitBreaker *CircuitBreaker `yaml:"circuit_breaker"`
 
 	// Failure handling (see proxy.go); nil when the file leaves them out.
 	HealthCheck *HealthCheck `yaml:"health_check"`
@@ -55,6 +57,10 @@ type Scenario struct {
 	MaxHeaderBytes int       `yaml:"max_header_bytes"`
 	MaxBodyBytes   int       `yaml:"max_body_bytes"`
 	Timeouts       *Timeouts `yaml:"timeouts"`
+	// AttemptTimeout is timeouts.response when the file gives it, else 0.
+	// The simulator gives up on an attempt after it only when asked to;
+	// the proxy always has a response timeout (60s by default).
+	AttemptTimeout Duration `yaml:"-"`
 	Sticky         *Sticky   `yaml:"sticky"`
 
 	// Source names where the scenario came from (a path, or "bundled:NAME"),

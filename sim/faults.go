@@ -17,18 +17,22 @@ var (
 	// ErrReset is a request in service or waiting on a server when it
 	// crashed.
 	ErrReset = errors.New("connection reset: server crashed")
+	// ErrTimeout is an attempt that got no response within
+	// timeouts.response.
+	ErrTimeout = errors.New("timeout: no response in time")
 )
 
 // Causes of failed requests, as the JSON's failed_by_cause names them.
 const (
 	causeRefused = iota
 	causeReset
+	causeTimeout
 	causeQueueFull
 	causeNoServer
 	numCauses
 )
 
-var causeNames = [numCauses]string{"refused", "reset", "queue_full", "no_server"}
+var causeNames = [numCauses]string{"refused", "reset", "timeout", "queue_full", "no_server"}
 
 // failures is the engine's state for faults, health checks, passive checks
 // and retries. Each works as its live-proxy counterpart does (HAProxy's
@@ -37,6 +41,10 @@ type failures struct {
 	health  *scenarios.HealthCheck
 	passive *scenarios.Passive
 	retries *scenarios.Retries
+	breaker *scenarios.CircuitBreaker
+	// attemptTimeout is timeouts.response when the file gives it: the
+	// client gives up on an attempt after it.
+	attemptTimeout time.Duration
 	faults  []scenarios.Fault
 	// faultServer is the server index of each fault.
 	faultServer []int
@@ -63,6 +71,8 @@ type crash struct {
 // faults and the first health checks.
 func (e *engine) initFailures(sc *scenarios.Scenario) {
 	e.health, e.passive, e.retries, e.faults = sc.HealthCheck, sc.Passive, sc.Retries, sc.Faults
+	e.attemptTimeout = sc.AttemptTimeout.D()
+	e.breaker = sc.CircuitBreaker
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {
 		index[e.servers[i].name] = i
@@ -86,7 +96,8 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 // taken out by checks, an ejection or a drain. A crashed server stays
 // usable until something notices.
 func (e *engine) usable(s *server, now time.Duration) bool {
-	return !s.checkDown && now >= s.ejectedUntil && !s.draining
+	return !s.checkDown && now >= s.ejectedUntil && !s.draining &&
+		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
 }
 
 // refresh tells the balancer which servers are usable, and marks the
@@ -187,8 +198,12 @@ func (e *engine) crash(s *server, now time.Duration) {
 			continue
 		}
 		q := &e.reqs[i]
+		if q.orphan {
+			e.release(int32(i)) // nobody waits for it
+			continue
+		}
 		measured := q.arrival >= e.warmup
-		q.server, q.doneSeq = -1, 0
+		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		s.backend.End()
 		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: now - q.arrival, Err: ErrReset})
 		e.serverFailed(s, now, measured)
@@ -209,6 +224,12 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured bool) {
 	}
 	if s.crash >= 0 {
 		e.crashes[s.crash].failed++
+	}
+	if cb := e.breaker; cb != nil {
+		s.cbFails++
+		if s.breaker == breakerHalf || (s.breaker == breakerClosed && s.cbFails >= cb.Failures) {
+			e.openBreaker(s, now)
+		}
 	}
 	p := e.passive
 	if p == nil {
@@ -247,15 +268,42 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 
 // fail ends request i without a response.
 func (e *engine) fail(i int32, cause int) {
-	if e.reqs[i].arrival >= e.warmup {
-		if cause == causeQueueFull || cause == causeNoServer {
-			e.rejected++
-		} else {
-			e.failed++
-		}
-		e.causes[cause]++
-	}
+	e.countFailure(e.reqs[i].arrival >= e.warmup, cause)
 	e.release(i)
+}
+
+func (e *engine) countFailure(measured bool, cause int) {
+	if !measured {
+		return
+	}
+	if cause == causeQueueFull || cause == causeNoServer {
+		e.rejected++
+	} else {
+		e.failed++
+	}
+	e.causes[cause]++
+}
+
+// timedOut gives up on request i's attempt: the balancer hears of a
+// timeout, and the request is retried elsewhere or fails, while its server,
+// which does not know, goes on serving it for nobody. That wasted work is
+// how retries turn a slow server into an overloaded fleet.
+func (e *engine) timedOut(i int32, now time.Duration) {
+	q := &e.reqs[i]
+	q.orphan, q.timeoutSeq = true, 0
+	s := &e.servers[q.server]
+	s.backend.End()
+	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: e.attemptTimeout, Err: ErrTimeout})
+	measured := q.arrival >= e.warmup
+	e.serverFailed(s, now, measured)
+	if !e.retry(i, scenarios.RetryTimeout, now) {
+		e.countFailure(measured, causeTimeout)
+		return
+	}
+	// The retry is a new request entry: the orphan keeps its place.
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, server: -1, class: q.class, attempts: q.attempts}
+	e.tried = append(e.tried[:0], int(q.server))
+	e.dispatch(e.store(again), now)
 }
 
 // trackState adds the time since s last changed state to its down and
@@ -302,4 +350,55 @@ func (e *engine) crashReport() []report.Crash {
 		})
 	}
 	return out
+}
+
+// breakerState is a circuit breaker's state.
+type breakerState uint8
+
+const (
+	breakerClosed breakerState = iota
+	breakerOpen
+	breakerHalf
+)
+
+// openBreaker opens s's breaker: no requests until it turns half-open.
+func (e *engine) openBreaker(s *server, now time.Duration) {
+	s.breaker, s.cbFails = breakerOpen, 0
+	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen})
+	e.refresh(now)
+}
+
+// halfOpen lets s's breaker send probes.
+func (e *engine) halfOpen(s *server, now time.Duration) {
+	s.breaker, s.cbProbes, s.cbProbeOK = breakerHalf, 0, 0
+	e.refresh(now)
+}
+
+// probe counts a request sent to s while its breaker is half-open; once
+// the probes are out, s gets nothing more until they come back.
+func (e *engine) probe(s *server, now time.Duration) {
+	if s.breaker != breakerHalf {
+		return
+	}
+	s.cbProbes++
+	if s.cbProbes == e.breaker.Probes {
+		e.refresh(now)
+	}
+}
+
+// succeeded counts a completed request on s for its breaker: a success
+// ends a run of failures, and closes a half-open breaker once every probe
+// has succeeded.
+func (e *engine) succeeded(s *server, now time.Duration) {
+	if e.breaker == nil {
+		return
+	}
+	s.cbFails = 0
+	if s.breaker == breakerHalf {
+		s.cbProbeOK++
+		if s.cbProbeOK >= e.breaker.Probes {
+			s.breaker = breakerClosed
+			e.refresh(now)
+		}
+	}
 }

@@ -131,3 +131,70 @@ faults:
 		t.Errorf("requests app-1 %d, app-2 %d; want 35 and 24", a, b)
 	}
 }
+
+// TestTimeouts checks timeouts.response: attempts on a server fifty times
+// slower time out after 1 s; without a retry they fail as timeouts, with a
+// retry on timeout they succeed elsewhere in about 1.1 s, while the slow
+// server goes on serving the abandoned requests.
+func TestTimeouts(t *testing.T) {
+	const base = `name: timeouts
+duration: 60s
+algorithms: [round_robin]
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 1}
+  service: {dist: constant, mean: 100ms}
+faults: [{at: 10s, server: app-1, kind: slow, factor: 50, for: 10s}]
+timeouts: {response: 1s}
+`
+	res, err := Run(parse(t, base), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// app-1 gets the arrivals at 11, 13, ..., 19 s during the slowdown.
+	if res.Failed < 5 || res.FailedByCause["timeout"] != res.Failed {
+		t.Errorf("failed %d (%v), want 5 or more, all timeouts", res.Failed, res.FailedByCause)
+	}
+	// Healthy, app-1 would be busy 30 x 100 ms of the 60 s (0.05); the
+	// abandoned requests started while slow keep it busy 10 s more.
+	if u := res.Servers[0].Utilization; u < 0.15 {
+		t.Errorf("app-1 utilization %.2f, want about 0.2: the abandoned requests keep it busy", u)
+	}
+	res2, err := Run(parse(t, base+"retries: {count: 1, on: [timeout]}\n"), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Failed != 0 || res2.Retried < 5 {
+		t.Errorf("with a retry: failed %d, retried %d; want none failed", res2.Failed, res2.Retried)
+	}
+	if got := res2.Latency.Max; got < 1100 || got > 1500 {
+		t.Errorf("max latency %.0f ms, want about 1100 (a 1 s timeout, then 100 ms elsewhere)", got)
+	}
+}
+
+// TestCircuitBreaker checks the breaker on a server that stays down: three
+// refusals open it, and every 10 s it turns half-open and lets exactly one
+// probe through, which fails and opens it again.
+func TestCircuitBreaker(t *testing.T) {
+	res, err := Run(parse(t, `name: breaker
+duration: 60s
+algorithms: [round_robin]
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 50ms}
+faults: [{at: 5s, server: app-1, kind: crash}]
+circuit_breaker: {failures: 3, open: 10s, probes: 1}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Refusals at 5.1, 5.3 and 5.5 s open it; it turns half-open at
+	// 15.5, 25.6, 35.7, 45.8 and 55.9 s, one failed probe each time.
+	if res.Failed != 8 || res.Servers[0].Failed != 8 {
+		t.Errorf("failed %d (app-1: %d), want 3 + 5 probes = 8", res.Failed, res.Servers[0].Failed)
+	}
+	if c := res.Crashes[0]; math.Abs(c.DetectedAfterS-0.5) > 1e-9 || c.FailedDuring != 3 {
+		t.Errorf("crash %+v, want detected after 0.5 s, by the breaker, with 3 failures", c)
+	}
+}

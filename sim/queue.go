@@ -11,6 +11,8 @@ type eventKind uint8
 const (
 	// completion: a request finishes service and frees its slot.
 	completion eventKind = iota
+	// timeout: request req's attempt has waited timeouts.response.
+	timeout
 	// check: an active health check of server req.
 	check
 	// fault: faults[req] starts.
@@ -19,6 +21,8 @@ const (
 	faultEnd
 	// ejectEnd: server req's passive ejection may be over.
 	ejectEnd
+	// breakerHalfOpen: server req's open circuit breaker turns half-open.
+	breakerHalfOpen
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)

@@ -32,6 +32,12 @@ type server struct {
 	passiveFails int
 	passiveSince time.Duration
 	ejectedUntil time.Duration
+	// The circuit breaker: its state, failures in a row while closed,
+	// and probes sent and succeeded while half-open.
+	breaker   breakerState
+	cbFails   int
+	cbProbes  int
+	cbProbeOK int
 	// crash indexes the engine's crashes while one is not yet detected,
 	// else -1.
 	crash int

@@ -95,9 +95,14 @@ type request struct {
 	// so that the event of a request its server's crash ended is ignored.
 	doneSeq uint64
 	// server is the server it is on, -1 while it is not on one.
-	server   int32
-	class    int32
-	attempts int32 // retries so far
+	// timeoutSeq is the sequence number of its attempt's timeout event.
+	timeoutSeq uint64
+	server     int32
+	class      int32
+	attempts   int32 // retries so far
+	// orphan marks a request whose client gave up (timed out): the
+	// server still serves it, for nobody.
+	orphan bool
 }
 
 type engine struct {
@@ -245,6 +250,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			s.requests++
 		}
 		e.tried = append(e.tried, b.Index)
+		e.probe(s, now)
 		if !s.up {
 			b.Begin()
 			b.End()
@@ -258,6 +264,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		b.Begin()
 		e.reqs[i].server = int32(b.Index)
+		if e.attemptTimeout > 0 {
+			e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
+		}
 		if s.busy < s.capacity {
 			e.start(s, i, now)
 			return
@@ -302,7 +311,12 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 // alloc stores a request in flight, on no server yet, and returns its
 // index.
 func (e *engine) alloc(r *workloads.Request) int32 {
-	q := request{arrival: r.Arrival, demand: r.Demand, client: r.Client, server: -1, class: int32(r.Class)}
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, server: -1, class: int32(r.Class)})
+}
+
+// store keeps q in a free slot of the requests in flight and returns its
+// index.
+func (e *engine) store(q request) int32 {
 	if n := len(e.free); n > 0 {
 		i := e.free[n-1]
 		e.free = e.free[:n-1]
@@ -326,6 +340,10 @@ func (e *engine) fire(ev event) {
 		if e.reqs[ev.req].doneSeq == ev.seq {
 			e.complete(ev.req, ev.at)
 		}
+	case timeout:
+		if q := &e.reqs[ev.req]; q.timeoutSeq == ev.seq && !q.orphan {
+			e.timedOut(ev.req, ev.at)
+		}
 	case check:
 		e.check(&e.servers[ev.req], ev.at)
 	case fault:
@@ -334,12 +352,14 @@ func (e *engine) fire(ev event) {
 		e.recover(&e.servers[e.faultServer[ev.req]], ev.at)
 	case ejectEnd:
 		e.refresh(ev.at)
+	case breakerHalfOpen:
+		e.halfOpen(&e.servers[ev.req], ev.at)
 	}
 }
 
 // release frees request i's slot.
 func (e *engine) release(i int32) {
-	e.reqs[i].server, e.reqs[i].doneSeq = -1, 0
+	e.reqs[i] = request{server: -1}
 	e.free = append(e.free, i)
 }
 
@@ -349,16 +369,19 @@ func (e *engine) complete(i int32, now time.Duration) {
 	s := &e.servers[q.server]
 	e.account(s, now)
 	s.busy--
-	latency := now - q.arrival
-	if q.arrival >= e.warmup {
-		e.completed++
-		e.classes[q.class].Record(latency)
-		if now <= e.windowEnd {
-			e.completedInWindow++
+	if !q.orphan {
+		latency := now - q.arrival
+		if q.arrival >= e.warmup {
+			e.completed++
+			e.classes[q.class].Record(latency)
+			if now <= e.windowEnd {
+				e.completedInWindow++
+			}
 		}
+		s.backend.End()
+		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
+		e.succeeded(s, now)
 	}
-	s.backend.End()
-	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
 	if s.waiting.len() > 0 {
 		e.start(s, s.waiting.pop(), now)
 	}
