@@ -61,7 +61,7 @@ type Scenario struct {
 	// The simulator gives up on an attempt after it only when asked to;
 	// the proxy always has a response timeout (60s by default).
 	AttemptTimeout Duration `yaml:"-"`
-	Sticky         *Sticky   `yaml:"sticky"`
+	Sticky         *Sticky  `yaml:"sticky"`
 
 	// Source names where the scenario came from (a path, or "bundled:NAME"),
 	// for messages.

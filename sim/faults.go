@@ -45,7 +45,7 @@ type failures struct {
 	// attemptTimeout is timeouts.response when the file gives it: the
 	// client gives up on an attempt after it.
 	attemptTimeout time.Duration
-	faults  []scenarios.Fault
+	faults         []scenarios.Fault
 	// faultServer is the server index of each fault.
 	faultServer []int
 	// tried lists the servers the request being dispatched was sent to.
