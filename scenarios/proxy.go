@@ -68,7 +68,16 @@ type Retries struct {
 	// requests after an error or a timeout, when the request may have
 	// reached the server. Default false.
 	NonIdempotent bool `yaml:"non_idempotent"`
+	// Budget caps retries at this fraction of requests, as Finagle's and
+	// Envoy's retry budgets do: each request earns Budget of a retry, a
+	// retry spends one, and at most RetryBudgetBurst can be saved up. 0,
+	// the default, leaves retries unbounded but for Count. The simulator
+	// applies it; the live proxy does not yet.
+	Budget float64 `yaml:"budget"`
 }
+
+// RetryBudgetBurst is how many retries a budget can save up.
+const RetryBudgetBurst = 10
 
 // Retries reports whether a failure of this condition is retried.
 func (r *Retries) Retries(condition string) bool {
@@ -296,6 +305,9 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 			}
 		}
 		if err := d.durRange("retries.timeout", r.Timeout, true, MaxVirtualTime); err != nil {
+			return err
+		}
+		if err := d.floatRange("retries.budget", r.Budget, 0, false, 1); err != nil {
 			return err
 		}
 	}

@@ -122,4 +122,19 @@ func TestBundledFailures(t *testing.T) {
 	if slow.Servers[2].DownS != 0 || len(slow.Crashes) != 0 {
 		t.Errorf("the slow server was taken for down: %+v", slow.Servers[2])
 	}
+
+	// The retry storm: without a breaker round robin cascades, and over
+	// half of the requests fail; with a breaker and a retry budget almost
+	// none do (a few in the seconds before the breaker opens).
+	storm := open("retry-storm")
+	if r := run(storm, "round_robin"); r.Failed*2 < r.Failed+r.Completed || r.FailedByCause["timeout"] == 0 {
+		t.Errorf("retry storm, round_robin: failed %d of %d (%v), want over half, timed out", r.Failed, r.Failed+r.Completed, r.FailedByCause)
+	}
+	calm := open("retry-storm-with-breaker")
+	for _, alg := range calm.Algorithms {
+		r := run(calm, alg)
+		if r.Failed*1000 > r.Completed || r.Latency.P99 > 1000 {
+			t.Errorf("with a breaker, %s: failed %d of %d, p99 %.0f ms; want under 0.1%% and p99 under 1 s", alg, r.Failed, r.Completed, r.Latency.P99)
+		}
+	}
 }

@@ -55,6 +55,8 @@ type failures struct {
 	arrivalsDone bool
 
 	retried int64
+	// budget is the retry budget's saved-up retries.
+	budget  float64
 	causes  [numCauses]int64
 	crashes []crash
 }
@@ -258,6 +260,12 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 	}
 	if e.retries.Timeout > 0 && now-q.arrival >= e.retries.Timeout.D() {
 		return false
+	}
+	if e.retries.Budget > 0 {
+		if e.budget < 1 {
+			return false
+		}
+		e.budget--
 	}
 	q.attempts++
 	if q.arrival >= e.warmup {

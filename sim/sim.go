@@ -231,6 +231,9 @@ func (e *engine) finished(r *workloads.Request) bool {
 
 func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
+	if e.retries != nil && e.retries.Budget > 0 {
+		e.budget = min(e.budget+e.retries.Budget, scenarios.RetryBudgetBurst)
+	}
 	e.tried = e.tried[:0]
 	e.dispatch(e.alloc(r), r.Arrival)
 }
