@@ -315,12 +315,18 @@ func (st *state) dropIdle(u *upstream) {
 	}
 }
 
-// usable lists the backends the balancer may choose now.
+// usable lists the backends the balancer may choose now: the usable
+// primaries, or the usable backups when no primary is.
 func (st *state) usable(now time.Time) []*algorithms.Backend {
 	out := make([]*algorithms.Backend, 0, len(st.ups))
-	for _, u := range st.ups {
-		if u.usable(now) {
-			out = append(out, u.be)
+	for _, backup := range []bool{false, true} {
+		for _, u := range st.ups {
+			if u.backup == backup && u.usable(now) {
+				out = append(out, u.be)
+			}
+		}
+		if len(out) > 0 {
+			break
 		}
 	}
 	return out
@@ -454,9 +460,8 @@ func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
 	}
 	// The policy keeps choosing servers already tried (ip_hash always
 	// does): take the first usable one that was not.
-	now := time.Now()
-	for _, u := range st.ups {
-		if !slices.Contains(tried, u) && u.usable(now) {
+	for _, be := range st.usable(time.Now()) {
+		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) {
 			return u
 		}
 	}

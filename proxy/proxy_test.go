@@ -673,3 +673,25 @@ func TestPassiveEjection(t *testing.T) {
 		t.Errorf("flaky has %d failures, want 2", d)
 	}
 }
+
+// TestBackup checks a backup server: no requests while the primary is up,
+// all of them once checks mark it down.
+func TestBackup(t *testing.T) {
+	primary := startServer(t, "primary", "127.0.0.1:0", 0)
+	spare := startServer(t, "spare", "127.0.0.1:0", 0)
+	cfg := config(t, "health_check: {path: /health, interval: 50ms, timeout: 40ms, fall: 1}\n", primary, spare)
+	cfg.Servers[1].Backup = true
+	r := startProxy(t, cfg, Options{})
+	for range 4 {
+		if _, body := r.get(t, "/"); body != "primary" {
+			t.Fatalf("answer from %q while the primary is up", body)
+		}
+	}
+	primary.kill()
+	waitFor(t, 2*time.Second, "checks to mark the primary down", func() bool { return r.server(t, "primary").State == "down" })
+	for range 4 {
+		if code, body := r.get(t, "/"); code != http.StatusOK || body != "spare" {
+			t.Errorf("%d %q with the primary down, want the spare", code, body)
+		}
+	}
+}

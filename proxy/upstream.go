@@ -24,6 +24,8 @@ type upstream struct {
 	url  *url.URL
 	// cookie is the sticky-session cookie value naming this server.
 	cookie string
+	// backup servers get requests only while no primary is usable.
+	backup bool
 
 	requests atomic.Int64
 	failures atomic.Int64
@@ -49,6 +51,7 @@ func newUpstream(index int, srv scenarios.Server) *upstream {
 		addr:   u.Host,
 		url:    u,
 		cookie: cookieValue(srv.Name),
+		backup: srv.Backup,
 	}
 }
 
@@ -64,7 +67,7 @@ func serverURL(addr string) *url.URL {
 
 // same reports whether srv describes this upstream, so a reload may keep it.
 func (u *upstream) same(srv scenarios.Server) bool {
-	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *serverURL(srv.Address)
+	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *serverURL(srv.Address) && u.backup == srv.Backup
 }
 
 // usable reports whether the balancer may send this upstream requests.

@@ -90,6 +90,9 @@ type ServerGroup struct {
 	// an http:// or https:// URL in mode http. It names one server, so a
 	// group with an address has count 1.
 	Address string `yaml:"address"`
+	// Backup servers get requests only while no other server is usable,
+	// as nginx's "backup" and HAProxy's "backup" servers.
+	Backup bool `yaml:"backup"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.

@@ -14,6 +14,7 @@ type Server struct {
 	Weight   int
 	Queue    int
 	Address  string
+	Backup   bool
 }
 
 // ExpandServers lists every server, groups expanded, in file order. (It
@@ -34,6 +35,7 @@ func (s *Scenario) ExpandServers() []Server {
 				Weight:   g.Weight,
 				Queue:    g.Queue,
 				Address:  g.Address,
+				Backup:   g.Backup,
 			})
 		}
 	}

@@ -53,6 +53,8 @@ type failures struct {
 	// arrivalsDone stops the health checks: after the last arrival they
 	// could only go on for ever.
 	arrivalsDone bool
+	// primaryUp is set while some server that is not a backup is healthy.
+	primaryUp bool
 
 	retried int64
 	// budget is the retry budget's saved-up retries.
@@ -94,23 +96,36 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	}
 }
 
-// usable reports whether the host lets the balancer choose s: it was not
-// taken out by checks, an ejection or a drain. A crashed server stays
-// usable until something notices.
-func (e *engine) usable(s *server, now time.Duration) bool {
+// healthy reports whether s may serve as far as the host knows: checks,
+// ejection, drain and breaker all let it. A crashed server stays healthy
+// until something notices.
+func (e *engine) healthy(s *server, now time.Duration) bool {
 	return !s.checkDown && now >= s.ejectedUntil && !s.draining &&
 		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
+}
+
+// usable reports whether the balancer may choose s now: it is healthy, and
+// it is a primary or no primary is healthy.
+func (e *engine) usable(s *server, now time.Duration) bool {
+	return e.healthy(s, now) && (!s.backup || !e.primaryUp)
 }
 
 // refresh tells the balancer which servers are usable, and marks the
 // crashes that this takes out of rotation as detected.
 func (e *engine) refresh(now time.Duration) {
+	e.primaryUp = false
+	for i := range e.servers {
+		if s := &e.servers[i]; !s.backup && e.healthy(s, now) {
+			e.primaryUp = true
+			break
+		}
+	}
 	list := make([]*algorithms.Backend, 0, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
 		if e.usable(s, now) {
 			list = append(list, s.backend)
-		} else if s.crash >= 0 {
+		} else if s.crash >= 0 && !e.healthy(s, now) {
 			e.crashes[s.crash].detected = now
 			s.crash = -1
 		}
@@ -186,7 +201,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	e.trackState(s, now)
 	s.up = false
 	idx := s.backend.Index
-	if e.usable(s, now) {
+	if e.healthy(s, now) {
 		s.crash = len(e.crashes)
 		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: -1})
 	} else {

@@ -198,3 +198,34 @@ circuit_breaker: {failures: 3, open: 10s, probes: 1}
 		t.Errorf("crash %+v, want detected after 0.5 s, by the breaker, with 3 failures", c)
 	}
 }
+
+// TestBackup checks a backup server: it gets requests only while both
+// primaries are out of rotation, from the crash's detection (checks at
+// 5 s intervals, fall 1: at 15 s) to their return (rise 1: at 30 s).
+func TestBackup(t *testing.T) {
+	res, err := Run(parse(t, `name: backup
+duration: 40s
+algorithms: [round_robin]
+servers:
+  - {name: app, count: 2}
+  - {name: spare, backup: true}
+workload:
+  arrival: {process: constant, rate: 2}
+  service: {dist: constant, mean: 100ms}
+faults:
+  - {at: 12s, server: app-1, kind: crash, for: 15s}
+  - {at: 12s, server: app-2, kind: crash, for: 15s}
+health_check: {interval: 5s, fall: 1, rise: 1}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 arrivals a second: 30 from 15 s to 29.5 s go to the spare; the 6
+	// from 12 s to 14.5 s fail, refused.
+	if got := res.Servers[2].Requests; got != 30 {
+		t.Errorf("the backup got %d requests, want 30", got)
+	}
+	if res.Failed != 6 {
+		t.Errorf("failed %d, want the 6 sent before the checks noticed", res.Failed)
+	}
+}

@@ -15,6 +15,7 @@ type server struct {
 	capacity   int
 	speed      float64
 	queueLimit int // 0 is unbounded
+	backup     bool
 
 	busy    int
 	waiting fifo

@@ -157,21 +157,20 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	}
 	list := sc.ExpandServers()
 	e.servers = make([]server, len(list))
-	backends := make([]*algorithms.Backend, len(list))
 	for i, s := range list {
-		backends[i] = algorithms.NewBackend(i, s.Name, s.Weight)
 		e.servers[i] = server{
-			backend:    backends[i],
+			backend:    algorithms.NewBackend(i, s.Name, s.Weight),
 			name:       s.Name,
 			capacity:   s.Capacity,
 			speed:      s.Speed,
 			queueLimit: s.Queue,
+			backup:     s.Backup,
 			up:         true,
 			slow:       1,
 		}
 	}
-	bal.Update(backends)
 	e.initFailures(sc)
+	e.refresh(0)
 	for _, c := range sc.Workload.RequestClasses() {
 		e.classes = append(e.classes, report.NewHistogram())
 		e.classNames = append(e.classNames, c.Name)
