@@ -42,6 +42,10 @@ type Scenario struct {
 	Faults []Fault `yaml:"faults"`
 	// CircuitBreaker is per server; nil when the file leaves it out.
 	CircuitBreaker *CircuitBreaker `yaml:"circuit_breaker"`
+	// SlowStart ramps the share of a server coming back into rotation
+	// from nothing to its full share over this long; 0 (the default) is
+	// off.
+	SlowStart Duration `yaml:"slow_start"`
 
 	// Failure handling (see proxy.go); nil when the file leaves them out.
 	HealthCheck *HealthCheck `yaml:"health_check"`

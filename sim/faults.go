@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -55,6 +56,10 @@ type failures struct {
 	arrivalsDone bool
 	// primaryUp is set while some server that is not a backup is healthy.
 	primaryUp bool
+	// slowStart is the ramp of a server back in rotation; ramp decides
+	// which requests it turns away meanwhile.
+	slowStart time.Duration
+	ramp      *rand.Rand
 
 	retried int64
 	// budget is the retry budget's saved-up retries.
@@ -76,6 +81,8 @@ type crash struct {
 func (e *engine) initFailures(sc *scenarios.Scenario) {
 	e.health, e.passive, e.retries, e.faults = sc.HealthCheck, sc.Passive, sc.Retries, sc.Faults
 	e.attemptTimeout = sc.AttemptTimeout.D()
+	e.slowStart = sc.SlowStart.D()
+	e.ramp = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x736c6f77))
 	e.breaker = sc.CircuitBreaker
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {
@@ -123,7 +130,12 @@ func (e *engine) refresh(now time.Duration) {
 	list := make([]*algorithms.Backend, 0, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
-		if e.usable(s, now) {
+		usable := e.usable(s, now)
+		if usable && !s.inRotation && now > 0 {
+			s.rampFrom = now
+		}
+		s.inRotation = usable
+		if usable {
 			list = append(list, s.backend)
 		} else if s.crash >= 0 && !e.healthy(s, now) {
 			e.crashes[s.crash].detected = now
@@ -424,4 +436,22 @@ func (e *engine) succeeded(s *server, now time.Duration) {
 			e.refresh(now)
 		}
 	}
+}
+
+// rampShare is the fraction of its full share a server that came back into
+// rotation at from gets at now, under slow start: from 0 to 1 in a
+// straight line.
+func (e *engine) rampShare(from, now time.Duration) float64 {
+	if e.slowStart <= 0 || now-from >= e.slowStart {
+		return 1
+	}
+	return float64(now-from) / float64(e.slowStart)
+}
+
+// turnedAway reports whether slow start keeps a request off s: a server
+// back in rotation for half the ramp takes half of what it is offered.
+// The balancer chose, so this works with every algorithm.
+func (e *engine) turnedAway(s *server, now time.Duration) bool {
+	share := e.rampShare(s.rampFrom, now)
+	return share < 1 && e.ramp.Float64() >= share
 }

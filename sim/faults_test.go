@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 // crashScenario is four servers behind round robin with constant arrivals
@@ -227,5 +228,45 @@ health_check: {interval: 5s, fall: 1, rise: 1}
 	}
 	if res.Failed != 6 {
 		t.Errorf("failed %d, want the 6 sent before the checks noticed", res.Failed)
+	}
+}
+
+// TestSlowStart checks slow start's ramp: a server back from a drain gets
+// share/ramp of what the balancer offers it, half at mid-ramp. With random
+// choices it is offered half the requests, so over a 10 s ramp it takes a
+// quarter of them (0.5 x the mean share 0.5): 250 of 1,000, give or take
+// 45 (three standard deviations of the binomial count).
+func TestSlowStart(t *testing.T) {
+	sc := parse(t, `name: ramp
+duration: 20s
+algorithms: [random, least_connections, ip_hash]
+servers: [{name: app, count: 2, capacity: 100}]
+workload:
+  arrival: {process: constant, rate: 100}
+  service: {dist: constant, mean: 10ms}
+  clients: {count: 1000}
+faults: [{at: 0s, server: app-2, kind: drain, for: 10s}]
+slow_start: 10s
+`)
+	res, err := Run(sc, "random")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Servers[1].Requests; got < 205 || got > 295 {
+		t.Errorf("app-2 took %d requests during its ramp, want 250 +- 45", got)
+	}
+	e := &engine{failures: failures{slowStart: 10 * time.Second}}
+	if got := e.rampShare(10*time.Second, 15*time.Second); got != 0.5 {
+		t.Errorf("share at mid-ramp %v, want 0.5", got)
+	}
+	// Policies that would send it everything or a fixed half ramp too.
+	for _, alg := range []string{"least_connections", "ip_hash"} {
+		r, err := Run(sc, alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Servers[1].Requests; got < 150 || got > 350 {
+			t.Errorf("%s: app-2 took %d requests during its ramp, want about a quarter of 1,000", alg, got)
+		}
 	}
 }

@@ -39,6 +39,10 @@ type server struct {
 	cbFails   int
 	cbProbes  int
 	cbProbeOK int
+	// inRotation is whether the balancer may choose it, as of the last
+	// refresh; rampFrom is when it last came back, for slow start.
+	inRotation bool
+	rampFrom   time.Duration
 	// crash indexes the engine's crashes while one is not yet detected,
 	// else -1.
 	crash int

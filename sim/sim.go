@@ -248,10 +248,13 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		s := &e.servers[b.Index]
+		e.tried = append(e.tried, b.Index)
+		if e.slowStart > 0 && e.turnedAway(s, now) {
+			continue
+		}
 		if measured {
 			s.requests++
 		}
-		e.tried = append(e.tried, b.Index)
 		e.probe(s, now)
 		if !s.up {
 			b.Begin()
