@@ -88,6 +88,20 @@ const maxFaultFactor = 1e6
 // checkFaults checks the faults: known servers and kinds, sensible times,
 // and no two faults on one server at once.
 func checkFaults(s *Scenario, d *decoder) error {
+	for i, g := range s.Servers {
+		p := "servers[" + strconv.Itoa(i) + "]"
+		if d.has(p+".mtbf") != d.has(p+".mttr") {
+			return d.errorf(p+".mttr", "give mtbf and mttr together: the mean times between failures and to repair")
+		}
+		if d.has(p + ".mtbf") {
+			if err := d.durRange(p+".mtbf", g.MTBF, false, MaxVirtualTime); err != nil {
+				return err
+			}
+			if err := d.durRange(p+".mttr", g.MTTR, false, MaxVirtualTime); err != nil {
+				return err
+			}
+		}
+	}
 	names := make(map[string]bool)
 	for _, srv := range s.ExpandServers() {
 		names[srv.Name] = true

@@ -298,7 +298,7 @@ var errorCases = []struct {
 	{"breaker open time", faultBase + "circuit_breaker: {open: -1s}\n", 4, "circuit_breaker.open", ""},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
 	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, faults, circuit_breaker, slow_start, health_check,`},
-	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup)`},
+	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape"`},
 	{"wrong type int", strings.Replace(valid, "capacity: 4", "capacity: four", 1), 5, "servers[0].capacity", `must be a whole number, got "four"`},
 	{"fraction for int", strings.Replace(valid, "count: 2", "count: 1.5", 1), 4, "servers[0].count", "must be a whole number"},
@@ -603,7 +603,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Load(bad)
-	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup)`; err == nil || err.Error() != want {
+	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v\nwant %s", err, want)
 	}
 

@@ -97,6 +97,11 @@ type ServerGroup struct {
 	// Backup servers get requests only while no other server is usable,
 	// as nginx's "backup" and HAProxy's "backup" servers.
 	Backup bool `yaml:"backup"`
+	// MTBF and MTTR make each server of the group crash at random: up for
+	// an exponential time of mean MTBF, down for one of mean MTTR, again
+	// and again. Both or neither; the simulator applies them.
+	MTBF Duration `yaml:"mtbf"`
+	MTTR Duration `yaml:"mttr"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.

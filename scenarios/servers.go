@@ -15,6 +15,8 @@ type Server struct {
 	Queue    int
 	Address  string
 	Backup   bool
+	MTBF     Duration
+	MTTR     Duration
 }
 
 // ExpandServers lists every server, groups expanded, in file order. (It
@@ -36,6 +38,8 @@ func (s *Scenario) ExpandServers() []Server {
 				Queue:    g.Queue,
 				Address:  g.Address,
 				Backup:   g.Backup,
+				MTBF:     g.MTBF,
+				MTTR:     g.MTTR,
 			})
 		}
 	}

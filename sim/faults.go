@@ -101,6 +101,41 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 			e.events.push(event{at: e.health.Interval.D(), req: int32(i), kind: check})
 		}
 	}
+	for i := range e.servers {
+		if s := &e.servers[i]; s.mtbf > 0 {
+			// Each server's failures have their own stream, apart from
+			// the workload's and the balancers'.
+			s.failRNG = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x6d746266+uint64(i)))
+			e.events.push(event{at: s.exp(s.mtbf), req: int32(i), kind: randomCrash})
+		}
+	}
+}
+
+// exp draws an exponential time of the given mean from s's failure stream.
+func (s *server) exp(mean time.Duration) time.Duration {
+	return time.Duration(min(s.failRNG.ExpFloat64()*float64(mean), float64(scenarios.MaxVirtualTime)))
+}
+
+// randomCrash crashes s at random, unless a fault has it down already,
+// and schedules its repair.
+func (e *engine) randomCrash(s *server, now time.Duration) {
+	if e.arrivalsDone {
+		return
+	}
+	if !s.up {
+		e.events.push(event{at: now + s.exp(s.mtbf), req: int32(s.backend.Index), kind: randomCrash})
+		return
+	}
+	e.crash(s, now)
+	e.events.push(event{at: now + s.exp(s.mttr), req: int32(s.backend.Index), kind: randomRepair})
+}
+
+// randomRepair brings s back and schedules its next failure.
+func (e *engine) randomRepair(s *server, now time.Duration) {
+	e.recover(s, now)
+	if !e.arrivalsDone {
+		e.events.push(event{at: now + s.exp(s.mtbf), req: int32(s.backend.Index), kind: randomCrash})
+	}
 }
 
 // healthy reports whether s may serve as far as the host knows: checks,

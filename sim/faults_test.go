@@ -270,3 +270,38 @@ slow_start: 10s
 		}
 	}
 }
+
+// TestRandomFailures checks mtbf and mttr: each server is down for
+// mttr/(mtbf+mttr) of the time in the long run, 1/11 here. Ten servers
+// over 2,000 s make about 180 failures; across 30 seeds the down share's
+// standard deviation was 9% of it, so the 25% tolerance is nearly three.
+func TestRandomFailures(t *testing.T) {
+	res, err := Run(parse(t, `name: random-failures
+duration: 2000s
+algorithms: [round_robin]
+servers: [{name: app, count: 10, mtbf: 100s, mttr: 10s}]
+workload:
+  arrival: {process: constant, rate: 2}
+  service: {dist: constant, mean: 10ms}
+health_check: {interval: 1s, fall: 1, rise: 1}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down float64
+	for _, s := range res.Servers {
+		down += s.DownS
+	}
+	if share := down / (10 * 2000); math.Abs(share-1.0/11) > 0.25/11 {
+		t.Errorf("servers down %.4f of the time, want 1/11 = %.4f", share, 1.0/11)
+	}
+	if n := len(res.Crashes); n < 120 || n > 240 {
+		t.Errorf("%d crashes, want about 180", n)
+	}
+	for _, c := range res.Crashes {
+		if c.DetectedAfterS > 1 {
+			t.Errorf("crash %+v detected after more than one 1 s check", c)
+			break
+		}
+	}
+}

@@ -23,6 +23,10 @@ const (
 	ejectEnd
 	// breakerHalfOpen: server req's open circuit breaker turns half-open.
 	breakerHalfOpen
+	// randomCrash and randomRepair: server req fails or is repaired at
+	// random (mtbf, mttr).
+	randomCrash
+	randomRepair
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)

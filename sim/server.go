@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -39,6 +40,10 @@ type server struct {
 	cbFails   int
 	cbProbes  int
 	cbProbeOK int
+	// mtbf and mttr are its random failures' means (0: none), drawn
+	// from failRNG.
+	mtbf, mttr time.Duration
+	failRNG    *rand.Rand
 	// inRotation is whether the balancer may choose it, as of the last
 	// refresh; rampFrom is when it last came back, for slow start.
 	inRotation bool

@@ -165,6 +165,8 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			speed:      s.Speed,
 			queueLimit: s.Queue,
 			backup:     s.Backup,
+			mtbf:       s.MTBF.D(),
+			mttr:       s.MTTR.D(),
 			up:         true,
 			slow:       1,
 		}
@@ -359,6 +361,10 @@ func (e *engine) fire(ev event) {
 		e.refresh(ev.at)
 	case breakerHalfOpen:
 		e.halfOpen(&e.servers[ev.req], ev.at)
+	case randomCrash:
+		e.randomCrash(&e.servers[ev.req], ev.at)
+	case randomRepair:
+		e.randomRepair(&e.servers[ev.req], ev.at)
 	}
 }
 
