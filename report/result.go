@@ -30,6 +30,8 @@ type Result struct {
 	FailedByCause map[string]int64 `json:"failed_by_cause,omitempty"`
 	// Crashes are the crash faults of the run, in order.
 	Crashes []Crash `json:"crashes,omitempty"`
+	// Scaling lists the autoscaler's decisions, in order.
+	Scaling []Scale `json:"scaling,omitempty"`
 	// ThroughputRPS is completed requests per second of virtual time.
 	ThroughputRPS float64  `json:"throughput_rps"`
 	Latency       Latency  `json:"latency_ms"`
@@ -99,4 +101,14 @@ type Class struct {
 	Name      string  `json:"name"`
 	Completed int64   `json:"completed"`
 	Latency   Latency `json:"latency_ms"`
+}
+
+// Scale is one autoscaling decision: at AtS, with the group's servers at
+// Utilization over the last interval, it went From active servers To a
+// new size (new servers join after their start-up time).
+type Scale struct {
+	AtS         float64 `json:"at_s"`
+	Utilization float64 `json:"utilization"`
+	From        int     `json:"from"`
+	To          int     `json:"to"`
 }

@@ -16,7 +16,7 @@ const maxBundledArrivals = 500_000
 
 func TestBundled(t *testing.T) {
 	names := BundledNames()
-	want := []string{"black-friday", "crash-with-health-checks", "crash-without-health-checks", "dying-disk",
+	want := []string{"autoscale-black-friday", "black-friday", "crash-with-health-checks", "crash-without-health-checks", "dying-disk",
 		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "nat-skew", "retry-storm", "retry-storm-with-breaker"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("BundledNames() = %v, want %v", names, want)

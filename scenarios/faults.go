@@ -162,3 +162,73 @@ func checkFaults(s *Scenario, d *decoder) error {
 	}
 	return nil
 }
+
+// Autoscale adds and removes servers of one group as their utilization
+// moves, as a cloud autoscaler does: every Interval it sizes the group so
+// that its servers would run at Target, within Min and Max, waiting
+// Cooldown after each change; a new server joins Startup after its launch
+// (with slow start, if set). The group's count is how many servers it
+// starts with. The simulator applies it.
+type Autoscale struct {
+	// Group names the server group that scales; default the first.
+	Group    string   `yaml:"group"`
+	Min      int      `yaml:"min"`      // default 1
+	Max      int      `yaml:"max"`      // required
+	Target   float64  `yaml:"target"`   // default 0.6
+	Interval Duration `yaml:"interval"` // default 30s
+	Cooldown Duration `yaml:"cooldown"` // default 2m
+	Startup  Duration `yaml:"startup"`  // default 60s
+}
+
+// DefaultAutoscale fills in the keys an autoscale section leaves out.
+var DefaultAutoscale = Autoscale{Min: 1, Target: 0.6, Interval: Duration(30 * time.Second),
+	Cooldown: Duration(2 * time.Minute), Startup: Duration(time.Minute)}
+
+// checkAutoscale fills in and checks the autoscale section.
+func checkAutoscale(s *Scenario, d *decoder) error {
+	a := s.Autoscale
+	if a == nil {
+		return nil
+	}
+	const p = "autoscale"
+	def := DefaultAutoscale
+	def.Group = s.Servers[0].Name
+	keep(d, p+".group", &def.Group, a.Group)
+	keep(d, p+".min", &def.Min, a.Min)
+	keep(d, p+".max", &def.Max, a.Max)
+	keep(d, p+".target", &def.Target, a.Target)
+	keep(d, p+".interval", &def.Interval, a.Interval)
+	keep(d, p+".cooldown", &def.Cooldown, a.Cooldown)
+	keep(d, p+".startup", &def.Startup, a.Startup)
+	*a = def
+	g := slices.IndexFunc(s.Servers, func(g ServerGroup) bool { return g.Name == a.Group })
+	if g < 0 {
+		return d.errorf(p+".group", "no server group is named %s", quote(a.Group))
+	}
+	if !d.has(p + ".max") {
+		return d.errorf(p+".max", "required; the most servers the group may grow to")
+	}
+	if err := d.intRange(p+".min", int64(a.Min), 1, maxCount); err != nil {
+		return err
+	}
+	if err := d.intRange(p+".max", int64(a.Max), int64(a.Min), maxCount); err != nil {
+		return err
+	}
+	count := s.Servers[g].Count
+	if count < a.Min || count > a.Max {
+		return d.errorf(p+".min", "the group %s starts with count %d, which must lie between min (%d) and max (%d)", quote(a.Group), count, a.Min, a.Max)
+	}
+	if n := len(s.ExpandServers()) + a.Max - count; n > MaxServers {
+		return d.errorf(p+".max", "the servers could add up to %d, more than the limit of %d", n, MaxServers)
+	}
+	if err := d.floatRange(p+".target", a.Target, 0, true, 1); err != nil {
+		return err
+	}
+	if err := d.durRange(p+".interval", a.Interval, false, MaxVirtualTime); err != nil {
+		return err
+	}
+	if err := d.durRange(p+".cooldown", a.Cooldown, true, MaxVirtualTime); err != nil {
+		return err
+	}
+	return d.durRange(p+".startup", a.Startup, true, MaxVirtualTime)
+}

@@ -42,6 +42,8 @@ type Scenario struct {
 	Faults []Fault `yaml:"faults"`
 	// CircuitBreaker is per server; nil when the file leaves it out.
 	CircuitBreaker *CircuitBreaker `yaml:"circuit_breaker"`
+	// Autoscale grows and shrinks one server group; nil when off.
+	Autoscale *Autoscale `yaml:"autoscale"`
 	// SlowStart ramps the share of a server coming back into rotation
 	// from nothing to its full share over this long; 0 (the default) is
 	// off.

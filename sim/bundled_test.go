@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"testing"
 
 	"github.com/lbsim/lbsim/report"
@@ -130,6 +131,18 @@ func TestBundledFailures(t *testing.T) {
 	if r := run(storm, "round_robin"); r.Failed*2 < r.Failed+r.Completed || r.FailedByCause["timeout"] == 0 {
 		t.Errorf("retry storm, round_robin: failed %d of %d (%v), want over half, timed out", r.Failed, r.Failed+r.Completed, r.FailedByCause)
 	}
+	// Autoscaling through the rush: it grows the group within a minute of
+	// the rush and shrinks it after; the mean drops by a fifth or more, the
+	// p99 stays within 10% of the fixed fleet's.
+	fixed, scaled := run(open("black-friday"), "round_robin"), run(open("autoscale-black-friday"), "round_robin")
+	if s := scaled.Scaling; len(s) < 2 || s[0].AtS > 360 || s[0].To < 12 || s[len(s)-1].To != 8 {
+		t.Errorf("scaling %+v, want growth to 12 or more by 6m and back to 8", s)
+	}
+	if scaled.Latency.Mean > 0.8*fixed.Latency.Mean || math.Abs(scaled.Latency.P99/fixed.Latency.P99-1) > 0.1 {
+		t.Errorf("mean %.0f vs %.0f ms, p99 %.0f vs %.0f ms; want the mean down a fifth, the p99 within 10%%",
+			scaled.Latency.Mean, fixed.Latency.Mean, scaled.Latency.P99, fixed.Latency.P99)
+	}
+
 	calm := open("retry-storm-with-breaker")
 	for _, alg := range calm.Algorithms {
 		r := run(calm, alg)

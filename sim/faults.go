@@ -142,7 +142,7 @@ func (e *engine) randomRepair(s *server, now time.Duration) {
 // ejection, drain and breaker all let it. A crashed server stays healthy
 // until something notices.
 func (e *engine) healthy(s *server, now time.Duration) bool {
-	return !s.checkDown && now >= s.ejectedUntil && !s.draining &&
+	return !s.idle && !s.starting && !s.checkDown && now >= s.ejectedUntil && !s.draining &&
 		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
 }
 

@@ -305,3 +305,41 @@ health_check: {interval: 1s, fall: 1, rise: 1}
 		}
 	}
 }
+
+// TestAutoscale checks the autoscaler on exact arithmetic: 16 requests a
+// second of 100 ms keep 1.6 servers busy. At 10 s the two servers run at
+// 0.8, so for a target of 0.5 it wants ceil(2 x 0.8 / 0.5) = 4, which
+// join at 15 s; at 0.4 each after that, 4 stays right. At 40 s traffic
+// drops to 4 a second, and at 50 s the 4 servers at 0.1 want 1, so it
+// retires two (min 2).
+func TestAutoscale(t *testing.T) {
+	res, err := Run(parse(t, `name: scale
+duration: 70s
+algorithms: [round_robin]
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 16, phases: [{at: 40s, rate: 4}]}
+  service: {dist: constant, mean: 100ms}
+autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5s}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Scaling) != 2 {
+		t.Fatalf("scaling %+v, want two decisions", res.Scaling)
+	}
+	up, down := res.Scaling[0], res.Scaling[1]
+	if up.AtS != 10 || up.From != 2 || up.To != 4 || math.Abs(up.Utilization-0.8) > 0.01 {
+		t.Errorf("first decision %+v, want at 10 s from 2 to 4 at utilization 0.8", up)
+	}
+	if down.AtS != 50 || down.From != 4 || down.To != 2 || math.Abs(down.Utilization-0.1) > 0.01 {
+		t.Errorf("second decision %+v, want at 50 s from 4 to 2 at utilization 0.1", down)
+	}
+	if len(res.Servers) != 6 || res.Servers[2].Requests == 0 || res.Servers[3].Requests == 0 ||
+		res.Servers[4].Requests != 0 || res.Servers[5].Requests != 0 {
+		t.Errorf("servers %+v, want app-3 and app-4 used and app-5 and app-6 never", res.Servers)
+	}
+	if res.Failed != 0 {
+		t.Errorf("%d failed, want none", res.Failed)
+	}
+}

@@ -27,6 +27,10 @@ const (
 	// random (mtbf, mttr).
 	randomCrash
 	randomRepair
+	// autoscale: the autoscaler evaluates; join: server req, launched by
+	// it, joins.
+	autoscale
+	join
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)

@@ -17,6 +17,10 @@ type server struct {
 	speed      float64
 	queueLimit int // 0 is unbounded
 	backup     bool
+	group      string
+	// Autoscaling: idle servers were never launched, starting ones are on
+	// their way, retired ones were drained by a scale-down.
+	idle, starting, retired bool
 
 	busy    int
 	waiting fifo
@@ -65,6 +69,8 @@ type server struct {
 	// utilization is busyArea / (capacity * window length).
 	busyArea   float64
 	lastChange time.Duration
+	// busyAll is busy slot-time over the whole run, for the autoscaler.
+	busyAll float64
 }
 
 // maxServiceTime caps one service (ten years) so that a heavy-tailed demand

@@ -134,7 +134,8 @@ type engine struct {
 	rejected          int64
 	failed            int64
 
-	failures // faults, checks and retries (faults.go)
+	failures         // faults, checks and retries (faults.go)
+	scale    *scaler // nil unless autoscaling (autoscale.go)
 }
 
 func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
@@ -156,6 +157,8 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		windowEnd:   math.MaxInt64,
 	}
 	list := sc.ExpandServers()
+	firstExtra := len(list)
+	list = append(list, autoscaleServers(sc)...)
 	e.servers = make([]server, len(list))
 	for i, s := range list {
 		e.servers[i] = server{
@@ -165,6 +168,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			speed:      s.Speed,
 			queueLimit: s.Queue,
 			backup:     s.Backup,
+			group:      s.Group,
 			mtbf:       s.MTBF.D(),
 			mttr:       s.MTTR.D(),
 			up:         true,
@@ -172,6 +176,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		}
 	}
 	e.initFailures(sc)
+	e.initScaler(sc, firstExtra)
 	e.refresh(0)
 	for _, c := range sc.Workload.RequestClasses() {
 		e.classes = append(e.classes, report.NewHistogram())
@@ -306,13 +311,19 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 		}
 	}
 	// The policy keeps choosing servers already tried (ip_hash always
-	// does): take the first usable one that was not.
+	// does, least_connections does when slow start turned its choice
+	// away): take the usable one not tried with the fewest requests in
+	// flight, a choice that does not pile onto one server.
+	var best *algorithms.Backend
 	for i := range e.servers {
-		if !slices.Contains(e.tried, i) && e.usable(&e.servers[i], now) {
-			return e.servers[i].backend
+		if slices.Contains(e.tried, i) || !e.usable(&e.servers[i], now) {
+			continue
+		}
+		if b := e.servers[i].backend; best == nil || b.InFlight() < best.InFlight() {
+			best = b
 		}
 	}
-	return nil
+	return best
 }
 
 // alloc stores a request in flight, on no server yet, and returns its
@@ -365,6 +376,10 @@ func (e *engine) fire(ev event) {
 		e.randomCrash(&e.servers[ev.req], ev.at)
 	case randomRepair:
 		e.randomRepair(&e.servers[ev.req], ev.at)
+	case autoscale:
+		e.evaluate(ev.at)
+	case join:
+		e.joinServer(&e.servers[ev.req], ev.at)
 	}
 }
 
@@ -406,6 +421,7 @@ func (e *engine) account(s *server, now time.Duration) {
 	if to > from {
 		s.busyArea += float64(s.busy) * float64(to-from)
 	}
+	s.busyAll += float64(s.busy) * float64(now-s.lastChange)
 	s.lastChange = now
 }
 
@@ -419,6 +435,9 @@ func (e *engine) result() report.Result {
 		Retried:       e.retried,
 		FailedByCause: e.failedByCause(),
 		Crashes:       e.crashReport(),
+	}
+	if e.scale != nil {
+		res.Scaling = e.scale.events
 	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))

@@ -1,0 +1,129 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// scaler is the engine's autoscaler: it sizes one server group every
+// interval so that its servers would run at the target utilization.
+type scaler struct {
+	cfg *scenarios.Autoscale
+	// members are the group's server indices, the ones it starts with
+	// first; a server is active, starting, or idle (never launched, or
+	// retired).
+	members   []int
+	lastScale time.Duration // -1 before the first change
+	lastBusy  float64       // the members' busy slot-time at the last evaluation
+	events    []report.Scale
+}
+
+// autoscaleServers lists the servers an autoscaled group may add beyond
+// its count, NAME-(count+1) .. NAME-max, in the group's likeness.
+func autoscaleServers(sc *scenarios.Scenario) []scenarios.Server {
+	a := sc.Autoscale
+	if a == nil {
+		return nil
+	}
+	var g scenarios.ServerGroup
+	for _, sg := range sc.Servers {
+		if sg.Name == a.Group {
+			g = sg
+		}
+	}
+	var out []scenarios.Server
+	for k := g.Count + 1; k <= a.Max; k++ {
+		out = append(out, scenarios.Server{Name: fmt.Sprintf("%s-%d", g.Name, k), Group: g.Name,
+			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup})
+	}
+	return out
+}
+
+// initScaler marks the group's extra servers idle and schedules the first
+// evaluation.
+func (e *engine) initScaler(sc *scenarios.Scenario, firstExtra int) {
+	a := sc.Autoscale
+	if a == nil {
+		return
+	}
+	e.scale = &scaler{cfg: a, lastScale: -1}
+	for i := range e.servers {
+		s := &e.servers[i]
+		if s.group == a.Group {
+			e.scale.members = append(e.scale.members, i)
+			if i >= firstExtra {
+				s.idle = true
+			}
+		}
+	}
+	e.events.push(event{at: a.Interval.D(), kind: autoscale})
+}
+
+// evaluate sizes the group: from its utilization over the last interval,
+// the number of servers that would run at the target.
+func (e *engine) evaluate(now time.Duration) {
+	if e.arrivalsDone {
+		return
+	}
+	sc := e.scale
+	a := sc.cfg
+	e.events.push(event{at: now + a.Interval.D(), kind: autoscale})
+	var busy, slots float64
+	active, planned := 0, 0
+	for _, i := range sc.members {
+		s := &e.servers[i]
+		e.account(s, now)
+		busy += s.busyAll
+		if !s.idle && !s.retired {
+			planned++
+			if !s.starting {
+				active++
+				slots += float64(s.capacity)
+			}
+		}
+	}
+	util := 0.0
+	if slots > 0 {
+		util = (busy - sc.lastBusy) / (slots * float64(a.Interval.D()))
+	}
+	sc.lastBusy = busy
+	if sc.lastScale >= 0 && now-sc.lastScale < a.Cooldown.D() {
+		return
+	}
+	want := min(max(int(math.Ceil(float64(active)*util/a.Target-1e-9)), a.Min), a.Max)
+	switch {
+	case want > planned:
+		for _, i := range sc.members {
+			if s := &e.servers[i]; planned < want && (s.idle || s.retired) {
+				s.idle, s.retired, s.starting = false, false, true
+				e.events.push(event{at: now + a.Startup.D(), req: int32(i), kind: join})
+				planned++
+			}
+		}
+	case want < planned:
+		// Retire the newest servers: drained, they finish what they have.
+		for k := len(sc.members) - 1; k >= 0 && planned > want; k-- {
+			if s := &e.servers[sc.members[k]]; !s.idle && !s.retired && !s.starting {
+				e.trackState(s, now)
+				s.retired, s.draining = true, true
+				planned--
+			}
+		}
+		e.refresh(now)
+	default:
+		return
+	}
+	sc.lastScale = now
+	sc.events = append(sc.events, report.Scale{AtS: now.Seconds(), Utilization: util, From: active, To: want})
+}
+
+// joinServer brings a launched server into rotation.
+func (e *engine) joinServer(s *server, now time.Duration) {
+	e.trackState(s, now)
+	s.starting, s.draining = false, false
+	e.refresh(now)
+}
