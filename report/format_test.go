@@ -326,3 +326,34 @@ func TestMarkdownEscape(t *testing.T) {
 		t.Errorf("name not escaped:\n%s", buf.String())
 	}
 }
+
+// TestFailureTable checks the failures table, written when a run failed
+// requests by cause or had crashes: counts by cause, retries, crashes
+// detected, their mean detection time, and failures before detection.
+func TestFailureTable(t *testing.T) {
+	c := sample()
+	if strings.Contains(mustWrite(t, FormatTable, c), "\nfailures\n") {
+		t.Error("a failures table for a run without causes or crashes")
+	}
+	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2}
+	c.Results[0].Crashes = []Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3}}
+	out := mustWrite(t, FormatTable, c)
+	line := ""
+	for l := range strings.Lines(out[strings.Index(out, "\nfailures\n"):]) {
+		if strings.HasPrefix(l, c.Results[0].Algorithm+" ") {
+			line = l
+		}
+	}
+	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "3", "1/2", "15.0", "18"}) {
+		t.Errorf("failures row %q", line)
+	}
+}
+
+func mustWrite(t *testing.T, f Format, c *Comparison) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, f, c); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

@@ -52,26 +52,75 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 		return err
 	}
 
-	if !multiClass(c) {
+	if multiClass(c) {
+		rows = nil
+		for _, r := range c.Results {
+			for _, cl := range r.Classes {
+				rows = append(rows, []string{
+					cell(r.Algorithm, markdown), cell(cl.Name, markdown),
+					itoa(cl.Completed), fmtMS(cl.Latency.P50), fmtMS(cl.Latency.P99),
+				})
+			}
+		}
+		if err := writeSection(w, "latency by request class", classHeader, rows, 2, markdown); err != nil {
+			return err
+		}
+	}
+	if !anyFailures(c) {
 		return nil
 	}
-	heading := "latency by request class"
+	rows = nil
+	for _, r := range c.Results {
+		detected, detectS, during := 0, 0.0, int64(0)
+		for _, cr := range r.Crashes {
+			if cr.DetectedAfterS >= 0 {
+				detected++
+				detectS += cr.DetectedAfterS
+			}
+			during += cr.FailedDuring
+		}
+		mean := "-"
+		if detected > 0 {
+			mean = strconv.FormatFloat(detectS/float64(detected), 'f', 1, 64)
+		}
+		f := r.FailedByCause
+		rows = append(rows, []string{
+			cell(r.Algorithm, markdown),
+			itoa(f["refused"]), itoa(f["reset"]), itoa(f["timeout"]), itoa(f["queue_full"]), itoa(f["no_server"]),
+			itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during),
+		})
+	}
+	return writeSection(w, "failures", failureHeader, rows, 1, markdown)
+}
+
+// failureHeader is the failures table's header: failed requests by cause,
+// retries, crashes detected out of all crashes, the mean time to detect
+// one, and the requests that failed on crashed servers before detection.
+var failureHeader = []string{
+	"algorithm", "refused", "reset", "timeout", "queue full", "no server",
+	"retried", "detected", "detect s", "failed undetected",
+}
+
+// writeSection writes a heading and a table under it.
+func writeSection(w io.Writer, heading string, header []string, rows [][]string, textCols int, markdown bool) error {
 	if markdown {
 		heading = "**" + heading + "**"
 	}
 	if _, err := fmt.Fprintf(w, "\n%s\n\n", heading); err != nil {
 		return err
 	}
-	rows = nil
+	return renderTable(w, header, rows, textCols, markdown)
+}
+
+// anyFailures reports whether a run failed requests by cause or had
+// crashes, which the failures table details.
+func anyFailures(c *Comparison) bool {
 	for _, r := range c.Results {
-		for _, cl := range r.Classes {
-			rows = append(rows, []string{
-				cell(r.Algorithm, markdown), cell(cl.Name, markdown),
-				itoa(cl.Completed), fmtMS(cl.Latency.P50), fmtMS(cl.Latency.P99),
-			})
+		if len(r.FailedByCause) > 0 || len(r.Crashes) > 0 {
+			return true
 		}
 	}
-	return renderTable(w, classHeader, rows, 2, markdown)
+	return false
 }
 
 // multiClass reports whether any result has more than one request class.

@@ -2,8 +2,11 @@ package sim
 
 import (
 	"math"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/lbsim/lbsim/workloads"
 )
 
 // crashScenario is four servers behind round robin with constant arrivals
@@ -341,5 +344,39 @@ autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5
 	}
 	if res.Failed != 0 {
 		t.Errorf("%d failed, want none", res.Failed)
+	}
+}
+
+// TestHalfOpenProbes checks that a half-open breaker lets exactly its
+// probe count through: requests arriving at one instant, before any probe
+// is answered, reach the server only that many times.
+func TestHalfOpenProbes(t *testing.T) {
+	for _, probes := range []int{1, 2, 5} {
+		sc := parse(t, `name: probes
+requests: 100
+algorithms: [least_connections]
+servers: [{name: app, count: 2, capacity: 100}]
+workload:
+  arrival: {rate: 1}
+  service: {dist: constant, mean: 1s}
+circuit_breaker: {probes: `+strconv.Itoa(probes)+`}
+`)
+		e, err := newEngine(sc, "least_connections")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &e.servers[0]
+		s.breaker = breakerOpen
+		e.halfOpen(s, time.Second)
+		// least_connections keeps choosing the idle server 0 while the
+		// breaker lets it.
+		var r workloads.Request
+		for range 20 {
+			r.Arrival = time.Second
+			e.arrive(&r)
+		}
+		if got := s.backend.InFlight(); got != int64(probes) {
+			t.Errorf("probes %d: %d requests reached the half-open server, want %d", probes, got, probes)
+		}
 	}
 }
