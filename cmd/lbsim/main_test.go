@@ -30,6 +30,10 @@ func writeFile(t *testing.T, name, body string) string {
 
 func TestExitCodes(t *testing.T) {
 	bad := writeFile(t, "bad.yaml", "name: x\nservers:\n  - name: app\n    capcity: 2\n")
+	fault := func(extra string) string {
+		return writeFile(t, "fault.yaml", "name: x\nservers: [{name: app, count: 2}]\n"+
+			"workload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n"+extra)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -50,6 +54,10 @@ func TestExitCodes(t *testing.T) {
 		{"validate bad", []string{"validate", bad}, 2, "capcity", ""},
 		{"validate bundled", []string{"validate", "mixed-50ms-5s"}, 0, "", "mixed-50ms-5s: ok"},
 		{"list", []string{"list"}, 0, "", "power_of_two"},
+		{"fault on an unknown server", []string{"run", fault("faults: [{at: 1s, server: db, kind: crash}]\n")}, 2, `fault.yaml:4:19: faults[0].server: no server is named "db"`, ""},
+		{"overlapping faults", []string{"run", fault("faults: [{at: 1s, server: app-1, kind: crash, for: 5s}, {at: 2s, server: app-1, kind: drain}]\n")}, 2, "overlaps faults[0]", ""},
+		{"negative check interval", []string{"run", fault("health_check: {interval: -5s}\n")}, 2, "health_check.interval", ""},
+		{"fall 0", []string{"run", fault("health_check: {fall: 0}\n")}, 2, "health_check.fall: must be at least 1", ""},
 		{"run shorter than warmup", []string{"run", "nat-skew", "--requests", "3000"}, 2, "warm-up", ""},
 		{"run table", append([]string{"run", "identical-stateless"}, small...), 0, "", "round_robin"},
 	}
