@@ -104,8 +104,8 @@ type Class struct {
 }
 
 // Scale is one autoscaling decision: at AtS, with the group's servers at
-// Utilization over the last interval, it went From active servers To a
-// new size (new servers join after their start-up time).
+// Utilization over the last interval, it went From servers (serving or
+// starting) To a new size (new servers join after their start-up time).
 type Scale struct {
 	AtS         float64 `json:"at_s"`
 	Utilization float64 `json:"utilization"`

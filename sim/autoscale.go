@@ -38,7 +38,8 @@ func autoscaleServers(sc *scenarios.Scenario) []scenarios.Server {
 	var out []scenarios.Server
 	for k := g.Count + 1; k <= a.Max; k++ {
 		out = append(out, scenarios.Server{Name: fmt.Sprintf("%s-%d", g.Name, k), Group: g.Name,
-			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup})
+			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup,
+			MTBF: g.MTBF, MTTR: g.MTTR})
 	}
 	return out
 }
@@ -95,17 +96,25 @@ func (e *engine) evaluate(now time.Duration) {
 		return
 	}
 	want := min(max(int(math.Ceil(float64(active)*util/a.Target-1e-9)), a.Min), a.Max)
+	from := planned
 	switch {
 	case want > planned:
 		for _, i := range sc.members {
 			if s := &e.servers[i]; planned < want && (s.idle || s.retired) {
 				s.idle, s.retired, s.starting = false, false, true
-				e.events.push(event{at: now + a.Startup.D(), req: int32(i), kind: join})
+				s.joinSeq = e.events.push(event{at: now + a.Startup.D(), req: int32(i), kind: join})
 				planned++
 			}
 		}
 	case want < planned:
-		// Retire the newest servers: drained, they finish what they have.
+		// Cancel launches first, then retire the newest servers: drained,
+		// they finish what they have.
+		for k := len(sc.members) - 1; k >= 0 && planned > want; k-- {
+			if s := &e.servers[sc.members[k]]; s.starting {
+				s.starting, s.idle = false, true
+				planned--
+			}
+		}
 		for k := len(sc.members) - 1; k >= 0 && planned > want; k-- {
 			if s := &e.servers[sc.members[k]]; !s.idle && !s.retired && !s.starting {
 				e.trackState(s, now)
@@ -118,11 +127,15 @@ func (e *engine) evaluate(now time.Duration) {
 		return
 	}
 	sc.lastScale = now
-	sc.events = append(sc.events, report.Scale{AtS: now.Seconds(), Utilization: util, From: active, To: want})
+	sc.events = append(sc.events, report.Scale{AtS: now.Seconds(), Utilization: util, From: from, To: want})
 }
 
-// joinServer brings a launched server into rotation.
-func (e *engine) joinServer(s *server, now time.Duration) {
+// joinServer brings a launched server into rotation, unless the launch
+// that scheduled this join (seq) was cancelled meanwhile.
+func (e *engine) joinServer(s *server, now time.Duration, seq uint64) {
+	if !s.starting || s.joinSeq != seq {
+		return
+	}
 	e.trackState(s, now)
 	s.starting, s.draining = false, false
 	e.refresh(now)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -88,6 +89,8 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	for i := range e.servers {
 		index[e.servers[i].name] = i
 		e.servers[i].crash = -1
+		// In rotation from the start is not coming back: no ramp.
+		e.servers[i].rampFrom = math.MinInt64 / 2
 	}
 	for i, f := range e.faults {
 		e.faultServer = append(e.faultServer, index[f.Server])
@@ -126,13 +129,16 @@ func (e *engine) randomCrash(s *server, now time.Duration) {
 		e.events.push(event{at: now + s.exp(s.mtbf), req: int32(s.backend.Index), kind: randomCrash})
 		return
 	}
+	s.randomDown = true
 	e.crash(s, now)
 	e.events.push(event{at: now + s.exp(s.mttr), req: int32(s.backend.Index), kind: randomRepair})
 }
 
-// randomRepair brings s back and schedules its next failure.
+// randomRepair ends s's random crash and schedules its next failure.
 func (e *engine) randomRepair(s *server, now time.Duration) {
-	e.recover(s, now)
+	e.trackState(s, now)
+	s.randomDown = false
+	e.setUp(s)
 	if !e.arrivalsDone {
 		e.events.push(event{at: now + s.exp(s.mtbf), req: int32(s.backend.Index), kind: randomCrash})
 	}
@@ -219,6 +225,7 @@ func (e *engine) applyFault(i int, now time.Duration) {
 	s := &e.servers[e.faultServer[i]]
 	switch f.Kind {
 	case scenarios.FaultCrash:
+		s.faultDown = true
 		e.crash(s, now)
 	case scenarios.FaultSlow:
 		s.slow = f.Factor
@@ -231,13 +238,23 @@ func (e *engine) applyFault(i int, now time.Duration) {
 	}
 }
 
-// recover ends whatever fault s is in.
+// recover ends whatever fault from the file s is in: a crash, a slowdown
+// or a drain. A random crash and an autoscaler's retirement are not its to
+// end.
 func (e *engine) recover(s *server, now time.Duration) {
 	e.trackState(s, now)
-	wasDraining := s.draining
-	s.up, s.slow, s.draining, s.crash = true, 1, false, -1
-	if wasDraining {
+	s.faultDown, s.slow = false, 1
+	e.setUp(s)
+	if s.draining && !s.retired {
+		s.draining = false
 		e.refresh(now)
+	}
+}
+
+// setUp brings s up if neither a fault nor a random crash holds it down.
+func (e *engine) setUp(s *server) {
+	if !s.faultDown && !s.randomDown {
+		s.up, s.crash = true, -1
 	}
 }
 
@@ -270,7 +287,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		s.backend.End()
 		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: now - q.arrival, Err: ErrReset})
-		e.serverFailed(s, now, measured)
+		e.serverFailed(s, now, measured, q.probe)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.tried = append(e.tried[:0], idx)
 			e.dispatch(int32(i), now)
@@ -281,8 +298,9 @@ func (e *engine) crash(s *server, now time.Duration) {
 }
 
 // serverFailed counts a failed attempt on s: against the crash being
-// detected, and against passive checks, which may eject s.
-func (e *engine) serverFailed(s *server, now time.Duration, measured bool) {
+// detected, against its circuit breaker (a failed probe reopens a
+// half-open one), and against passive checks, which may eject s.
+func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool) {
 	if measured {
 		s.failed++
 	}
@@ -290,9 +308,15 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured bool) {
 		e.crashes[s.crash].failed++
 	}
 	if cb := e.breaker; cb != nil {
-		s.cbFails++
-		if s.breaker == breakerHalf || (s.breaker == breakerClosed && s.cbFails >= cb.Failures) {
-			e.openBreaker(s, now)
+		switch s.breaker {
+		case breakerClosed:
+			if s.cbFails++; s.cbFails >= cb.Failures {
+				e.openBreaker(s, now)
+			}
+		case breakerHalf:
+			if probe {
+				e.openBreaker(s, now)
+			}
 		}
 	}
 	p := e.passive
@@ -365,7 +389,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	s.backend.End()
 	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: e.attemptTimeout, Err: ErrTimeout})
 	measured := q.arrival >= e.warmup
-	e.serverFailed(s, now, measured)
+	e.serverFailed(s, now, measured, q.probe)
 	if !e.retry(i, scenarios.RetryTimeout, now) {
 		e.countFailure(measured, causeTimeout)
 		return
@@ -444,27 +468,37 @@ func (e *engine) halfOpen(s *server, now time.Duration) {
 	e.refresh(now)
 }
 
-// probe counts a request sent to s while its breaker is half-open; once
-// the probes are out, s gets nothing more until they come back.
-func (e *engine) probe(s *server, now time.Duration) {
+// probe counts a request sent to s while its breaker is half-open, and
+// reports whether it is a probe; once the probes are out, s gets nothing
+// more until they come back.
+func (e *engine) probe(s *server, now time.Duration) bool {
 	if s.breaker != breakerHalf {
-		return
+		return false
 	}
 	s.cbProbes++
 	if s.cbProbes == e.breaker.Probes {
+		e.refresh(now)
+	}
+	return true
+}
+
+// unprobe gives back a probe that never reached the server.
+func (e *engine) unprobe(s *server, now time.Duration, probe bool) {
+	if probe && s.breaker == breakerHalf {
+		s.cbProbes--
 		e.refresh(now)
 	}
 }
 
 // succeeded counts a completed request on s for its breaker: a success
 // ends a run of failures, and closes a half-open breaker once every probe
-// has succeeded.
-func (e *engine) succeeded(s *server, now time.Duration) {
+// has succeeded (requests sent before it opened do not count).
+func (e *engine) succeeded(s *server, now time.Duration, probe bool) {
 	if e.breaker == nil {
 		return
 	}
 	s.cbFails = 0
-	if s.breaker == breakerHalf {
+	if s.breaker == breakerHalf && probe {
 		s.cbProbeOK++
 		if s.cbProbeOK >= e.breaker.Probes {
 			s.breaker = breakerClosed

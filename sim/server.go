@@ -21,6 +21,7 @@ type server struct {
 	// Autoscaling: idle servers were never launched, starting ones are on
 	// their way, retired ones were drained by a scale-down.
 	idle, starting, retired bool
+	joinSeq                 uint64 // the pending join event's sequence number
 
 	busy    int
 	waiting fifo
@@ -30,6 +31,9 @@ type server struct {
 	up       bool
 	slow     float64
 	draining bool
+	// faultDown and randomDown say what holds a crashed server down: a
+	// crash fault of the file, or a random (mtbf) failure.
+	faultDown, randomDown bool
 	// Health as the host sees it: active checks' verdict and counts,
 	// passive checks' failures and ejection.
 	checkDown    bool

@@ -103,6 +103,8 @@ type request struct {
 	// orphan marks a request whose client gave up (timed out): the
 	// server still serves it, for nobody.
 	orphan bool
+	// probe marks an attempt a half-open circuit breaker let through.
+	probe bool
 }
 
 type engine struct {
@@ -248,30 +250,47 @@ func (e *engine) arrive(r *workloads.Request) {
 // (crashed) fails the attempt, which is retried elsewhere as configured.
 func (e *engine) dispatch(i int32, now time.Duration) {
 	measured := e.reqs[i].arrival >= e.warmup
+	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
 		b := e.choose(e.reqs[i].client, now)
+		if b == nil && rampedAway != nil {
+			// Every other server is out: a ramping one beats none.
+			b, rampedAway = rampedAway, nil
+		} else if b != nil && e.slowStart > 0 && e.turnedAway(&e.servers[b.Index], now) {
+			e.tried = append(e.tried, b.Index)
+			rampedAway = b
+			continue
+		}
 		if b == nil {
 			e.fail(i, causeNoServer)
 			return
 		}
 		s := &e.servers[b.Index]
-		e.tried = append(e.tried, b.Index)
-		if e.slowStart > 0 && e.turnedAway(s, now) {
-			continue
+		if !slices.Contains(e.tried, b.Index) {
+			e.tried = append(e.tried, b.Index)
 		}
 		if measured {
 			s.requests++
 		}
-		e.probe(s, now)
+		probe := e.probe(s, now)
+		e.reqs[i].probe = probe
 		if !s.up {
 			b.Begin()
 			b.End()
 			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrRefused})
-			e.serverFailed(s, now, measured)
+			e.serverFailed(s, now, measured, probe)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
 			}
 			e.fail(i, causeRefused)
+			return
+		}
+		if s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit {
+			b.Begin()
+			b.End()
+			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
+			e.unprobe(s, now, probe) // it never reached the server
+			e.fail(i, causeQueueFull)
 			return
 		}
 		b.Begin()
@@ -281,12 +300,6 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		if s.busy < s.capacity {
 			e.start(s, i, now)
-			return
-		}
-		if s.queueLimit > 0 && s.waiting.len() >= s.queueLimit {
-			b.End()
-			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
-			e.fail(i, causeQueueFull)
 			return
 		}
 		s.waiting.push(i)
@@ -379,7 +392,7 @@ func (e *engine) fire(ev event) {
 	case autoscale:
 		e.evaluate(ev.at)
 	case join:
-		e.joinServer(&e.servers[ev.req], ev.at)
+		e.joinServer(&e.servers[ev.req], ev.at, ev.seq)
 	}
 }
 
@@ -406,7 +419,7 @@ func (e *engine) complete(i int32, now time.Duration) {
 		}
 		s.backend.End()
 		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
-		e.succeeded(s, now)
+		e.succeeded(s, now, q.probe)
 	}
 	if s.waiting.len() > 0 {
 		e.start(s, s.waiting.pop(), now)
