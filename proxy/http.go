@@ -85,26 +85,46 @@ type clientConn struct {
 	net.Conn
 	timeout time.Duration
 	clock   *coarseClock
-	set     time.Time
+	write   lazyDeadline
 }
 
 func (c *clientConn) Write(b []byte) (int, error) {
-	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
-		if err := c.Conn.SetWriteDeadline(now.Add(c.timeout)); err != nil {
-			return 0, err
-		}
-		c.set = now
+	if err := c.write.move(c.clock.Now(), c.timeout, c.Conn.SetWriteDeadline); err != nil {
+		return 0, err
 	}
 	return c.Conn.Write(b)
 }
 
 // CloseWrite half-closes the connection, for splice.
-func (c *clientConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+func (c *clientConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// closeWrite half-closes c if it can, and closes it otherwise.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
-	return c.Conn.Close()
+	return c.Close()
 }
+
+// lazyDeadline moves a connection's deadline to now+timeout only once a
+// sixteenth of the timeout has passed since it last moved: moving it costs
+// a timer update, and an operation may then wait up to 1/16 less than the
+// timeout (and a tick of the coarse clock), never more.
+type lazyDeadline struct{ set time.Time }
+
+func (d *lazyDeadline) move(now time.Time, timeout time.Duration, apply func(time.Time) error) error {
+	if now.Sub(d.set) <= timeout/16 {
+		return nil
+	}
+	if err := apply(now.Add(timeout)); err != nil {
+		return err
+	}
+	d.set = now
+	return nil
+}
+
+// reset makes the next move apply, after the deadline was set elsewhere.
+func (d *lazyDeadline) reset() { d.set = time.Time{} }
 
 // connSet is the front end's open client connections, so that a drain
 // whose grace period is over can cut them off.
@@ -241,15 +261,9 @@ const staleCheckAfter = 50 * time.Millisecond
 // closed it.
 type serverConn struct {
 	net.Conn
-	timeout time.Duration
-	clock   *coarseClock
-	// set is when the read deadline was last moved. Moving it costs a
-	// timer update, so it moves only when a sixteenth of the timeout has
-	// passed: a read may wait up to 1/16 less than the timeout (and a tick
-	// of the clock), never more.
-	set time.Time
-	// setW is when the write deadline was last moved, on the same terms.
-	setW time.Time
+	timeout     time.Duration
+	clock       *coarseClock
+	read, write lazyDeadline
 	// used is when a request was last written, zero before the first.
 	used time.Time
 	// wrote is set by a write and cleared by the next read.
@@ -267,11 +281,8 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		c.wrote = false
 		runtime.Gosched()
 	}
-	if now := c.clock.Now(); now.Sub(c.set) > c.timeout/16 {
-		if err := c.Conn.SetReadDeadline(now.Add(c.timeout)); err != nil {
-			return 0, err
-		}
-		c.set = now
+	if err := c.read.move(c.clock.Now(), c.timeout, c.Conn.SetReadDeadline); err != nil {
+		return 0, err
 	}
 	return c.Conn.Read(b)
 }
@@ -283,12 +294,9 @@ func (c *serverConn) Write(b []byte) (int, error) {
 	}
 	c.used = now
 	c.wrote = true
-	if now.Sub(c.setW) > c.timeout/16 {
-		// A server that stops reading fails the write in time too.
-		if err := c.Conn.SetWriteDeadline(now.Add(c.timeout)); err != nil {
-			return 0, err
-		}
-		c.setW = now
+	// A server that stops reading fails the write in time too.
+	if err := c.write.move(now, c.timeout, c.Conn.SetWriteDeadline); err != nil {
+		return 0, err
 	}
 	return c.Conn.Write(b)
 }
@@ -300,17 +308,19 @@ var hopHeaders = []string{
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
-// header is what removeHopHeaders needs of a request or response header.
-type header interface {
-	PeekAll(key string) [][]byte
-	Del(key string)
-	DelBytes(key []byte)
-}
-
-// removeHopHeaders deletes the hop-by-hop headers from h, except that an
-// upgrade keeps Connection and Upgrade.
-func removeHopHeaders(h header, upgrade bool) {
-	if !hasHopHeader(h) {
+// removeHopHeaders deletes the hop-by-hop headers from a request, except
+// that an upgrade keeps Connection and Upgrade. (Responses are filtered as
+// copyResponseHead copies them.)
+func removeHopHeaders(h *fasthttp.RequestHeader, upgrade bool) {
+	// Most requests carry none: one pass over the headers finds out.
+	found := false
+	for k := range h.All() {
+		if isHopHeader(k) {
+			found = true
+			break
+		}
+	}
+	if !found {
 		return
 	}
 	for _, v := range h.PeekAll("Connection") {
@@ -329,28 +339,6 @@ func removeHopHeaders(h header, upgrade bool) {
 	}
 }
 
-// hasHopHeader reports whether h has a hop-by-hop header. Most messages
-// have none, and one pass over the headers is cheaper than deleting each.
-// (The loops are on the concrete types so that their iterators are not
-// allocated.)
-func hasHopHeader(h header) bool {
-	switch h := h.(type) {
-	case *fasthttp.RequestHeader:
-		for k := range h.All() {
-			if isHopHeader(k) {
-				return true
-			}
-		}
-	case *fasthttp.ResponseHeader:
-		for k := range h.All() {
-			if isHopHeader(k) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // copyResponseHead copies a server response's status and end-to-end
 // headers to the client's response. (fasthttp's CopyTo would also copy the
 // server's protocol version and the header's defaults, and the framing is
@@ -361,10 +349,7 @@ func copyResponseHead(dst, src *fasthttp.ResponseHeader) {
 	if m := src.StatusMessage(); len(m) > 0 {
 		dst.SetStatusMessage(m)
 	}
-	var named [][]byte
-	if hasHopHeader(src) {
-		named = src.PeekAll("Connection")
-	}
+	named := src.PeekAll("Connection")
 	for k, v := range src.All() {
 		if isHopHeader(k) || bytes.EqualFold(k, []byte("Content-Length")) || namedIn(named, k) {
 			continue
@@ -736,12 +721,7 @@ func (c *bufferedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
 
 // CloseWrite half-closes a TCP connection, so splice can pass one side's
 // end on to the other.
-func (c *bufferedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return c.Conn.Close()
-}
+func (c *bufferedConn) CloseWrite() error { return closeWrite(c.Conn) }
 
 // answer sends the proxy's own response.
 func (p *Proxy) answer(ctx *fasthttp.RequestCtx, ex *exchange, code int, err error) {

@@ -20,7 +20,7 @@ func (c *serverConn) closedByServer() bool {
 		return true
 	}
 	// A read deadline left from the last exchange may have passed.
-	c.set = time.Time{}
+	c.read.reset()
 	if c.Conn.SetReadDeadline(time.Time{}) != nil {
 		return true
 	}
