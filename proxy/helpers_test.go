@@ -186,8 +186,12 @@ func config(t testing.TB, extra string, servers ...*testServer) *scenarios.Scena
 // running is a proxy serving in the background.
 type running struct {
 	*Proxy
-	stop   context.CancelFunc
-	done   chan error
+	stop context.CancelFunc
+	// done is closed when Serve has returned err. A test that judges err
+	// itself sets judged, so that the cleanup does not.
+	done   chan struct{}
+	err    error
+	judged bool
 	client *http.Client
 }
 
@@ -198,16 +202,40 @@ func startProxy(t testing.TB, cfg *scenarios.Scenario, opts Options) *running {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{Proxy: p, stop: cancel, done: make(chan error, 1),
+	r := &running{Proxy: p, stop: cancel, done: make(chan struct{}),
 		client: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
-	go func() { r.done <- p.Serve(ctx) }()
+	go func() { r.err = p.Serve(ctx); close(r.done) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-r.done; err != nil {
-			t.Errorf("Serve: %v", err)
+		<-r.done
+		if !r.judged && r.err != nil {
+			t.Errorf("Serve: %v", r.err)
 		}
 	})
 	return r
+}
+
+// drain stops the proxy and waits for Serve, returning how long the drain
+// took and what Serve returned, for the test to judge.
+func (r *running) drain() (time.Duration, error) {
+	start := time.Now()
+	r.stop()
+	<-r.done
+	r.judged = true
+	return time.Since(start), r.err
+}
+
+// wantDrainCut drains the proxy and checks that the grace period (200ms)
+// ended the drain.
+func (r *running) wantDrainCut(t *testing.T) {
+	t.Helper()
+	d, err := r.drain()
+	if d > 2*time.Second {
+		t.Errorf("drain took %s, want about the 200ms grace period", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "grace period") {
+		t.Errorf("Serve: %v, want the grace period's error", err)
+	}
 }
 
 func (r *running) url(path string) string { return "http://" + r.Addr().String() + path }

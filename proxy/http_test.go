@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -213,29 +212,20 @@ func TestHEAD(t *testing.T) {
 // TestDrainUpgraded checks that a drain waits for an upgraded session: it
 // keeps working after the drain began, and Serve returns once it ends.
 func TestDrainUpgraded(t *testing.T) {
-	p, err := Listen(config(t, "timeouts: {grace: 5s}\n", wsEcho(t, "ws")), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx) }()
-	c, br := openWebSocket(t, p.Addr().String())
+	r := startProxy(t, config(t, "timeouts: {grace: 5s}\n", wsEcho(t, "ws")), Options{})
+	c, br := openWebSocket(t, r.Addr().String())
 	defer c.Close()
-	cancel()
+	r.stop()
 	time.Sleep(200 * time.Millisecond)
 	ping(t, c, br)
 	select {
-	case err := <-done:
-		t.Fatalf("Serve returned (%v) while a session was open", err)
+	case <-r.done:
+		t.Fatalf("Serve returned (%v) while a session was open", r.err)
 	default:
 	}
 	c.Close()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve: %v, want nil", err)
-		}
+	case <-r.done:
 	case <-time.After(3 * time.Second):
 		t.Error("Serve did not return after the session ended")
 	}
@@ -245,31 +235,17 @@ func TestDrainUpgraded(t *testing.T) {
 // request still in flight is cut off and Serve says so.
 func TestDrainGrace(t *testing.T) {
 	slow := startServer(t, "slow", "127.0.0.1:0", 3*time.Second)
-	p, err := Listen(config(t, "timeouts: {grace: 200ms}\n", slow), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx) }()
+	r := startProxy(t, config(t, "timeouts: {grace: 200ms}\n", slow), Options{})
 	got := make(chan error, 1)
 	go func() {
-		resp, err := http.Get("http://" + p.Addr().String() + "/")
+		resp, err := http.Get(r.url("/"))
 		if err == nil {
 			resp.Body.Close()
 		}
 		got <- err
 	}()
 	waitFor(t, 2*time.Second, "the request in flight", func() bool { return slow.hits.Load() == 1 })
-	start := time.Now()
-	cancel()
-	err = <-done
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("drain took %s, want about the 200ms grace period", d)
-	}
-	if err == nil || !strings.Contains(err.Error(), "grace period") {
-		t.Errorf("Serve: %v, want the grace period's error", err)
-	}
+	r.wantDrainCut(t)
 	select {
 	case err := <-got:
 		if err == nil {

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -133,15 +132,8 @@ health_check: {path: /health, interval: 100ms, timeout: 50ms, fall: 2, rise: 3}
 // them completes, and Serve returns nil.
 func TestDrain(t *testing.T) {
 	s := startServer(t, "slow", "127.0.0.1:0", 300*time.Millisecond)
-	cfg := config(t, "timeouts: {grace: 5s}\n", s)
-	p, err := Listen(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx) }()
-	url := "http://" + p.Addr().String() + "/"
+	r := startProxy(t, config(t, "timeouts: {grace: 5s}\n", s), Options{})
+	url := r.url("/")
 
 	var wg sync.WaitGroup
 	codes := make(chan int, 20)
@@ -160,7 +152,9 @@ func TestDrain(t *testing.T) {
 		}()
 	}
 	waitFor(t, 2*time.Second, "20 requests in flight", func() bool { return s.hits.Load() == 20 })
-	cancel()
+	if _, err := r.drain(); err != nil {
+		t.Errorf("Serve after drain: %v", err)
+	}
 	wg.Wait()
 	close(codes)
 	for c := range codes {
@@ -168,10 +162,7 @@ func TestDrain(t *testing.T) {
 			t.Errorf("a request in flight during the drain got %d, want 200", c)
 		}
 	}
-	if err := <-done; err != nil {
-		t.Errorf("Serve after drain: %v", err)
-	}
-	if _, err := net.DialTimeout("tcp", p.Addr().String(), time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", r.Addr().String(), time.Second); err == nil {
 		t.Error("the proxy still accepts connections after draining")
 	}
 }
@@ -584,31 +575,16 @@ func TestReloadDropsChecks(t *testing.T) {
 // whose server stays silent: the grace period bounds the drain.
 func TestTCPDrainGrace(t *testing.T) {
 	mute := serveTCP(t, "mute", func(c net.Conn) { io.Copy(io.Discard, c); time.Sleep(10 * time.Second) })
-	cfg := config(t, "mode: tcp\ntimeouts: {grace: 200ms, idle: 10s}\n", mute)
-	p, err := Listen(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Serve(ctx) }()
-	c, err := net.Dial("tcp", p.Addr().String())
+	r := startProxy(t, config(t, "mode: tcp\ntimeouts: {grace: 200ms, idle: 10s}\n", mute), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	io.WriteString(c, "hi")
 	c.(*net.TCPConn).CloseWrite()
-	waitFor(t, time.Second, "the connection in flight", func() bool { return p.Stats().Servers[0].InFlight == 1 })
-	start := time.Now()
-	cancel()
-	err = <-done
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("drain took %s, want about the 200ms grace period", d)
-	}
-	if err == nil || !strings.Contains(err.Error(), "grace period") {
-		t.Errorf("Serve: %v, want the grace period's error", err)
-	}
+	waitFor(t, time.Second, "the connection in flight", func() bool { return r.Stats().Servers[0].InFlight == 1 })
+	r.wantDrainCut(t)
 }
 
 // TestTCPIdle checks timeouts.idle in mode tcp: a one-way stream longer
