@@ -58,12 +58,12 @@ type CircuitBreaker struct {
 // out.
 var DefaultCircuitBreaker = CircuitBreaker{Failures: 5, Open: Duration(30 * time.Second), Probes: 1}
 
-// checkBreaker fills in and checks the circuit_breaker section, and
-// slow_start.
+func checkSlowStart(s *Scenario, d *decoder) error {
+	return d.durRange("slow_start", s.SlowStart, true, MaxVirtualTime)
+}
+
+// checkBreaker fills in and checks the circuit_breaker section.
 func checkBreaker(s *Scenario, d *decoder) error {
-	if err := d.durRange("slow_start", s.SlowStart, true, MaxVirtualTime); err != nil {
-		return err
-	}
 	cb := s.CircuitBreaker
 	if cb == nil {
 		return nil

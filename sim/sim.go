@@ -253,22 +253,21 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
 		b := e.choose(e.reqs[i].client, now)
-		if b == nil && rampedAway != nil {
+		switch {
+		case b != nil:
+			e.tried = append(e.tried, b.Index)
+			if e.slowStart > 0 && e.turnedAway(&e.servers[b.Index], now) {
+				rampedAway = b
+				continue
+			}
+		case rampedAway != nil:
 			// Every other server is out: a ramping one beats none.
 			b, rampedAway = rampedAway, nil
-		} else if b != nil && e.slowStart > 0 && e.turnedAway(&e.servers[b.Index], now) {
-			e.tried = append(e.tried, b.Index)
-			rampedAway = b
-			continue
-		}
-		if b == nil {
+		default:
 			e.fail(i, causeNoServer)
 			return
 		}
 		s := &e.servers[b.Index]
-		if !slices.Contains(e.tried, b.Index) {
-			e.tried = append(e.tried, b.Index)
-		}
 		if measured {
 			s.requests++
 		}
