@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 )
 
@@ -12,4 +15,68 @@ func writeJSON(w io.Writer, c *Comparison) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(c)
+}
+
+// JSONError is why ReadComparison could not read its input, with the
+// position in the text.
+type JSONError struct {
+	// Line and Column are 1-based; 0 when unknown.
+	Line, Column int
+	// Field is the path of the value at fault ("results.latency_ms.p99"),
+	// "" for the document as a whole.
+	Field string
+	Msg   string
+}
+
+func (e *JSONError) Error() string {
+	s := fmt.Sprintf("%d:%d: ", e.Line, e.Column)
+	if e.Line == 0 {
+		s = ""
+	}
+	if e.Field != "" {
+		s += e.Field + ": "
+	}
+	return s + e.Msg
+}
+
+// ReadComparison reads a Comparison in the JSON form Write produces (a
+// baseline, say). Fields it does not know are ignored, as later versions
+// may add some; a wrong type, broken syntax or a comparison without results
+// is a *JSONError.
+func ReadComparison(data []byte) (*Comparison, error) {
+	var c Comparison
+	dec := json.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&c)
+	if err == nil && dec.More() {
+		return nil, jsonError(data, dec.InputOffset(), "", "more than one JSON value")
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return nil, jsonError(data, syn.Offset, "", syn.Error())
+	case errors.As(err, &typ):
+		return nil, jsonError(data, typ.Offset, typ.Field, fmt.Sprintf("cannot read a JSON %s as %s", typ.Value, typ.Type))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, jsonError(data, int64(len(data)), "", "the JSON ends early")
+	case err != nil:
+		return nil, &JSONError{Msg: err.Error()}
+	case c.Scenario == "" || len(c.Results) == 0:
+		return nil, &JSONError{Msg: "not lbsim results: no scenario or no results (make one with lbsim run SCENARIO --format json)"}
+	}
+	for i, r := range c.Results {
+		if r.Algorithm == "" {
+			return nil, &JSONError{Field: fmt.Sprintf("results[%d].algorithm", i), Msg: "missing"}
+		}
+	}
+	return &c, nil
+}
+
+// jsonError places a message at a byte offset of data.
+func jsonError(data []byte, offset int64, field, msg string) *JSONError {
+	offset = min(max(offset, 0), int64(len(data)))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	return &JSONError{Line: line, Column: col, Field: field, Msg: msg}
 }

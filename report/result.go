@@ -1,14 +1,33 @@
 package report
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // Comparison is the outcome of one scenario run with several algorithms on
 // the same workload (common random numbers). Its JSON form is the
 // `--format json` contract of DESIGN.md.
 type Comparison struct {
-	Scenario    string   `json:"scenario"`
-	Description string   `json:"description,omitempty"`
-	Seed        uint64   `json:"seed"`
-	Requests    int64    `json:"requests"` // arrivals simulated per algorithm
-	Results     []Result `json:"results"`  // one per algorithm, in the order run
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	Seed        uint64 `json:"seed"`
+	// Seeds and Aggregate say how many runs, with seeds Seed, Seed+1, ...,
+	// were combined into these results, and how (see [Combine]); both are
+	// left out for a single run.
+	Seeds     int       `json:"seeds,omitempty"`
+	Aggregate Aggregate `json:"aggregate,omitempty"`
+	Requests  int64     `json:"requests"` // arrivals simulated per algorithm
+	Results   []Result  `json:"results"`  // one per algorithm, in the order run
+}
+
+// seedText says which seeds results come from: "seed 7", "worst of seeds
+// 1 to 5".
+func seedText(seed uint64, seeds int, how Aggregate) string {
+	if seeds <= 1 {
+		return "seed " + strconv.FormatUint(seed, 10)
+	}
+	return fmt.Sprintf("%s of seeds %d to %d", how, seed, seed+uint64(seeds)-1)
 }
 
 // Result is one algorithm's run.

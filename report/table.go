@@ -27,9 +27,9 @@ var classHeader = []string{"algorithm", "class", "completed", "p50 ms", "p99 ms"
 // saw more than one request class, the per-class table. markdown selects
 // GitHub markdown instead of a plain text table.
 func writeTable(w io.Writer, c *Comparison, markdown bool) error {
-	title := fmt.Sprintf("%s: seed %d, %d requests", c.Scenario, c.Seed, c.Requests)
+	title := fmt.Sprintf("%s: %s, %d requests", c.Scenario, seedText(c.Seed, c.Seeds, c.Aggregate), c.Requests)
 	if markdown {
-		title = "**" + mdEscape(c.Scenario) + "**: seed " + strconv.FormatUint(c.Seed, 10) +
+		title = "**" + mdEscape(c.Scenario) + "**: " + seedText(c.Seed, c.Seeds, c.Aggregate) +
 			", " + strconv.FormatInt(c.Requests, 10) + " requests"
 	}
 	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
@@ -83,19 +83,19 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 		if detected > 0 {
 			mean = strconv.FormatFloat(detectS/float64(detected), 'f', 1, 64)
 		}
-		f := r.FailedByCause
-		rows = append(rows, []string{
-			cell(r.Algorithm, markdown),
-			itoa(f["refused"]), itoa(f["reset"]), itoa(f["timeout"]), itoa(f["queue_full"]), itoa(f["no_server"]),
-			itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during),
-		})
+		row := []string{cell(r.Algorithm, markdown)}
+		for _, cause := range FailureCauses {
+			row = append(row, itoa(r.FailedByCause[cause]))
+		}
+		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during)))
 	}
 	return writeSection(w, "failures", failureHeader, rows, 1, markdown)
 }
 
-// failureHeader is the failures table's header: failed requests by cause,
-// retries, crashes detected out of all crashes, the mean time to detect
-// one, and the requests that failed on crashed servers before detection.
+// failureHeader is the failures table's header: failed requests by cause
+// (FailureCauses, in order), retries, crashes detected out of all crashes,
+// the mean time to detect one, and the requests that failed on crashed
+// servers before detection.
 var failureHeader = []string{
 	"algorithm", "refused", "reset", "timeout", "queue full", "no server",
 	"retried", "detected", "detect s", "failed undetected",

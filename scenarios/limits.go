@@ -20,6 +20,7 @@ const (
 	maxPhases     = 1000
 	maxClasses    = 1000
 	maxAlgorithms = 100
+	maxExpect     = 1000
 
 	maxNameLen  = 128
 	maxCount    = MaxServers

@@ -14,7 +14,11 @@
 // anything is sized by them.
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/lbsim/lbsim/report"
+)
 
 // Scenario is one validated scenario with every default filled in.
 type Scenario struct {
@@ -37,6 +41,11 @@ type Scenario struct {
 	// Algorithm names a single policy: the one a proxy runs. A file gives
 	// it or Algorithms, not both; loading sets Algorithms to [Algorithm].
 	Algorithm string `yaml:"algorithm"`
+
+	// Expect lists what `lbsim check` verifies about the run's results,
+	// such as "least_connections.p99 < 0.5 * round_robin.p99"; each names
+	// only algorithms the scenario runs.
+	Expect []*report.Expectation `yaml:"expect"`
 
 	// Faults are timed events on servers (see faults.go).
 	Faults []Fault `yaml:"faults"`

@@ -46,6 +46,29 @@ func (s *Scenario) ExpandServers() []Server {
 	return out
 }
 
+// AutoscaleServers lists the servers the autoscaler may add to its group
+// beyond the group's count: NAME-(count+1) .. NAME-max, each like the
+// group's others. It is empty without autoscale.
+func (s *Scenario) AutoscaleServers() []Server {
+	a := s.Autoscale
+	if a == nil {
+		return nil
+	}
+	var g ServerGroup
+	for _, sg := range s.Servers {
+		if sg.Name == a.Group {
+			g = sg
+		}
+	}
+	var out []Server
+	for k := g.Count + 1; k <= a.Max; k++ {
+		out = append(out, Server{Name: g.Name + "-" + strconv.Itoa(k), Group: g.Name,
+			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup,
+			MTBF: g.MTBF, MTTR: g.MTTR})
+	}
+	return out
+}
+
 // serverName names the k-th (1-based) server of group g.
 func serverName(g ServerGroup, k int) string {
 	if g.Count == 1 {

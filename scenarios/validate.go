@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -27,7 +28,7 @@ func validate(s *Scenario, d *decoder, forProxy bool) error {
 	if simulated {
 		checks = append(checks, checkWorkload)
 	}
-	checks = append(checks, checkAlgorithms, checkAlgorithm,
+	checks = append(checks, checkAlgorithms, checkAlgorithm, checkExpect,
 		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) })
 	if simulated {
 		checks = append(checks, resolveLoads, checkRunLength)
@@ -354,6 +355,41 @@ func checkAlgorithms(s *Scenario, d *decoder) error {
 
 // suggest offers the registered name a misspelling most likely meant
 // ("round-robin", "RoundRobin" -> round_robin).
+// checkExpect checks that every metric an expectation reads can be in the
+// results: its algorithm is run, its server and class exist.
+func checkExpect(s *Scenario, d *decoder) error {
+	servers := map[string]bool{}
+	for _, sv := range append(s.ExpandServers(), s.AutoscaleServers()...) {
+		servers[sv.Name] = true
+	}
+	var classes []string
+	if len(s.Workload.Classes) > 1 {
+		for _, c := range s.Workload.Classes {
+			classes = append(classes, c.Name)
+		}
+	}
+	for i, e := range s.Expect {
+		p := "expect[" + strconv.Itoa(i) + "]"
+		n := d.values[p]
+		for _, r := range e.Refs() {
+			switch {
+			case !slices.Contains(s.Algorithms, r.Algorithm):
+				if _, known := algorithms.Lookup(r.Algorithm); !known {
+					return d.expectErr(n, p, r.Offset, fmt.Sprintf("unknown algorithm %s%s (known: %s)", quote(r.Algorithm), suggest(r.Algorithm), strings.Join(algorithms.Names(), ", ")))
+				}
+				return d.expectErr(n, p, r.Offset, fmt.Sprintf("%s is not among the scenario's algorithms (%s); add it there", quote(r.Algorithm), strings.Join(s.Algorithms, ", ")))
+			case r.Server != "" && !servers[r.Server]:
+				return d.expectErr(n, p, r.KeyOffset, fmt.Sprintf("no server is named %s", quote(r.Server)))
+			case r.Class != "" && len(classes) == 0:
+				return d.expectErr(n, p, r.KeyOffset, "the workload has a single request class, so results have no classes; use the algorithm's own latency")
+			case r.Class != "" && !slices.Contains(classes, r.Class):
+				return d.expectErr(n, p, r.KeyOffset, fmt.Sprintf("no request class is named %s (classes: %s)", quote(r.Class), strings.Join(classes, ", ")))
+			}
+		}
+	}
+	return nil
+}
+
 func suggest(name string) string {
 	norm := func(s string) string {
 		return strings.Map(func(r rune) rune {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -20,28 +19,6 @@ type scaler struct {
 	lastScale time.Duration // -1 before the first change
 	lastBusy  float64       // the members' busy slot-time at the last evaluation
 	events    []report.Scale
-}
-
-// autoscaleServers lists the servers an autoscaled group may add beyond
-// its count, NAME-(count+1) .. NAME-max, in the group's likeness.
-func autoscaleServers(sc *scenarios.Scenario) []scenarios.Server {
-	a := sc.Autoscale
-	if a == nil {
-		return nil
-	}
-	var g scenarios.ServerGroup
-	for _, sg := range sc.Servers {
-		if sg.Name == a.Group {
-			g = sg
-		}
-	}
-	var out []scenarios.Server
-	for k := g.Count + 1; k <= a.Max; k++ {
-		out = append(out, scenarios.Server{Name: fmt.Sprintf("%s-%d", g.Name, k), Group: g.Name,
-			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup,
-			MTBF: g.MTBF, MTTR: g.MTTR})
-	}
-	return out
 }
 
 // initScaler marks the group's extra servers idle and schedules the first

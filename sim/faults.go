@@ -24,7 +24,8 @@ var (
 	ErrTimeout = errors.New("timeout: no response in time")
 )
 
-// Causes of failed requests, as the JSON's failed_by_cause names them.
+// Causes of failed requests, in the order of report.FailureCauses, which
+// names them.
 const (
 	causeRefused = iota
 	causeReset
@@ -34,7 +35,6 @@ const (
 	numCauses
 )
 
-var causeNames = [numCauses]string{"refused", "reset", "timeout", "queue_full", "no_server"}
 
 // failures is the engine's state for faults, health checks, passive checks
 // and retries. Each works as its live-proxy counterpart does (HAProxy's
@@ -423,7 +423,7 @@ func (e *engine) failedByCause() map[string]int64 {
 			if m == nil {
 				m = make(map[string]int64)
 			}
-			m[causeNames[c]] = n
+			m[report.FailureCauses[c]] = n
 		}
 	}
 	return m

@@ -34,37 +34,62 @@ var ErrQueueFull = errors.New("server queue full")
 // independent and each is single-threaded, so the result does not depend
 // on the number of cores.
 func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) {
-	results := make([]report.Result, len(algs))
-	arrivals := make([]int64, len(algs))
-	errs := make([]error, len(algs))
+	cmps, err := CompareSeeds(sc, algs, []uint64{sc.Seed})
+	if err != nil {
+		return nil, err
+	}
+	return cmps[0], nil
+}
+
+// CompareSeeds is Compare once for each seed in place of the scenario's,
+// with every run of every seed sharing the cores; the comparisons are in
+// the order of seeds.
+func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64) ([]*report.Comparison, error) {
+	type job struct{ seed, alg int }
+	results := make([][]report.Result, len(seeds))
+	arrivals := make([][]int64, len(seeds))
+	errs := make([]error, len(seeds)*len(algs))
+	copies := make([]scenarios.Scenario, len(seeds))
+	for i, seed := range seeds {
+		results[i] = make([]report.Result, len(algs))
+		arrivals[i] = make([]int64, len(algs))
+		copies[i] = *sc
+		copies[i].Seed = seed
+	}
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, name := range algs {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			res, n, err := run(sc, name)
-			results[i], arrivals[i], errs[i] = res, n, err
-		}()
+	for i := range seeds {
+		for j, name := range algs {
+			wg.Add(1)
+			slots <- struct{}{}
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				res, n, err := run(&copies[i], name)
+				results[i][j], arrivals[i][j], errs[i*len(algs)+j] = res, n, err
+			}()
+		}
 	}
 	wg.Wait()
-	// Every run sees the same requests, so the first failure speaks for all.
+	// Every run of a seed sees the same requests, so the first failure
+	// speaks for all.
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
-	c := &report.Comparison{
-		Scenario:    sc.Name,
-		Description: sc.Description,
-		Seed:        sc.Seed,
-		Results:     results,
+	out := make([]*report.Comparison, len(seeds))
+	for i, seed := range seeds {
+		out[i] = &report.Comparison{
+			Scenario:    sc.Name,
+			Description: sc.Description,
+			Seed:        seed,
+			Results:     results[i],
+		}
+		if len(algs) > 0 {
+			out[i].Requests = arrivals[i][0]
+		}
 	}
-	if len(arrivals) > 0 {
-		c.Requests = arrivals[0]
-	}
-	return c, nil
+	return out, nil
 }
 
 // Run simulates the scenario with one algorithm.
@@ -160,7 +185,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	}
 	list := sc.ExpandServers()
 	firstExtra := len(list)
-	list = append(list, autoscaleServers(sc)...)
+	list = append(list, sc.AutoscaleServers()...)
 	e.servers = make([]server, len(list))
 	for i, s := range list {
 		e.servers[i] = server{

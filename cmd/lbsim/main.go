@@ -1,7 +1,8 @@
 // Command lbsim compares load-balancing algorithms on simulated scenarios,
 // and runs them live as a reverse proxy.
 //
-//	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--format table|markdown|csv|json] [--out DIR]
+//	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR]
+//	lbsim check SCENARIO... [--seeds N] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
 //	lbsim validate SCENARIO...
 //	lbsim list
 //	lbsim proxy (--backend ADDR... | --config FILE) [--algorithm A] [--listen ADDR] ...
@@ -39,6 +40,7 @@ const usage = `lbsim compares load-balancing algorithms on simulated scenarios.
 
 Usage:
   lbsim run SCENARIO [flags]     simulate and print a comparison table
+  lbsim check SCENARIO...        verify the scenarios' expect: lines (exit 1 if one fails)
   lbsim validate SCENARIO...     check scenario files without running them
   lbsim list                     list algorithms and bundled scenarios
   lbsim proxy --backend ADDR...  run the algorithms live, as a reverse proxy
@@ -61,6 +63,8 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
 		err = runCmd(rest, stdout, stderr)
+	case "check":
+		err = checkCmd(rest, stdout, stderr)
 	case "validate":
 		err = validateCmd(rest, stdout, stderr)
 	case "list":

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	algs := fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)")
 	seed := fs.Uint64("seed", 0, "random seed (default: the scenario's)")
+	seeds := fs.Int("seeds", 1, "run this many seeds (--seed, then the next ones) and combine them as --aggregate says")
+	aggregate := fs.String("aggregate", "worst", "how to combine several seeds: worst (each metric's worst value) or mean")
 	requests := fs.Int64("requests", 0, "arrivals to simulate (default: the scenario's requests or duration)")
 	format := fs.String("format", "table", "output format: table, markdown, csv or json")
 	out := fs.String("out", "", "also write results.json, results.csv and results.md into this directory")
@@ -34,6 +35,13 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	f, err := report.ParseFormat(*format)
 	if err != nil {
 		return usagef("--format: %v", err)
+	}
+	if *seeds < 1 || *seeds > maxSeeds {
+		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
+	}
+	how, err := report.ParseAggregate(*aggregate)
+	if err != nil {
+		return usagef("--aggregate: %v", err)
 	}
 	sc, err := scenarios.Open(fs.Arg(0))
 	if err != nil {
@@ -54,10 +62,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	cmp, err := sim.Compare(sc, names)
+	runs, err := sim.CompareSeeds(sc, names, seedList(sc.Seed, *seeds))
 	if err != nil {
 		return err
 	}
+	cmp := report.Combine(runs, how)
 	if *out != "" {
 		if err := writeOut(*out, cmp); err != nil {
 			return err
@@ -84,9 +93,8 @@ func checkAlgorithms(names []string) ([]string, error) {
 	return names, nil
 }
 
-// writeOut writes the comparison in every machine format into dir. Each file
-// is written whole to a temporary name and renamed, so a failure never
-// leaves a truncated result behind.
+// writeOut writes the comparison in every machine format into dir, each
+// file whole (see writeFileAtomic).
 func writeOut(dir string, cmp *report.Comparison) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -100,16 +108,8 @@ func writeOut(dir string, cmp *report.Comparison) error {
 		{"results.md", report.FormatMarkdown},
 	}
 	for _, file := range files {
-		var buf bytes.Buffer
-		if err := report.Write(&buf, file.format, cmp); err != nil {
-			return err
-		}
-		path := filepath.Join(dir, file.name)
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		err := writeFileAtomic(filepath.Join(dir, file.name), func(w io.Writer) error { return report.Write(w, file.format, cmp) })
+		if err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/sim"
+)
+
+// maxSeeds bounds --seeds: a check runs every algorithm once per seed.
+const maxSeeds = 10_000
+
+func checkCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr)
+	seeds := fs.Int("seeds", 1, "run each scenario with this many seeds (the scenario's, then the next ones)")
+	seed := fs.Uint64("seed", 0, "first seed (default: the scenario's)")
+	aggregate := fs.String("aggregate", "worst", "how to read several seeds: worst (must hold on every seed) or mean")
+	baseline := fs.String("baseline", "", "a results file from 'lbsim run SCENARIO --format json', or a directory of NAME.json files; fail on metrics that got worse")
+	tolerance := fs.String("tolerance", "0%", "how much worse than the baseline a metric may get, as 5% or 0.05")
+	junit := fs.String("junit", "", "also write the verdicts as JUnit XML to this file")
+	format := fs.String("format", "text", "output format: text, json or junit")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: lbsim check SCENARIO... [flags]")
+		fmt.Fprintln(stderr, "Runs each scenario and checks its expect: lines (and the baseline). Exit 0 all pass, 1 some fail, 2 bad input.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("check takes at least one SCENARIO (a file or a bundled name)")
+	}
+	if *seeds < 1 || *seeds > maxSeeds {
+		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
+	}
+	how, err := report.ParseAggregate(*aggregate)
+	if err != nil {
+		return usagef("--aggregate: %v", err)
+	}
+	tol, err := parseTolerance(*tolerance)
+	if err != nil {
+		return usagef("--tolerance: %v", err)
+	}
+	f, err := report.ParseCheckFormat(*format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+
+	// Read every input before running anything, so bad input costs no
+	// simulation and is reported all at once.
+	var scs []*scenarios.Scenario
+	var errs []error
+	for _, arg := range fs.Args() {
+		sc, err := scenarios.Open(arg)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if fs.Changed("seed") {
+			sc.Seed = *seed
+		}
+		if len(sc.Expect) == 0 && *baseline == "" {
+			errs = append(errs, usagef("%s: no expect: lines and no --baseline, so there is nothing to check", sc.Source))
+		}
+		scs = append(scs, sc)
+	}
+	bases, err := readBaselines(*baseline, scs)
+	if err := errors.Join(append(errs, err)...); err != nil {
+		return err
+	}
+
+	// Check each scenario; a failure to run one still reports the others.
+	var reports []report.CheckReport
+	for i, sc := range scs {
+		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], *baseline, tol)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if r != nil {
+			reports = append(reports, *r)
+		}
+	}
+	if *junit != "" {
+		if err := writeFileAtomic(*junit, func(w io.Writer) error { return report.WriteCheck(w, report.CheckJUnit, reports) }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := report.WriteCheck(stdout, f, reports); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	failed, total := 0, 0
+	for _, r := range reports {
+		failed += r.Failed()
+		total += len(r.Assertions)
+	}
+	if failed > 0 {
+		return fmt.Errorf("check: %d of %d assertions failed", failed, total)
+	}
+	return nil
+}
+
+// checkScenario runs sc once per seed and judges its expectations and,
+// with a baseline, its metrics. A baseline of another scenario, seed or
+// length is bad input; the expectations are still reported.
+func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base *report.Comparison, baseName string, tol float64) (*report.CheckReport, error) {
+	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Source, err)
+	}
+	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how,
+		Assertions: report.CheckExpectations(sc.Expect, runs, how)}
+	if base == nil {
+		return r, nil
+	}
+	name := baselineFile(baseName, sc)
+	combined := report.Combine(runs, how)
+	if err := report.Comparable(base, combined); err != nil {
+		return r, usagef("%s: not a baseline for %s: %v", name, sc.Source, err)
+	}
+	r.Baseline, r.Tolerance = name, tol
+	r.Assertions = append(r.Assertions, report.CompareBaseline(base, combined, tol)...)
+	return r, nil
+}
+
+// readBaselines reads the baseline of each scenario: the file itself for
+// one scenario, or NAME.json in a directory. It returns nil entries
+// without a baseline.
+func readBaselines(path string, scs []*scenarios.Scenario) ([]*report.Comparison, error) {
+	out := make([]*report.Comparison, len(scs))
+	if path == "" {
+		return out, nil
+	}
+	if info, err := os.Stat(path); err == nil && !info.IsDir() && len(scs) > 1 {
+		return nil, usagef("--baseline %s is one file for %d scenarios; give a directory of NAME.json files", path, len(scs))
+	}
+	var errs []error
+	for i, sc := range scs {
+		name := baselineFile(path, sc)
+		data, err := os.ReadFile(name)
+		if err != nil {
+			errs = append(errs, usagef("--baseline: %v", err))
+			continue
+		}
+		c, err := report.ReadComparison(data)
+		if err != nil {
+			errs = append(errs, usagef("%s:%v", name, err))
+			continue
+		}
+		out[i] = c
+	}
+	return out, errors.Join(errs...)
+}
+
+// baselineFile is the baseline of sc under --baseline path: path itself,
+// or path/NAME.json when path is a directory.
+func baselineFile(path string, sc *scenarios.Scenario) string {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return filepath.Join(path, sc.Name+".json")
+	}
+	return path
+}
+
+// parseTolerance reads "5%" or "0.05" as 0.05.
+func parseTolerance(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	if rest, ok := strings.CutSuffix(t, "%"); ok {
+		t, scale = rest, 0.01
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v*scale > 10 {
+		return 0, fmt.Errorf("want a share such as 5%% or 0.05 (at most 1000%%), got %q", s)
+	}
+	return v * scale, nil
+}
+
+// seedList is n seeds from first on.
+func seedList(first uint64, n int) []uint64 {
+	seeds := make([]uint64, n)
+	for i := range seeds {
+		seeds[i] = first + uint64(i)
+	}
+	return seeds
+}
+
+// writeFileAtomic writes the output of write to path through a temporary
+// file and a rename, so a failure never leaves a truncated file behind.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

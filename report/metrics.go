@@ -1,0 +1,287 @@
+package report
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// FailureCauses are the keys of Result.FailedByCause, in the order tables
+// list them.
+var FailureCauses = []string{"refused", "reset", "timeout", "queue_full", "no_server"}
+
+// The metrics of a Result are its numeric JSON fields, found by reflection
+// so the expectation language names exactly what --format json prints.
+
+// pathPart is one ".name" of a metric reference with its optional [key].
+type pathPart struct {
+	name, key string
+	at, keyAt int
+	hasKey    bool
+}
+
+// step is one move from a value to a part of it: a struct field, then for
+// a list the element with that name (or at that index), or a map's key.
+type step struct {
+	field int
+	key   string // the element's name, or the map key; "" for index
+	index int    // the element's index when key is ""; -1 for none
+	list  bool
+	isMap bool
+}
+
+var resultType = reflect.TypeFor[Result]()
+
+// shortGroups are the fields of Result whose metrics may be named without
+// their group: p99 for latency_ms.p99.
+var shortGroups = []string{"latency_ms", "fairness"}
+
+// jsonField finds t's field with JSON name name.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if jsonName(f) == name && isMetricType(f.Type) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+// isMetricType reports whether a field of type t holds metrics.
+func isMetricType(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Struct:
+		return true
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.Struct
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String && isNumber(t.Elem())
+	}
+	return false
+}
+
+func isNumber(t reflect.Type) bool {
+	k := t.Kind()
+	return k == reflect.Int || k == reflect.Int64 || k == reflect.Float64
+}
+
+// metricNames lists the metric fields of t, for messages.
+func metricNames(t reflect.Type) []string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); isMetricType(f.Type) {
+			names = append(names, jsonName(f))
+		}
+	}
+	return names
+}
+
+// nameField is the index of the "name" field of a list's elements, which
+// lists are keyed by (servers[app-1]); -1 for lists keyed by index
+// (crashes[0]).
+func nameField(t reflect.Type) int {
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); jsonName(f) == "name" && f.Type.Kind() == reflect.String {
+			return i
+		}
+	}
+	return -1
+}
+
+// resolveRef checks a metric path against Result's fields and compiles it
+// into steps.
+func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
+	var ref Ref
+	var canon []string
+	t := resultType
+	for i, part := range parts {
+		f, ok := jsonField(t, part.name)
+		if !ok {
+			// p99 for latency_ms.p99, at any level that has a latency_ms.
+			for _, g := range shortGroups {
+				if gf, has := jsonField(t, g); has {
+					if f, ok = jsonField(gf.Type, part.name); ok {
+						ref.steps = append(ref.steps, step{field: gf.Index[0], index: -1})
+						canon = append(canon, g)
+						break
+					}
+				}
+			}
+		}
+		if !ok {
+			known := metricNames(t)
+			for _, g := range shortGroups {
+				if gf, has := jsonField(t, g); has {
+					known = append(known, metricNames(gf.Type)...)
+				}
+			}
+			return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("unknown metric %s (known here: %s)", strconv.Quote(part.name), strings.Join(known, ", "))}
+		}
+		canon = append(canon, part.name)
+		s := step{field: f.Index[0], index: -1}
+		switch ft := f.Type; ft.Kind() {
+		case reflect.Struct:
+			if part.hasKey {
+				return ref, &ExpectationError{Offset: part.keyAt, Msg: part.name + " takes no [...]"}
+			}
+			t = ft
+		case reflect.Slice:
+			if !part.hasKey {
+				return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("%s is a list; pick one, as in %s", part.name, listExample(ft.Elem(), part.name))}
+			}
+			s.list = true
+			if nameField(ft.Elem()) >= 0 {
+				s.key = part.key
+				switch part.name {
+				case "servers":
+					ref.Server = part.key
+				case "classes":
+					ref.Class = part.key
+				}
+				ref.KeyOffset = part.keyAt
+			} else {
+				n, err := strconv.Atoi(part.key)
+				if err != nil || n < 0 {
+					return ref, &ExpectationError{Offset: part.keyAt, Msg: fmt.Sprintf("%s is numbered from 0; got [%s]", part.name, part.key)}
+				}
+				s.index = n
+			}
+			canon[len(canon)-1] += "[" + part.key + "]"
+			t = ft.Elem()
+		case reflect.Map:
+			if part.hasKey || i+2 != len(parts) || parts[i+1].hasKey {
+				return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("name one of %s's keys, as in %s.%s: %s", part.name, part.name, FailureCauses[0], strings.Join(FailureCauses, ", "))}
+			}
+			next := parts[i+1]
+			if !slices.Contains(FailureCauses, next.name) {
+				return ref, &ExpectationError{Offset: next.at, Msg: fmt.Sprintf("unknown cause %s (known: %s)", strconv.Quote(next.name), strings.Join(FailureCauses, ", "))}
+			}
+			s.isMap, s.key = true, next.name
+			ref.steps = append(ref.steps, s)
+			ref.Metric = strings.Join(append(canon, next.name), ".")
+			return ref, nil
+		default: // a number
+			if part.hasKey {
+				return ref, &ExpectationError{Offset: part.keyAt, Msg: part.name + " is a number; it takes no [...]"}
+			}
+			if i != len(parts)-1 {
+				return ref, &ExpectationError{Offset: parts[i+1].at, Msg: part.name + " is a number; nothing follows it"}
+			}
+		}
+		ref.steps = append(ref.steps, s)
+	}
+	ref.Metric = strings.Join(canon, ".")
+	if !isNumber(lastFieldType(ref.steps)) {
+		return ref, &ExpectationError{Offset: parts[len(parts)-1].at, Msg: fmt.Sprintf("%s is a group of metrics; name one: %s", ref.Metric, strings.Join(metricNames(t), ", "))}
+	}
+	return ref, nil
+}
+
+// lastFieldType is the type the steps end on.
+func lastFieldType(steps []step) reflect.Type {
+	t := resultType
+	for _, s := range steps {
+		t = t.Field(s.field).Type
+		if s.list || s.isMap {
+			t = t.Elem()
+		}
+	}
+	return t
+}
+
+// listExample shows how to pick an element of a list of elem.
+func listExample(elem reflect.Type, name string) string {
+	key := "0"
+	if nameField(elem) >= 0 {
+		key = "NAME"
+	}
+	for _, m := range metricNames(elem) {
+		return fmt.Sprintf("%s[%s].%s", name, key, m)
+	}
+	return name + "[" + key + "]"
+}
+
+// lookup reads the metric from the result of r's algorithm in c. A metric
+// the run does not have gives a problem saying so.
+func (r Ref) lookup(c *Comparison) (float64, string) {
+	for i := range c.Results {
+		if c.Results[i].Algorithm == r.Algorithm {
+			v, ok := valueAt(reflect.ValueOf(&c.Results[i]).Elem(), r.steps)
+			if !ok {
+				return 0, fmt.Sprintf("the %s run has no %s", r.Algorithm, r.Metric)
+			}
+			return v, ""
+		}
+	}
+	return 0, fmt.Sprintf("%s was not run", r.Algorithm)
+}
+
+// valueAt follows steps from v, a Result, to a number.
+func valueAt(v reflect.Value, steps []step) (float64, bool) {
+	for _, s := range steps {
+		v = v.Field(s.field)
+		switch {
+		case s.isMap:
+			// A cause that did not happen is missing from the map: zero.
+			if v.IsNil() {
+				return 0, true
+			}
+			if v = v.MapIndex(reflect.ValueOf(s.key)); !v.IsValid() {
+				return 0, true
+			}
+		case s.list && s.key != "":
+			nf, found := nameField(v.Type().Elem()), false
+			for i := 0; i < v.Len(); i++ {
+				if v.Index(i).Field(nf).String() == s.key {
+					v, found = v.Index(i), true
+					break
+				}
+			}
+			if !found {
+				return 0, false
+			}
+		case s.list:
+			if s.index >= v.Len() {
+				return 0, false
+			}
+			v = v.Index(s.index)
+		}
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int64:
+		return float64(v.Int()), true
+	case reflect.Float64:
+		return v.Float(), true
+	}
+	return 0, false
+}
+
+// Direction says which way a metric improves.
+type Direction int
+
+// Directions of metrics.
+const (
+	LowerIsBetter  Direction = -1 // latencies, failures, imbalance
+	Neutral        Direction = 0  // shares and inputs: requests per server, utilization, downtime
+	HigherIsBetter Direction = 1  // completed, throughput, Jain's index
+)
+
+// MetricDirection returns the direction of the metric at path, such as
+// "latency_ms.p99" or "servers[app-1].requests".
+func MetricDirection(path string) Direction {
+	leaf := path[strings.LastIndexAny(path, ".]")+1:]
+	switch leaf {
+	case "completed", "throughput_rps", "jain_utilization":
+		return HigherIsBetter
+	case "requests", "utilization", "down_s", "draining_s", "at_s", "from", "to":
+		return Neutral
+	}
+	return LowerIsBetter
+}
