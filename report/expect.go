@@ -206,10 +206,11 @@ func (e *Expectation) Detail(o Outcome) string {
 	return b.String()
 }
 
-// formatNumber prints v with at most 4 decimals, without trailing zeros.
+// formatNumber prints v to 7 significant digits, without an exponent or
+// trailing zeros: enough to tell 2.499935 from 2.5.
 func formatNumber(v float64) string {
 	if math.Abs(v) < 1e15 {
-		v = math.Round(v*1e4) / 1e4
+		v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 7, 64), 64)
 	}
 	if v == 0 {
 		v = 0 // no "-0"

@@ -52,11 +52,17 @@ type CircuitBreaker struct {
 	Failures int      `yaml:"failures"` // default 5
 	Open     Duration `yaml:"open"`     // default 30s
 	Probes   int      `yaml:"probes"`   // default 1
+	// MaxOpen caps the share of the servers whose breakers may be open
+	// (or half-open) at once, always allowing one, as Envoy's
+	// max_ejection_percent does: without a cap, overload makes healthy
+	// servers fail too, and breakers that open on them in turn leave no
+	// server at all. Default 0.1.
+	MaxOpen float64 `yaml:"max_open"`
 }
 
 // DefaultCircuitBreaker fills in the keys a circuit_breaker section leaves
 // out.
-var DefaultCircuitBreaker = CircuitBreaker{Failures: 5, Open: Duration(30 * time.Second), Probes: 1}
+var DefaultCircuitBreaker = CircuitBreaker{Failures: 5, Open: Duration(30 * time.Second), Probes: 1, MaxOpen: 0.1}
 
 func checkSlowStart(s *Scenario, d *decoder) error {
 	return d.durRange("slow_start", s.SlowStart, true, MaxVirtualTime)
@@ -68,18 +74,17 @@ func checkBreaker(s *Scenario, d *decoder) error {
 	if cb == nil {
 		return nil
 	}
-	def := DefaultCircuitBreaker
-	keep(d, "circuit_breaker.failures", &def.Failures, cb.Failures)
-	keep(d, "circuit_breaker.open", &def.Open, cb.Open)
-	keep(d, "circuit_breaker.probes", &def.Probes, cb.Probes)
-	*cb = def
+	*cb = withDefaults(d, "circuit_breaker", *cb, DefaultCircuitBreaker)
 	if err := d.intRange("circuit_breaker.failures", int64(cb.Failures), 1, maxChecks); err != nil {
 		return err
 	}
 	if err := d.durRange("circuit_breaker.open", cb.Open, false, MaxVirtualTime); err != nil {
 		return err
 	}
-	return d.intRange("circuit_breaker.probes", int64(cb.Probes), 1, maxChecks)
+	if err := d.intRange("circuit_breaker.probes", int64(cb.Probes), 1, maxChecks); err != nil {
+		return err
+	}
+	return d.floatRange("circuit_breaker.max_open", cb.MaxOpen, 0, false, 1)
 }
 
 // maxFaultFactor bounds how much slower a slow server gets.
@@ -193,14 +198,7 @@ func checkAutoscale(s *Scenario, d *decoder) error {
 	const p = "autoscale"
 	def := DefaultAutoscale
 	def.Group = s.Servers[0].Name
-	keep(d, p+".group", &def.Group, a.Group)
-	keep(d, p+".min", &def.Min, a.Min)
-	keep(d, p+".max", &def.Max, a.Max)
-	keep(d, p+".target", &def.Target, a.Target)
-	keep(d, p+".interval", &def.Interval, a.Interval)
-	keep(d, p+".cooldown", &def.Cooldown, a.Cooldown)
-	keep(d, p+".startup", &def.Startup, a.Startup)
-	*a = def
+	*a = withDefaults(d, p, *a, def)
 	g := slices.IndexFunc(s.Servers, func(g ServerGroup) bool { return g.Name == a.Group })
 	if g < 0 {
 		return d.errorf(p+".group", "no server group is named %s", quote(a.Group))

@@ -675,3 +675,49 @@ algorithms: [random]
 		t.Error("changing the clone changed the original")
 	}
 }
+
+// TestEveryGivenKeyIsKept sets every key of the sections that take defaults
+// to a value that is not its default, and checks that loading keeps each
+// one: a key dropped while defaults are filled in would read as its
+// default.
+func TestEveryGivenKeyIsKept(t *testing.T) {
+	const file = `name: all-keys
+servers:
+  - {name: app, count: 2}
+  - {name: spare, count: 2}
+workload:
+  arrival: {rate: 10}
+  service: {dist: constant, mean: 10ms}
+health_check: {path: /healthz, status: 204, interval: 7s, timeout: 2s, fall: 4, rise: 5}
+passive: {max_fails: 3, fail_timeout: 20s}
+retries: {count: 2, on: [timeout], timeout: 9s, non_idempotent: true, budget: 0.2}
+timeouts: {connect: 1s, header: 2s, idle: 3s, response: 4s, grace: 5s}
+circuit_breaker: {failures: 9, open: 11s, probes: 3, max_open: 0.5}
+autoscale: {group: spare, min: 2, max: 4, target: 0.7, interval: 13s, cooldown: 17s, startup: 19s}
+`
+	sc, err := Parse("all-keys.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultAutoscale
+	def.Group = "app"
+	sections := []struct {
+		name      string
+		got, want any
+	}{
+		{"health_check", *sc.HealthCheck, DefaultHealthCheck},
+		{"passive", *sc.Passive, DefaultPassive},
+		{"retries", *sc.Retries, DefaultRetries},
+		{"timeouts", *sc.Timeouts, DefaultTimeouts},
+		{"circuit_breaker", *sc.CircuitBreaker, DefaultCircuitBreaker},
+		{"autoscale", *sc.Autoscale, def},
+	}
+	for _, s := range sections {
+		got, dflt := reflect.ValueOf(s.got), reflect.ValueOf(s.want)
+		for _, f := range yamlFields(got.Type()) {
+			if reflect.DeepEqual(got.Field(f.index).Interface(), dflt.Field(f.index).Interface()) {
+				t.Errorf("%s.%s = %v, its default: the file's value was dropped", s.name, f.name, got.Field(f.index))
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"net"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,51 +172,38 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	}
 	t := DefaultTimeouts
 	if s.Timeouts != nil {
-		keep(d, "timeouts.connect", &t.Connect, s.Timeouts.Connect)
-		keep(d, "timeouts.header", &t.Header, s.Timeouts.Header)
-		keep(d, "timeouts.idle", &t.Idle, s.Timeouts.Idle)
-		keep(d, "timeouts.response", &t.Response, s.Timeouts.Response)
-		keep(d, "timeouts.grace", &t.Grace, s.Timeouts.Grace)
+		t = withDefaults(d, "timeouts", *s.Timeouts, t)
 	}
 	s.Timeouts = &t
 	if d.has("timeouts.response") {
 		s.AttemptTimeout = t.Response
 	}
 	if hc := s.HealthCheck; hc != nil {
-		def := DefaultHealthCheck
-		keep(d, "health_check.path", &def.Path, hc.Path)
-		keep(d, "health_check.status", &def.Status, hc.Status)
-		keep(d, "health_check.interval", &def.Interval, hc.Interval)
-		keep(d, "health_check.timeout", &def.Timeout, hc.Timeout)
-		keep(d, "health_check.fall", &def.Fall, hc.Fall)
-		keep(d, "health_check.rise", &def.Rise, hc.Rise)
-		*hc = def
+		*hc = withDefaults(d, "health_check", *hc, DefaultHealthCheck)
 	}
 	if p := s.Passive; p != nil {
-		def := DefaultPassive
-		keep(d, "passive.max_fails", &def.MaxFails, p.MaxFails)
-		keep(d, "passive.fail_timeout", &def.FailTimeout, p.FailTimeout)
-		*p = def
+		*p = withDefaults(d, "passive", *p, DefaultPassive)
 	}
 	if r := s.Retries; r != nil {
-		def := DefaultRetries
-		def.On = slices.Clone(def.On)
-		keep(d, "retries.count", &def.Count, r.Count)
-		keep(d, "retries.on", &def.On, r.On)
-		keep(d, "retries.timeout", &def.Timeout, r.Timeout)
-		keep(d, "retries.non_idempotent", &def.NonIdempotent, r.NonIdempotent)
-		*r = def
+		*r = withDefaults(d, "retries", *r, DefaultRetries)
+		r.On = slices.Clone(r.On) // never share the default's list
 	}
 	if st := s.Sticky; st != nil && !d.has("sticky.cookie") {
 		st.Cookie = DefaultStickyCookie
 	}
 }
 
-// keep sets *dst to v when the file gave the key at path.
-func keep[T any](d *decoder, path string, dst *T, v T) {
-	if d.has(path) {
-		*dst = v
+// withDefaults returns def with each field the file gave under path taken
+// from v, the value decoded there: the keys a file leaves out of a mapping
+// take their defaults, every key it gives is kept.
+func withDefaults[T any](d *decoder, path string, v, def T) T {
+	out, in := reflect.ValueOf(&def).Elem(), reflect.ValueOf(v)
+	for _, f := range yamlFields(out.Type()) {
+		if d.has(joinPath(path, f.name)) {
+			out.Field(f.index).Set(in.Field(f.index))
+		}
 	}
+	return def
 }
 
 // checkProxy checks the proxy and failure-handling keys. forProxy is set

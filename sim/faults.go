@@ -44,6 +44,9 @@ type failures struct {
 	passive *scenarios.Passive
 	retries *scenarios.Retries
 	breaker *scenarios.CircuitBreaker
+	// breakersOpen counts the servers whose breaker is open or half-open;
+	// maxOpen is circuit_breaker.max_open as a number of servers.
+	breakersOpen, maxOpen int
 	// attemptTimeout is timeouts.response when the file gives it: the
 	// client gives up on an attempt after it.
 	attemptTimeout time.Duration
@@ -85,6 +88,9 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	e.slowStart = sc.SlowStart.D()
 	e.ramp = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x736c6f77))
 	e.breaker = sc.CircuitBreaker
+	if b := e.breaker; b != nil {
+		e.maxOpen = max(1, int(b.MaxOpen*float64(len(e.servers))))
+	}
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {
 		index[e.servers[i].name] = i
@@ -310,7 +316,10 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool
 	if cb := e.breaker; cb != nil {
 		switch s.breaker {
 		case breakerClosed:
-			if s.cbFails++; s.cbFails >= cb.Failures {
+			// Past the cap on open breakers the run of failures goes on,
+			// and opens the breaker at the next failure after one closes.
+			if s.cbFails++; s.cbFails >= cb.Failures && e.breakersOpen < e.maxOpen {
+				e.breakersOpen++
 				e.openBreaker(s, now)
 			}
 		case breakerHalf:
@@ -502,6 +511,7 @@ func (e *engine) succeeded(s *server, now time.Duration, probe bool) {
 		s.cbProbeOK++
 		if s.cbProbeOK >= e.breaker.Probes {
 			s.breaker = breakerClosed
+			e.breakersOpen--
 			e.refresh(now)
 		}
 	}
