@@ -35,7 +35,6 @@ const (
 	numCauses
 )
 
-
 // failures is the engine's state for faults, health checks, passive checks
 // and retries. Each works as its live-proxy counterpart does (HAProxy's
 // fall and rise, nginx's max_fails and fail_timeout), on the virtual clock.
