@@ -9,11 +9,13 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/lbsim
 
-# Vet and format checks, every test, then the race detector over the live
-# proxy and the algorithms it shares across goroutines.
-test: lint
+# Vet and format checks, every test, the race detector over the live proxy
+# and the algorithms it shares across goroutines, then every bundled
+# scenario's lesson (its expect: lines) over five seeds.
+test: lint build
 	$(GO) test ./...
 	$(GO) test -race ./algorithms/... ./proxy/...
+	./$(BIN) check --seeds 5 scenarios/bundled/*.yaml
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -30,9 +32,10 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./report/
 	$(GO) test -run='^$$' -bench='^BenchmarkHTTP$$' -benchmem -cpu=1 ./proxy/
 
-# Short fuzzing of every parser.
+# Short fuzzing of every parser: scenario files and expectations.
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./scenarios/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=60s ./scenarios/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseExpectation$$' -fuzztime=60s ./report/
 
 # The main job on a bundled scenario.
 run: build

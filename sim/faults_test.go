@@ -203,6 +203,40 @@ circuit_breaker: {failures: 3, open: 10s, probes: 1}
 	}
 }
 
+// TestBreakerCap crashes two of four servers at 10 s under breakers that
+// open at the first refusal and stay open. With max_open 0.5 (two
+// servers) both open after one refusal each; with the default 0.1 (one
+// server, the least allowed) app-2's breaker cannot open, so app-2 keeps
+// its third of the 39 later requests and refuses every one.
+func TestBreakerCap(t *testing.T) {
+	for _, tt := range []struct {
+		maxOpen       string
+		app1, app2    int64
+		app2Tolerance int64
+	}{
+		{"0.5", 1, 1, 0},
+		{"0.1", 1, 13, 1},
+	} {
+		res, err := Run(parse(t, `name: cap
+duration: 20s
+algorithms: [round_robin]
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 4}
+  service: {dist: constant, mean: 100ms}
+faults: [{at: 10s, server: app-1, kind: crash}, {at: 10s, server: app-2, kind: crash}]
+circuit_breaker: {failures: 1, open: 1h, max_open: `+tt.maxOpen+`}
+`), "round_robin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got1, got2 := res.Servers[0].Failed, res.Servers[1].Failed
+		if got1 != tt.app1 || got2 < tt.app2-tt.app2Tolerance || got2 > tt.app2+tt.app2Tolerance {
+			t.Errorf("max_open %s: app-1 failed %d, app-2 %d; want %d and %d ± %d", tt.maxOpen, got1, got2, tt.app1, tt.app2, tt.app2Tolerance)
+		}
+	}
+}
+
 // TestBackup checks a backup server: it gets requests only while both
 // primaries are out of rotation, from the crash's detection (checks at
 // 5 s intervals, fall 1: at 15 s) to their return (rise 1: at 30 s).
