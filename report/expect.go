@@ -196,10 +196,15 @@ func (e *Expectation) Detail(o Outcome) string {
 	}
 	if computed {
 		b.WriteString("\nwhere ")
-		for i, r := range e.refs {
-			if i > 0 {
+		seen := make(map[string]bool, len(e.refs))
+		for _, r := range e.refs {
+			if seen[r.text] {
+				continue
+			}
+			if len(seen) > 0 {
 				b.WriteString(", ")
 			}
+			seen[r.text] = true
 			b.WriteString(r.text + " = " + formatNumber(o.Values[r.text]))
 		}
 	}
