@@ -37,8 +37,10 @@ func ParseAggregate(s string) (Aggregate, error) {
 // algorithm is the worst value over the runs or their mean, by how. A
 // metric that is neither better nor worse when higher (a server's share
 // of requests, its utilization) is averaged either way; counts are
-// rounded to whole numbers. Crashes and scaling decisions, which are
-// events of one run, are left out. One run is returned as it is.
+// rounded to whole numbers. Crashes and scaling decisions are combined
+// one by one when every run has as many (crashes from the file's faults),
+// and left out when not (random crashes, autoscaling that differed). One
+// run is returned as it is.
 func Combine(runs []*Comparison, how Aggregate) *Comparison {
 	if len(runs) == 1 {
 		return runs[0]
@@ -55,7 +57,17 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 		r := runs[0].Results[i]
 		r.Servers = slices.Clone(r.Servers)
 		r.Classes = slices.Clone(r.Classes)
-		r.Crashes, r.Scaling = nil, nil
+		// Events are combined by their place in the list, which means
+		// something only when every run has as many.
+		r.Crashes, r.Scaling = slices.Clone(r.Crashes), slices.Clone(r.Scaling)
+		for _, run := range runs {
+			if len(run.Results[i].Crashes) != len(r.Crashes) {
+				r.Crashes = nil
+			}
+			if len(run.Results[i].Scaling) != len(r.Scaling) {
+				r.Scaling = nil
+			}
+		}
 		r.FailedByCause = nil
 		for _, run := range runs {
 			for k := range run.Results[i].FailedByCause {

@@ -63,3 +63,32 @@ func ExampleWrite() {
 	// algorithm,completed,failed,rejected,retried,throughput_rps,latency_ms_mean,latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,latency_ms_p999,latency_ms_max,jain_utilization,max_over_mean_utilization
 	// round_robin,1000,0,0,0,20,120.5,100.1,230,290,460.8,700,812.3,0.9997,1.0167
 }
+
+func ExampleParseExpectation() {
+	e, err := report.ParseExpectation("least_connections.p99 < 0.5 * round_robin.p99")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c := &report.Comparison{
+		Scenario: "mixed",
+		Results: []report.Result{
+			{Algorithm: "round_robin", Latency: report.Latency{P99: 460.8}},
+			{Algorithm: "least_connections", Latency: report.Latency{P99: 210.5}},
+		},
+	}
+	o := e.Eval(c)
+	fmt.Println("passed:", o.Passed)
+	fmt.Printf("margin: %.1f\n", o.Margin) // 0.5 * 460.8 - 210.5
+	fmt.Println(e.Detail(o))
+
+	// A mistake is reported at its column.
+	_, err = report.ParseExpectation("round_robin.p99 < 800ms")
+	fmt.Println(err)
+	// Output:
+	// passed: true
+	// margin: 19.9
+	// 210.5 < 230.4
+	// where least_connections.p99 = 210.5, round_robin.p99 = 460.8
+	// column 22: unexpected 'm' after a number; numbers take no units (latencies are in milliseconds: write 800, not 800ms)
+}

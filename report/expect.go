@@ -272,6 +272,9 @@ func (b binaryExpr) eval(refs []float64) float64 {
 	case '*':
 		return l * r
 	}
+	if r == 0 {
+		return math.NaN() // not ±Inf, which min, max and 1/x would hide
+	}
 	return l / r
 }
 
@@ -472,9 +475,11 @@ func (p *parser) primary() (expr, *ExpectationError) {
 		return p.number()
 	case isIdentStart(c):
 		name := p.ident()
+		end := p.pos
 		if p.peek() == '(' {
 			return p.call(name, from)
 		}
+		p.pos = end // a metric has no spaces: "a.p99", not "a .p99"
 		return p.metric(name, from)
 	}
 	return nil, p.errorf(p.pos, "unexpected %s; expected a number, a metric or \"(\"", p.describeNext())

@@ -47,16 +47,19 @@ func ReadComparison(data []byte) (*Comparison, error) {
 	var c Comparison
 	dec := json.NewDecoder(bytes.NewReader(data))
 	err := dec.Decode(&c)
-	if err == nil && dec.More() {
-		return nil, jsonError(data, dec.InputOffset(), "", "more than one JSON value")
+	if rest := dec.InputOffset(); err == nil && len(bytes.TrimSpace(data[rest:])) > 0 {
+		at := rest + int64(len(data[rest:])-len(bytes.TrimLeft(data[rest:], " \t\r\n")))
+		return nil, jsonError(data, at, "", "more after the JSON object")
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	// Both offsets count the bytes read, so they are one past the
+	// character at fault (the last of the value, for a type error).
 	case errors.As(err, &syn):
-		return nil, jsonError(data, syn.Offset, "", syn.Error())
+		return nil, jsonError(data, syn.Offset-1, "", syn.Error())
 	case errors.As(err, &typ):
-		return nil, jsonError(data, typ.Offset, typ.Field, fmt.Sprintf("cannot read a JSON %s as %s", typ.Value, typ.Type))
+		return nil, jsonError(data, typ.Offset-1, typ.Field, fmt.Sprintf("cannot read a JSON %s as %s", typ.Value, typ.Type))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, jsonError(data, int64(len(data)), "", "the JSON ends early")
 	case err != nil:
@@ -72,7 +75,7 @@ func ReadComparison(data []byte) (*Comparison, error) {
 	return &c, nil
 }
 
-// jsonError places a message at a byte offset of data.
+// jsonError places a message at the byte at offset in data.
 func jsonError(data []byte, offset int64, field, msg string) *JSONError {
 	offset = min(max(offset, 0), int64(len(data)))
 	before := data[:offset]

@@ -153,7 +153,11 @@ func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
 				}
 				s.index = n
 			}
-			canon[len(canon)-1] += "[" + part.key + "]"
+			key := part.key
+			if strings.ContainsAny(key, "[]\"") {
+				key = strconv.Quote(key)
+			}
+			canon[len(canon)-1] += "[" + key + "]"
 			t = ft.Elem()
 		case reflect.Map:
 			if part.hasKey || i+2 != len(parts) || parts[i+1].hasKey {
