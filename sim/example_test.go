@@ -3,6 +3,7 @@ package sim_test
 import (
 	"fmt"
 
+	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -38,4 +39,38 @@ workload:
 	// Output:
 	// round_robin: mean 20 ms, app-1=3 app-2=3 app-3=3
 	// least_connections: mean 20 ms, app-1=3 app-2=3 app-3=3
+}
+
+// A check over three seeds: the scenario's expect: line must hold on each
+// seed's run, and the verdict names the seed where it held least.
+func ExampleCompareSeeds() {
+	sc, err := scenarios.Parse("example.yaml", []byte(`
+name: two-servers
+requests: 5000
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: poisson, load: 0.8}
+  service: {dist: exponential, mean: 10ms}
+algorithms: [random, least_connections]
+expect:
+  - least_connections.p99 < random.p99
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	runs, err := sim.CompareSeeds(sc, sc.Algorithms, []uint64{1, 2, 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range report.CheckExpectations(sc.Expect, runs, report.AggregateWorst) {
+		if a.Passed {
+			fmt.Printf("%s: holds on all %d seeds, by the least margin on seed %d\n", a.Name, len(runs), *a.Seed)
+		} else {
+			fmt.Printf("%s: fails on seed %d: %s\n", a.Name, *a.Seed, a.Detail)
+		}
+	}
+	// Output:
+	// least_connections.p99 < random.p99: holds on all 3 seeds, by the least margin on seed 2
 }
