@@ -84,6 +84,10 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 					vals = append(vals, v)
 				}
 			}
+			if isDetection(path) && len(vals) > 0 && slices.Min(vals) < 0 {
+				set(-1) // never detected on some seed
+				return
+			}
 			set(combine(vals, MetricDirection(path), how))
 		})
 		c.Results[i] = r
@@ -291,10 +295,13 @@ func baselineAssertion(name string, was, now float64, dir Direction, tolerance f
 			change += ", now worse"
 		}
 	default:
-		pct := math.Abs(worsening) / math.Abs(was) * 100
-		change = fmt.Sprintf("%s%% better", formatNumber(math.Round(pct*10)/10))
+		pct := formatNumber(math.Round(math.Abs(worsening)/math.Abs(was)*1000) / 10)
+		if pct == "0" {
+			pct = "under 0.05"
+		}
+		change = pct + "% better"
 		if worsening > 0 {
-			change = fmt.Sprintf("%s%% worse", formatNumber(math.Round(pct*10)/10))
+			change = pct + "% worse"
 		}
 	}
 	return Assertion{Kind: "baseline", Name: name, Passed: passed,

@@ -575,3 +575,26 @@ func TestCombineEvents(t *testing.T) {
 		t.Error("Combine changed its input")
 	}
 }
+
+// TestNeverDetected: a crash never detected has detected_after_s -1, which
+// is no time at all: an expectation on it fails with a note instead of
+// passing as "-1 <= 30", and combining it with detected runs keeps -1
+// under either aggregate.
+func TestNeverDetected(t *testing.T) {
+	run := func(seed uint64, detected float64) *Comparison {
+		return &Comparison{Scenario: "s", Seed: seed, Results: []Result{{Algorithm: "a",
+			Crashes: []Crash{{Server: "app-1", DetectedAfterS: detected}}}}}
+	}
+	e, err := ParseExpectation("a.crashes[0].detected_after_s <= 30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := e.Eval(run(1, -1)); o.Passed || !strings.Contains(o.Problem, "never detected crashes[0]") {
+		t.Errorf("never detected: %+v, want a failure saying so", o)
+	}
+	for _, how := range []Aggregate{AggregateWorst, AggregateMean} {
+		if got := Combine([]*Comparison{run(1, 10), run(2, -1)}, how).Results[0].Crashes[0].DetectedAfterS; got != -1 {
+			t.Errorf("%s of 10 and never: %v, want -1", how, got)
+		}
+	}
+}

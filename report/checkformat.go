@@ -113,10 +113,10 @@ func writeCheckText(b *bytes.Buffer, reports []CheckReport) {
 			}
 			fmt.Fprintf(b, "  baseline %s, tolerance %s%%: %d metrics compared, %d worse\n",
 				r.Baseline, formatNumber(r.Tolerance*100), len(base), worse)
-			for _, a := range base {
-				if !a.Passed {
-					fmt.Fprintf(b, "  %s  %s: %s\n", verdict(false), a.Name, a.Detail)
-				}
+		}
+		for _, a := range base {
+			if !a.Passed {
+				fmt.Fprintf(b, "  %s  %s: %s\n", verdict(false), a.Name, a.Detail)
 			}
 		}
 		n := r.Failed()

@@ -142,7 +142,7 @@ func (e *Expectation) Eval(c *Comparison) Outcome {
 	for i, s := range e.sides {
 		v := s.eval(vals)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			o.Problem = fmt.Sprintf("%s is not a number (a division by zero?)", s.text(e.text))
+			o.Problem = fmt.Sprintf("%s is not a finite number (a division by zero or an overflow)", s.text(e.text))
 			return o
 		}
 		o.Sides[i] = v
@@ -211,11 +211,12 @@ func (e *Expectation) Detail(o Outcome) string {
 	return b.String()
 }
 
-// formatNumber prints v to 7 significant digits, without an exponent or
-// trailing zeros: enough to tell 2.499935 from 2.5.
+// formatNumber prints v to 10 significant digits, without an exponent or
+// trailing zeros: enough to tell 2.499935 from 2.5, or 12345678 from
+// 12345679, and short of float noise (0.30000000000000004 prints 0.3).
 func formatNumber(v float64) string {
 	if math.Abs(v) < 1e15 {
-		v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 7, 64), 64)
+		v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 10, 64), 64)
 	}
 	if v == 0 {
 		v = 0 // no "-0"

@@ -338,12 +338,12 @@ func TestEvalValues(t *testing.T) {
 // not a number, fails the expectation with a Problem instead of a verdict.
 func TestEvalProblems(t *testing.T) {
 	tests := []struct{ text, problem string }{
-		{"round_robin.p99 / least_connections.failed < 5", "round_robin.p99 / least_connections.failed is not a number (a division by zero?)"},
-		{"least_connections.failed / least_connections.failed == 0", "is not a number"},
-		{"1 < -round_robin.p99 / (round_robin.failed - 10)", "-round_robin.p99 / (round_robin.failed - 10) is not a number"},
+		{"round_robin.p99 / least_connections.failed < 5", "round_robin.p99 / least_connections.failed is not a finite number (a division by zero or an overflow)"},
+		{"least_connections.failed / least_connections.failed == 0", "is not a finite number"},
+		{"1 < -round_robin.p99 / (round_robin.failed - 10)", "-round_robin.p99 / (round_robin.failed - 10) is not a finite number"},
 		// A division by zero inside a call or a reciprocal is caught too.
-		{"min(round_robin.p99 / least_connections.failed, 1000) > 999", "is not a number"},
-		{"1 / (round_robin.p99 / least_connections.failed) == 0", "is not a number"},
+		{"min(round_robin.p99 / least_connections.failed, 1000) > 999", "is not a finite number"},
+		{"1 / (round_robin.p99 / least_connections.failed) == 0", "is not a finite number"},
 		{"round_robin.servers[app-9].requests > 0", "the round_robin run has no servers[app-9].requests"},
 		{"least_connections.classes[profile].p99 > 0", "the least_connections run has no classes[profile].latency_ms.p99"},
 		{"random.p99 < 5", "random was not run"},
@@ -394,7 +394,7 @@ func TestDetail(t *testing.T) {
 			"921.6 > 460.8\nwhere round_robin.p99 = 460.8, round_robin.latency_ms.p99 = 460.8"},
 		// 7 significant digits: 2.499935 must not pass for 2.5.
 		{"round_robin.p99 < 2.5", small, "2.499935 < 2.5"},
-		{"round_robin.p99 / 3 < 1", small, "0.8333117 < 1\nwhere round_robin.p99 = 2.499935"},
+		{"round_robin.p99 / 3 < 1", small, "0.8333116667 < 1\nwhere round_robin.p99 = 2.499935"},
 	}
 	for _, tt := range tests {
 		e, err := ParseExpectation(tt.text)
@@ -408,20 +408,23 @@ func TestDetail(t *testing.T) {
 	}
 }
 
-// TestFormatNumber checks numbers keep 7 significant digits and print
-// without exponents or a negative zero.
+// TestFormatNumber checks numbers keep 10 significant digits, drop float
+// noise, and print without exponents or a negative zero.
 func TestFormatNumber(t *testing.T) {
 	tests := []struct {
 		v    float64
 		want string
 	}{
 		{2.499935, "2.499935"},
-		{2.4999354, "2.499935"},
-		{2.4999356, "2.499936"},
+		{2.49993541234, "2.499935412"},
+		{2.49993567891, "2.499935679"},
 		{2.5, "2.5"},
-		{1234567.8, "1234568"},
-		{123456789, "123456800"},
-		{0.000123456789, "0.0001234568"},
+		{0.1 + 0.2, "0.3"},
+		{1234567.8, "1234567.8"},
+		{12345678, "12345678"},
+		{12345679, "12345679"},
+		{12345678901, "12345678900"},
+		{0.000123456789012, "0.000123456789"},
 		{-460.8, "-460.8"},
 		{math.Copysign(0, -1), "0"},
 		{1e20, "100000000000000000000"},

@@ -221,6 +221,9 @@ func (r Ref) lookup(c *Comparison) (float64, string) {
 			if !ok {
 				return 0, fmt.Sprintf("the %s run has no %s", r.Algorithm, r.Metric)
 			}
+			if v < 0 && isDetection(r.Metric) {
+				return 0, fmt.Sprintf("the %s run never detected %s", r.Algorithm, strings.TrimSuffix(r.Metric, ".detected_after_s"))
+			}
 			return v, ""
 		}
 	}
@@ -266,6 +269,10 @@ func valueAt(v reflect.Value, steps []step) (float64, bool) {
 	}
 	return 0, false
 }
+
+// isDetection reports whether the metric at path is a crash's detection
+// time, where -1 stands for never: not a number to compare or average.
+func isDetection(path string) bool { return strings.HasSuffix(path, ".detected_after_s") }
 
 // Direction says which way a metric improves.
 type Direction int

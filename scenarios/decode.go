@@ -54,11 +54,14 @@ type decoder struct {
 	// work counts decoded values and merged keys, so alias and merge-key
 	// tricks cannot make decoding expensive.
 	work int
+	// lines is the file's text, to place errors inside expectations.
+	lines []string
 }
 
-func newDecoder(source string) *decoder {
+func newDecoder(source string, data []byte) *decoder {
 	return &decoder{
 		source: source,
+		lines:  strings.Split(string(data), "\n"),
 		keys:   make(map[string]*yaml.Node),
 		values: make(map[string]*yaml.Node),
 	}
@@ -234,30 +237,61 @@ func (d *decoder) decodeExpectation(n *yaml.Node, v reflect.Value, path string) 
 		return d.expectErr(n, path, ee.Offset, ee.Msg)
 	}
 	e.Line = n.Line
+	if line, _, ok := d.locate(n, n.Value); ok {
+		e.Line = line
+	}
 	v.Set(reflect.ValueOf(e).Elem())
 	return nil
 }
 
 // expectErr reports msg at byte offset off of the expectation in node n,
-// quoting the expectation with a caret under the offset. The file column
-// is exact for expectations written on one line.
+// quoting the expectation with a caret under the offset.
 func (d *decoder) expectErr(n *yaml.Node, path string, off int, msg string) *Error {
 	text := n.Value
 	off = min(max(off, 0), len(text))
 	e := d.nodeErr(n, path, msg)
-	prefix := text[:off]
-	if !strings.Contains(text, "\n") && (n.Style == 0 || n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle) {
-		e.Column += utf8.RuneCountInString(prefix)
-		if n.Style != 0 {
-			e.Column++ // the opening quote
-		}
+	if line, col, ok := d.locate(n, text); ok && !strings.Contains(text[:off], "\n") {
+		e.Line, e.Column = line, col+utf8.RuneCountInString(text[:off])
+	} else {
+		e.Msg = fmt.Sprintf("column %d of the expectation: %s", utf8.RuneCountInString(text[:off])+1, msg)
 	}
 	if !strings.Contains(text, "\n") && len(text) <= 200 {
-		e.Msg += "\n    " + text + "\n    " + strings.Repeat(" ", utf8.RuneCountInString(prefix)) + "^"
-	} else {
-		e.Msg = fmt.Sprintf("column %d of the expectation: %s", utf8.RuneCountInString(prefix)+1, msg)
+		e.Msg += "\n    " + text + "\n    " + strings.Repeat(" ", utf8.RuneCountInString(text[:off])) + "^"
 	}
 	return e
+}
+
+// locate finds where the first line of text, the value of node n, is
+// written in the file: on n's line from its column (past any anchor or
+// opening quote), or on the next lines for a block scalar. It fails for
+// text the file spells differently (escapes, folded lines).
+func (d *decoder) locate(n *yaml.Node, text string) (line, col int, ok bool) {
+	first, _, _ := strings.Cut(text, "\n")
+	if first == "" {
+		return 0, 0, false
+	}
+	for l := n.Line; l <= n.Line+1 && l <= len(d.lines); l++ {
+		src, from := d.lines[l-1], 0
+		if l == n.Line {
+			from = byteIndex(src, n.Column-1)
+		}
+		if i := strings.Index(src[from:], first); i >= 0 {
+			return l, utf8.RuneCountInString(src[:from+i]) + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// byteIndex is the byte offset of the rune at index r of s (len(s) past
+// its end).
+func byteIndex(s string, r int) int {
+	for i := range s {
+		if r == 0 {
+			return i
+		}
+		r--
+	}
+	return len(s)
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) error {

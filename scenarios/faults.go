@@ -52,9 +52,8 @@ type CircuitBreaker struct {
 	Failures int      `yaml:"failures"` // default 5
 	Open     Duration `yaml:"open"`     // default 30s
 	Probes   int      `yaml:"probes"`   // default 1
-	// MaxOpen caps the share of the servers whose breakers may be open
-	// (or half-open) at once, always allowing one, as Envoy's
-	// max_ejection_percent does: without a cap, overload makes healthy
+	// MaxOpen caps the share of the servers whose breakers may be open at
+	// once, always allowing one, as Envoy's max_ejection_percent does: without a cap, overload makes healthy
 	// servers fail too, and breakers that open on them in turn leave no
 	// server at all. Default 0.1.
 	MaxOpen float64 `yaml:"max_open"`

@@ -93,7 +93,7 @@ func parse(source string, data []byte, forProxy bool) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(source)
+	d := newDecoder(source, data)
 	s := new(Scenario)
 	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {
 		return nil, err

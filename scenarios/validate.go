@@ -353,8 +353,6 @@ func checkAlgorithms(s *Scenario, d *decoder) error {
 	return nil
 }
 
-// suggest offers the registered name a misspelling most likely meant
-// ("round-robin", "RoundRobin" -> round_robin).
 // checkExpect checks that every metric an expectation reads can be in the
 // results: its algorithm is run, its server and class exist.
 func checkExpect(s *Scenario, d *decoder) error {
@@ -390,6 +388,8 @@ func checkExpect(s *Scenario, d *decoder) error {
 	return nil
 }
 
+// suggest offers the registered name a misspelling most likely meant
+// ("round-robin", "RoundRobin" -> round_robin).
 func suggest(name string) string {
 	norm := func(s string) string {
 		return strings.Map(func(r rune) rune {

@@ -43,8 +43,8 @@ type failures struct {
 	passive *scenarios.Passive
 	retries *scenarios.Retries
 	breaker *scenarios.CircuitBreaker
-	// breakersOpen counts the servers whose breaker is open or half-open;
-	// maxOpen is circuit_breaker.max_open as a number of servers.
+	// breakersOpen counts the servers whose breaker is open; maxOpen is
+	// circuit_breaker.max_open as a number of servers.
 	breakersOpen, maxOpen int
 	// attemptTimeout is timeouts.response when the file gives it: the
 	// client gives up on an attempt after it.
@@ -316,14 +316,21 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool
 		switch s.breaker {
 		case breakerClosed:
 			// Past the cap on open breakers the run of failures goes on,
-			// and opens the breaker at the next failure after one closes.
+			// and opens the breaker at the next failure once a slot is free.
 			if s.cbFails++; s.cbFails >= cb.Failures && e.breakersOpen < e.maxOpen {
-				e.breakersOpen++
 				e.openBreaker(s, now)
 			}
 		case breakerHalf:
-			if probe {
+			if !probe {
+				break
+			}
+			if e.breakersOpen < e.maxOpen {
 				e.openBreaker(s, now)
+			} else {
+				// No slot: back in rotation, as past the cap, until the
+				// next failure finds one.
+				s.breaker, s.cbFails = breakerClosed, cb.Failures
+				e.refresh(now)
 			}
 		}
 	}
@@ -464,7 +471,10 @@ const (
 )
 
 // openBreaker opens s's breaker: no requests until it turns half-open.
+// Open breakers hold the max_open slots; half-open ones do not, as a
+// server taken out by health checks may never get its probes.
 func (e *engine) openBreaker(s *server, now time.Duration) {
+	e.breakersOpen++
 	s.breaker, s.cbFails = breakerOpen, 0
 	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen})
 	e.refresh(now)
@@ -472,6 +482,7 @@ func (e *engine) openBreaker(s *server, now time.Duration) {
 
 // halfOpen lets s's breaker send probes.
 func (e *engine) halfOpen(s *server, now time.Duration) {
+	e.breakersOpen--
 	s.breaker, s.cbProbes, s.cbProbeOK = breakerHalf, 0, 0
 	e.refresh(now)
 }
@@ -510,7 +521,6 @@ func (e *engine) succeeded(s *server, now time.Duration, probe bool) {
 		s.cbProbeOK++
 		if s.cbProbeOK >= e.breaker.Probes {
 			s.breaker = breakerClosed
-			e.breakersOpen--
 			e.refresh(now)
 		}
 	}

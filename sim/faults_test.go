@@ -237,6 +237,33 @@ circuit_breaker: {failures: 1, open: 1h, max_open: `+tt.maxOpen+`}
 	}
 }
 
+// TestBreakerSlotFreed: app-1 crashes at 10 s and its breaker takes the
+// one max_open slot; the checks (every 10 s, fall 1) take it out at 20 s,
+// so its half-open breaker never gets a probe. The slot must come free
+// when the breaker turns half-open, or app-2, crashing at 30 s, would take
+// its third of 4 requests a second (13) until the check at 40 s finds it;
+// with the slot its breaker opens at once and each 5 s it lets one probe
+// fail.
+func TestBreakerSlotFreed(t *testing.T) {
+	res, err := Run(parse(t, `name: slot
+duration: 50s
+algorithms: [round_robin]
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 4}
+  service: {dist: constant, mean: 100ms}
+faults: [{at: 10s, server: app-1, kind: crash}, {at: 30s, server: app-2, kind: crash}]
+health_check: {interval: 10s, fall: 1, rise: 1}
+circuit_breaker: {failures: 1, open: 5s}
+`), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Servers[1].Failed; got > 4 {
+		t.Errorf("app-2 failed %d requests, want at most 4: its breaker should open at the first", got)
+	}
+}
+
 // TestBackup checks a backup server: it gets requests only while both
 // primaries are out of rotation, from the crash's detection (checks at
 // 5 s intervals, fall 1: at 15 s) to their return (rise 1: at 30 s).

@@ -113,21 +113,31 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 
 // checkScenario runs sc once per seed and judges its expectations and,
 // with a baseline, its metrics. A baseline of another scenario, seed or
-// length is bad input; the expectations are still reported.
+// length is bad input; the expectations are still reported, with the
+// baseline as a failed verdict.
 func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base *report.Comparison, baseName string, tol float64) (*report.CheckReport, error) {
+	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how}
+	// What stops a check is also a failed verdict in the report, so the
+	// JSON and JUnit outputs never read as passed when the exit code is 2.
+	stopped := func(kind, name string, err error) {
+		r.Assertions = append(r.Assertions, report.Assertion{Kind: kind, Name: name, Detail: err.Error()})
+	}
 	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", sc.Source, err)
+		err = fmt.Errorf("%s: %w", sc.Source, err)
+		stopped("run", "run", err)
+		return r, err
 	}
-	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how,
-		Assertions: report.CheckExpectations(sc.Expect, runs, how)}
+	r.Assertions = report.CheckExpectations(sc.Expect, runs, how)
 	if base == nil {
 		return r, nil
 	}
 	name := baselineFile(baseName, sc)
 	combined := report.Combine(runs, how)
 	if err := report.Comparable(base, combined); err != nil {
-		return r, usagef("%s: not a baseline for %s: %v", name, sc.Source, err)
+		err = usagef("%s: not a baseline for %s: %v", name, sc.Source, err)
+		stopped("baseline", "baseline "+name, err)
+		return r, err
 	}
 	r.Baseline, r.Tolerance = name, tol
 	r.Assertions = append(r.Assertions, report.CompareBaseline(base, combined, tol)...)
@@ -148,14 +158,23 @@ func readBaselines(path string, scs []*scenarios.Scenario) ([]*report.Comparison
 	var errs []error
 	for i, sc := range scs {
 		name := baselineFile(path, sc)
+		if name != path && (strings.ContainsAny(sc.Name, `/\`) || sc.Name == "..") {
+			errs = append(errs, usagef("%s: the scenario name %q cannot name a file in --baseline %s", sc.Source, sc.Name, path))
+			continue
+		}
 		data, err := os.ReadFile(name)
 		if err != nil {
 			errs = append(errs, usagef("--baseline: %v", err))
 			continue
 		}
 		c, err := report.ReadComparison(data)
+		var je *report.JSONError
+		if errors.As(err, &je) && je.Line > 0 {
+			errs = append(errs, usagef("%s:%v", name, err)) // NAME:LINE:COL: ...
+			continue
+		}
 		if err != nil {
-			errs = append(errs, usagef("%s:%v", name, err))
+			errs = append(errs, usagef("%s: %v", name, err))
 			continue
 		}
 		out[i] = c
@@ -180,8 +199,8 @@ func parseTolerance(s string) (float64, error) {
 		t, scale = rest, 0.01
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || math.IsNaN(v) || v < 0 || v*scale > 10 {
-		return 0, fmt.Errorf("want a share such as 5%% or 0.05 (at most 1000%%), got %q", s)
+	if err != nil || math.IsNaN(v) || v < 0 || v*scale > 10 || (scale == 1 && v > 1) {
+		return 0, fmt.Errorf("want a share such as 5%% or 0.05 (a bare number is at most 1, a percentage at most 1000%%), got %q", s)
 	}
 	return v * scale, nil
 }
@@ -196,15 +215,29 @@ func seedList(first uint64, n int) []uint64 {
 }
 
 // writeFileAtomic writes the output of write to path through a temporary
-// file and a rename, so a failure never leaves a truncated file behind.
+// file in the same directory and a rename, so a failure never leaves a
+// truncated file (or the temporary one) behind.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := write(&buf); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = tmp.Write(buf.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }

@@ -50,6 +50,9 @@ func TestCheckExitCodes(t *testing.T) {
 		{"unknown metric", []string{"check", tiny(t, "round_robin.p100 < 5")}, 2, `tiny.yaml:9:17: expect[0]: unknown metric "p100"`, ""},
 		{"quoted expectation", []string{"check", tiny(t, `"round_robin.p100 < 5"`)}, 2, `tiny.yaml:9:18: expect[0]`, ""},
 		{"caret", []string{"check", tiny(t, "round_robin.p100 < 5")}, 2, "    round_robin.p100 < 5\n                ^", ""},
+		{"anchored", []string{"check", tiny(t, `&a "round_robin.p100 < 5"`)}, 2, `tiny.yaml:9:21: expect[0]`, ""},
+		{"block scalar", []string{"check", tiny(t, ">-\n    round_robin.p100 < 5")}, 2, `tiny.yaml:10:17: expect[0]`, ""},
+		{"escaped", []string{"check", tiny(t, `"round_robin.servers[\"app-1\"].requests > x"`)}, 2, `tiny.yaml:9:5: expect[0]: column 42 of the expectation`, ""},
 		{"unknown algorithm", []string{"check", tiny(t, "least_conn.p99 < 5")}, 2, `tiny.yaml:9:5: expect[0]: unknown algorithm "least_conn"`, ""},
 		{"algorithm not run", []string{"check", tiny(t, "round_robin.p99 < ip_hash.p99")}, 2, `tiny.yaml:9:23: expect[0]: "ip_hash" is not among the scenario's algorithms`, ""},
 		{"unknown server", []string{"check", tiny(t, "round_robin.servers[db].requests > 0")}, 2, `tiny.yaml:9:25: expect[0]: no server is named "db"`, ""},
@@ -62,6 +65,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"bad seeds", []string{"check", "mixed-50ms-5s", "--seeds", "0"}, 2, "--seeds", ""},
 		{"bad aggregate", []string{"check", "mixed-50ms-5s", "--aggregate", "best"}, 2, "--aggregate", ""},
 		{"bad tolerance", []string{"check", "mixed-50ms-5s", "--tolerance", "-5%"}, 2, "--tolerance", ""},
+		{"bare tolerance over 1", []string{"check", "mixed-50ms-5s", "--tolerance", "5"}, 2, "a bare number is at most 1", ""},
 		{"bad format", []string{"check", "mixed-50ms-5s", "--format", "xml"}, 2, "--format", ""},
 		{"missing baseline", []string{"check", "mixed-50ms-5s", "--baseline", "no/such.json"}, 2, "no/such.json", ""},
 	}
@@ -121,9 +125,14 @@ func TestCheckBaseline(t *testing.T) {
 		t.Errorf("regressed p99: exit %d, stdout %s, stderr %s", code, out, stderr)
 	}
 
-	code, _, stderr = cli("check", scenario, "--baseline", baseline, "--seeds", "2")
+	code, out, stderr = cli("check", scenario, "--baseline", baseline, "--seeds", "2", "--format", "json")
 	if code != 2 || !strings.Contains(stderr, "it was run with seed 1, this check with worst of seeds 1 to 2") {
 		t.Errorf("baseline of one seed for two: exit %d, stderr %s", code, stderr)
+	}
+	// The expectations are still reported, and the report does not read
+	// as passed.
+	if !strings.HasPrefix(out, "{\n  \"passed\": false") || !strings.Contains(out, `"name": "round_robin.completed == 2000"`) {
+		t.Errorf("baseline of one seed for two: stdout %s", out)
 	}
 	broken := writeFile(t, "broken.json", "{\n  \"scenario\": \"tiny\",\n  \"results\": [,]\n}\n")
 	code, _, stderr = cli("check", scenario, "--baseline", broken)
