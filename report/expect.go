@@ -188,10 +188,10 @@ func (e *Expectation) Detail(o Outcome) string {
 	}
 	computed := false
 	for _, s := range e.sides {
-		if _, plain := s.(metricExpr); !plain {
-			if _, lit := s.(numberExpr); !lit {
-				computed = true
-			}
+		switch s.(type) {
+		case metricExpr, numberExpr:
+		default:
+			computed = true
 		}
 	}
 	if computed {
@@ -386,39 +386,23 @@ func (p *parser) describeNext() string {
 	return strconv.QuoteRune(r)
 }
 
-func (p *parser) sum() (expr, *ExpectationError) {
-	from := p.pos
-	l, err := p.product()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		op := p.peek()
-		if op != '+' && op != '-' {
-			return l, nil
-		}
-		p.pos++
-		r, err := p.product()
-		if err != nil {
-			return nil, err
-		}
-		l = binaryExpr{span{from, p.pos}, op, l, r}
-	}
-}
+func (p *parser) sum() (expr, *ExpectationError)     { return p.binary("+-", p.product) }
+func (p *parser) product() (expr, *ExpectationError) { return p.binary("*/", p.unary) }
 
-func (p *parser) product() (expr, *ExpectationError) {
+// binary reads operands joined by any of ops, left-associative.
+func (p *parser) binary(ops string, operand func() (expr, *ExpectationError)) (expr, *ExpectationError) {
 	from := p.pos
-	l, err := p.unary()
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
 	for {
 		op := p.peek()
-		if op != '*' && op != '/' {
+		if op == 0 || strings.IndexByte(ops, op) < 0 {
 			return l, nil
 		}
 		p.pos++
-		r, err := p.unary()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}

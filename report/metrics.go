@@ -100,7 +100,8 @@ func nameField(t reflect.Type) int {
 func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
 	var ref Ref
 	var canon []string
-	t := resultType
+	t := resultType // the struct the next part names a field of
+	var leaf reflect.Type
 	for i, part := range parts {
 		f, ok := jsonField(t, part.name)
 		if !ok {
@@ -125,6 +126,7 @@ func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
 			return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("unknown metric %s (known here: %s)", strconv.Quote(part.name), strings.Join(known, ", "))}
 		}
 		canon = append(canon, part.name)
+		leaf = f.Type
 		s := step{field: f.Index[0], index: -1}
 		switch ft := f.Type; ft.Kind() {
 		case reflect.Struct:
@@ -182,22 +184,10 @@ func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
 		ref.steps = append(ref.steps, s)
 	}
 	ref.Metric = strings.Join(canon, ".")
-	if !isNumber(lastFieldType(ref.steps)) {
+	if !isNumber(leaf) {
 		return ref, &ExpectationError{Offset: parts[len(parts)-1].at, Msg: fmt.Sprintf("%s is a group of metrics; name one: %s", ref.Metric, strings.Join(metricNames(t), ", "))}
 	}
 	return ref, nil
-}
-
-// lastFieldType is the type the steps end on.
-func lastFieldType(steps []step) reflect.Type {
-	t := resultType
-	for _, s := range steps {
-		t = t.Field(s.field).Type
-		if s.list || s.isMap {
-			t = t.Elem()
-		}
-	}
-	return t
 }
 
 // listExample shows how to pick an element of a list of elem.

@@ -81,7 +81,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	// Check each scenario; a failure to run one still reports the others.
 	var reports []report.CheckReport
 	for i, sc := range scs {
-		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], *baseline, tol)
+		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], tol)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -115,7 +115,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 // with a baseline, its metrics. A baseline of another scenario, seed or
 // length is bad input; the expectations are still reported, with the
 // baseline as a failed verdict.
-func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base *report.Comparison, baseName string, tol float64) (*report.CheckReport, error) {
+func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base baseline, tol float64) (*report.CheckReport, error) {
 	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how}
 	// What stops a check is also a failed verdict in the report, so the
 	// JSON and JUnit outputs never read as passed when the exit code is 2.
@@ -129,66 +129,66 @@ func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate,
 		return r, err
 	}
 	r.Assertions = report.CheckExpectations(sc.Expect, runs, how)
-	if base == nil {
+	if base.results == nil {
 		return r, nil
 	}
-	name := baselineFile(baseName, sc)
 	combined := report.Combine(runs, how)
-	if err := report.Comparable(base, combined); err != nil {
-		err = usagef("%s: not a baseline for %s: %v", name, sc.Source, err)
-		stopped("baseline", "baseline "+name, err)
+	if err := report.Comparable(base.results, combined); err != nil {
+		err = usagef("%s: not a baseline for %s: %v", base.file, sc.Source, err)
+		stopped("baseline", "baseline "+base.file, err)
 		return r, err
 	}
-	r.Baseline, r.Tolerance = name, tol
-	r.Assertions = append(r.Assertions, report.CompareBaseline(base, combined, tol)...)
+	r.Baseline, r.Tolerance = base.file, tol
+	r.Assertions = append(r.Assertions, report.CompareBaseline(base.results, combined, tol)...)
 	return r, nil
 }
 
-// readBaselines reads the baseline of each scenario: the file itself for
-// one scenario, or NAME.json in a directory. It returns nil entries
-// without a baseline.
-func readBaselines(path string, scs []*scenarios.Scenario) ([]*report.Comparison, error) {
-	out := make([]*report.Comparison, len(scs))
+// baseline is a scenario's baseline results and the file they came from;
+// the zero value is no baseline.
+type baseline struct {
+	file    string
+	results *report.Comparison
+}
+
+// readBaselines reads the baseline of each scenario under --baseline path:
+// the file itself for one scenario, or NAME.json in a directory.
+func readBaselines(path string, scs []*scenarios.Scenario) ([]baseline, error) {
+	out := make([]baseline, len(scs))
 	if path == "" {
 		return out, nil
 	}
-	if info, err := os.Stat(path); err == nil && !info.IsDir() && len(scs) > 1 {
+	info, err := os.Stat(path)
+	dir := err == nil && info.IsDir()
+	if !dir && len(scs) > 1 {
 		return nil, usagef("--baseline %s is one file for %d scenarios; give a directory of NAME.json files", path, len(scs))
 	}
 	var errs []error
 	for i, sc := range scs {
-		name := baselineFile(path, sc)
-		if name != path && (strings.ContainsAny(sc.Name, `/\`) || sc.Name == "..") {
-			errs = append(errs, usagef("%s: the scenario name %q cannot name a file in --baseline %s", sc.Source, sc.Name, path))
-			continue
+		file := path
+		if dir {
+			if strings.ContainsAny(sc.Name, `/\`) || sc.Name == ".." {
+				errs = append(errs, usagef("%s: the scenario name %q cannot name a file in --baseline %s", sc.Source, sc.Name, path))
+				continue
+			}
+			file = filepath.Join(path, sc.Name+".json")
 		}
-		data, err := os.ReadFile(name)
+		data, err := os.ReadFile(file)
 		if err != nil {
 			errs = append(errs, usagef("--baseline: %v", err))
 			continue
 		}
 		c, err := report.ReadComparison(data)
 		var je *report.JSONError
-		if errors.As(err, &je) && je.Line > 0 {
-			errs = append(errs, usagef("%s:%v", name, err)) // NAME:LINE:COL: ...
-			continue
+		switch {
+		case errors.As(err, &je) && je.Line > 0:
+			errs = append(errs, usagef("%s:%v", file, err)) // FILE:LINE:COL: ...
+		case err != nil:
+			errs = append(errs, usagef("%s: %v", file, err))
+		default:
+			out[i] = baseline{file: file, results: c}
 		}
-		if err != nil {
-			errs = append(errs, usagef("%s: %v", name, err))
-			continue
-		}
-		out[i] = c
 	}
 	return out, errors.Join(errs...)
-}
-
-// baselineFile is the baseline of sc under --baseline path: path itself,
-// or path/NAME.json when path is a directory.
-func baselineFile(path string, sc *scenarios.Scenario) string {
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return filepath.Join(path, sc.Name+".json")
-	}
-	return path
 }
 
 // parseTolerance reads "5%" or "0.05" as 0.05.
