@@ -218,10 +218,7 @@ func TestCheckExpectations(t *testing.T) {
 		{"round_robin.p99 < 250", AggregateMean, seedRuns()[1:], false, nil, 300, "300 < 250"},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpectation(tt.text)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := mustParse(t, tt.text)
 		e.Line = 7
 		got := CheckExpectations([]*Expectation{e}, tt.runs, tt.how)
 		if len(got) != 1 {
@@ -259,10 +256,7 @@ func deref(p *uint64) any {
 // contradicts the report a user reads.
 func TestCheckExpectationsRounded(t *testing.T) {
 	run := &Comparison{Scenario: "s", Results: []Result{{Algorithm: "round_robin", Latency: Latency{P99: 249.9996}}}}
-	e, err := ParseExpectation("round_robin.p99 < 250")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := mustParse(t, "round_robin.p99 < 250")
 	a := CheckExpectations([]*Expectation{e}, []*Comparison{run}, AggregateWorst)[0]
 	if a.Passed || a.Detail != "250 < 250" {
 		t.Errorf("249.9996 < 250 as printed: Passed %v, Detail %q; want failed on 250 < 250", a.Passed, a.Detail)
@@ -278,11 +272,7 @@ func TestCheckExpectationsOrder(t *testing.T) {
 	var exps []*Expectation
 	texts := []string{"round_robin.p99 < 400", "least_connections.p99 < 50", "round_robin.completed > 0"}
 	for _, s := range texts {
-		e, err := ParseExpectation(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exps = append(exps, e)
+		exps = append(exps, mustParse(t, s))
 	}
 	got := CheckExpectations(exps, seedRuns(), AggregateWorst)
 	if len(got) != 3 || got[0].Name != texts[0] || got[1].Name != texts[1] || got[2].Name != texts[2] ||
@@ -585,10 +575,7 @@ func TestNeverDetected(t *testing.T) {
 		return &Comparison{Scenario: "s", Seed: seed, Results: []Result{{Algorithm: "a",
 			Crashes: []Crash{{Server: "app-1", DetectedAfterS: detected}}}}}
 	}
-	e, err := ParseExpectation("a.crashes[0].detected_after_s <= 30")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := mustParse(t, "a.crashes[0].detected_after_s <= 30")
 	if o := e.Eval(run(1, -1)); o.Passed || !strings.Contains(o.Problem, "never detected crashes[0]") {
 		t.Errorf("never detected: %+v, want a failure saying so", o)
 	}

@@ -143,11 +143,7 @@ func TestRefs(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpectation(tt.text)
-		if err != nil {
-			t.Errorf("ParseExpectation(%q): %v", tt.text, err)
-			continue
-		}
+		e := mustParse(t, tt.text)
 		var got []ref
 		for _, r := range e.Refs() {
 			got = append(got, ref{r.Algorithm, r.Metric, r.Server, r.Class, r.String(), r.Offset, r.KeyOffset})
@@ -280,11 +276,7 @@ func TestEval(t *testing.T) {
 	}
 	c := evalRun()
 	for _, tt := range tests {
-		e, err := ParseExpectation(tt.text)
-		if err != nil {
-			t.Errorf("ParseExpectation(%q): %v", tt.text, err)
-			continue
-		}
+		e := mustParse(t, tt.text)
 		o := e.Eval(c)
 		if o.Problem != "" {
 			t.Errorf("%s: Problem %q", tt.text, o.Problem)
@@ -353,11 +345,7 @@ func TestEvalProblems(t *testing.T) {
 	}
 	c := evalRun()
 	for _, tt := range tests {
-		e, err := ParseExpectation(tt.text)
-		if err != nil {
-			t.Errorf("ParseExpectation(%q): %v", tt.text, err)
-			continue
-		}
+		e := mustParse(t, tt.text)
 		o := e.Eval(c)
 		if o.Passed || !strings.Contains(o.Problem, tt.problem) || !math.IsNaN(o.Margin) {
 			t.Errorf("%s: Passed %v, Problem %q, Margin %v; want failed with problem %q and NaN margin",
@@ -397,11 +385,7 @@ func TestDetail(t *testing.T) {
 		{"round_robin.p99 / 3 < 1", small, "0.8333116667 < 1\nwhere round_robin.p99 = 2.499935"},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpectation(tt.text)
-		if err != nil {
-			t.Errorf("ParseExpectation(%q): %v", tt.text, err)
-			continue
-		}
+		e := mustParse(t, tt.text)
 		if got := e.Detail(e.Eval(tt.c)); got != tt.want {
 			t.Errorf("Detail(%s) = %q, want %q", tt.text, got, tt.want)
 		}
@@ -434,4 +418,14 @@ func TestFormatNumber(t *testing.T) {
 			t.Errorf("formatNumber(%v) = %q, want %q", tt.v, got, tt.want)
 		}
 	}
+}
+
+// mustParse parses an expectation a test means to be valid.
+func mustParse(t *testing.T, text string) *Expectation {
+	t.Helper()
+	e, err := ParseExpectation(text)
+	if err != nil {
+		t.Fatalf("ParseExpectation(%q): %v", text, err)
+	}
+	return e
 }

@@ -9,20 +9,24 @@ import (
 	"github.com/lbsim/lbsim/workloads"
 )
 
-// crashScenario is four servers behind round robin with constant arrivals
-// (4/s from 0.25 s on, 479 in all, so each server gets one request a
-// second: app-2 at 0.5 s, 1.5 s, ...) of 100 ms each; app-2 crashes at
-// 60 s and never comes back. extra adds sections.
-func crashScenario(extra string) string {
-	return `name: crash
-duration: 120s
+// fourServers is four servers behind round robin with constant arrivals
+// (4/s from 0.25 s on, so each server gets one request a second: app-2 at
+// 0.5 s, 1.5 s, ...) of 100 ms each, for duration; extra adds sections.
+func fourServers(duration, extra string) string {
+	return `name: four
+duration: ` + duration + `
 algorithms: [round_robin]
 servers: [{name: app, count: 4}]
 workload:
   arrival: {process: constant, rate: 4}
   service: {dist: constant, mean: 100ms}
-faults: [{at: 60s, server: app-2, kind: crash}]
 ` + extra
+}
+
+// crashScenario is fourServers for 120 s (479 requests) in which app-2
+// crashes at 60 s and never comes back.
+func crashScenario(extra string) string {
+	return fourServers("120s", "faults: [{at: 60s, server: app-2, kind: crash}]\n"+extra)
 }
 
 // TestCrash checks a crash on hand-countable cases: app-2 gets one request
@@ -217,16 +221,9 @@ func TestBreakerCap(t *testing.T) {
 		{"0.5", 1, 1, 0},
 		{"0.1", 1, 13, 1},
 	} {
-		res, err := Run(parse(t, `name: cap
-duration: 20s
-algorithms: [round_robin]
-servers: [{name: app, count: 4}]
-workload:
-  arrival: {process: constant, rate: 4}
-  service: {dist: constant, mean: 100ms}
-faults: [{at: 10s, server: app-1, kind: crash}, {at: 10s, server: app-2, kind: crash}]
+		res, err := Run(parse(t, fourServers("20s", `faults: [{at: 10s, server: app-1, kind: crash}, {at: 10s, server: app-2, kind: crash}]
 circuit_breaker: {failures: 1, open: 1h, max_open: `+tt.maxOpen+`}
-`), "round_robin")
+`)), "round_robin")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,17 +242,10 @@ circuit_breaker: {failures: 1, open: 1h, max_open: `+tt.maxOpen+`}
 // with the slot its breaker opens at once and each 5 s it lets one probe
 // fail.
 func TestBreakerSlotFreed(t *testing.T) {
-	res, err := Run(parse(t, `name: slot
-duration: 50s
-algorithms: [round_robin]
-servers: [{name: app, count: 4}]
-workload:
-  arrival: {process: constant, rate: 4}
-  service: {dist: constant, mean: 100ms}
-faults: [{at: 10s, server: app-1, kind: crash}, {at: 30s, server: app-2, kind: crash}]
+	res, err := Run(parse(t, fourServers("50s", `faults: [{at: 10s, server: app-1, kind: crash}, {at: 30s, server: app-2, kind: crash}]
 health_check: {interval: 10s, fall: 1, rise: 1}
 circuit_breaker: {failures: 1, open: 5s}
-`), "round_robin")
+`)), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,13 +36,7 @@ algorithms: [round_robin, least_connections]
 // the file, line, column and field.
 func TestCheckExitCodes(t *testing.T) {
 	deep := strings.Repeat("(", 40) + "round_robin.p99" + strings.Repeat(")", 40) + " < 1"
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stderr string
-		stdout string
-	}{
+	tests := []cliCase{
 		{"passes", []string{"check", tiny(t, "round_robin.completed == 2000", "least_connections.p99 <= 2 * round_robin.p99")}, 0, "", "2 passed, 0 failed"},
 		{"fails", []string{"check", tiny(t, "round_robin.completed == 2000", "round_robin.p99 < 0")}, 1, "1 of 2 assertions failed", "FAIL  round_robin.p99 < 0"},
 		{"no scenario", []string{"check"}, 2, "at least one SCENARIO", ""},
@@ -70,21 +64,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"missing baseline", []string{"check", "mixed-50ms-5s", "--baseline", "no/such.json"}, 2, "no/such.json", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := cli(tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
-			}
-			if !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
-			}
-			if !strings.Contains(stdout, tt.stdout) {
-				t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
-			}
-			if tt.code == 2 && stdout != "" {
-				t.Errorf("bad input printed results: %q", stdout)
-			}
-		})
+		t.Run(tt.name, tt.run)
 	}
 }
 

@@ -28,19 +28,39 @@ func writeFile(t *testing.T, name, body string) string {
 	return path
 }
 
+// cliCase is one command line and what it must do: its exit code, and
+// substrings of what it prints. Bad input (exit 2) prints no results.
+type cliCase struct {
+	name   string
+	args   []string
+	code   int
+	stderr string
+	stdout string
+}
+
+func (tt cliCase) run(t *testing.T) {
+	code, stdout, stderr := cli(tt.args...)
+	if code != tt.code {
+		t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+	}
+	if !strings.Contains(stderr, tt.stderr) {
+		t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
+	}
+	if !strings.Contains(stdout, tt.stdout) {
+		t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
+	}
+	if tt.code == exitUsage && stdout != "" {
+		t.Errorf("bad input printed results: %q", stdout)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	bad := writeFile(t, "bad.yaml", "name: x\nservers:\n  - name: app\n    capcity: 2\n")
 	fault := func(extra string) string {
 		return writeFile(t, "fault.yaml", "name: x\nservers: [{name: app, count: 2}]\n"+
 			"workload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n"+extra)
 	}
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stderr string // substring expected on stderr
-		stdout string // substring expected on stdout
-	}{
+	tests := []cliCase{
 		{"no command", nil, 2, "Usage", ""},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
 		{"help", []string{"help"}, 0, "", "lbsim run SCENARIO"},
@@ -62,21 +82,7 @@ func TestExitCodes(t *testing.T) {
 		{"run table", append([]string{"run", "identical-stateless"}, small...), 0, "", "round_robin"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := cli(tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
-			}
-			if !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
-			}
-			if !strings.Contains(stdout, tt.stdout) {
-				t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
-			}
-			if tt.code != 0 && stdout != "" {
-				t.Errorf("a failing command printed results: %q", stdout)
-			}
-		})
+		t.Run(tt.name, tt.run)
 	}
 }
 
