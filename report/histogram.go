@@ -151,6 +151,15 @@ func (h *Histogram) Merge(o *Histogram) {
 	h.sumHi += o.sumHi + carry
 }
 
+// Reset empties h and keeps its buckets for reuse.
+func (h *Histogram) Reset() {
+	b := h.h
+	if b != nil {
+		b.Reset()
+	}
+	*h = Histogram{h: b}
+}
+
 // ByteSize returns the approximate memory held by the histogram's buckets;
 // it depends on the geometry only, never on the number of values.
 func (h *Histogram) ByteSize() int {

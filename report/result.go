@@ -60,6 +60,8 @@ type Result struct {
 	// "profile" and 5s "report" calls of a mixed workload). Empty for a
 	// single-class workload. An addition to the DESIGN.md contract.
 	Classes []Class `json:"classes,omitempty"`
+	// Detail is the run's data for charts, when it was asked for.
+	Detail *Detail `json:"-"`
 }
 
 // Latency summarises a latency distribution in milliseconds of virtual time,

@@ -105,6 +105,7 @@ func (e *engine) evaluate(now time.Duration) {
 	}
 	sc.lastScale = now
 	sc.events = append(sc.events, report.Scale{AtS: now.Seconds(), Utilization: util, From: from, To: want})
+	e.changed(now, report.EventScale, nil, "%d -> %d servers at %.0f%% busy", from, want, 100*util)
 }
 
 // joinServer brings a launched server into rotation, unless the launch

@@ -59,7 +59,7 @@ expect:
 		fmt.Println(err)
 		return
 	}
-	runs, err := sim.CompareSeeds(sc, sc.Algorithms, []uint64{1, 2, 3})
+	runs, err := sim.CompareSeeds(sc, sc.Algorithms, []uint64{1, 2, 3}, sim.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -143,7 +143,7 @@ func (e *engine) randomCrash(s *server, now time.Duration) {
 func (e *engine) randomRepair(s *server, now time.Duration) {
 	e.trackState(s, now)
 	s.randomDown = false
-	e.setUp(s)
+	e.setUp(s, now)
 	if !e.arrivalsDone {
 		e.events.push(event{at: now + s.exp(s.mtbf), req: int32(s.backend.Index), kind: randomCrash})
 	}
@@ -179,6 +179,13 @@ func (e *engine) refresh(now time.Duration) {
 		usable := e.usable(s, now)
 		if usable && !s.inRotation && now > 0 {
 			s.rampFrom = now
+		}
+		if usable != s.inRotation && (e.tl != nil || e.tracer != nil) {
+			if usable {
+				e.changed(now, report.EventIn, s, "back in rotation")
+			} else {
+				e.changed(now, report.EventOut, s, "%s", e.outReason(s, now))
+			}
 		}
 		s.inRotation = usable
 		if usable {
@@ -234,9 +241,11 @@ func (e *engine) applyFault(i int, now time.Duration) {
 		e.crash(s, now)
 	case scenarios.FaultSlow:
 		s.slow = f.Factor
+		e.changed(now, report.EventSlow, s, "%sx slower", trimFloat(f.Factor))
 	case scenarios.FaultDrain:
 		e.trackState(s, now)
 		s.draining = true
+		e.changed(now, report.EventDrain, s, "draining")
 		e.refresh(now)
 	case scenarios.FaultRecover:
 		e.recover(s, now)
@@ -249,7 +258,7 @@ func (e *engine) applyFault(i int, now time.Duration) {
 func (e *engine) recover(s *server, now time.Duration) {
 	e.trackState(s, now)
 	s.faultDown, s.slow = false, 1
-	e.setUp(s)
+	e.setUp(s, now)
 	if s.draining && !s.retired {
 		s.draining = false
 		e.refresh(now)
@@ -257,8 +266,11 @@ func (e *engine) recover(s *server, now time.Duration) {
 }
 
 // setUp brings s up if neither a fault nor a random crash holds it down.
-func (e *engine) setUp(s *server) {
+func (e *engine) setUp(s *server, now time.Duration) {
 	if !s.faultDown && !s.randomDown {
+		if !s.up {
+			e.changed(now, report.EventRecover, s, "works again")
+		}
 		s.up, s.crash = true, -1
 	}
 }
@@ -269,6 +281,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	e.account(s, now)
 	e.trackState(s, now)
 	s.up = false
+	e.changed(now, report.EventCrash, s, "crashed")
 	idx := s.backend.Index
 	if e.healthy(s, now) {
 		s.crash = len(e.crashes)
@@ -292,6 +305,9 @@ func (e *engine) crash(s *server, now time.Duration) {
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		s.backend.End()
 		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: now - q.arrival, Err: ErrReset})
+		if e.tracer != nil {
+			e.trace(Failed, now, int32(i), s, "reset by the crash")
+		}
 		e.serverFailed(s, now, measured, q.probe)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.tried = append(e.tried[:0], idx)
@@ -382,6 +398,9 @@ func (e *engine) fail(i int32, cause int) {
 }
 
 func (e *engine) countFailure(measured bool, cause int) {
+	if e.tl != nil {
+		e.tl.cur.Failed++
+	}
 	if !measured {
 		return
 	}
@@ -403,6 +422,9 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	s := &e.servers[q.server]
 	s.backend.End()
 	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: e.attemptTimeout, Err: ErrTimeout})
+	if e.tracer != nil {
+		e.trace(Failed, now, i, s, "timed out")
+	}
 	measured := q.arrival >= e.warmup
 	e.serverFailed(s, now, measured, q.probe)
 	if !e.retry(i, scenarios.RetryTimeout, now) {
@@ -410,7 +432,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, server: -1, class: q.class, attempts: q.attempts}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts}
 	e.tried = append(e.tried[:0], int(q.server))
 	e.dispatch(e.store(again), now)
 }

@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -34,7 +35,7 @@ var ErrQueueFull = errors.New("server queue full")
 // independent and each is single-threaded, so the result does not depend
 // on the number of cores.
 func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) {
-	cmps, err := CompareSeeds(sc, algs, []uint64{sc.Seed})
+	cmps, err := CompareAll([]*scenarios.Scenario{sc}, algs, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -44,45 +45,61 @@ func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) 
 // CompareSeeds is Compare once for each seed in place of the scenario's,
 // with every run of every seed sharing the cores; the comparisons are in
 // the order of seeds.
-func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64) ([]*report.Comparison, error) {
-	type job struct{ seed, alg int }
-	results := make([][]report.Result, len(seeds))
-	arrivals := make([][]int64, len(seeds))
-	errs := make([]error, len(seeds)*len(algs))
-	copies := make([]scenarios.Scenario, len(seeds))
+func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Options) ([]*report.Comparison, error) {
+	scs := make([]*scenarios.Scenario, len(seeds))
 	for i, seed := range seeds {
+		c := *sc
+		c.Seed = seed
+		scs[i] = &c
+	}
+	return CompareAll(scs, algs, opt)
+}
+
+// CompareAll is Compare for each scenario, with every run sharing the
+// cores; the comparisons are in the order of scs.
+func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*report.Comparison, error) {
+	results := make([][]report.Result, len(scs))
+	arrivals := make([][]int64, len(scs))
+	errs := make([]error, len(scs)*len(algs))
+	for i := range scs {
 		results[i] = make([]report.Result, len(algs))
 		arrivals[i] = make([]int64, len(algs))
-		copies[i] = *sc
-		copies[i].Seed = seed
 	}
+	progress := newProgress(opt.Progress, len(errs))
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i := range seeds {
+	for i, sc := range scs {
 		for j, name := range algs {
 			wg.Add(1)
 			slots <- struct{}{}
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				res, n, err := run(&copies[i], name)
-				results[i][j], arrivals[i][j], errs[i*len(algs)+j] = res, n, err
+				k := i*len(algs) + j
+				res, n, err := run(sc, name, opt.Timeline, progress.run(k))
+				results[i][j], arrivals[i][j], errs[k] = res, n, err
 			}()
 		}
 	}
 	wg.Wait()
-	// Every run of a seed sees the same requests, so the first failure
-	// speaks for all.
-	for _, err := range errs {
+	if progress != nil {
+		opt.Progress(1)
+	}
+	// Every run of a scenario sees the same requests, so the first
+	// failure speaks for all.
+	for k, err := range errs {
 		if err != nil {
+			if len(scs) > 1 {
+				err = fmt.Errorf("%s (seed %d): %w", scs[k/len(algs)].Name, scs[k/len(algs)].Seed, err)
+			}
 			return nil, err
 		}
 	}
-	out := make([]*report.Comparison, len(seeds))
-	for i, seed := range seeds {
+	out := make([]*report.Comparison, len(scs))
+	for i, sc := range scs {
 		out[i] = &report.Comparison{
 			Scenario:    sc.Name,
 			Description: sc.Description,
-			Seed:        seed,
+			Seed:        sc.Seed,
 			Results:     results[i],
 		}
 		if len(algs) > 0 {
@@ -94,15 +111,22 @@ func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64) ([]*rep
 
 // Run simulates the scenario with one algorithm.
 func Run(sc *scenarios.Scenario, algorithm string) (report.Result, error) {
-	res, _, err := run(sc, algorithm)
+	res, _, err := run(sc, algorithm, false, nil)
 	return res, err
 }
 
-func run(sc *scenarios.Scenario, algorithm string) (report.Result, int64, error) {
+// run simulates sc with one algorithm, keeping a timeline if asked, and
+// returns the result and the number of arrivals.
+func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress func(float64)) (report.Result, int64, error) {
 	e, err := newEngine(sc, algorithm)
 	if err != nil {
 		return report.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
 	}
+	if withTimeline {
+		e.tl = newTimeline(e, expectedSpan(sc), e.warmup)
+		e.markPhases(&sc.Workload.Arrival)
+	}
+	e.onProgress = progress
 	e.run()
 	if e.windowEnd <= e.warmup {
 		return report.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
@@ -115,6 +139,7 @@ func run(sc *scenarios.Scenario, algorithm string) (report.Result, int64, error)
 type request struct {
 	arrival time.Duration
 	demand  time.Duration
+	number  int64 // its arrival number, from 1
 	client  netip.Addr
 	// doneSeq is the sequence number of the request's completion event,
 	// so that the event of a request its server's crash ended is ignored.
@@ -163,6 +188,11 @@ type engine struct {
 
 	failures         // faults, checks and retries (faults.go)
 	scale    *scaler // nil unless autoscaling (autoscale.go)
+
+	// Observers (observe.go), nil unless asked for.
+	tl         *timeline
+	tracer     *tracer
+	onProgress func(done float64) // this run's share done
 }
 
 func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
@@ -227,14 +257,20 @@ func (e *engine) run() {
 	lastArrival := time.Duration(0)
 	for {
 		e.gen.Next(&r)
-		if e.finished(&r) {
+		if e.finished(&r) || e.tracer != nil && e.tracer.stopped {
 			break
 		}
 		for e.events.len() > 0 && e.events.peek().at <= r.Arrival {
 			e.fire(e.events.pop())
 		}
+		if e.tl != nil {
+			e.advance(r.Arrival)
+		}
 		e.arrive(&r)
 		lastArrival = r.Arrival
+		if e.onProgress != nil && e.arrivals%progressEvery == 0 {
+			e.onProgress(e.done(r.Arrival))
+		}
 	}
 	if e.duration > 0 {
 		e.windowEnd = e.duration
@@ -242,8 +278,12 @@ func (e *engine) run() {
 		e.windowEnd = lastArrival
 	}
 	e.arrivalsDone = true
-	for e.events.len() > 0 {
+	for e.events.len() > 0 && (e.tracer == nil || !e.tracer.stopped) {
 		e.fire(e.events.pop())
+	}
+	if e.tl != nil {
+		e.tl.close()
+		slices.SortStableFunc(e.tl.Events, func(a, b report.Event) int { return cmp.Compare(a.At, b.At) })
 	}
 	for i := range e.servers {
 		e.account(&e.servers[i], e.windowEnd)
@@ -289,10 +329,16 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			// Every other server is out: a ramping one beats none.
 			b, rampedAway = rampedAway, nil
 		default:
+			if e.tracer != nil {
+				e.trace(Failed, now, i, nil, "no usable server")
+			}
 			e.fail(i, causeNoServer)
 			return
 		}
 		s := &e.servers[b.Index]
+		if e.tracer != nil {
+			e.trace(Routed, now, i, s, "")
+		}
 		if measured {
 			s.requests++
 		}
@@ -302,6 +348,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			b.Begin()
 			b.End()
 			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrRefused})
+			if e.tracer != nil {
+				e.trace(Failed, now, i, s, "connection refused")
+			}
 			e.serverFailed(s, now, measured, probe)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
@@ -313,6 +362,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			b.Begin()
 			b.End()
 			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
+			if e.tracer != nil {
+				e.trace(Failed, now, i, s, "queue full")
+			}
 			e.unprobe(s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
 			return
@@ -366,7 +418,7 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 // alloc stores a request in flight, on no server yet, and returns its
 // index.
 func (e *engine) alloc(r *workloads.Request) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, server: -1, class: int32(r.Class)})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, number: e.arrivals, server: -1, class: int32(r.Class)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -390,6 +442,9 @@ func (e *engine) start(s *server, i int32, now time.Duration) {
 }
 
 func (e *engine) fire(ev event) {
+	if e.tl != nil {
+		e.advance(ev.at)
+	}
 	switch ev.kind {
 	case completion:
 		if e.reqs[ev.req].doneSeq == ev.seq {
@@ -434,6 +489,9 @@ func (e *engine) complete(i int32, now time.Duration) {
 	s.busy--
 	if !q.orphan {
 		latency := now - q.arrival
+		if e.tl != nil {
+			e.tl.hist.Record(latency)
+		}
 		if q.arrival >= e.warmup {
 			e.completed++
 			e.classes[q.class].Record(latency)

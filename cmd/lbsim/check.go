@@ -122,7 +122,7 @@ func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate,
 	stopped := func(kind, name string, err error) {
 		r.Assertions = append(r.Assertions, report.Assertion{Kind: kind, Name: name, Detail: err.Error()})
 	}
-	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds)
+	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds, sim.Options{})
 	if err != nil {
 		err = fmt.Errorf("%s: %w", sc.Source, err)
 		stopped("run", "run", err)

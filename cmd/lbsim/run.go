@@ -62,7 +62,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	runs, err := sim.CompareSeeds(sc, names, seedList(sc.Seed, *seeds))
+	runs, err := sim.CompareSeeds(sc, names, seedList(sc.Seed, *seeds), sim.Options{})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,302 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// Options asks the runs of a comparison for more than their summaries.
+type Options struct {
+	// Timeline records each run's latency distribution and its course
+	// over time in its Result's Detail, for charts.
+	Timeline bool
+	// Progress, when set, is called now and then from the runs'
+	// goroutines with the share of the whole comparison done, from 0 to 1.
+	// It must be safe for concurrent use.
+	Progress func(done float64)
+}
+
+// timelineWindows is about how many windows a timeline has: enough for a
+// smooth chart, few enough that a window holds many completions.
+const timelineWindows = 200
+
+// progressEvery is how many arrivals pass between progress reports.
+const progressEvery = 1 << 14
+
+// timeline records a run window by window (see report.Timeline).
+type timeline struct {
+	report.Timeline
+	next time.Duration // the start of the next window
+	cur  report.Window
+	hist report.Histogram // the current window's latencies
+}
+
+// newTimeline starts a timeline for a run expected to last span.
+func newTimeline(e *engine, span, warmup time.Duration) *timeline {
+	t := &timeline{}
+	t.Step, t.Warmup = niceStep(span / timelineWindows), warmup
+	for i := range e.servers {
+		t.Servers = append(t.Servers, e.servers[i].name)
+	}
+	t.cur.InFlight = make([]int, len(e.servers))
+	t.next = t.Step
+	return t
+}
+
+// advance closes every window that ends at or before now, sampling the
+// servers' requests in flight as each new one opens.
+func (e *engine) advance(now time.Duration) {
+	t := e.tl
+	for now >= t.next {
+		t.close()
+		t.cur = report.Window{InFlight: make([]int, len(e.servers))}
+		for i := range e.servers {
+			t.cur.InFlight[i] = int(e.servers[i].backend.InFlight())
+		}
+		t.next += t.Step
+	}
+}
+
+// close ends the current window.
+func (t *timeline) close() {
+	t.cur.Completed = t.hist.Count()
+	if t.cur.Completed > 0 {
+		t.cur.P99 = t.hist.Quantile(0.99)
+	}
+	t.Windows = append(t.Windows, t.cur)
+	t.hist.Reset()
+}
+
+// changed records an event of server s (nil for the whole run) on the
+// timeline and in the trace, when either is kept.
+func (e *engine) changed(now time.Duration, kind report.EventKind, s *server, format string, args ...any) {
+	if e.tl == nil && e.tracer == nil {
+		return
+	}
+	text := fmt.Sprintf(format, args...)
+	if e.tl != nil {
+		ev := report.Event{At: now, Kind: kind, Text: text}
+		if s != nil {
+			ev.Server = s.name
+		}
+		e.tl.Events = append(e.tl.Events, ev)
+	}
+	if e.tracer != nil && s != nil {
+		e.tracer.ev.Change = kind
+		e.trace(Changed, now, -1, s, text)
+	}
+}
+
+// markPhases records the arrival rate's changes, which the workload makes
+// on its own schedule.
+func (e *engine) markPhases(a *scenarios.Arrival) {
+	for _, p := range a.Phases {
+		e.changed(p.At.D(), report.EventRate, nil, "%s/s", trimFloat(p.Rate))
+	}
+}
+
+// expectedSpan estimates how long a scenario's requests arrive for: its
+// duration, or the time its arrival rates take, on average, to send its
+// requests.
+func expectedSpan(sc *scenarios.Scenario) time.Duration {
+	if sc.Duration > 0 {
+		return sc.Duration.D()
+	}
+	a := &sc.Workload.Arrival
+	duty := 1.0
+	if a.Process == "bursty" {
+		duty = a.On.D().Seconds() / (a.On.D().Seconds() + a.Off.D().Seconds())
+	}
+	left, t, rate := float64(sc.Requests), 0.0, a.Rate
+	for _, p := range a.Phases {
+		at := p.At.D().Seconds()
+		if n := rate * duty * (at - t); n >= left {
+			break
+		} else {
+			left -= n
+		}
+		t, rate = at, p.Rate
+	}
+	if rate > 0 {
+		t += left / (rate * duty)
+	}
+	return time.Duration(math.Min(t, float64(scenarios.MaxVirtualTime)/1e9) * float64(time.Second))
+}
+
+// niceStep rounds d up to 1, 2 or 5 times a power of ten, at least a
+// millisecond, so that windows fall on round times.
+func niceStep(d time.Duration) time.Duration {
+	step := time.Millisecond
+	for {
+		for _, m := range []time.Duration{1, 2, 5} {
+			if m*step >= d {
+				return m * step
+			}
+		}
+		step *= 10
+	}
+}
+
+// trimFloat prints a rate without trailing zeros.
+func trimFloat(v float64) string {
+	return fmt.Sprintf("%.6g", v)
+}
+
+// TraceKind says what a TraceEvent is.
+type TraceKind uint8
+
+// The kinds of TraceEvent.
+const (
+	// Routed: the balancer chose Server for the request.
+	Routed TraceKind = iota
+	// Failed: the attempt failed on Server (Text says how: refused,
+	// reset, queue full, timed out), or no server was usable (Server is
+	// empty).
+	Failed
+	// Changed: something happened to Server (Change says what, Text says
+	// why): it crashed or recovered, which the balancer learns only
+	// through failures and checks, or the balancer took it out of rotation
+	// or put it back.
+	Changed
+)
+
+// TraceEvent is one step of a run as the balancer's host saw it.
+type TraceEvent struct {
+	Kind   TraceKind
+	Change report.EventKind // for Changed
+	At     time.Duration
+	// Request is the request's arrival number, from 1; Attempt counts its
+	// earlier tries (0 on the first); Client and Class are who sent it and
+	// what it is. All are zero for Changed.
+	Request int64
+	Attempt int
+	Client  netip.Addr
+	Class   string
+	// Server is the server chosen or concerned.
+	Server string
+	Text   string
+	// Servers, InFlight and InRotation are every server's name, requests
+	// in flight and whether the balancer may choose it, just before the
+	// event. The slices are reused: copy them to keep them.
+	Servers    []string
+	InFlight   []int
+	InRotation []bool
+}
+
+// Trace runs the scenario with one algorithm and tells fn of every routing
+// decision and every change of a server, in order, until the run ends or
+// fn returns false.
+func Trace(sc *scenarios.Scenario, algorithm string, fn func(*TraceEvent) bool) error {
+	e, err := newEngine(sc, algorithm)
+	if err != nil {
+		return fmt.Errorf("%s: %w", algorithm, err)
+	}
+	e.tracer = &tracer{fn: fn}
+	for i := range e.servers {
+		e.tracer.ev.Servers = append(e.tracer.ev.Servers, e.servers[i].name)
+	}
+	e.tracer.ev.InFlight = make([]int, len(e.servers))
+	e.tracer.ev.InRotation = make([]bool, len(e.servers))
+	e.run()
+	return nil
+}
+
+// tracer feeds a Trace's callback.
+type tracer struct {
+	fn      func(*TraceEvent) bool
+	ev      TraceEvent
+	stopped bool
+}
+
+// trace tells the tracer of an event, with the servers' state as of now.
+func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, text string) {
+	t := e.tracer
+	if t.stopped {
+		return
+	}
+	ev := &t.ev
+	ev.Kind, ev.At, ev.Text = kind, now, text
+	if kind != Changed {
+		ev.Change = ""
+	}
+	ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Server = 0, 0, netip.Addr{}, "", ""
+	if i >= 0 {
+		q := &e.reqs[i]
+		ev.Request, ev.Attempt, ev.Client, ev.Class = q.number, int(q.attempts), q.client, e.classNames[q.class]
+	}
+	if s != nil {
+		ev.Server = s.name
+	}
+	for k := range e.servers {
+		ev.InFlight[k] = int(e.servers[k].backend.InFlight())
+		ev.InRotation[k] = e.servers[k].inRotation
+	}
+	if !t.fn(ev) {
+		t.stopped = true
+	}
+}
+
+// outReason says why s is out of rotation.
+func (e *engine) outReason(s *server, now time.Duration) string {
+	switch {
+	case s.idle:
+		return "not launched"
+	case s.starting:
+		return "starting"
+	case s.checkDown:
+		return fmt.Sprintf("failed %d health checks", e.health.Fall)
+	case now < s.ejectedUntil:
+		return "ejected by passive checks"
+	case s.draining:
+		return "draining"
+	case s.breaker == breakerOpen:
+		return "circuit breaker open"
+	case s.breaker == breakerHalf:
+		return "circuit breaker half-open, probes in flight"
+	case s.backup:
+		return "backup, primaries are up"
+	}
+	return "unusable"
+}
+
+// progress sums the runs' progress for Options.Progress.
+type progress struct {
+	report func(done float64)
+	runs   int
+	// done holds each run's share done in millionths, and total their sum.
+	done  []atomic.Int64
+	total atomic.Int64
+}
+
+func newProgress(report func(float64), runs int) *progress {
+	if report == nil {
+		return nil
+	}
+	return &progress{report: report, runs: runs, done: make([]atomic.Int64, runs)}
+}
+
+// run returns run k's progress callback, nil when nobody listens.
+func (p *progress) run(k int) func(float64) {
+	if p == nil {
+		return nil
+	}
+	return func(share float64) {
+		now := int64(math.Min(share, 1) * 1e6)
+		total := p.total.Add(now - p.done[k].Swap(now))
+		p.report(float64(total) / (1e6 * float64(p.runs)))
+	}
+}
+
+// done is the share of the run's arrivals simulated by now.
+func (e *engine) done(now time.Duration) float64 {
+	if e.duration > 0 {
+		return float64(now) / float64(e.duration)
+	}
+	return float64(e.arrivals) / float64(e.maxArrivals)
+}
