@@ -40,7 +40,7 @@ type timeline struct {
 // newTimeline starts a timeline for a run expected to last span.
 func newTimeline(e *engine, span, warmup time.Duration) *timeline {
 	t := &timeline{}
-	t.Step, t.Warmup = niceStep(span / timelineWindows), warmup
+	t.Step, t.Warmup = niceStep(span/timelineWindows), warmup
 	for i := range e.servers {
 		t.Servers = append(t.Servers, e.servers[i].name)
 	}
