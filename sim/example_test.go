@@ -74,3 +74,36 @@ expect:
 	// Output:
 	// least_connections.p99 < random.p99: holds on all 3 seeds, by the least margin on seed 2
 }
+
+// Least connections over three servers, one of which is kept busy by a
+// long request: the trace shows what the balancer saw at each decision.
+func ExampleTrace() {
+	sc, err := scenarios.Parse("example.yaml", []byte(`
+name: trace
+requests: 6
+servers: [{name: app, count: 3}]
+workload:
+  arrival: {process: constant, rate: 10}
+  classes:
+    - {name: quick, share: 0.8, service: {dist: constant, mean: 50ms}}
+    - {name: slow, share: 0.2, service: {dist: constant, mean: 2s}}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = sim.Trace(sc, "least_connections", func(ev *sim.TraceEvent) bool {
+		fmt.Printf("t=%v request %d (%s) -> %s, in flight %v\n", ev.At, ev.Request, ev.Class, ev.Server, ev.InFlight)
+		return true
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// t=100ms request 1 (quick) -> app-1, in flight [0 0 0]
+	// t=200ms request 2 (slow) -> app-2, in flight [0 0 0]
+	// t=300ms request 3 (slow) -> app-3, in flight [0 1 0]
+	// t=400ms request 4 (quick) -> app-1, in flight [0 1 1]
+	// t=500ms request 5 (quick) -> app-1, in flight [0 1 1]
+	// t=600ms request 6 (slow) -> app-1, in flight [0 1 1]
+}

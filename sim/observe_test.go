@@ -1,0 +1,194 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// TestTimeline checks the crash of TestCrash window by window: 120 s of
+// arrivals make 1 s windows (a 200th of the run, rounded up to 1-2-5);
+// every request takes exactly 100 ms, so each window's p99 is 100 ms; a
+// window opens at a whole second, when the requests of the second before
+// are done and the next has not arrived, so nothing is in flight; and the
+// 15 refusals before detection fall in the windows from 60 s to 75 s.
+func TestTimeline(t *testing.T) {
+	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3}\n"))
+	res, _, err := run(sc, "round_robin", true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Detail.Timeline
+	// The last completion is at 119.85 s; the health checks due at 120 s
+	// open one more, empty window.
+	if tl.Step != time.Second || len(tl.Windows) != 121 {
+		t.Fatalf("step %v, %d windows; want 1s and 121", tl.Step, len(tl.Windows))
+	}
+	var completed, failed int64
+	for i, w := range tl.Windows {
+		completed += w.Completed
+		failed += w.Failed
+		if w.Completed > 0 && w.P99 != 100*time.Millisecond {
+			t.Errorf("window %d: p99 %v, want 100ms", i, w.P99)
+		}
+		if fmt.Sprint(w.InFlight) != "[0 0 0 0]" {
+			t.Errorf("window %d: in flight %v at its start, want none", i, w.InFlight)
+		}
+		if w.Failed > 0 && (i < 60 || i >= 75) {
+			t.Errorf("window %d: %d failures, outside the outage before detection", i, w.Failed)
+		}
+	}
+	if completed != res.Completed || failed != res.Failed || failed != 15 {
+		t.Errorf("windows hold %d completions and %d failures; the run %d and %d (want 15)", completed, failed, res.Completed, res.Failed)
+	}
+	if res.Detail.Latency.Count() != res.Completed {
+		t.Errorf("latency histogram holds %d, want %d", res.Detail.Latency.Count(), res.Completed)
+	}
+	want := []report.Event{
+		{At: 60 * time.Second, Kind: report.EventCrash, Server: "app-2", Text: "crashed"},
+		{At: 75 * time.Second, Kind: report.EventOut, Server: "app-2", Text: "failed 3 health checks"},
+	}
+	if fmt.Sprint(tl.Events) != fmt.Sprint(want) {
+		t.Errorf("events %v\nwant %v", tl.Events, want)
+	}
+}
+
+// TestTimelineEvents checks the events a timeline marks besides crashes:
+// a rate change, a slowdown, a drain and the recovery from it.
+func TestTimelineEvents(t *testing.T) {
+	sc := parse(t, `name: events
+duration: 60s
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {rate: 4, phases: [{at: 30s, rate: 8}]}
+  service: {dist: constant, mean: 10ms}
+faults:
+  - {at: 10s, server: app-1, kind: slow, factor: 3}
+  - {at: 20s, server: app-2, kind: drain}
+  - {at: 40s, server: app-2, kind: recover}
+`)
+	res, _, err := run(sc, "round_robin", true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range res.Detail.Timeline.Events {
+		got = append(got, fmt.Sprintf("%v %s %s %s", ev.At, ev.Kind, ev.Server, ev.Text))
+	}
+	want := []string{
+		"10s slow app-1 3x slower",
+		"20s drain app-2 draining",
+		"20s out app-2 draining",
+		"30s rate  8/s",
+		"40s in app-2 back in rotation",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestTrace follows the crash of TestCrash: app-2 crashes at 60 s and the
+// next request round robin gives it (60.5 s) is refused. The state is what round robin saw
+// before each decision: every earlier request is done by then.
+func TestTrace(t *testing.T) {
+	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3}\n"))
+	var lines []string
+	err := Trace(sc, "round_robin", func(ev *TraceEvent) bool {
+		if ev.At < 59750*time.Millisecond {
+			return true
+		}
+		line := fmt.Sprintf("%v %d %d %s %s %v %v", ev.At, ev.Kind, ev.Request, ev.Server, ev.Text, ev.InFlight, ev.InRotation)
+		if ev.Kind == Changed {
+			line += " " + string(ev.Change)
+		}
+		lines = append(lines, line)
+		return len(lines) < 6
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"59.75s 0 239 app-3  [0 0 0 0] [true true true true]",
+		"1m0s 2 0 app-2 crashed [0 0 0 0] [true true true true] crash",
+		"1m0s 0 240 app-4  [0 0 0 0] [true true true true]",
+		"1m0.25s 0 241 app-1  [0 0 0 0] [true true true true]",
+		"1m0.5s 0 242 app-2  [0 0 0 0] [true true true true]",
+		"1m0.5s 1 242 app-2 connection refused [0 0 0 0] [true true true true]",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("trace:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestProgress checks that a comparison's progress stays within [0, 1]
+// and ends at 1.
+func TestProgress(t *testing.T) {
+	sc := parse(t, `name: p
+requests: 100000
+servers: [{name: app, count: 4}]
+workload: {arrival: {load: 0.5}, service: {dist: exponential, mean: 10ms}}
+`)
+	var mu sync.Mutex
+	var got []float64
+	_, err := CompareAll([]*scenarios.Scenario{sc, sc}, []string{"random", "round_robin"}, Options{Progress: func(done float64) {
+		mu.Lock()
+		got = append(got, done)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100000 arrivals report every 16384: 6 reports per run, 4 runs, and
+	// the final 1.
+	if len(got) != 25 || got[len(got)-1] != 1 {
+		t.Fatalf("%d reports ending at %v; want 25 ending at 1", len(got), got[len(got)-1])
+	}
+	for _, v := range got {
+		if v < 0 || v > 1 {
+			t.Errorf("progress %v outside [0, 1]", v)
+		}
+	}
+}
+
+func TestExpectedSpan(t *testing.T) {
+	for _, tc := range []struct {
+		name, lines string
+		want        time.Duration
+	}{
+		{"duration", "duration: 90s\nworkload: {arrival: {rate: 10}, service: {dist: constant, mean: 1ms}}", 90 * time.Second},
+		{"requests at a rate", "requests: 1000\nworkload: {arrival: {rate: 10}, service: {dist: constant, mean: 1ms}}", 100 * time.Second},
+		// 100 requests by 10 s, then 900 more at 100/s.
+		{"phases", "requests: 1000\nworkload: {arrival: {rate: 10, phases: [{at: 10s, rate: 100}]}, service: {dist: constant, mean: 1ms}}", 19 * time.Second},
+		// The phase never comes: the requests are sent before it.
+		{"late phase", "requests: 50\nworkload: {arrival: {rate: 10, phases: [{at: 10s, rate: 100}]}, service: {dist: constant, mean: 1ms}}", 5 * time.Second},
+		// On half the time: 5/s on average.
+		{"bursty", "requests: 100\nworkload: {arrival: {process: bursty, rate: 10, on: 1s, off: 1s}, service: {dist: constant, mean: 1ms}}", 20 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, "name: span\nservers: [{name: a}]\n"+tc.lines+"\n")
+			if got := expectedSpan(sc); (got - tc.want).Abs() > time.Millisecond {
+				t.Errorf("span %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for _, tc := range []struct{ in, want time.Duration }{
+		{0, time.Millisecond},
+		{time.Millisecond, time.Millisecond},
+		{1500 * time.Microsecond, 2 * time.Millisecond},
+		{3 * time.Second, 5 * time.Second},
+		{600 * time.Millisecond, time.Second},
+		{7 * time.Minute, 500 * time.Second},
+	} {
+		if got := niceStep(tc.in); got != tc.want {
+			t.Errorf("niceStep(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
