@@ -12,7 +12,12 @@ func init() {
 	register(Info{
 		Name:    "ip_hash",
 		Summary: "same client address, same backend (whole address hashed into a weighted Maglev table)",
-		New:     func(Options) Balancer { return &ipHash{} },
+		Description: Description{
+			How:      "Hashes the client's address to choose the server, so one client always lands on the same server while the set of servers stays the same. lbsim hashes the whole address into a weighted Maglev table, so few clients move when a server comes or goes.",
+			UseWhen:  "a server keeps a client's state in memory (a login, a shopping cart) and there is no cookie or shared store to find it elsewhere.",
+			Drawback: "the split is only as even as the addresses: all the clients behind one NAT gateway share one server, and a server that crashes takes its clients' sessions with it.",
+		},
+		New: func(Options) Balancer { return &ipHash{} },
 	})
 }
 

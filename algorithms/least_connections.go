@@ -6,7 +6,12 @@ func init() {
 	register(Info{
 		Name:    "least_connections",
 		Summary: "fewest requests in flight per unit of weight; ties rotate",
-		New:     func(Options) Balancer { return &leastConnections{} },
+		Description: Description{
+			How:      "Counts the requests each server has in flight (being served or waiting) and sends the next one to the server with the fewest, per unit of weight. When several tie, the choice rotates, so idle servers share the work.",
+			UseWhen:  "request durations vary widely: reports, uploads or video jobs next to quick calls.",
+			Drawback: "it needs a live count for every server, and a server that fails fast empties its count and looks like the least busy of all.",
+		},
+		New: func(Options) Balancer { return &leastConnections{} },
 	})
 }
 

@@ -11,7 +11,12 @@ func init() {
 	register(Info{
 		Name:    "least_response_time",
 		Summary: "lowest smoothed latency x (in flight + 1); stale estimates decay so slow backends are retried",
-		New:     func(Options) Balancer { return &leastResponseTime{} },
+		Description: Description{
+			How:      "Keeps a smoothed average of each server's response times and sends the next request to the server with the lowest average x (requests in flight + 1). An average that gets no new samples fades, so a server that was slow once is tried again later.",
+			UseWhen:  "latency matters and a server may slow down without failing: a dying disk, a noisy neighbour.",
+			Drawback: "it learns only from responses that come back, so it notices a slow server after the slow answers, and it needs every server's latency watched all the time.",
+		},
+		New: func(Options) Balancer { return &leastResponseTime{} },
 	})
 }
 

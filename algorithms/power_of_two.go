@@ -6,6 +6,11 @@ func init() {
 	register(Info{
 		Name:    "power_of_two",
 		Summary: "two random backends; the one with fewer in flight per unit of weight wins",
+		Description: Description{
+			How:      "Picks two servers at random and sends the request to the one with fewer requests in flight, per unit of weight. Two looks do almost as well as looking at every server, at a fixed cost per request.",
+			UseWhen:  "pools are large or many balancers share them, where looking at every server costs too much or the counts are stale.",
+			Drawback: "it is still a draw: on a small pool it trails least_connections a little, and it needs in-flight counts too.",
+		},
 		New: func(opts Options) Balancer {
 			return &powerOfTwo{rng: newRNG(opts.Seed)}
 		},

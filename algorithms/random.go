@@ -6,6 +6,11 @@ func init() {
 	register(Info{
 		Name:    "random",
 		Summary: "weight-proportional random choice, ignoring load",
+		Description: Description{
+			How:      "Picks a server at random, in proportion to the weights, and looks at nothing else.",
+			UseWhen:  "the servers are alike, the requests independent, and the balancers should share no state at all.",
+			Drawback: "no intelligence at all: it ignores load, and chance alone keeps some servers busier than others for a while.",
+		},
 		New: func(opts Options) Balancer {
 			return &random{rng: newRNG(opts.Seed)}
 		},

@@ -19,9 +19,22 @@ type Info struct {
 	Name string
 	// Summary is one line on how the policy chooses.
 	Summary string
+	// Description explains the policy to a person (lbsim explain).
+	Description Description
 	// New builds a balancer with no backends; the host calls Update before
 	// the first Pick.
 	New func(Options) Balancer
+}
+
+// Description is a policy explained for people who are choosing one:
+// plain sentences, without the implementation's detail.
+type Description struct {
+	// How says how the policy chooses, in a few sentences.
+	How string
+	// UseWhen says where it fits best.
+	UseWhen string
+	// Drawback says what it gets wrong, and when that hurts.
+	Drawback string
 }
 
 var registry = map[string]Info{}

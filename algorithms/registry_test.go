@@ -30,6 +30,11 @@ func TestListSortedAndComplete(t *testing.T) {
 		if info.Summary == "" || strings.ContainsAny(info.Summary, "\n\t") {
 			t.Errorf("%s: Summary %q must be one non-empty line without tabs", info.Name, info.Summary)
 		}
+		for field, text := range map[string]string{"How": info.Description.How, "UseWhen": info.Description.UseWhen, "Drawback": info.Description.Drawback} {
+			if strings.TrimSpace(text) == "" || strings.ContainsAny(text, "\n\t") {
+				t.Errorf("%s: Description.%s %q must be non-empty text without newlines or tabs", info.Name, field, text)
+			}
+		}
 		if info.New == nil {
 			t.Errorf("%s: New is nil", info.Name)
 		}

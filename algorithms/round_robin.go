@@ -6,7 +6,12 @@ func init() {
 	register(Info{
 		Name:    "round_robin",
 		Summary: "each backend in turn, ignoring weights and load",
-		New:     func(Options) Balancer { return &roundRobin{} },
+		Description: Description{
+			How:      "Deals requests out like cards: the first to the first server, the next to the second, and back to the first after the last. It looks at nothing else: not how busy a server is, not its weight, not who is asking.",
+			UseWhen:  "the servers are alike and so are the requests: a stateless API on identical machines.",
+			Drawback: "it ignores load, so a server stuck on a slow request keeps getting its turn and the requests dealt to it wait.",
+		},
+		New: func(Options) Balancer { return &roundRobin{} },
 	})
 }
 

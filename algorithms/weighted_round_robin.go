@@ -9,7 +9,12 @@ func init() {
 	register(Info{
 		Name:    "weighted_round_robin",
 		Summary: "nginx's smooth weighted round robin: shares follow weights, interleaved",
-		New:     func(Options) Balancer { return &weightedRoundRobin{} },
+		Description: Description{
+			How:      "Round robin with a weight per server: a server of weight 5 gets five turns for every two of a server of weight 2. lbsim follows nginx's smooth variant, which spreads the heavy server's turns out (a b a c a ...) instead of giving them in a burst.",
+			UseWhen:  "servers differ in power and you know by how much, such as one new machine among older ones.",
+			Drawback: "the weights are yours to set and keep right; they never follow the load, so a server that slows down keeps its full share.",
+		},
+		New: func(Options) Balancer { return &weightedRoundRobin{} },
 	})
 }
 
