@@ -378,9 +378,9 @@ func TestCompareBaseline(t *testing.T) {
 		cur := baselineRun()
 		tt.change(&cur.Results[0])
 		got := CompareBaseline(baselineRun(), cur, 0.05)
-		// 14 metrics of the algorithm, 8 of its class.
-		if len(got) != 22 {
-			t.Errorf("%s: %d assertions, want 22", tt.name, len(got))
+		// 15 metrics of the algorithm, 8 of its class.
+		if len(got) != 23 {
+			t.Errorf("%s: %d assertions, want 23", tt.name, len(got))
 		}
 		var failed []string
 		found := false

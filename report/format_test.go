@@ -357,3 +357,27 @@ func mustWrite(t *testing.T, f Format, c *Comparison) string {
 	}
 	return b.String()
 }
+
+// TestSessionTable: the sessions table appears when a run missed
+// sessions, with the misses per 100 completed requests.
+func TestSessionTable(t *testing.T) {
+	c := sample()
+	if strings.Contains(mustWrite(t, FormatTable, c), "\nsessions\n") {
+		t.Error("a sessions table for a run without sessions")
+	}
+	c.Results[0].SessionMisses = c.Results[0].Completed / 4
+	out := mustWrite(t, FormatTable, c)
+	i := strings.Index(out, "\nsessions\n")
+	if i < 0 {
+		t.Fatalf("no sessions table:\n%s", out)
+	}
+	for l := range strings.Lines(out[i:]) {
+		if strings.HasPrefix(l, c.Results[0].Algorithm+" ") {
+			if got := strings.Fields(l); len(got) != 3 || got[2] != "25.0" {
+				t.Errorf("sessions row %q, want 25.0 per 100 completed", l)
+			}
+			return
+		}
+	}
+	t.Errorf("no sessions row for %s:\n%s", c.Results[0].Algorithm, out)
+}

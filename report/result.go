@@ -42,6 +42,10 @@ type Result struct {
 	Rejected int64 `json:"rejected"`
 	// Retried counts retry attempts (a request retried twice counts 2).
 	Retried int64 `json:"retried"`
+	// SessionMisses counts the attempts that found no session of their
+	// client on their server, when the scenario keeps sessions: each
+	// cost the scenario's sessions.miss_cost. Left out when zero.
+	SessionMisses int64 `json:"session_misses,omitempty"`
 	// FailedByCause splits Failed and Rejected by what went wrong:
 	// refused (sent to a crashed server), reset (in service or waiting on a
 	// server when it crashed), queue_full, no_server. Empty when nothing

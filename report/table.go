@@ -66,6 +66,19 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 			return err
 		}
 	}
+	if anySessionMisses(c) {
+		rows = nil
+		for _, r := range c.Results {
+			per := "-"
+			if r.Completed > 0 {
+				per = strconv.FormatFloat(100*float64(r.SessionMisses)/float64(r.Completed), 'f', 1, 64)
+			}
+			rows = append(rows, []string{cell(r.Algorithm, markdown), itoa(r.SessionMisses), per})
+		}
+		if err := writeSection(w, "sessions", sessionHeader, rows, 1, markdown); err != nil {
+			return err
+		}
+	}
 	if !anyFailures(c) {
 		return nil
 	}
@@ -110,6 +123,21 @@ func writeSection(w io.Writer, heading string, header []string, rows [][]string,
 		return err
 	}
 	return renderTable(w, header, rows, textCols, markdown)
+}
+
+// sessionHeader is the sessions table's header: attempts that missed
+// their client's session, and how many per 100 completed requests.
+var sessionHeader = []string{"algorithm", "session misses", "per 100 completed"}
+
+// anySessionMisses reports whether a run of a scenario with sessions
+// missed any, which the sessions table details.
+func anySessionMisses(c *Comparison) bool {
+	for _, r := range c.Results {
+		if r.SessionMisses > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // anyFailures reports whether a run failed requests by cause or had

@@ -296,6 +296,9 @@ var errorCases = []struct {
 	{"overlapping faults", faultBase + "faults: [{at: 1s, server: app-1, kind: crash, for: 10s}, {at: 5s, server: app-1, kind: slow, factor: 3}]\n", 4, "faults[1].at", "overlaps faults[0]"},
 	{"breaker failures", faultBase + "circuit_breaker: {failures: 0}\n", 4, "circuit_breaker.failures", "at least 1"},
 	{"breaker open time", faultBase + "circuit_breaker: {open: -1s}\n", 4, "circuit_breaker.open", ""},
+	{"negative session miss cost", faultBase + "sessions: {miss_cost: -1ms}\n", 4, "sessions.miss_cost", "must not be negative"},
+	{"session miss cost without unit", faultBase + "sessions: {miss_cost: 100}\n", 4, "sessions.miss_cost", "no unit"},
+	{"unknown sessions key", faultBase + "sessions: {cost: 100ms}\n", 4, "sessions.cost", `unknown key "cost" (known: miss_cost)`},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
 	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
 	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`},
@@ -694,6 +697,7 @@ retries: {count: 2, on: [timeout], timeout: 9s, non_idempotent: true, budget: 0.
 timeouts: {connect: 1s, header: 2s, idle: 3s, response: 4s, grace: 5s}
 circuit_breaker: {failures: 9, open: 11s, probes: 3, max_open: 0.5}
 autoscale: {group: spare, min: 2, max: 4, target: 0.7, interval: 13s, cooldown: 17s, startup: 19s}
+sessions: {miss_cost: 100ms}
 `
 	sc, err := Parse("all-keys.yaml", []byte(file))
 	if err != nil {
@@ -711,6 +715,7 @@ autoscale: {group: spare, min: 2, max: 4, target: 0.7, interval: 13s, cooldown: 
 		{"timeouts", *sc.Timeouts, DefaultTimeouts},
 		{"circuit_breaker", *sc.CircuitBreaker, DefaultCircuitBreaker},
 		{"autoscale", *sc.Autoscale, def},
+		{"sessions", *sc.Sessions, Sessions{}},
 	}
 	for _, s := range sections {
 		got, dflt := reflect.ValueOf(s.got), reflect.ValueOf(s.want)

@@ -62,6 +62,9 @@ type Scenario struct {
 	HealthCheck *HealthCheck `yaml:"health_check"`
 	Passive     *Passive     `yaml:"passive"`
 	Retries     *Retries     `yaml:"retries"`
+	// Sessions keeps client sessions on servers (see sessions.go); nil,
+	// the default, when the file leaves it out: requests carry no state.
+	Sessions *Sessions `yaml:"sessions"`
 
 	// The live proxy's keys (see proxy.go), defaulted in every scenario.
 	// Mode is http or tcp; Listen and Admin are host:port (Admin may be

@@ -37,3 +37,19 @@ func BenchmarkThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessions is BenchmarkThroughput's yardstick with sessions kept
+// for its 10,000 clients: what the session model costs when it is on.
+func BenchmarkSessions(b *testing.B) {
+	const requests = 1_000_000
+	sc := parse(b, benchScenario+"sessions: {miss_cost: 1ms}\n")
+	sc.Requests = requests
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := Run(sc, "power_of_two"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+}

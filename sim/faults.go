@@ -292,6 +292,9 @@ func (e *engine) crash(s *server, now time.Duration) {
 	}
 	s.busy = 0
 	s.waiting = fifo{}
+	if e.sess != nil {
+		e.sess.lose(idx)
+	}
 	for i := range e.reqs {
 		if e.reqs[i].server != int32(idx) {
 			continue
@@ -432,7 +435,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed}
 	e.tried = append(e.tried[:0], int(q.server))
 	e.dispatch(e.store(again), now)
 }

@@ -73,6 +73,7 @@ func randomFailureScenario(r *rand.Rand) string {
 		fmt.Sprintf("circuit_breaker: {failures: %d, open: %ds, probes: %d}\n", 1+r.IntN(5), 1+r.IntN(10), 1+r.IntN(3)),
 		fmt.Sprintf("slow_start: %ds\n", 1+r.IntN(10)),
 		fmt.Sprintf("autoscale: {min: 1, max: %d, interval: %ds, cooldown: %ds, startup: %ds}\n", n+r.IntN(4), 1+r.IntN(10), r.IntN(10), r.IntN(10)),
+		fmt.Sprintf("sessions: {miss_cost: %dms}\n", r.IntN(200)),
 	}
 	for _, s := range sections {
 		if r.IntN(2) == 0 {

@@ -181,6 +181,10 @@ type TraceEvent struct {
 	// Server is the server chosen or concerned.
 	Server string
 	Text   string
+	// Session is "hit" or "miss" for a request Routed to a server that is
+	// up, when the scenario keeps sessions: whether the server holds the
+	// client's session. It is "" otherwise.
+	Session string
 	// Servers, InFlight and InRotation are every server's name, requests
 	// in flight and whether the balancer may choose it, just before the
 	// event. The slices are reused: copy them to keep them.
@@ -230,8 +234,15 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 		q := &e.reqs[i]
 		ev.Request, ev.Attempt, ev.Client, ev.Class = q.number, int(q.attempts), q.client, e.classNames[q.class]
 	}
+	ev.Session = ""
 	if s != nil {
 		ev.Server = s.name
+		if kind == Routed && e.sess != nil && s.up {
+			ev.Session = "miss"
+			if e.sess.holds(e.reqs[i].client, s.backend.Index) {
+				ev.Session = "hit"
+			}
+		}
 	}
 	for k := range e.servers {
 		ev.InFlight[k] = int(e.servers[k].backend.InFlight())

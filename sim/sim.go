@@ -155,6 +155,9 @@ type request struct {
 	orphan bool
 	// probe marks an attempt a half-open circuit breaker let through.
 	probe bool
+	// missed marks an attempt that missed its client's session: its
+	// demand includes the scenario's sessions.miss_cost.
+	missed bool
 }
 
 type engine struct {
@@ -186,8 +189,9 @@ type engine struct {
 	rejected          int64
 	failed            int64
 
-	failures         // faults, checks and retries (faults.go)
-	scale    *scaler // nil unless autoscaling (autoscale.go)
+	failures           // faults, checks and retries (faults.go)
+	scale    *scaler   // nil unless autoscaling (autoscale.go)
+	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
 
 	// Observers (observe.go), nil unless asked for.
 	tl         *timeline
@@ -232,6 +236,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			slow:       1,
 		}
 	}
+	e.sess = newSessions(sc.Sessions, len(e.servers))
 	e.initFailures(sc)
 	e.initScaler(sc, firstExtra)
 	e.refresh(0)
@@ -368,6 +373,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			e.unprobe(s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
 			return
+		}
+		if e.sess != nil {
+			e.serveSession(i, b.Index, measured)
 		}
 		b.Begin()
 		e.reqs[i].server = int32(b.Index)
@@ -533,6 +541,9 @@ func (e *engine) result() report.Result {
 	}
 	if e.scale != nil {
 		res.Scaling = e.scale.events
+	}
+	if e.sess != nil {
+		res.SessionMisses = e.sess.misses
 	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
