@@ -17,7 +17,9 @@ const maxBundledArrivals = 500_000
 func TestBundled(t *testing.T) {
 	names := BundledNames()
 	want := []string{"autoscale-black-friday", "black-friday", "crash-with-health-checks", "crash-without-health-checks", "dying-disk",
-		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "nat-skew", "retry-storm", "retry-storm-with-breaker"}
+		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "nat-skew",
+		"quiz-independent-api", "quiz-one-new-two-old", "quiz-shopping-cart", "quiz-video-encoding",
+		"retry-storm", "retry-storm-with-breaker"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("BundledNames() = %v, want %v", names, want)
 	}
@@ -113,6 +115,21 @@ func TestBundledNumbers(t *testing.T) {
 	}
 	// Round robin gives the speed-2 server a third of 70%: 1.17x its capacity.
 	near("heterogeneous load", het.Workload.Arrival.Rate/het.Capacity(), 0.7)
+
+	// Round robin gives each old server a third of 70% of 180 requests/s,
+	// 42/s, 105% of the 40/s it can serve.
+	old := get("quiz-one-new-two-old")
+	near("quiz-one-new-two-old old server's share", old.Workload.Arrival.Rate/3/40, 1.05)
+
+	cart := get("quiz-shopping-cart")
+	if cart.Sessions == nil || cart.Sessions.MissCost.D() != 100*time.Millisecond || cart.Workload.Clients.Count != 2000 {
+		t.Errorf("quiz-shopping-cart sessions %+v, %d clients", cart.Sessions, cart.Workload.Clients.Count)
+	}
+	// Jobs of 5 s to 5 min: clips of 5 to 55 s, films of 60 to 300 s.
+	video := get("quiz-video-encoding").Workload.Classes
+	if video[0].Service.Min.D() != 5*time.Second || video[1].Service.Min.D()+2*(video[1].Service.Mean.D()-video[1].Service.Min.D()) != 5*time.Minute {
+		t.Errorf("quiz-video-encoding classes = %+v", video)
+	}
 }
 
 // TestDocsExample checks that the complete example in docs/scenarios.md

@@ -5,6 +5,9 @@
 //	lbsim check SCENARIO... [--seeds N] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
 //	lbsim validate SCENARIO...
 //	lbsim list
+//	lbsim explain ALGORITHM
+//	lbsim trace SCENARIO --algorithm A [--first N] [--from DURATION]
+//	lbsim quiz [--question N]
 //	lbsim proxy (--backend ADDR... | --config FILE) [--algorithm A] [--listen ADDR] ...
 //
 // SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
@@ -43,6 +46,9 @@ Usage:
   lbsim check SCENARIO...        verify the scenarios' expect: lines (exit 1 if one fails)
   lbsim validate SCENARIO...     check scenario files without running them
   lbsim list                     list algorithms and bundled scenarios
+  lbsim explain ALGORITHM        how an algorithm works, with a live demo
+  lbsim trace SCENARIO           narrate a run's routing decisions (--algorithm A)
+  lbsim quiz                     five classic situations: guess the algorithm, see the run
   lbsim proxy --backend ADDR...  run the algorithms live, as a reverse proxy
 
 SCENARIO is a path to a YAML file or the name of a bundled scenario.
@@ -69,6 +75,12 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = validateCmd(rest, stdout, stderr)
 	case "list":
 		err = listCmd(rest, stdout, stderr)
+	case "explain":
+		err = explainCmd(rest, stdout, stderr)
+	case "trace":
+		err = traceCmd(rest, stdout, stderr)
+	case "quiz":
+		err = quizCmd(rest, stdout, stderr)
 	case "proxy":
 		err = proxyCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":

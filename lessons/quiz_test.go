@@ -1,0 +1,76 @@
+package lessons
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lbsim/lbsim/report"
+)
+
+// TestQuizWinners runs every question: the run's winner is an accepted
+// answer, and the verdict quotes the run's numbers.
+func TestQuizWinners(t *testing.T) {
+	want := []string{"round_robin", "least_connections", "ip_hash", "weighted_round_robin", "round_robin"}
+	if len(Quiz) != len(want) {
+		t.Fatalf("%d questions, want %d", len(Quiz), len(want))
+	}
+	for i := range Quiz {
+		q := &Quiz[i]
+		t.Run(q.Scenario, func(t *testing.T) {
+			a, err := q.Answer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := a.Comparison.Results[a.Winner]
+			if w.Algorithm != want[i] || !q.Right(w.Algorithm) {
+				t.Errorf("winner %s, want %s (accepted: %v)", w.Algorithm, want[i], q.Accept)
+			}
+			if v := a.Verdict(); !strings.HasPrefix(v, w.Algorithm) || !strings.Contains(v, latency(a.Scores[a.Winner])) {
+				t.Errorf("verdict %q does not quote the winner's %s", v, latency(a.Scores[a.Winner]))
+			}
+		})
+	}
+}
+
+// TestJudge pins the rule on made-up scores: the simplest within the
+// margin of the best wins, else the best.
+func TestJudge(t *testing.T) {
+	q := &Question{Metric: p99Latency}
+	run := func(scores map[string]float64, order ...string) string {
+		c := &report.Comparison{}
+		for _, name := range order {
+			c.Results = append(c.Results, report.Result{Algorithm: name, Latency: report.Latency{P99: scores[name]}})
+		}
+		a := judge(q, c)
+		return c.Results[a.Winner].Algorithm
+	}
+	tests := []struct {
+		scores map[string]float64
+		want   string
+	}{
+		{map[string]float64{"least_connections": 100, "round_robin": 119}, "round_robin"},
+		{map[string]float64{"least_connections": 100, "round_robin": 121}, "least_connections"},
+		{map[string]float64{"power_of_two": 100, "least_connections": 110, "round_robin": 500}, "least_connections"},
+		{map[string]float64{"round_robin": 100, "random": 100}, "round_robin"},
+		{map[string]float64{"some_new_policy": 100, "least_response_time": 100}, "least_response_time"},
+	}
+	for _, tt := range tests {
+		var order []string
+		for name := range tt.scores {
+			order = append(order, name)
+		}
+		for _, o := range [][]string{order, reversed(order)} {
+			if got := run(tt.scores, o...); got != tt.want {
+				t.Errorf("%v in order %v: winner %s, want %s", tt.scores, o, got, tt.want)
+			}
+		}
+	}
+}
+
+func reversed(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
