@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -48,12 +49,24 @@ func explainCmd(args []string, stdout, stderr io.Writer) error {
 	return w.err
 }
 
+// unit matches a unit word that stays on the line of the number before it.
+var unit = regexp.MustCompile(`^(ms|s)\W*$`)
+
 // wrap fills text into lines of at most width columns (longer words stand
-// alone), each starting with indent.
+// alone), each starting with indent. A number and its unit ("50.9 ms")
+// stay together.
 func wrap(text, indent string, width int) string {
+	var words []string
+	for _, w := range strings.Fields(text) {
+		if n := len(words); n > 0 && unit.MatchString(w) && strings.ContainsAny(words[n-1][len(words[n-1])-1:], "0123456789") {
+			words[n-1] += " " + w
+			continue
+		}
+		words = append(words, w)
+	}
 	var b strings.Builder
 	line := indent
-	for _, word := range strings.Fields(text) {
+	for _, word := range words {
 		if line != indent && len(line)+1+len(word) > width {
 			b.WriteString(line + "\n")
 			line = indent

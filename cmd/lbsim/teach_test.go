@@ -1,10 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/sim"
 )
 
 // TestTeachingExitCodes holds explain, trace and quiz to the exit code
@@ -18,8 +23,8 @@ func TestTeachingExitCodes(t *testing.T) {
 		{"explain two", []string{"explain", "random", "ip_hash"}, 2, "explain takes one ALGORITHM", ""},
 		{"trace", []string{"trace", "crash-with-health-checks", "--algorithm", "round_robin", "--from", "2m", "--first", "1"}, 0, "",
 			"crash-with-health-checks with round_robin, seed 1, from t=120.000s:\nt=120.000s app-2 crashed (in flight"},
-		{"trace the only algorithm", []string{"trace", writeFile(t, "one.yaml", stagger+"algorithms: [random]\n"), "--first", "1"}, 0, "", "one with random"},
-		{"trace past the end", []string{"trace", writeFile(t, "s.yaml", stagger), "--algorithm", "random", "--from", "1h"}, 0, "", "(the run ended after 0 decisions)"},
+		{"trace the only algorithm", []string{"trace", writeFile(t, "one.yaml", one), "--first", "1"}, 0, "", "one with random"},
+		{"trace past the end", []string{"trace", writeFile(t, "one.yaml", one), "--algorithm", "random", "--from", "1h"}, 0, "", "(the run ended after 0 decisions)"},
 		{"trace without algorithm", []string{"trace", "mixed-50ms-5s"}, 2, "trace needs --algorithm: mixed-50ms-5s runs round_robin, least_connections", ""},
 		{"trace unknown algorithm", []string{"trace", "mixed-50ms-5s", "--algorithm", "fastest"}, 2, `--algorithm: unknown algorithm "fastest"`, ""},
 		{"trace first 0", []string{"trace", "mixed-50ms-5s", "--algorithm", "random", "--first", "0"}, 2, "--first must be at least 1", ""},
@@ -38,41 +43,42 @@ func TestTeachingExitCodes(t *testing.T) {
 	}
 }
 
-// stagger is three single-slot servers and a 250 ms request every 100 ms:
-// under round robin each server's request ends 50 ms before its next
-// turn.
-const stagger = `name: one
-requests: 20
-servers: [{name: app, count: 3}]
-workload:
-  arrival: {process: constant, rate: 10}
-  service: {dist: constant, mean: 250ms}
-`
+// one is a small scenario that runs one algorithm.
+const one = "name: one\nrequests: 20\nservers: [{name: app, count: 3}]\n" +
+	"workload: {arrival: {rate: 10}, service: {dist: constant, mean: 250ms}}\nalgorithms: [random]\n"
 
-var inFlight = regexp.MustCompile(`-> (app-\d) \(in flight app-1=(\d) app-2=(\d) app-3=(\d)\)$`)
+var state = regexp.MustCompile(`-> (\S+) \(in flight app-1=(\d+) app-2=(\d+) app-3=(\d+) app-4=(\d+)\)$`)
 
 // TestTraceFirst: --first 5 prints the header and exactly five decisions,
-// in turn, each with the in-flight counts counted by hand.
+// each with the server and the in-flight counts the simulator's own trace
+// reports for it.
 func TestTraceFirst(t *testing.T) {
-	code, out, stderr := cli("trace", writeFile(t, "s.yaml", stagger), "--algorithm", "round_robin", "--first", "5")
+	code, out, stderr := cli("trace", "mixed-50ms-5s", "--algorithm", "least_connections", "--from", "90s", "--first", "5")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 6 || lines[0] != "one with round_robin, seed 1, from t=0.000s:" {
+	if len(lines) != 6 || lines[0] != "mixed-50ms-5s with least_connections, seed 1, from t=90.000s:" {
 		t.Fatalf("want a header and 5 decisions, got:\n%s", out)
 	}
-	want := [][]string{
-		{"app-1", "0", "0", "0"},
-		{"app-2", "1", "0", "0"},
-		{"app-3", "1", "1", "0"},
-		{"app-1", "0", "1", "1"},
-		{"app-2", "1", "0", "1"},
+	sc, err := scenarios.Open("mixed-50ms-5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	err = sim.Trace(sc, "least_connections", func(ev *sim.TraceEvent) bool {
+		if ev.At >= 90*time.Second && ev.Kind == sim.Routed {
+			want = append(want, fmt.Sprint(ev.Server, ev.InFlight))
+		}
+		return len(want) < 5
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	for i, line := range lines[1:] {
-		m := inFlight.FindStringSubmatch(line)
-		if m == nil || strings.Join(m[1:], " ") != strings.Join(want[i], " ") {
-			t.Errorf("decision %d: %q, want %s with in flight %v", i+1, line, want[i][0], want[i][1:])
+		m := state.FindStringSubmatch(line)
+		if m == nil || fmt.Sprint(m[1], m[2:]) != want[i] {
+			t.Errorf("decision %d: %q, want %s", i+1, line, want[i])
 		}
 	}
 }
@@ -131,5 +137,23 @@ func TestQuizAsks(t *testing.T) {
 	stdin = strings.NewReader("ip_hash\n")
 	if _, out, _ = cli("quiz", "--question", "3"); !strings.Contains(out, "(you picked ip_hash: right)") {
 		t.Errorf("a right pick is not called right:\n%s", out)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		text  string
+		width int
+		want  string
+	}{
+		{"one two three", 9, "  one two\n  three"},
+		{"a enormous word", 5, "  a\n  enormous\n  word"},
+		{"took 122.5 ms, then", 13, "  took\n  122.5 ms,\n  then"},
+		{"", 10, "  "},
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.text, "  ", tt.width); got != tt.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.text, tt.width, got, tt.want)
+		}
 	}
 }
