@@ -78,7 +78,10 @@ func askQuestion(w *errWriter, q *lessons.Question, number int, guesses *bufio.S
 	if guesses != nil {
 		w.printf("Your pick: ")
 		if guesses.Scan() {
-			guess = strings.TrimSpace(guesses.Text())
+			// "Round Robin" and "round-robin" mean round_robin.
+			guess = strings.Join(strings.FieldsFunc(strings.ToLower(guesses.Text()), func(r rune) bool {
+				return r == ' ' || r == '-' || r == '_' || r == '\t'
+			}), "_")
 		}
 		w.printf("\n")
 	}

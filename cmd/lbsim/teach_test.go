@@ -134,7 +134,7 @@ func TestQuizAsks(t *testing.T) {
 	if ask < 0 || answer < ask {
 		t.Errorf("want the prompt, then the answer and the pick:\n%s", out)
 	}
-	stdin = strings.NewReader("ip_hash\n")
+	stdin = strings.NewReader(" IP-hash\n")
 	if _, out, _ = cli("quiz", "--question", "3"); !strings.Contains(out, "(you picked ip_hash: right)") {
 		t.Errorf("a right pick is not called right:\n%s", out)
 	}
