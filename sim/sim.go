@@ -545,6 +545,9 @@ func (e *engine) result() report.Result {
 		}
 	}
 	res.Latency = all.Latency()
+	if e.tl != nil {
+		res.Detail = &report.Detail{Latency: all, Timeline: e.tl.Timeline}
+	}
 	utils := make([]float64, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
