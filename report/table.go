@@ -38,9 +38,9 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 	for i, s := range sections(c, markdown) {
 		var err error
 		if i == 0 {
-			err = renderTable(w, s.Header, s.Rows, s.textCols, markdown)
+			err = renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
 		} else {
-			err = writeSection(w, s.Heading, s.Header, s.Rows, s.textCols, markdown)
+			err = writeSection(w, s.Heading, s.Header, s.Rows, s.TextCols, markdown)
 		}
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ type section struct {
 	Heading  string
 	Header   []string
 	Rows     [][]string
-	textCols int
+	TextCols int
 }
 
 // sections returns the tables of c: the summary, the latency by request
@@ -75,7 +75,7 @@ func sections(c *Comparison, markdown bool) []section {
 			strconv.FormatFloat(r.Fairness.MaxOverMeanUtilization, 'f', 2, 64),
 		})
 	}
-	out := []section{{Header: summaryHeader, Rows: rows, textCols: 1}}
+	out := []section{{Header: summaryHeader, Rows: rows, TextCols: 1}}
 
 	if multiClass(c) {
 		rows = nil
