@@ -89,7 +89,7 @@ func Charts(c *Comparison) []*Chart {
 					"failed ones included. Even bars mean an even split of requests, which is not always an even split of work.",
 				width: chartWidth, height: chartHeight,
 				build: func() (*figure, error) {
-					return serverBars(c, "requests", wholeTicks{}, func(s Server) float64 { return float64(s.Requests) })
+					return serverBars(c, "requests", countTicks, func(s Server) float64 { return float64(s.Requests) })
 				},
 			},
 			&Chart{
@@ -99,7 +99,7 @@ func Charts(c *Comparison) []*Chart {
 					"A bar far above the others is a hot server, where queues and the tail build up.",
 				width: chartWidth, height: chartHeight,
 				build: func() (*figure, error) {
-					return serverBars(c, "utilization", percentTicks{}, func(s Server) float64 { return s.Utilization })
+					return serverBars(c, "utilization", percentTicks, func(s Server) float64 { return s.Utilization })
 				},
 			},
 		)
@@ -296,7 +296,7 @@ func newPlot(title, x, y string) *plot.Plot {
 func latencyCDF(c *Comparison) (*plot.Plot, error) {
 	p := newPlot("", "latency (log scale)", "share of requests completed within")
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = durationTicks{}
+	p.X.Tick.Marker = logDurationTicks
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Legend.Top = false
 	p.Add(levels{0.5: "p50", 0.99: "p99"})
@@ -365,19 +365,37 @@ func (l levels) Plot(c draw.Canvas, p *plot.Plot) {
 // can show it.
 func positiveMS(d time.Duration) float64 { return math.Max(ms(d), 0.001) }
 
-// durationTicks marks a log axis in milliseconds at every power of ten,
-// labelled as durations (1 ms, 10 ms, 1 s), with minor ticks between.
-type durationTicks struct{}
-
-func (durationTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.LogTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = humanMS(ticks[i].Value)
-		}
-	}
-	return ticks
+// ticks relabels the labelled ticks of another ticker with label; whole
+// keeps only the ticks at whole numbers.
+type ticks struct {
+	plot.Ticker
+	label func(float64) string
+	whole bool
 }
+
+func (t ticks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, k := range t.Ticker.Ticks(lo, hi) {
+		if t.whole && k.Value != math.Trunc(k.Value) {
+			continue
+		}
+		if k.Label != "" {
+			k.Label = t.label(k.Value)
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// The axes' ticks: milliseconds as durations on a log or linear axis,
+// shares in percent, counts and seconds as plain numbers.
+var (
+	logDurationTicks = ticks{Ticker: plot.LogTicks{}, label: humanMS}
+	durationTicks    = ticks{Ticker: plot.DefaultTicks{}, label: humanMS}
+	percentTicks     = ticks{Ticker: plot.DefaultTicks{}, label: percent}
+	countTicks       = ticks{Ticker: plot.DefaultTicks{}, label: trimZeros, whole: true}
+	secondTicks      = ticks{Ticker: plot.DefaultTicks{}, label: trimZeros}
+)
 
 // serverBars draws one group of bars per server, one bar per algorithm,
 // of the value that get reads from a server's result.
@@ -426,19 +444,6 @@ func serverBars(c *Comparison, what string, ticks plot.Ticker, get func(Server) 
 	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
 }
 
-// percentTicks marks a 0..1 axis in percent.
-type percentTicks struct{}
-
-func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = trimZeros(sig3(ticks[i].Value*100)) + "%"
-		}
-	}
-	return ticks
-}
-
 // inFlightPanels draws, for each algorithm, every server's requests in
 // flight over time, with the run's events and warm-up.
 func inFlightPanels(c *Comparison) (*figure, error) {
@@ -454,6 +459,7 @@ func inFlightPanels(c *Comparison) (*figure, error) {
 	for k, r := range c.Results {
 		tl := &r.Detail.Timeline
 		p := newPlot(r.Algorithm, "", "in flight")
+		p.X.Tick.Marker = secondTicks
 		if k == len(c.Results)-1 {
 			p.X.Label.Text = "virtual time (s)"
 		}
@@ -477,28 +483,11 @@ func inFlightPanels(c *Comparison) (*figure, error) {
 		// One y scale for every panel, so that panels compare at a glance,
 		// with room for the legend and the event labels.
 		p.Y.Min, p.Y.Max = 0, math.Max(float64(top), 1)*1.15
-		p.Y.Tick.Marker = wholeTicks{}
+		p.Y.Tick.Marker = countTicks
 		p.X.Min = 0
 		fig.panels = append(fig.panels, p)
 	}
 	return fig, nil
-}
-
-// wholeTicks is the default ticks of a count axis, without fractions.
-type wholeTicks struct{}
-
-func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if t.Value != math.Trunc(t.Value) {
-			continue
-		}
-		if t.Label != "" {
-			t.Label = strconv.FormatFloat(t.Value, 'f', 0, 64)
-		}
-		out = append(out, t)
-	}
-	return out
 }
 
 // windowStart is the start of window i in seconds.
@@ -509,6 +498,7 @@ func windowStart(tl *Timeline, i int) float64 { return (time.Duration(i) * tl.St
 func p99OverTime(c *Comparison) (*figure, error) {
 	// A short y label: gonum/plot places a long one badly on a log axis.
 	p := newPlot("", "virtual time (s)", "p99 latency")
+	p.X.Tick.Marker = secondTicks
 	var events []Event
 	seen := map[Event]bool{}
 	lo, hi := math.Inf(1), 0.0
@@ -533,10 +523,10 @@ func p99OverTime(c *Comparison) (*figure, error) {
 	logY := hi/lo >= 20
 	if logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = durationTicks{}
+		p.Y.Tick.Marker = logDurationTicks
 		p.Y.Min, p.Y.Max = lo, hi*1.5
 	} else {
-		p.Y.Tick.Marker = durationLinearTicks{}
+		p.Y.Tick.Marker = durationTicks
 		p.Y.Min, p.Y.Max = 0, hi*1.15
 	}
 	legend := newLegend()
@@ -572,20 +562,6 @@ func p99OverTime(c *Comparison) (*figure, error) {
 	}
 	p.X.Min = 0
 	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
-}
-
-// durationLinearTicks marks a linear axis in milliseconds with the default
-// ticks, labelled as durations.
-type durationLinearTicks struct{}
-
-func (durationLinearTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = humanMS(ticks[i].Value)
-		}
-	}
-	return ticks
 }
 
 // markers draws a run's warm-up as a grey band and its events as vertical
