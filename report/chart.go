@@ -68,62 +68,44 @@ func Charts(c *Comparison) []*Chart {
 		}
 		return len(c.Results) > 0
 	}
+	// chart titles a chart by what it shows, the scenario and the seeds.
+	chart := func(name, what, seeds, about string, build func() (*figure, error)) *Chart {
+		return &Chart{Name: name, Title: fmt.Sprintf("%s, %s, %s", what, c.Scenario, seeds), About: about,
+			width: chartWidth, height: chartHeight, build: build}
+	}
+	bars := func(what string, ticks plot.Ticker, get func(Server) float64, about string) *Chart {
+		return chart("server-"+what, upperFirst(what)+" per server", seedText(c.Seed, c.Seeds, c.Aggregate),
+			"One group of bars per server, one bar per algorithm: "+about,
+			func() (*figure, error) { return serverBars(c, what, ticks, get) })
+	}
 	seed := detailSeed(c)
 	if detailed(func(d *Detail) bool { return d.Latency != nil }) {
-		out = append(out, &Chart{
-			Name:  "latency-cdf",
-			Title: fmt.Sprintf("Latency distribution, %s, %s", c.Scenario, seed),
-			About: "Each line is one algorithm: the share of measured requests (y) that completed within a time (x, log scale). " +
-				"Further left is faster; a line that reaches the top late has a slow tail. " +
+		out = append(out, chart("latency-cdf", "Latency distribution", seed,
+			"Each line is one algorithm: the share of measured requests (y) that completed within a time (x, log scale). "+
+				"Further left is faster; a line that reaches the top late has a slow tail. "+
 				"The circle on each line marks its median (p50), the triangle its 99th percentile (p99).",
-			width: chartWidth, height: chartHeight,
-			build: func() (*figure, error) { return single(latencyCDF(c)) },
-		})
+			func() (*figure, error) { return single(latencyCDF(c)) }))
 	}
 	if len(c.Results) > 0 {
 		out = append(out,
-			&Chart{
-				Name:  "server-requests",
-				Title: fmt.Sprintf("Requests per server, %s, %s", c.Scenario, seedText(c.Seed, c.Seeds, c.Aggregate)),
-				About: "One group of bars per server, one bar per algorithm: how many requests each algorithm sent to each server, " +
-					"failed ones included. Even bars mean an even split of requests, which is not always an even split of work.",
-				width: chartWidth, height: chartHeight,
-				build: func() (*figure, error) {
-					return serverBars(c, "requests", countTicks, func(s Server) float64 { return float64(s.Requests) })
-				},
-			},
-			&Chart{
-				Name:  "server-utilization",
-				Title: fmt.Sprintf("Utilization per server, %s, %s", c.Scenario, seedText(c.Seed, c.Seeds, c.Aggregate)),
-				About: "One group of bars per server, one bar per algorithm: the share of the server's slot-time spent serving after the warm-up. " +
-					"A bar far above the others is a hot server, where queues and the tail build up.",
-				width: chartWidth, height: chartHeight,
-				build: func() (*figure, error) {
-					return serverBars(c, "utilization", percentTicks, func(s Server) float64 { return s.Utilization })
-				},
-			},
-		)
+			bars("requests", countTicks, func(s Server) float64 { return float64(s.Requests) },
+				"how many requests each algorithm sent to each server, failed ones included. "+
+					"Even bars mean an even split of requests, which is not always an even split of work."),
+			bars("utilization", percentTicks, func(s Server) float64 { return s.Utilization },
+				"the share of the server's slot-time spent serving after the warm-up. "+
+					"A bar far above the others is a hot server, where queues and the tail build up."))
 	}
 	if detailed(func(d *Detail) bool { return len(d.Timeline.Windows) > 0 }) {
-		out = append(out,
-			&Chart{
-				Name:  "inflight",
-				Title: fmt.Sprintf("Requests in flight per server, %s, %s", c.Scenario, seed),
-				About: "One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them. " +
-					"A line that climbs while the others stay low is a server the algorithm keeps feeding. " +
-					"Vertical lines mark faults, rotation changes, scaling and rate changes; the grey band is the warm-up, which the numbers leave out.",
-				width: chartWidth, height: panelHeight*vg.Length(len(c.Results)) + 0.4*vg.Inch,
-				build: func() (*figure, error) { return inFlightPanels(c) },
-			},
-			&Chart{
-				Name:  "p99-over-time",
-				Title: fmt.Sprintf("p99 latency per %s window, %s, %s", c.Results[0].Detail.Timeline.Step, c.Scenario, seed),
-				About: "One line per algorithm: the 99th percentile latency of the requests that completed in each time window. " +
-					"Spikes show when the tail was made, and the vertical lines what happened then; the grey band is the warm-up.",
-				width: chartWidth, height: chartHeight,
-				build: func() (*figure, error) { return p99OverTime(c) },
-			},
-		)
+		inflight := chart("inflight", "Requests in flight per server", seed,
+			"One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them. "+
+				"A line that climbs while the others stay low is a server the algorithm keeps feeding. "+
+				"Vertical lines mark faults, rotation changes, scaling and rate changes; the grey band is the warm-up, which the numbers leave out.",
+			func() (*figure, error) { return inFlightPanels(c) })
+		inflight.height = panelHeight*vg.Length(len(c.Results)) + 0.4*vg.Inch
+		out = append(out, inflight, chart("p99-over-time", fmt.Sprintf("p99 latency per %s window", c.Results[0].Detail.Timeline.Step), seed,
+			"One line per algorithm: the 99th percentile latency of the requests that completed in each time window. "+
+				"Spikes show when the tail was made, and the vertical lines what happened then; the grey band is the warm-up.",
+			func() (*figure, error) { return p99OverTime(c) }))
 	}
 	return out
 }
@@ -313,12 +295,11 @@ func latencyCDF(c *Comparison) (*plot.Plot, error) {
 			xys = append(xys, plotter.XY{X: positiveMS(pt.Value), Y: pt.Share})
 		}
 		lo, hi = math.Min(lo, xys[0].X), math.Max(hi, xys[len(xys)-1].X)
-		line, err := plotter.NewLine(xys)
+		p50, p99 := positiveMS(h.Quantile(0.5)), positiveMS(h.Quantile(0.99))
+		line, err := addLine(p, xys, seriesStyle(i), 1.5, &p.Legend, fmt.Sprintf("%s: p50 %s, p99 %s", r.Algorithm, humanMS(p50), humanMS(p99)))
 		if err != nil {
 			return nil, err
 		}
-		line.LineStyle = seriesStyle(i)
-		p50, p99 := positiveMS(h.Quantile(0.5)), positiveMS(h.Quantile(0.99))
 		marks, err := plotter.NewScatter(plotter.XYs{{X: p50, Y: 0.5}, {X: p99, Y: 0.99}})
 		if err != nil {
 			return nil, err
@@ -330,8 +311,7 @@ func latencyCDF(c *Comparison) (*plot.Plot, error) {
 			}
 			return g
 		}
-		p.Add(line, marks)
-		p.Legend.Add(fmt.Sprintf("%s: p50 %s, p99 %s", r.Algorithm, humanMS(p50), humanMS(p99)), line)
+		p.Add(marks)
 	}
 	if lo > hi {
 		return nil, errors.New("no latencies were measured")
@@ -359,6 +339,22 @@ func (l levels) Plot(c draw.Canvas, p *plot.Plot) {
 		c.StrokeLine2(sty, c.Min.X, trY(y), c.Max.X, trY(y))
 		c.FillText(label, vg.Point{X: c.Min.X + vg.Points(3), Y: trY(y) + vg.Points(1)}, l[y])
 	}
+}
+
+// addLine adds a line through xys to p, in style at width points, and
+// names it in legend unless legend is nil.
+func addLine(p *plot.Plot, xys plotter.XYs, style draw.LineStyle, width float64, legend *plot.Legend, name string) (*plotter.Line, error) {
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	line.LineStyle = style
+	line.Width = vg.Points(width)
+	p.Add(line)
+	if legend != nil {
+		legend.Add(name, line)
+	}
+	return line, nil
 }
 
 // positiveMS converts d to milliseconds, at least 1 µs so that a log axis
@@ -469,15 +465,12 @@ func inFlightPanels(c *Comparison) (*figure, error) {
 			for i, w := range tl.Windows {
 				xys[i] = plotter.XY{X: windowStart(tl, i), Y: float64(w.InFlight[s])}
 			}
-			line, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, err
+			legend := fig.legend
+			if k > 0 {
+				legend = nil // the servers are named once, for every panel
 			}
-			line.LineStyle = seriesStyle(s)
-			line.Width = vg.Points(1)
-			p.Add(line)
-			if k == 0 {
-				fig.legend.Add(name, line)
+			if _, err := addLine(p, xys, seriesStyle(s), 1, legend, name); err != nil {
+				return nil, err
 			}
 		}
 		// One y scale for every panel, so that panels compare at a glance,
@@ -548,15 +541,12 @@ func p99OverTime(c *Comparison) (*figure, error) {
 			segs = append(segs, seg)
 		}
 		for k, s := range segs {
-			line, err := plotter.NewLine(s)
-			if err != nil {
-				return nil, err
+			named := legend
+			if k > 0 {
+				named = nil // one entry for all of an algorithm's segments
 			}
-			line.LineStyle = seriesStyle(i)
-			line.Width = vg.Points(1.2)
-			p.Add(line)
-			if k == 0 {
-				legend.Add(r.Algorithm, line)
+			if _, err := addLine(p, s, seriesStyle(i), 1.2, named, r.Algorithm); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -97,10 +97,3 @@ func inlineSVG(doc []byte, title string) template.HTML {
 	s = strings.Replace(s, "<svg", `<svg role="img" aria-label="`+template.HTMLEscapeString(title)+`"`, 1)
 	return template.HTML(strings.TrimSpace(s))
 }
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}

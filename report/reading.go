@@ -284,3 +284,11 @@ func trimZeros(v float64) string {
 	}
 	return s
 }
+
+// upperFirst capitalizes the first letter of s (ASCII).
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
