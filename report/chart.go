@@ -97,7 +97,7 @@ func Charts(c *Comparison) []*Chart {
 	}
 	if detailed(func(d *Detail) bool { return len(d.Timeline.Windows) > 0 }) {
 		inflight := chart("inflight", "Requests in flight per server", seed,
-			"One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them. "+
+			"One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them; each panel has its own scale. "+
 				"A line that climbs while the others stay low is a server the algorithm keeps feeding. "+
 				"Vertical lines mark faults, rotation changes, scaling and rate changes; the grey band is the warm-up, which the numbers leave out.",
 			func() (*figure, error) { return inFlightPanels(c) })
@@ -444,13 +444,10 @@ func serverBars(c *Comparison, what string, ticks plot.Ticker, get func(Server) 
 // flight over time, with the run's events and warm-up.
 func inFlightPanels(c *Comparison) (*figure, error) {
 	fig := &figure{legend: newLegend()}
-	top := 0
+	end := 0.0
 	for _, r := range c.Results {
-		for _, w := range r.Detail.Timeline.Windows {
-			for _, n := range w.InFlight {
-				top = max(top, n)
-			}
-		}
+		tl := &r.Detail.Timeline
+		end = math.Max(end, windowStart(tl, len(tl.Windows)-1))
 	}
 	for k, r := range c.Results {
 		tl := &r.Detail.Timeline
@@ -473,11 +470,12 @@ func inFlightPanels(c *Comparison) (*figure, error) {
 				return nil, err
 			}
 		}
-		// One y scale for every panel, so that panels compare at a glance,
-		// with room for the legend and the event labels.
-		p.Y.Min, p.Y.Max = 0, math.Max(float64(top), 1)*1.15
+		// Each panel's own y scale, so that every algorithm's servers can
+		// be told apart, however many requests another one piled up.
+		p.Y.Min, p.Y.Max = 0, math.Max(p.Y.Max, 1)*1.15
 		p.Y.Tick.Marker = countTicks
-		p.X.Min = 0
+		// One time axis too, so that panels line up.
+		p.X.Min, p.X.Max = 0, end
 		fig.panels = append(fig.panels, p)
 	}
 	return fig, nil
@@ -564,14 +562,23 @@ type markers struct {
 
 // eventStyles gives each kind of event its colour and dashes.
 var eventStyles = map[EventKind]draw.LineStyle{
-	EventCrash:   {Color: color.RGBA{200, 0, 0, 255}, Width: vg.Points(1)},
-	EventRecover: {Color: color.RGBA{0, 140, 60, 255}, Width: vg.Points(1)},
-	EventSlow:    {Color: color.RGBA{220, 120, 0, 255}, Width: vg.Points(1)},
-	EventDrain:   {Color: color.RGBA{130, 60, 160, 255}, Width: vg.Points(1)},
-	EventOut:     {Color: color.Gray{Y: 90}, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
-	EventIn:      {Color: color.Gray{Y: 90}, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(1), vg.Points(2)}},
-	EventScale:   {Color: color.RGBA{0, 90, 200, 255}, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
-	EventRate:    {Color: color.Black, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(6), vg.Points(2), vg.Points(1), vg.Points(2)}},
+	EventCrash:   eventStyle(color.RGBA{170, 0, 0, 255}, 6, 2),
+	EventRecover: eventStyle(color.RGBA{0, 120, 50, 255}, 6, 2),
+	EventSlow:    eventStyle(color.RGBA{140, 80, 0, 255}, 6, 2),
+	EventDrain:   eventStyle(color.RGBA{110, 40, 140, 255}, 6, 2),
+	EventOut:     eventStyle(color.Gray{Y: 90}, 3, 2),
+	EventIn:      eventStyle(color.Gray{Y: 90}, 1, 2),
+	EventScale:   eventStyle(color.RGBA{0, 70, 170, 255}, 4, 2),
+	EventRate:    eventStyle(color.Black, 6, 2, 1, 2),
+}
+
+// eventStyle is a dashed line, so that markers never look like data.
+func eventStyle(c color.Color, dashes ...float64) draw.LineStyle {
+	s := draw.LineStyle{Color: c, Width: vg.Points(0.9)}
+	for _, d := range dashes {
+		s.Dashes = append(s.Dashes, vg.Points(d))
+	}
+	return s
 }
 
 // eventLabel is the short text an event line carries.
