@@ -185,3 +185,41 @@ func (h *Histogram) Latency() Latency {
 
 // ms converts a duration to (fractional) milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// CDFPoint is one point of a cumulative distribution: Share of the
+// recorded values are at or below Value.
+type CDFPoint struct {
+	Value time.Duration
+	Share float64
+}
+
+// CDF returns the cumulative distribution of the recorded values, in
+// ascending order of value, from hdrhistogram's percentile iteration: ticks
+// points between the 0th and the 50th percentile, as many again between the
+// 50th and the 75th, and so on, halving the distance to 100% each time, so
+// the tail is drawn as finely as the body. Each point's Share counts the
+// values in its bucket and below (exact up to the bucket resolution), its
+// Value is clamped to [Min, Max], and no two points share a value. The last
+// point is (Max, 1). ticks below 1 count as 1; an empty histogram returns
+// nil.
+func (h *Histogram) CDF(ticks int) []CDFPoint {
+	if h.n == 0 {
+		return nil
+	}
+	var out []CDFPoint
+	for _, b := range h.h.CumulativeDistributionWithTicks(int32(max(ticks, 1))) {
+		p := CDFPoint{Value: min(max(time.Duration(b.ValueAt), h.min), h.max), Share: float64(b.Count) / float64(h.n)}
+		if n := len(out); n > 0 && out[n-1].Value == p.Value {
+			out[n-1].Share = max(out[n-1].Share, p.Share)
+			continue
+		}
+		out = append(out, p)
+	}
+	last := &out[len(out)-1]
+	if last.Value != h.max {
+		out = append(out, CDFPoint{Value: h.max, Share: 1})
+	} else {
+		last.Share = 1
+	}
+	return out
+}

@@ -276,3 +276,49 @@ func BenchmarkRecord(b *testing.B) {
 		h.Record(values[i&(len(values)-1)])
 	}
 }
+
+// TestCDF checks the points CDF walks out of hdrhistogram against the exact
+// empirical distribution: each point's share counts the values at or below
+// it, up to the width of its bucket, and the points climb to (Max, 1).
+func TestCDF(t *testing.T) {
+	for name, sample := range distributions(20000) {
+		var h Histogram
+		for _, v := range sample {
+			h.Record(v)
+		}
+		sorted := slices.Sorted(slices.Values(sample))
+		atOrBelow := func(v time.Duration) float64 {
+			n, _ := slices.BinarySearch(sorted, v+1)
+			return float64(n) / float64(len(sorted))
+		}
+		pts := h.CDF(10)
+		if len(pts) == 0 || len(pts) > 10*2*64 {
+			t.Fatalf("%s: %d points, want between 1 and %d", name, len(pts), 10*2*64)
+		}
+		if last := pts[len(pts)-1]; last.Value != h.Max() || last.Share != 1 {
+			t.Errorf("%s: last point %+v, want (%v, 1)", name, last, h.Max())
+		}
+		for i, p := range pts {
+			if i > 0 && (p.Value <= pts[i-1].Value || p.Share < pts[i-1].Share) {
+				t.Fatalf("%s: point %d %+v after %+v: values must rise and shares not fall", name, i, p, pts[i-1])
+			}
+			if p.Value < h.Min() || p.Share <= 0 || p.Share > 1 {
+				t.Errorf("%s: point %d %+v outside [Min, Max] x (0, 1]", name, i, p)
+			}
+			lo := atOrBelow(p.Value)
+			hi := atOrBelow(p.Value + p.Value/1024 + 1)
+			if p.Share < lo-1e-12 || p.Share > hi+1e-12 {
+				t.Errorf("%s: point %d %+v: exact share at or below is %v, within a bucket %v", name, i, p, lo, hi)
+			}
+		}
+	}
+	var empty Histogram
+	if pts := empty.CDF(5); pts != nil {
+		t.Errorf("empty histogram: CDF = %v, want nil", pts)
+	}
+	var one Histogram
+	one.Record(7 * time.Millisecond)
+	if pts := one.CDF(0); len(pts) != 1 || pts[0] != (CDFPoint{7 * time.Millisecond, 1}) {
+		t.Errorf("one value: CDF = %v, want [(7ms, 1)]", pts)
+	}
+}

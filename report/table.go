@@ -35,7 +35,34 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
 		return err
 	}
+	for i, s := range sections(c, markdown) {
+		var err error
+		if i == 0 {
+			err = renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
+		} else {
+			err = writeSection(w, s.Heading, s.Header, s.Rows, s.TextCols, markdown)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
+// section is one table of a comparison: a heading (empty for the
+// summary), the header, the rows, and how many leading columns hold text
+// rather than numbers.
+type section struct {
+	Heading  string
+	Header   []string
+	Rows     [][]string
+	TextCols int
+}
+
+// sections returns the tables of c: the summary, the latency by request
+// class when some algorithm saw more than one class, the session misses
+// when a run had any, and the failures when anything failed or crashed. markdown escapes the text cells.
+func sections(c *Comparison, markdown bool) []section {
 	rows := make([][]string, 0, len(c.Results))
 	for _, r := range c.Results {
 		l := r.Latency
@@ -48,9 +75,7 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 			strconv.FormatFloat(r.Fairness.MaxOverMeanUtilization, 'f', 2, 64),
 		})
 	}
-	if err := renderTable(w, summaryHeader, rows, 1, markdown); err != nil {
-		return err
-	}
+	out := []section{{Header: summaryHeader, Rows: rows, TextCols: 1}}
 
 	if multiClass(c) {
 		rows = nil
@@ -62,9 +87,7 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 				})
 			}
 		}
-		if err := writeSection(w, "latency by request class", classHeader, rows, 2, markdown); err != nil {
-			return err
-		}
+		out = append(out, section{"latency by request class", classHeader, rows, 2})
 	}
 	if anySessionMisses(c) {
 		rows = nil
@@ -75,12 +98,10 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 			}
 			rows = append(rows, []string{cell(r.Algorithm, markdown), itoa(r.SessionMisses), per})
 		}
-		if err := writeSection(w, "sessions", sessionHeader, rows, 1, markdown); err != nil {
-			return err
-		}
+		out = append(out, section{"sessions", sessionHeader, rows, 1})
 	}
 	if !anyFailures(c) {
-		return nil
+		return out
 	}
 	rows = nil
 	for _, r := range c.Results {
@@ -102,7 +123,7 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 		}
 		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during)))
 	}
-	return writeSection(w, "failures", failureHeader, rows, 1, markdown)
+	return append(out, section{"failures", failureHeader, rows, 1})
 }
 
 // failureHeader is the failures table's header: failed requests by cause

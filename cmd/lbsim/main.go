@@ -1,7 +1,7 @@
 // Command lbsim compares load-balancing algorithms on simulated scenarios,
 // and runs them live as a reverse proxy.
 //
-//	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR]
+//	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR] [--quiet]
 //	lbsim check SCENARIO... [--seeds N] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
 //	lbsim validate SCENARIO...
 //	lbsim list

@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // small keeps command tests quick: a bundled scenario cut to a few seconds
@@ -115,16 +120,138 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
+// outFiles are the files run --out writes, with a scenario that has a
+// timeline: the machine formats, every chart twice and the page.
+var outFiles = []string{
+	"results.json", "results.csv", "results.md",
+	"latency-cdf.svg", "latency-cdf.png", "server-requests.svg", "server-requests.png",
+	"server-utilization.svg", "server-utilization.png", "inflight.svg", "inflight.png",
+	"p99-over-time.svg", "p99-over-time.png", "report.html",
+}
+
+// TestRunOutWritesFiles checks run --out writes every file, the same bytes
+// on every run, with no temporary file left behind; with several seeds the
+// page says which seed the charts show.
 func TestRunOutWritesFiles(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := cli(append([]string{"run", "identical-stateless", "--out", dir}, small...)...)
-	if code != 0 {
+	tests := []struct {
+		name string
+		args []string
+		html string // in report.html
+	}{
+		{"one seed", nil, "Seed 1;"},
+		{"three seeds", []string{"--seeds", "3"}, "the first seed&#39;s (seed 1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dirs [2]string
+			for i := range dirs {
+				dirs[i] = filepath.Join(t.TempDir(), "out")
+				args := append([]string{"run", "crash-with-health-checks", "--requests", "8000", "--out", dirs[i]}, tt.args...)
+				if code, _, stderr := cli(args...); code != 0 {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+			}
+			entries, err := os.ReadDir(dirs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if want := slices.Sorted(slices.Values(outFiles)); !slices.Equal(names, want) {
+				t.Errorf("--out wrote %v, want %v", names, want)
+			}
+			for _, name := range outFiles {
+				a, err := os.ReadFile(filepath.Join(dirs[0], name))
+				if err != nil || len(a) == 0 {
+					t.Errorf("%s: %v (%d bytes)", name, err, len(a))
+					continue
+				}
+				if b, _ := os.ReadFile(filepath.Join(dirs[1], name)); !bytes.Equal(a, b) {
+					t.Errorf("%s differs between two runs of the same command", name)
+				}
+				if strings.HasSuffix(name, ".png") {
+					if _, err := png.Decode(bytes.NewReader(a)); err != nil {
+						t.Errorf("%s: %v", name, err)
+					}
+				}
+			}
+			page, _ := os.ReadFile(filepath.Join(dirs[0], "report.html"))
+			for _, want := range []string{tt.html, "crash app-2", `id="chart-inflight"`, "What happened"} {
+				if !strings.Contains(string(page), want) {
+					t.Errorf("report.html does not contain %q", want)
+				}
+			}
+		})
+	}
+}
+
+// TestRunOutBadDirectory checks an --out that cannot be a directory is bad
+// input (exit 2) found before running, and that it destroys nothing.
+func TestRunOutBadDirectory(t *testing.T) {
+	file := writeFile(t, "results", "keep me\n")
+	tests := []cliCase{
+		{"a file", []string{"run", "identical-stateless", "--out", file}, 2, "is a file, not a directory", ""},
+		{"below a file", []string{"run", "identical-stateless", "--out", filepath.Join(file, "out")}, 2, "a part of the path is a file", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, tt.run)
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != "keep me\n" {
+		t.Errorf("the file in the way now holds %q (%v)", data, err)
+	}
+}
+
+// TestRunOutReplaces checks a second run into the same directory replaces
+// the files whole and leaves no temporary file.
+func TestRunOutReplaces(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := cli(append([]string{"run", "identical-stateless", "--out", dir}, small...)...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"results.json", "results.csv", "results.md"} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || len(data) == 0 {
-			t.Errorf("%s: %v (%d bytes)", name, err, len(data))
+	if data, _ := os.ReadFile(stale); !bytes.HasPrefix(data, []byte("<!DOCTYPE html>")) {
+		t.Errorf("report.html was not replaced: %.40q", data)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) > 0 {
+		t.Errorf("temporary files left behind: %v", tmp)
+	}
+}
+
+// TestRunSeedsTimeline checks timelines are kept only for charts, and
+// then only for the first seed, the one the charts draw; progress still
+// climbs from 0 to 1 over both parts.
+func TestRunSeedsTimeline(t *testing.T) {
+	sc, err := scenarios.Open("identical-stateless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Requests, sc.Duration = 20000, 0
+	names := []string{"round_robin", "least_connections"}
+	for _, charts := range []bool{false, true} {
+		var mu sync.Mutex
+		var shares []float64
+		runs, err := runSeeds(sc, names, []uint64{1, 2, 3}, charts, func(s float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			shares = append(shares, s)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, run := range runs {
+			for _, r := range run.Results {
+				if want := charts && i == 0; (r.Detail != nil) != want {
+					t.Errorf("charts %v: seed %d %s has Detail %v, want %v", charts, run.Seed, r.Algorithm, r.Detail != nil, want)
+				}
+			}
+		}
+		if len(shares) == 0 || slices.Max(shares) != 1 || slices.Min(shares) < 0 {
+			t.Errorf("charts %v: progress %v, want shares in [0, 1] reaching 1", charts, shares)
 		}
 	}
 }

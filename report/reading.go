@@ -1,0 +1,294 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Reading is a plain-English account of one algorithm's result next to
+// the others' in the same Comparison, derived from the numbers alone.
+type Reading struct {
+	Algorithm string
+	// Latency compares its p99 with the other algorithms' and, when the
+	// workload has request classes, says how its quickest class fared
+	// (for example whether quick calls queued behind slow ones).
+	Latency string
+	// Load says what failed and why, how fast crashes were detected, and
+	// how evenly the work was spread.
+	Load string
+}
+
+// Readings returns one Reading per result of c, in order.
+func Readings(c *Comparison) []Reading {
+	out := make([]Reading, len(c.Results))
+	for i, r := range c.Results {
+		out[i] = Reading{Algorithm: r.Algorithm, Latency: latencyReading(c, i), Load: loadReading(c, i)}
+	}
+	return out
+}
+
+// argBest returns the index of the result that better prefers over all
+// the others, the first on ties.
+func argBest(rs []Result, better func(a, b *Result) bool) int {
+	best := 0
+	for i := range rs {
+		if better(&rs[i], &rs[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// fasterTail orders results by p99, then by mean latency.
+func fasterTail(a, b *Result) bool {
+	if a.Latency.P99 != b.Latency.P99 {
+		return a.Latency.P99 < b.Latency.P99
+	}
+	return a.Latency.Mean < b.Latency.Mean
+}
+
+func latencyReading(c *Comparison, i int) string {
+	rs := c.Results
+	r := &rs[i]
+	if len(rs) == 1 {
+		return fmt.Sprintf("%s had a p99 of %s, a median of %s and a mean of %s.",
+			r.Algorithm, humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
+	}
+	best := argBest(rs, fasterTail)
+	worst := argBest(rs, func(a, b *Result) bool { return fasterTail(b, a) })
+	b := &rs[best]
+	var s string
+	switch {
+	case rs[worst].Latency.P99 <= 1.05*b.Latency.P99:
+		s = fmt.Sprintf("%s had a p99 of %s, like the others (all within 5%%)", r.Algorithm, humanMS(r.Latency.P99))
+	case i == best:
+		s = fmt.Sprintf("%s had the lowest p99, %s, against %s for %s", r.Algorithm,
+			humanMS(r.Latency.P99), humanMS(rs[worst].Latency.P99), rs[worst].Algorithm)
+	case r.Latency.P99 <= 1.05*b.Latency.P99:
+		s = fmt.Sprintf("%s reached a p99 of %s, within 5%% of the lowest (%s, %s)", r.Algorithm,
+			humanMS(r.Latency.P99), b.Algorithm, humanMS(b.Latency.P99))
+	default:
+		s = fmt.Sprintf("%s reached a p99 of %s, %s times the lowest (%s, %s)", r.Algorithm,
+			humanMS(r.Latency.P99), ratio(r.Latency.P99, b.Latency.P99), b.Algorithm, humanMS(b.Latency.P99))
+	}
+	return s + classReading(c, i) + "."
+}
+
+// ratio prints a/b to two significant digits ("1.8", "13"); "many" when
+// b is 0.
+func ratio(a, b float64) string {
+	if b <= 0 {
+		return "many"
+	}
+	v := a / b
+	return strconv.FormatFloat(v, 'f', max(0, 1-int(math.Floor(math.Log10(v)))), 64)
+}
+
+// classReading says how the quickest request class of result i fared
+// against the same class under the other algorithms: "; it queued profile
+// calls behind report calls: their p99 was 8.87 s, against 2.93 s under
+// least_connections". Empty for a single class.
+func classReading(c *Comparison, i int) string {
+	r := &c.Results[i]
+	if len(r.Classes) < 2 {
+		return ""
+	}
+	quick, slow := &r.Classes[0], &r.Classes[0]
+	for k := range r.Classes {
+		if cl := &r.Classes[k]; cl.Latency.P50 < quick.Latency.P50 {
+			quick = cl
+		} else if cl.Latency.P50 > slow.Latency.P50 {
+			slow = cl
+		}
+	}
+	if quick == slow {
+		return ""
+	}
+	classP99 := func(r *Result) float64 {
+		for _, cl := range r.Classes {
+			if cl.Name == quick.Name {
+				return cl.Latency.P99
+			}
+		}
+		return math.Inf(1)
+	}
+	best := argBest(c.Results, func(a, b *Result) bool { return classP99(a) < classP99(b) })
+	b := &c.Results[best]
+	switch p99 := quick.Latency.P99; {
+	case len(c.Results) == 1:
+		return fmt.Sprintf("; its %s calls had a p99 of %s", quick.Name, humanMS(p99))
+	case best == i:
+		return fmt.Sprintf("; its %s calls had the lowest p99 of their class, %s", quick.Name, humanMS(p99))
+	case p99 >= 0.5*slow.Latency.P50 && p99 >= 1.5*classP99(b):
+		// Some quick calls took about as long as a slow one: they waited
+		// behind slow ones, which the best algorithm avoided.
+		return fmt.Sprintf("; it queued %s calls behind %s calls: their p99 was %s, against %s under %s",
+			quick.Name, slow.Name, humanMS(p99), humanMS(classP99(b)), b.Algorithm)
+	default:
+		return fmt.Sprintf("; its %s calls had a p99 of %s, against %s under %s",
+			quick.Name, humanMS(p99), humanMS(classP99(b)), b.Algorithm)
+	}
+}
+
+func loadReading(c *Comparison, i int) string {
+	var parts []string
+	if s := failureReading(c, i); s != "" {
+		parts = append(parts, s)
+	}
+	if s := crashReading(&c.Results[i]); s != "" {
+		parts = append(parts, s)
+	}
+	if s := balanceReading(c, i); s != "" {
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+// failureReading counts what failed or was turned away, by cause, and
+// ranks it; empty when no algorithm lost a request.
+func failureReading(c *Comparison, i int) string {
+	lost := func(r *Result) int64 { return r.Failed + r.Rejected }
+	fewest, most := lost(&c.Results[0]), lost(&c.Results[0])
+	for k := range c.Results {
+		fewest, most = min(fewest, lost(&c.Results[k])), max(most, lost(&c.Results[k]))
+	}
+	r := &c.Results[i]
+	retries := ""
+	if r.Retried > 0 {
+		retries = fmt.Sprintf(", after %d retr%s", r.Retried, map[bool]string{true: "y", false: "ies"}[r.Retried == 1])
+	}
+	n := lost(r)
+	switch {
+	case most == 0 && retries == "":
+		return ""
+	case n == 0:
+		return "It lost no request" + retries + "."
+	}
+	var causes []string
+	for _, cause := range FailureCauses {
+		if k := r.FailedByCause[cause]; k > 0 {
+			causes = append(causes, fmt.Sprintf("%s %d", strings.ReplaceAll(cause, "_", " "), k))
+		}
+	}
+	s := fmt.Sprintf("It lost %d request%s", n, plural(n))
+	if len(causes) > 0 {
+		s += " (" + strings.Join(causes, ", ") + ")"
+	}
+	switch {
+	case fewest == most:
+	case n == fewest:
+		s += ", the fewest"
+	case n == most:
+		s += ", the most"
+	}
+	return s + retries + "."
+}
+
+// crashReading says how soon the host noticed each crash.
+func crashReading(r *Result) string {
+	switch len(r.Crashes) {
+	case 0:
+		return ""
+	case 1:
+		cr := r.Crashes[0]
+		if cr.DetectedAfterS < 0 {
+			return fmt.Sprintf("It never took %s out after its crash; %d attempt%s failed there.", cr.Server, cr.FailedDuring, plural(cr.FailedDuring))
+		}
+		return fmt.Sprintf("It took %s out %s after its crash; %d attempt%s failed there meanwhile.",
+			cr.Server, humanMS(cr.DetectedAfterS*1000), cr.FailedDuring, plural(cr.FailedDuring))
+	}
+	detected, sum, failed := 0, 0.0, int64(0)
+	for _, cr := range r.Crashes {
+		failed += cr.FailedDuring
+		if cr.DetectedAfterS >= 0 {
+			detected++
+			sum += cr.DetectedAfterS
+		}
+	}
+	s := fmt.Sprintf("It detected %d of %d crashes", detected, len(r.Crashes))
+	if detected > 0 {
+		s += fmt.Sprintf(", after %s on average", humanMS(sum/float64(detected)*1000))
+	}
+	return s + fmt.Sprintf("; %d attempt%s failed on crashed servers before that.", failed, plural(failed))
+}
+
+// balanceReading names the busiest server and ranks the spread of work.
+func balanceReading(c *Comparison, i int) string {
+	r := &c.Results[i]
+	if len(r.Servers) == 0 {
+		return ""
+	}
+	busiest := &r.Servers[0]
+	for k := range r.Servers {
+		if r.Servers[k].Utilization > busiest.Utilization {
+			busiest = &r.Servers[k]
+		}
+	}
+	var s string
+	switch u, m := percent(busiest.Utilization), r.Fairness.MaxOverMeanUtilization; {
+	case m < 1.05:
+		s = fmt.Sprintf("It spread the work evenly (busiest server %s at %s utilization)", busiest.Name, u)
+	case busiest.Utilization >= 0.95:
+		s = fmt.Sprintf("Its busiest server, %s, was saturated at %s utilization, %s times the mean", busiest.Name, u, ratio(m, 1))
+	default:
+		s = fmt.Sprintf("Its busiest server was %s at %s utilization, %s times the mean", busiest.Name, u, ratio(m, 1))
+	}
+	even := argBest(c.Results, func(a, b *Result) bool { return a.Fairness.JainUtilization > b.Fairness.JainUtilization })
+	uneven := argBest(c.Results, func(a, b *Result) bool { return a.Fairness.JainUtilization < b.Fairness.JainUtilization })
+	spread := c.Results[even].Fairness.JainUtilization - c.Results[uneven].Fairness.JainUtilization
+	switch {
+	case spread < 0.005: // three decimals, as the table prints them
+	case i == even:
+		s += fmt.Sprintf("; the most even spread of work (Jain index %.3f)", r.Fairness.JainUtilization)
+	case i == uneven:
+		s += fmt.Sprintf("; the least even spread of work (Jain index %.3f)", r.Fairness.JainUtilization)
+	}
+	return s + "."
+}
+
+func percent(v float64) string { return trimZeros(sig3(v*100)) + "%" }
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// humanMS writes milliseconds as a person would read them, to three
+// significant digits: 0.42 ms, 50 ms, 180 ms, 9.02 s, 1200 s.
+func humanMS(v float64) string {
+	if v = sig3(v); math.Abs(v) >= 1000 {
+		return trimZeros(sig3(v/1000)) + " s"
+	}
+	return trimZeros(v) + " ms"
+}
+
+// sig3 rounds v to three significant digits.
+func sig3(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
+// trimZeros prints v without an exponent or trailing zeros.
+func trimZeros(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 6, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+// upperFirst capitalizes the first letter of s (ASCII).
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,121 @@
+package report
+
+import (
+	"strings"
+	"testing"
+)
+
+// mixedRuns is a hand-built comparison in the shape of mixed-50ms-5s:
+// round_robin queues the quick profile calls behind 5 s reports,
+// least_connections does not.
+func mixedRuns() *Comparison {
+	classes := func(profileP50, profileP99 float64) []Class {
+		return []Class{
+			{Name: "profile", Completed: 990, Latency: Latency{P50: profileP50, P99: profileP99}},
+			{Name: "report", Completed: 10, Latency: Latency{P50: 5000, P99: 5100}},
+		}
+	}
+	servers := func(u1, u2 float64) []Server {
+		return []Server{{Name: "app-1", Requests: 500, Utilization: u1}, {Name: "app-2", Requests: 500, Utilization: u2}}
+	}
+	return &Comparison{Scenario: "mixed", Seed: 1, Requests: 1000, Results: []Result{
+		{Algorithm: "round_robin", Completed: 1000, Latency: Latency{Mean: 900, P50: 50, P99: 9000},
+			Classes: classes(50, 8800), Servers: servers(0.7, 0.7),
+			Fairness: Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
+		{Algorithm: "least_connections", Completed: 1000, Latency: Latency{Mean: 200, P50: 50, P99: 5000},
+			Classes: classes(50, 180), Servers: servers(0.9, 0.5),
+			Fairness: Fairness{JainUtilization: 0.92, MaxOverMeanUtilization: 1.29}},
+		{Algorithm: "power_of_two", Completed: 1000, Latency: Latency{Mean: 250, P50: 50, P99: 5100},
+			Classes: classes(50, 240), Servers: servers(0.72, 0.68),
+			Fairness: Fairness{JainUtilization: 0.998, MaxOverMeanUtilization: 1.03}},
+	}}
+}
+
+// crashRuns is a hand-built comparison with a crash: round_robin never
+// detects it, least_connections does after 30 s and retries the rest.
+func crashRuns() *Comparison {
+	return &Comparison{Scenario: "crash", Seed: 1, Requests: 1000, Results: []Result{
+		{Algorithm: "round_robin", Completed: 900, Failed: 100, FailedByCause: map[string]int64{"refused": 90, "reset": 10},
+			Crashes: []Crash{{Server: "app-2", AtS: 60, DetectedAfterS: -1, FailedDuring: 100}},
+			Latency: Latency{P99: 200}, Servers: []Server{{Name: "app-1", Utilization: 0.99}, {Name: "app-2", Utilization: 0.3}},
+			Fairness: Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.52}},
+		{Algorithm: "least_connections", Completed: 998, Failed: 2, Retried: 40, FailedByCause: map[string]int64{"reset": 2},
+			Crashes: []Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 30, FailedDuring: 42}},
+			Latency: Latency{P99: 195}, Servers: []Server{{Name: "app-1", Utilization: 0.6}, {Name: "app-2", Utilization: 0.5}},
+			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.09}},
+	}}
+}
+
+// TestReadings checks the readings name the right algorithm as best, and
+// say what the numbers show: queueing of quick calls, failures by cause,
+// crash detection, the busiest server.
+func TestReadings(t *testing.T) {
+	tests := []struct {
+		name      string
+		c         *Comparison
+		alg       int
+		latency   []string
+		load      []string
+		notInText []string
+	}{
+		{"winner", mixedRuns(), 1, []string{
+			"least_connections had the lowest p99, 5 s, against 9 s for round_robin",
+			"its profile calls had the lowest p99 of their class, 180 ms",
+		}, []string{"Its busiest server was app-1 at 90% utilization, 1.3 times the mean", "the least even spread of work (Jain index 0.920)"}, []string{"queued"}},
+		{"queueing", mixedRuns(), 0, []string{
+			"round_robin reached a p99 of 9 s, 1.8 times the lowest (least_connections, 5 s)",
+			"it queued profile calls behind report calls: their p99 was 8.8 s, against 180 ms under least_connections",
+		}, []string{"It spread the work evenly (busiest server app-1 at 70% utilization); the most even spread of work (Jain index 1.000)."}, []string{"lost"}},
+		{"close second", mixedRuns(), 2, []string{
+			"power_of_two reached a p99 of 5.1 s, within 5% of the lowest (least_connections, 5 s)",
+			"its profile calls had a p99 of 240 ms, against 180 ms under least_connections",
+		}, []string{"It spread the work evenly (busiest server app-1 at 72% utilization)."}, []string{"queued", "Jain"}},
+		{"never detected", crashRuns(), 0, []string{"round_robin had a p99 of 200 ms, like the others"}, []string{
+			"It lost 100 requests (refused 90, reset 10), the most.",
+			"It never took app-2 out after its crash; 100 attempts failed there.",
+			"Its busiest server, app-1, was saturated at 99% utilization, 1.5 times the mean",
+		}, nil},
+		{"detected with retries", crashRuns(), 1, nil, []string{
+			"It lost 2 requests (reset 2), the fewest, after 40 retries.",
+			"It took app-2 out 30 s after its crash; 42 attempts failed there meanwhile.",
+		}, nil},
+		{"alone", &Comparison{Results: crashRuns().Results[1:]}, 0, []string{"least_connections had a p99 of 195 ms, a median of 0 ms"}, []string{"It lost 2 requests (reset 2), after 40 retries."}, []string{"fewest"}},
+	}
+	for _, tt := range tests {
+		got := Readings(tt.c)
+		if len(got) != len(tt.c.Results) {
+			t.Fatalf("%s: %d readings for %d results", tt.name, len(got), len(tt.c.Results))
+		}
+		r := got[tt.alg]
+		if r.Algorithm != tt.c.Results[tt.alg].Algorithm {
+			t.Errorf("%s: reading %d is of %s", tt.name, tt.alg, r.Algorithm)
+		}
+		for _, want := range tt.latency {
+			if !strings.Contains(r.Latency, want) {
+				t.Errorf("%s: latency reading %q does not say %q", tt.name, r.Latency, want)
+			}
+		}
+		for _, want := range tt.load {
+			if !strings.Contains(r.Load, want) {
+				t.Errorf("%s: load reading %q does not say %q", tt.name, r.Load, want)
+			}
+		}
+		for _, not := range tt.notInText {
+			if strings.Contains(r.Latency+r.Load, not) {
+				t.Errorf("%s: reading %q says %q", tt.name, r.Latency+" "+r.Load, not)
+			}
+		}
+	}
+}
+
+// TestHumanMS checks durations print as a person reads them.
+func TestHumanMS(t *testing.T) {
+	for in, want := range map[float64]string{
+		0: "0 ms", 0.4249: "0.425 ms", 50: "50 ms", 93.74: "93.7 ms", 180: "180 ms",
+		999.7: "1 s", 5004: "5 s", 9018: "9.02 s", 401000: "401 s", 1.2e6: "1200 s",
+	} {
+		if got := humanMS(in); got != want {
+			t.Errorf("humanMS(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
