@@ -107,7 +107,62 @@ func Charts(c *Comparison) []*Chart {
 				"Spikes show when the tail was made, and the vertical lines what happened then; the grey band is the warm-up.",
 			func() (*figure, error) { return p99OverTime(c) }))
 	}
+	if detailed(func(d *Detail) bool { return len(d.Timeline.Windows) > 0 }) && anyWindowFailed(c) {
+		out = append(out, chart("failures-over-time", fmt.Sprintf("Failed requests per %s window", c.Results[0].Detail.Timeline.Step), seed,
+			"One line per algorithm: the requests that failed or were turned away in each time window, warm-up included. "+
+				"A plateau after a crash is the time nothing noticed it; the vertical lines show when the balancer took the server out.",
+			func() (*figure, error) { return failuresOverTime(c) }))
+	}
 	return out
+}
+
+// anyWindowFailed reports whether some run lost a request.
+func anyWindowFailed(c *Comparison) bool {
+	for _, r := range c.Results {
+		for _, w := range r.Detail.Timeline.Windows {
+			if w.Failed > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// failuresOverTime draws each algorithm's failed requests per window,
+// with the events of every run.
+func failuresOverTime(c *Comparison) (*figure, error) {
+	p := newPlot("", "virtual time (s)", "failed requests")
+	p.X.Tick.Marker = secondTicks
+	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: allEvents(c)})
+	legend := newLegend()
+	for i, r := range c.Results {
+		tl := &r.Detail.Timeline
+		xys := make(plotter.XYs, len(tl.Windows))
+		for k, w := range tl.Windows {
+			xys[k] = plotter.XY{X: windowStart(tl, k) + tl.Step.Seconds()/2, Y: float64(w.Failed)}
+		}
+		if _, err := addLine(p, xys, seriesStyle(i), 1.2, legend, r.Algorithm); err != nil {
+			return nil, err
+		}
+	}
+	p.X.Min, p.Y.Min = 0, 0
+	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
+}
+
+// allEvents lists the events of every run of c once each, in time order.
+func allEvents(c *Comparison) []Event {
+	var events []Event
+	seen := map[Event]bool{}
+	for _, r := range c.Results {
+		for _, e := range r.Detail.Timeline.Events {
+			if !seen[e] {
+				seen[e] = true
+				events = append(events, e)
+			}
+		}
+	}
+	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+	return events
 }
 
 // detailSeed says which run the detailed charts draw: Combine keeps the
@@ -490,16 +545,8 @@ func p99OverTime(c *Comparison) (*figure, error) {
 	// A short y label: gonum/plot places a long one badly on a log axis.
 	p := newPlot("", "virtual time (s)", "p99 latency")
 	p.X.Tick.Marker = secondTicks
-	var events []Event
-	seen := map[Event]bool{}
 	lo, hi := math.Inf(1), 0.0
 	for _, r := range c.Results {
-		for _, e := range r.Detail.Timeline.Events {
-			if !seen[e] {
-				seen[e] = true
-				events = append(events, e)
-			}
-		}
 		for _, w := range r.Detail.Timeline.Windows {
 			if w.Completed > 0 {
 				lo, hi = math.Min(lo, positiveMS(w.P99)), math.Max(hi, positiveMS(w.P99))
@@ -509,8 +556,7 @@ func p99OverTime(c *Comparison) (*figure, error) {
 	if hi == 0 {
 		return nil, errors.New("no window completed a request")
 	}
-	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
-	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: events})
+	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: allEvents(c)})
 	logY := hi/lo >= 20
 	if logY {
 		p.Y.Scale = plot.LogScale{}

@@ -65,7 +65,8 @@ func chartNames(charts []*Chart) []string {
 }
 
 // TestChartsList checks which charts a comparison gets: all five with
-// details, only the per-server bars without, none without results.
+// details, and the failures over time when a window lost a request; only
+// the per-server bars without details; none without results.
 func TestChartsList(t *testing.T) {
 	bare := detailedRuns()
 	for i := range bare.Results {
@@ -73,12 +74,15 @@ func TestChartsList(t *testing.T) {
 	}
 	half := detailedRuns()
 	half.Results[1].Detail = nil
+	failing := detailedRuns()
+	failing.Results[2].Detail.Timeline.Windows[31].Failed = 4
 	tests := []struct {
 		name string
 		c    *Comparison
 		want []string
 	}{
 		{"detailed", detailedRuns(), allCharts},
+		{"a failure", failing, append(slices.Clone(allCharts), "failures-over-time")},
 		{"no detail", bare, []string{"server-requests", "server-utilization"}},
 		{"one run without detail", half, []string{"server-requests", "server-utilization"}},
 		{"no results", &Comparison{Scenario: "empty"}, nil},
