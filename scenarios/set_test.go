@@ -263,7 +263,7 @@ func TestParseVary(t *testing.T) {
 	}
 	errs := []struct{ spec, want string }{
 		{"rate", "want KEY=FROM:TO:STEP"},
-		{"rate=1:2", "want FROM:TO:STEP after rate=, such as rate=0.1:0.9:0.1"},
+		{"rate=1:2", "want FROM:TO:STEP after rate=, such as rate=10:100:10"},
 		{"rat=1:2:1", `a scenario file has no key "rat"`},
 		{"rate=1s:2s:1s", `rate: FROM: "1s" is a duration, but rate holds numbers`},
 		{"rate=a:2:1", `rate: FROM: "a" is not a number`},

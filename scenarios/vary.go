@@ -77,6 +77,8 @@ func example(k *Key) string {
 		return "1s:10s:1s"
 	case k.Whole():
 		return "1:8:1"
+	case strings.HasSuffix(k.String(), "load"):
+		return "0.5:0.95:0.05"
 	}
-	return "0.1:0.9:0.1"
+	return "10:100:10"
 }
