@@ -281,7 +281,6 @@ func TestParseVary(t *testing.T) {
 	}
 }
 
-
 // FuzzParseVary feeds ParseVary arbitrary specs and sets the first values
 // of those it accepts in a file: nothing may panic, the points are within
 // their limit, and ParseWith fails only with an *Error.
