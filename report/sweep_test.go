@@ -268,9 +268,9 @@ func TestSweepCSVRoundTrip(t *testing.T) {
 		t.Errorf("written again differs (%v):\n%s\n---\n%s", err, again.Bytes(), buf.Bytes())
 	}
 	bad := map[string]string{
-		"":                      "EOF",
-		"rate,algorithm\n":      "wrong number of fields",
-		"rate,x" + strings.Repeat(",x", 14) + "\n": "the columns after the first must be",
+		"":                 "EOF",
+		"rate,algorithm\n": "wrong number of fields",
+		"rate,x" + strings.Repeat(",x", 14) + "\n":                                                    "the columns after the first must be",
 		strings.SplitAfter(buf.String(), "\n")[0] + "x,round_robin" + strings.Repeat(",1", 14) + "\n": `line 2: column rate: "x" is not a number`,
 	}
 	for in, want := range bad {
