@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -307,4 +309,36 @@ func FuzzParseVary(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocsSweepSpecs checks that every --vary range and every key that
+// docs/sweeps.md shows parses.
+func TestDocsSweepSpecs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/sweeps.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := regexp.MustCompile("(?:--vary |`)([a-z_]+(?:[.\\[][^`\\s=]*)?=[^`\\s]+:[^`\\s]+:[^`\\s]+)").FindAllStringSubmatch(string(doc), -1)
+	if len(specs) < 6 {
+		t.Fatalf("found only %d ranges in docs/sweeps.md", len(specs))
+	}
+	for _, m := range specs {
+		if _, _, err := ParseVary(strings.TrimSuffix(m[1], ":")); err != nil {
+			t.Errorf("docs/sweeps.md: %s: %v", m[1], err)
+		}
+	}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(line, "| any numeric key") {
+			continue
+		}
+		keys := regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(line, -1)
+		for _, k := range keys {
+			if _, err := ParseKey(k[1]); err != nil {
+				t.Errorf("docs/sweeps.md: %v", err)
+			}
+		}
+		if len(keys) < 10 {
+			t.Errorf("found only %d keys in the table", len(keys))
+		}
+	}
 }
