@@ -8,13 +8,13 @@ import (
 	"io"
 )
 
-// writeJSON encodes c (already normalized) as one object with 2-space
+// writeJSON encodes v (already normalized) as one object with 2-space
 // indentation and a trailing newline.
-func writeJSON(w io.Writer, c *Comparison) error {
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(c)
+	return enc.Encode(v)
 }
 
 // JSONError is why ReadComparison could not read its input, with the

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,28 +20,8 @@ func WriteSweep(w io.Writer, f Format, s *Sweep) error {
 		return errors.New("report: nil sweep")
 	}
 	n := normalizeSweep(s)
-	var buf bytes.Buffer
-	var err error
-	switch f {
-	case FormatTable:
-		err = writeSweepTable(&buf, n, false)
-	case FormatMarkdown:
-		err = writeSweepTable(&buf, n, true)
-	case FormatCSV:
-		err = writeSweepCSV(&buf, n)
-	case FormatJSON:
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(n)
-	default:
-		return unknownFormat(string(f))
-	}
-	if err != nil {
-		return fmt.Errorf("report: sweep %s: %w", f, err)
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return render(w, f, func(w io.Writer, markdown bool) error { return writeSweepTable(w, n, markdown) },
+		func(w io.Writer) error { return writeSweepCSV(w, n) }, n)
 }
 
 // normalizeSweep returns a copy of s with every result rounded (see

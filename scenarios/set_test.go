@@ -12,24 +12,12 @@ import (
 	"time"
 )
 
-// setBase is a file with one server group, a rate, a health check and
-// aliases, for the setting tests.
-const setBase = `name: set
-requests: 5000
-servers:
-  - name: app
-    count: 2
-    capacity: 4
-workload:
-  arrival: {process: poisson, rate: 10}
-  classes:
-    - {name: read, share: 0.5, service: &svc {dist: exponential, mean: 50ms}}
-    - {name: write, share: 0.5, service: *svc}
-health_check: {interval: 2s}
-`
+// setBase is valid with a health check, for the setting tests.
+const setBase = valid + "health_check: {interval: 2s}\n"
 
-// twoGroups has two server groups, the second merging the first, and a
-// load instead of a rate, and a duration instead of requests.
+// twoGroups has three server groups, the second merging the first, a load
+// instead of a rate, a duration instead of requests, and classes that
+// share a service through an alias.
 const twoGroups = `name: two
 duration: 10m
 servers:
@@ -39,7 +27,9 @@ servers:
 workload:
   arrival:
     load: 0.5
-  service: {dist: exponential, mean: 100ms}
+  classes:
+    - {name: read, share: 0.5, service: &svc {dist: exponential, mean: 50ms}}
+    - {name: write, share: 0.5, service: *svc}
 `
 
 func mustKey(t *testing.T, text string) *Key {
@@ -72,9 +62,9 @@ func TestParseWith(t *testing.T) {
 		{"rate over load", twoGroups, "rate", 30, func(s *Scenario) string {
 			return want(s.Workload.Arrival.Rate, 30.0)
 		}},
-		// Capacity: (2*4 + 2*4 + 1*2) slots / 0.1 s = 180 requests/s.
+		// Capacity: (2*4 + 2*4 + 1*2) slots / 0.05 s = 360 requests/s.
 		{"load over load", twoGroups, "load", 0.9, func(s *Scenario) string {
-			return want(s.Workload.Arrival.Rate, 0.9*180)
+			return want(s.Workload.Arrival.Rate, 0.9*360)
 		}},
 		// Capacity: 2*4 slots / 0.05 s = 160 requests/s.
 		{"load over rate", setBase, "load", 0.5, func(s *Scenario) string {
@@ -98,7 +88,7 @@ func TestParseWith(t *testing.T) {
 		{"quoted name", twoGroups, `servers["db.main"].speed`, 0.5, func(s *Scenario) string {
 			return want(s.Servers[2].Speed, 0.5)
 		}},
-		{"through an alias, one place only", setBase, "workload.classes[0].service.mean", 0.2, func(s *Scenario) string {
+		{"through an alias, one place only", twoGroups, "workload.classes[0].service.mean", 0.2, func(s *Scenario) string {
 			return want([2]Duration{s.Workload.Classes[0].Service.Mean, s.Workload.Classes[1].Service.Mean},
 				[2]Duration{Duration(200 * time.Millisecond), Duration(50 * time.Millisecond)})
 		}},
@@ -108,7 +98,7 @@ func TestParseWith(t *testing.T) {
 		{"requests over duration", twoGroups, "requests", 1000, func(s *Scenario) string {
 			return want([2]int64{s.Requests, int64(s.Duration)}, [2]int64{1000, 0})
 		}},
-		{"duration over requests", setBase, "duration", 60, func(s *Scenario) string {
+		{"duration over requests", setBase + "requests: 5000\n", "duration", 60, func(s *Scenario) string {
 			return want([2]int64{s.Requests, int64(s.Duration)}, [2]int64{0, int64(time.Minute)})
 		}},
 		{"seed", setBase, "seed", 12, func(s *Scenario) string {
@@ -153,20 +143,20 @@ func TestParseWithErrors(t *testing.T) {
 		value float64
 		want  string // the whole message
 	}{
-		{"rate 0", setBase, "rate", 0, "set.yaml:8:31: workload.arrival.rate: must be greater than 0, got 0"},
+		{"rate 0", setBase, "rate", 0, "set.yaml:7:31: workload.arrival.rate: must be greater than 0, got 0"},
 		{"load above the limit", twoGroups, "load", 1000, "set.yaml:9:5: workload.arrival.load: must be at most 100, got 1000"},
-		{"load replacing a rate is placed at the rate", setBase, "load", -1, "set.yaml:8:31: workload.arrival.load: must be greater than 0, got -1"},
-		{"capacity 0", setBase, "servers[app].capacity", 0, "set.yaml:6:5: servers[0].capacity: must be at least 1, got 0"},
-		{"a fraction of a server", setBase, "servers", 1.5, `set.yaml:5:5: servers[0].count: must be a whole number, got "1.5"`},
-		{"a key the file leaves out is placed at its mapping", setBase, "servers[0].weight", 0, "set.yaml:4:5: servers[0].weight: must be at least 1, got 0"},
-		{"a negative duration", setBase, "health_check.interval", -1, "set.yaml:12:16: health_check.interval: must not be negative, got -1s"},
+		{"load replacing a rate is placed at the rate", setBase, "load", -1, "set.yaml:7:31: workload.arrival.load: must be greater than 0, got -1"},
+		{"capacity 0", setBase, "servers[app].capacity", 0, "set.yaml:5:5: servers[0].capacity: must be at least 1, got 0"},
+		{"a fraction of a server", setBase, "servers", 1.5, `set.yaml:4:5: servers[0].count: must be a whole number, got "1.5"`},
+		{"a key the file leaves out is placed at its mapping", setBase, "servers[0].weight", 0, "set.yaml:3:5: servers[0].weight: must be at least 1, got 0"},
+		{"a negative duration", setBase, "health_check.interval", -1, "set.yaml:9:16: health_check.interval: must not be negative, got -1s"},
 		{"the servers shorthand with two groups", twoGroups, "servers", 3, `set.yaml:4:3: servers: servers sets the count of the only server group, but the file has 3 (app, spare, db.main); set one group's count, as servers[app].count`},
-		{"no such group", setBase, "servers[db].count", 3, `set.yaml:4:3: servers[db]: no entry of servers is named "db" (names: app)`},
-		{"no such position", setBase, "servers[3].count", 3, "set.yaml:4:3: servers[3]: servers has 1 entries, numbered from 0"},
+		{"no such group", setBase, "servers[db].count", 3, `set.yaml:3:3: servers[db]: no entry of servers is named "db" (names: app)`},
+		{"no such position", setBase, "servers[3].count", 3, "set.yaml:3:3: servers[3]: servers has 1 entries, numbered from 0"},
 		{"a section the file leaves out", noCheck, "health_check.interval", 3, "set.yaml:1:1: health_check: is not in the file; add it there to set health_check.interval"},
 		{"a duration out of range", setBase, "health_check.interval", 1e300, "set.yaml:1:1: health_check.interval: 1e+300s is out of range for a duration"},
 		{"not a number", setBase, "rate", math.NaN(), "set.yaml:1:1: rate: NaN is not a number"},
-		{"faults name servers the count removes", setBase + "faults: [{at: 1s, server: app-2, kind: crash}]\n", "servers", 1, `set.yaml:13:19: faults[0].server: no server is named "app-2" (servers of a group are NAME-1, NAME-2, ...)`},
+		{"faults name servers the count removes", setBase + "faults: [{at: 1s, server: app-2, kind: crash}]\n", "servers", 1, `set.yaml:10:19: faults[0].server: no server is named "app-2" (servers of a group are NAME-1, NAME-2, ...)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

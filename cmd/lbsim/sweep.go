@@ -3,11 +3,9 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/scenarios"
@@ -17,13 +15,8 @@ import (
 func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stderr)
 	vary := fs.String("vary", "", "the key to vary and its range, KEY=FROM:TO:STEP: rate=10:100:10, load=0.5:0.95:0.05, servers=2:10:1, servers[app].capacity=1:4:1, health_check.interval=1s:10s:1s")
-	algs := fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)")
-	seed := fs.Uint64("seed", 0, "random seed (default: the scenario's, or the point's when --vary sets seed)")
-	seeds := fs.Int("seeds", 1, "run each point with this many seeds (--seed, then the next ones) and combine them as --aggregate says")
-	aggregate := fs.String("aggregate", "mean", "how to combine several seeds: mean or worst (each metric's worst value)")
-	requests := fs.Int64("requests", 0, "arrivals to simulate at every point (default: the scenario's requests or duration)")
+	rf := addRunFlags(fs, "mean")
 	shard := fs.String("shard", "", "run only slice k of n of the points, as k/n: points i with i mod n = k-1 (join the slices with lbsim merge)")
-	format := fs.String("format", "table", "output format: table, markdown, csv or json")
 	out := fs.String("out", "", "also write sweep.json, sweep.csv, sweep.png and sweep.svg into this directory")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [flags]")
@@ -39,19 +32,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	if *vary == "" {
 		return usagef("sweep needs --vary KEY=FROM:TO:STEP, such as --vary rate=10:100:10")
 	}
-	f, err := report.ParseFormat(*format)
+	f, how, err := rf.check()
 	if err != nil {
-		return usagef("--format: %v", err)
-	}
-	if *seeds < 1 || *seeds > maxSeeds {
-		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
-	}
-	how, err := report.ParseAggregate(*aggregate)
-	if err != nil {
-		return usagef("--aggregate: %v", err)
-	}
-	if fs.Changed("requests") && (*requests < 1 || *requests > scenarios.MaxRequests) {
-		return usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *requests)
+		return err
 	}
 	v, key, err := scenarios.ParseVary(*vary)
 	if err != nil {
@@ -60,38 +43,21 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	if key.String() == "seed" && fs.Changed("seed") {
 		return usagef("--seed and --vary seed=... both set the seed; give one")
 	}
-	var sh *report.Shard
+	sh := report.Shard{Index: 1, Count: 1}
 	if *shard != "" {
-		s, err := report.ParseShard(*shard)
-		if err != nil {
+		if sh, err = report.ParseShard(*shard); err != nil {
 			return usagef("--shard: %v", err)
 		}
-		sh = &s
 	}
-	sc, err := scenarios.Open(fs.Arg(0))
+	sc, names, err := rf.open(fs.Arg(0))
 	if err != nil {
 		return err
-	}
-	names := sc.Algorithms
-	if fs.Changed("algorithms") {
-		if names, err = checkAlgorithms(*algs); err != nil {
-			return err
-		}
-	}
-	if !fs.Changed("seed") {
-		*seed = sc.Seed
 	}
 
 	// Load every point, not only this slice's, so that a value the file
 	// cannot take stops every slice before anything runs.
 	values, _ := v.Points()
-	indices := make([]int, len(values))
-	for i := range indices {
-		indices[i] = i
-	}
-	if sh != nil {
-		indices = sh.Indices(len(values))
-	}
+	indices := sh.Indices(len(values))
 	points := make([]*scenarios.Scenario, len(values))
 	for i, x := range values {
 		pt, err := scenarios.ParseWith(sc.Source, sc.YAML, scenarios.Setting{Key: key, Value: x})
@@ -100,17 +66,12 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		// The point's name says where it is, in errors of its runs.
 		pt.Name = fmt.Sprintf("%s at %s=%s", sc.Name, key, v.Format(x))
-		if key.String() != "seed" {
-			pt.Seed = *seed
-		}
-		if fs.Changed("requests") {
-			pt.Requests, pt.Duration = *requests, 0
-		}
+		rf.apply(pt)
 		points[i] = pt
 	}
 	var runs []*scenarios.Scenario
 	for _, i := range indices {
-		for _, s := range seedList(points[i].Seed, *seeds) {
+		for _, s := range seedList(points[i].Seed, *rf.seeds) {
 			c := *points[i]
 			c.Seed = s
 			runs = append(runs, &c)
@@ -127,18 +88,20 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		ScenarioSHA256: hex.EncodeToString(sum[:]),
 		Vary:           v,
 		Algorithms:     names,
-		Seed:           *seed,
-		Shard:          sh,
+		Seed:           sc.Seed,
 		Points:         make([]report.SweepPoint, len(indices)),
 	}
-	if *seeds > 1 {
-		sw.Seeds, sw.Aggregate = *seeds, how
+	if *shard != "" {
+		sw.Shard = &sh
+	}
+	if *rf.seeds > 1 {
+		sw.Seeds, sw.Aggregate = *rf.seeds, how
 	}
 	if fs.Changed("requests") {
-		sw.RunRequests = *requests
+		sw.RunRequests = sc.Requests
 	}
 	for j, i := range indices {
-		c := report.Combine(cmps[j**seeds:(j+1)**seeds], how)
+		c := report.Combine(cmps[j**rf.seeds:(j+1)**rf.seeds], how)
 		sw.Points[j] = report.SweepPoint{Index: i, Value: values[i], Requests: c.Requests, Results: c.Results}
 	}
 	return writeSweep(sw, f, *out, stdout)
@@ -170,12 +133,8 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 			return usagef("%v", err)
 		}
 		s, err := report.ReadSweep(data)
-		var je *report.JSONError
-		switch {
-		case errors.As(err, &je) && je.Line > 0:
-			return usagef("%s:%v", name, err) // FILE:LINE:COL: ...
-		case err != nil:
-			return usagef("%s: %v", name, err)
+		if err != nil {
+			return jsonFileError(name, err)
 		}
 		files = append(files, report.SweepFile{Name: name, Sweep: s})
 	}
@@ -190,22 +149,14 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 // then the sweep to stdout in format f.
 func writeSweep(sw *report.Sweep, f report.Format, dir string, stdout io.Writer) error {
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		files := []struct {
-			name  string
-			write func(io.Writer) error
-		}{
+		err := writeFiles(dir, []outFile{
 			{"sweep.json", func(w io.Writer) error { return report.WriteSweep(w, report.FormatJSON, sw) }},
 			{"sweep.csv", func(w io.Writer) error { return report.WriteSweep(w, report.FormatCSV, sw) }},
 			{"sweep.png", func(w io.Writer) error { return report.WriteSweepChart(w, "png", sw) }},
 			{"sweep.svg", func(w io.Writer) error { return report.WriteSweepChart(w, "svg", sw) }},
-		}
-		for _, file := range files {
-			if err := writeFileAtomic(filepath.Join(dir, file.name), file.write); err != nil {
-				return err
-			}
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return report.WriteSweep(stdout, f, sw)

@@ -11,22 +11,8 @@ import (
 	"github.com/lbsim/lbsim/report"
 )
 
-// sweepable is a scenario small enough to sweep in milliseconds: two
-// servers, a rate, 2000 requests.
-func sweepable(t *testing.T, extra string) string {
-	t.Helper()
-	return writeFile(t, "queue.yaml", `name: queue
-requests: 2000
-servers: [{name: app, count: 2}]
-workload:
-  arrival: {rate: 10}
-  service: {dist: exponential, mean: 50ms}
-algorithms: [round_robin, least_connections]
-`+extra)
-}
-
 func TestSweepExitCodes(t *testing.T) {
-	file := sweepable(t, "")
+	file := tiny(t)
 	twoGroups := writeFile(t, "two.yaml", "name: two\nservers: [{name: a}, {name: b}]\n"+
 		"workload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n")
 	sweep := func(args ...string) []string { return append([]string{"sweep", file}, args...) }
@@ -70,14 +56,14 @@ func sweepJSON(t *testing.T, name string, args ...string) string {
 }
 
 func TestMergeExitCodes(t *testing.T) {
-	file := sweepable(t, "")
+	file := tiny(t)
 	args := []string{"sweep", file, "--vary", "rate=5:20:5"}
 	s1 := sweepJSON(t, "s1.json", append(args, "--shard", "1/3")...)
 	s2 := sweepJSON(t, "s2.json", append(args, "--shard", "2/3")...)
 	s3 := sweepJSON(t, "s3.json", append(args, "--shard", "3/3")...)
 	other := sweepJSON(t, "other.json", "sweep", file, "--vary", "rate=5:25:5", "--shard", "2/3")
 	seeded := sweepJSON(t, "seeded.json", append(args, "--shard", "2/3", "--seed", "9")...)
-	changed := sweepJSON(t, "changed.json", "sweep", sweepable(t, "# another text\n"), "--vary", "rate=5:20:5", "--shard", "2/3")
+	changed := sweepJSON(t, "changed.json", "sweep", tiny(t, "round_robin.completed > 0"), "--vary", "rate=5:20:5", "--shard", "2/3")
 	broken := writeFile(t, "broken.json", "{\n  \"scenario\": \"queue\",\n  \"points\": [,]\n}\n")
 	tests := []cliCase{
 		{"no files", []string{"merge"}, 2, "merge takes the JSON files", ""},
@@ -88,9 +74,9 @@ func TestMergeExitCodes(t *testing.T) {
 		{"another seed", []string{"merge", s1, seeded, s3}, 2, "seeded.json: a slice of another sweep than " + s1 + ": its seed is 9, not 1", ""},
 		{"another scenario text", []string{"merge", s1, changed, s3}, 2, "changed.json: a slice of another sweep than " + s1 + ": its scenario_sha256 (the scenario file's text)", ""},
 		{"twice", []string{"merge", s1, s2, s1, s3}, 2, s1 + ": slice 1/3 again", ""},
-		{"missing slice", []string{"merge", s1, s3}, 2, "merge: slice 2/3 of the sweep (rate=5:20:5 of queue) is missing", ""},
+		{"missing slice", []string{"merge", s1, s3}, 2, "merge: slice 2/3 of the sweep (rate=5:20:5 of tiny) is missing", ""},
 		{"bad format", []string{"merge", s1, s2, s3, "--format", "xml"}, 2, "--format", ""},
-		{"whole", []string{"merge", s3, s1, s2}, 0, "", "queue: latency by rate, seed 1 (mean"},
+		{"whole", []string{"merge", s3, s1, s2}, 0, "", "tiny: latency by rate, seed 1 (mean"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
@@ -101,7 +87,7 @@ func TestMergeExitCodes(t *testing.T) {
 // writes exactly what the whole sweep does, charts included, and a second
 // run of the whole sweep gives the same bytes.
 func TestSweepShardsMerge(t *testing.T) {
-	file := sweepable(t, "")
+	file := tiny(t)
 	args := []string{"sweep", file, "--vary", "load=0.3:0.9:0.1", "--seeds", "2", "--aggregate", "worst"}
 	whole, again := t.TempDir(), t.TempDir()
 	var slices []string
@@ -200,7 +186,7 @@ func TestSweepOutKeepsWrittenFiles(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sweep.png"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := cli("sweep", sweepable(t, ""), "--vary", "rate=5:10:5", "--out", dir)
+	code, _, stderr := cli("sweep", tiny(t), "--vary", "rate=5:10:5", "--out", dir)
 	if code == 0 || !strings.Contains(stderr, "sweep.png") {
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
