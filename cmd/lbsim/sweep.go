@@ -69,15 +69,11 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		rf.apply(pt)
 		points[i] = pt
 	}
-	var runs []*scenarios.Scenario
-	for _, i := range indices {
-		for _, s := range seedList(points[i].Seed, *rf.seeds) {
-			c := *points[i]
-			c.Seed = s
-			runs = append(runs, &c)
-		}
+	runs := make([]*scenarios.Scenario, len(indices))
+	for j, i := range indices {
+		runs[j] = points[i]
 	}
-	cmps, err := sim.CompareAll(runs, names, sim.Options{})
+	cmps, err := sim.CompareEach(runs, names, *rf.seeds, how, sim.Options{})
 	if err != nil {
 		return err
 	}
@@ -101,8 +97,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		sw.RunRequests = sc.Requests
 	}
 	for j, i := range indices {
-		c := report.Combine(cmps[j**rf.seeds:(j+1)**rf.seeds], how)
-		sw.Points[j] = report.SweepPoint{Index: i, Value: values[i], Requests: c.Requests, Results: c.Results}
+		sw.Points[j] = report.SweepPoint{Index: i, Value: values[i], Requests: cmps[j].Requests, Results: cmps[j].Results}
 	}
 	return writeSweep(sw, f, *out, stdout)
 }
