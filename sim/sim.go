@@ -537,10 +537,16 @@ func (e *engine) result() report.Result {
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
 	}
-	all := report.NewHistogram()
-	for i, h := range e.classes {
-		all.Merge(h)
-		if len(e.classes) > 1 {
+	// One class is the whole run: merging it into a fresh histogram would
+	// only make garbage, and garbage makes collections that take cores from
+	// runs in parallel.
+	var all *report.Histogram
+	if len(e.classes) == 1 {
+		all = e.classes[0]
+	} else {
+		all = report.NewHistogram()
+		for i, h := range e.classes {
+			all.Merge(h)
 			res.Classes = append(res.Classes, report.Class{Name: e.classNames[i], Completed: h.Count(), Latency: h.Latency()})
 		}
 	}
