@@ -22,13 +22,15 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Simulator throughput and the peak RSS of a 10-million-request run, the
+# Simulator throughput and the peak RSS of a 10-million-request run, a
+# sweep's wall time on one core and on two (its speed-up with cores), the
 # per-package micro-benchmarks, and one request through the proxy on one core
 # (its allocations are the proxy's own). bench/proxy.sh compares the proxy
 # with nginx and HAProxy.
 bench:
 	$(GO) test -run='^$$' -bench='^BenchmarkThroughput$$' -benchtime=3x -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
+	$(GO) test -run='^$$' -bench='^BenchmarkSweep$$' -benchtime=3x -cpu=1,2 ./sim/
 	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./report/
 	$(GO) test -run='^$$' -bench='^BenchmarkHTTP$$' -benchmem -cpu=1 ./proxy/
 

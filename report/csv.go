@@ -23,20 +23,24 @@ func writeCSV(w io.Writer, c *Comparison) error {
 		return err
 	}
 	for _, r := range c.Results {
-		l := r.Latency
-		row := []string{
-			r.Algorithm,
-			itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried),
-			ftoa(r.ThroughputRPS),
-			ftoa(l.Mean), ftoa(l.P50), ftoa(l.P90), ftoa(l.P95), ftoa(l.P99), ftoa(l.P999), ftoa(l.Max),
-			ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization),
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(csvRow(r)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvRow is r's row under csvHeader.
+func csvRow(r Result) []string {
+	l := r.Latency
+	return []string{
+		r.Algorithm,
+		itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried),
+		ftoa(r.ThroughputRPS),
+		ftoa(l.Mean), ftoa(l.P50), ftoa(l.P90), ftoa(l.P95), ftoa(l.P99), ftoa(l.P999), ftoa(l.Max),
+		ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization),
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

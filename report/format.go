@@ -61,17 +61,25 @@ func Write(w io.Writer, f Format, c *Comparison) error {
 		return errors.New("report: nil comparison")
 	}
 	n := normalize(c)
+	return render(w, f, func(w io.Writer, markdown bool) error { return writeTable(w, &n, markdown) },
+		func(w io.Writer) error { return writeCSV(w, &n) }, &n)
+}
+
+// render writes v in format f: a table or markdown by table, CSV by csv,
+// or v as JSON. It builds the output in memory and writes it with a
+// single Write.
+func render(w io.Writer, f Format, table func(w io.Writer, markdown bool) error, csv func(io.Writer) error, v any) error {
 	var buf bytes.Buffer
 	var err error
 	switch f {
 	case FormatTable:
-		err = writeTable(&buf, &n, false)
+		err = table(&buf, false)
 	case FormatMarkdown:
-		err = writeTable(&buf, &n, true)
+		err = table(&buf, true)
 	case FormatCSV:
-		err = writeCSV(&buf, &n)
+		err = csv(&buf)
 	case FormatJSON:
-		err = writeJSON(&buf, &n)
+		err = writeJSON(&buf, v)
 	default:
 		return unknownFormat(string(f))
 	}

@@ -94,20 +94,26 @@ func TestWriteGolden(t *testing.T) {
 			if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 				t.Fatal("two renderings of the same comparison differ")
 			}
-			golden := filepath.Join("testdata", string(f)+".golden")
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s--- want\n%s", golden, buf.Bytes(), want)
-			}
+			checkGolden(t, string(f)+".golden", buf.Bytes())
 		})
+	}
+}
+
+// checkGolden compares got with testdata/name, which -update rewrites.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (rerun with -update if intended):\n--- got\n%s--- want\n%s", golden, got, want)
 	}
 }
 

@@ -8,13 +8,13 @@ import (
 	"io"
 )
 
-// writeJSON encodes c (already normalized) as one object with 2-space
+// writeJSON encodes v (already normalized) as one object with 2-space
 // indentation and a trailing newline.
-func writeJSON(w io.Writer, c *Comparison) error {
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(c)
+	return enc.Encode(v)
 }
 
 // JSONError is why ReadComparison could not read its input, with the
@@ -45,26 +45,10 @@ func (e *JSONError) Error() string {
 // is a *JSONError.
 func ReadComparison(data []byte) (*Comparison, error) {
 	var c Comparison
-	dec := json.NewDecoder(bytes.NewReader(data))
-	err := dec.Decode(&c)
-	if rest := dec.InputOffset(); err == nil && len(bytes.TrimSpace(data[rest:])) > 0 {
-		at := rest + int64(len(data[rest:])-len(bytes.TrimLeft(data[rest:], " \t\r\n")))
-		return nil, jsonError(data, at, "", "more after the JSON object")
+	if err := decodeJSON(data, &c); err != nil {
+		return nil, err
 	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	// Both offsets count the bytes read, so they are one past the
-	// character at fault (the last of the value, for a type error).
-	case errors.As(err, &syn):
-		return nil, jsonError(data, syn.Offset-1, "", syn.Error())
-	case errors.As(err, &typ):
-		return nil, jsonError(data, typ.Offset-1, typ.Field, fmt.Sprintf("cannot read a JSON %s as %s", typ.Value, typ.Type))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, jsonError(data, int64(len(data)), "", "the JSON ends early")
-	case err != nil:
-		return nil, &JSONError{Msg: err.Error()}
-	case c.Scenario == "" || len(c.Results) == 0:
+	if c.Scenario == "" || len(c.Results) == 0 {
 		return nil, &JSONError{Msg: "not lbsim results: no scenario or no results (make one with lbsim run SCENARIO --format json)"}
 	}
 	for i, r := range c.Results {
@@ -73,6 +57,32 @@ func ReadComparison(data []byte) (*Comparison, error) {
 		}
 	}
 	return &c, nil
+}
+
+// decodeJSON decodes the one JSON value in data into v, placing an error
+// at its line and column.
+func decodeJSON(data []byte, v any) *JSONError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(v)
+	if rest := dec.InputOffset(); err == nil && len(bytes.TrimSpace(data[rest:])) > 0 {
+		at := rest + int64(len(data[rest:])-len(bytes.TrimLeft(data[rest:], " \t\r\n")))
+		return jsonError(data, at, "", "more after the JSON object")
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	// Both offsets count the bytes read, so they are one past the
+	// character at fault (the last of the value, for a type error).
+	case errors.As(err, &syn):
+		return jsonError(data, syn.Offset-1, "", syn.Error())
+	case errors.As(err, &typ):
+		return jsonError(data, typ.Offset-1, typ.Field, fmt.Sprintf("cannot read a JSON %s as %s", typ.Value, typ.Type))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return jsonError(data, int64(len(data)), "", "the JSON ends early")
+	}
+	return &JSONError{Msg: err.Error()}
 }
 
 // jsonError places a message at the byte at offset in data.

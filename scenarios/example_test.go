@@ -57,3 +57,36 @@ servers:
 	// black.yaml:6:5: servers[1].capacity: must be at least 1, got 0
 	// 6 servers[1].capacity
 }
+
+// A sweep sets one key of a file to each of a range of values; every value
+// goes through the loader's checks, as if the file had been written so.
+func ExampleParseWith() {
+	src := []byte(`name: one-server
+servers: [{name: app}]
+workload:
+  arrival: {load: 0.5}
+  service: {dist: exponential, mean: 100ms}
+`)
+	vary, key, err := scenarios.ParseVary("rate=2:8:3")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	values, _ := vary.Points()
+	for _, v := range values {
+		// rate replaces the file's load.
+		s, err := scenarios.ParseWith("one-server.yaml", src, scenarios.Setting{Key: key, Value: v})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s=%g: %g requests/s on %.0f of capacity\n", key, v, s.Workload.Arrival.Rate, s.Capacity())
+	}
+	_, err = scenarios.ParseWith("one-server.yaml", src, scenarios.Setting{Key: key, Value: 0})
+	fmt.Println(err)
+	// Output:
+	// rate=2: 2 requests/s on 10 of capacity
+	// rate=5: 5 requests/s on 10 of capacity
+	// rate=8: 8 requests/s on 10 of capacity
+	// one-server.yaml:4:13: workload.arrival.rate: must be greater than 0, got 0
+}

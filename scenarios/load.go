@@ -93,6 +93,12 @@ func parse(source string, data []byte, forProxy bool) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseTree(source, data, root, forProxy)
+}
+
+// parseTree decodes, completes and validates the top-level mapping root
+// of the YAML text data.
+func parseTree(source string, data []byte, root *yaml.Node, forProxy bool) (*Scenario, error) {
 	d := newDecoder(source, data)
 	s := new(Scenario)
 	if err := d.decode(root, reflect.ValueOf(s).Elem(), ""); err != nil {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // benchScenario is the yardstick: 100 single-slot servers, Poisson
@@ -52,4 +54,42 @@ func BenchmarkSessions(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkSweep measures the wall time of a sweep as lbsim sweep runs it:
+// the 100-server scenario at 8 loads from 0.55 to 0.9, each point set in
+// the file and loaded, with two policies, 100,000 requests a run, all 16
+// runs through one CompareEach. Run at -cpu=1,2 it shows how a sweep scales
+// with cores; points/s is the sweep's throughput.
+func BenchmarkSweep(b *testing.B) {
+	const requests = 100_000
+	vary, key, err := scenarios.ParseVary("load=0.55:0.9:0.05")
+	if err != nil {
+		b.Fatal(err)
+	}
+	values, _ := vary.Points()
+	algs := []string{"power_of_two", "least_connections"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	// A b.N loop, not b.Loop: with -cpu=1,2, Go 1.26 reports the first
+	// setting's b.Loop result from a run made under the last setting's
+	// GOMAXPROCS.
+	for range b.N {
+		scs := make([]*scenarios.Scenario, len(values))
+		for i, v := range values {
+			sc, err := scenarios.ParseWith("bench.yaml", []byte(benchScenario), scenarios.Setting{Key: key, Value: v})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sc.Requests = requests
+			scs[i] = sc
+		}
+		if _, err := CompareEach(scs, algs, 1, report.AggregateMean, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	b.ReportMetric(float64(len(values)*b.N)/elapsed, "points/s")
+	b.ReportMetric(float64(len(values)*len(algs)*requests*b.N)/elapsed, "req/s")
 }

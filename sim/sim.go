@@ -132,7 +132,9 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 		return report.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
 			algorithm, e.windowEnd.Round(time.Millisecond), e.warmup, ErrNothingMeasured)
 	}
-	return e.result(), e.arrivals, nil
+	res := e.result()
+	e.recycle()
+	return res, e.arrivals, nil
 }
 
 // request is a request in flight: queued or in service.
@@ -241,10 +243,30 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	e.initScaler(sc, firstExtra)
 	e.refresh(0)
 	for _, c := range sc.Workload.RequestClasses() {
-		e.classes = append(e.classes, report.NewHistogram())
+		h := histograms.Get().(*report.Histogram)
+		h.Reset()
+		e.classes = append(e.classes, h)
 		e.classNames = append(e.classNames, c.Name)
 	}
 	return e, nil
+}
+
+// histograms recycles the latency histograms of finished runs. Each holds
+// about 350 KiB of buckets; runs in parallel that each made new ones would
+// make garbage fast enough for collections to take a core from them every
+// few runs.
+var histograms = sync.Pool{New: func() any { return report.NewHistogram() }}
+
+// recycle gives the run's histograms back once its result is made, unless
+// its timeline may still refer to them.
+func (e *engine) recycle() {
+	if e.tl != nil {
+		return
+	}
+	for _, h := range e.classes {
+		histograms.Put(h)
+	}
+	e.classes = nil
 }
 
 // routingSeed derives the balancers' random stream from the scenario seed,
@@ -548,10 +570,16 @@ func (e *engine) result() report.Result {
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
 	}
-	all := report.NewHistogram()
-	for i, h := range e.classes {
-		all.Merge(h)
-		if len(e.classes) > 1 {
+	// One class is the whole run: merging it into a fresh histogram would
+	// only make garbage, and garbage makes collections that take cores from
+	// runs in parallel.
+	var all *report.Histogram
+	if len(e.classes) == 1 {
+		all = e.classes[0]
+	} else {
+		all = report.NewHistogram()
+		for i, h := range e.classes {
+			all.Merge(h)
 			res.Classes = append(res.Classes, report.Class{Name: e.classNames[i], Completed: h.Count(), Latency: h.Latency()})
 		}
 	}

@@ -178,17 +178,23 @@ func readBaselines(path string, scs []*scenarios.Scenario) ([]baseline, error) {
 			continue
 		}
 		c, err := report.ReadComparison(data)
-		var je *report.JSONError
-		switch {
-		case errors.As(err, &je) && je.Line > 0:
-			errs = append(errs, usagef("%s:%v", file, err)) // FILE:LINE:COL: ...
-		case err != nil:
-			errs = append(errs, usagef("%s: %v", file, err))
-		default:
-			out[i] = baseline{file: file, results: c}
+		if err != nil {
+			errs = append(errs, jsonFileError(file, err))
+			continue
 		}
+		out[i] = baseline{file: file, results: c}
 	}
 	return out, errors.Join(errs...)
+}
+
+// jsonFileError is the usage error for a JSON file that cannot be read:
+// FILE:LINE:COL: ... when the error has a place in the file.
+func jsonFileError(file string, err error) error {
+	var je *report.JSONError
+	if errors.As(err, &je) && je.Line > 0 {
+		return usagef("%s:%v", file, err)
+	}
+	return usagef("%s: %v", file, err)
 }
 
 // parseTolerance reads "5%" or "0.05" as 0.05.

@@ -3,6 +3,8 @@
 //
 //	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR] [--quiet]
 //	lbsim check SCENARIO... [--seeds N] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
+//	lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [--algorithms a,b] [--seeds N] [--shard k/n] [--format table|markdown|csv|json] [--out DIR]
+//	lbsim merge FILE... [--format table|markdown|csv|json] [--out DIR]
 //	lbsim validate SCENARIO...
 //	lbsim list
 //	lbsim explain ALGORITHM
@@ -44,6 +46,9 @@ const usage = `lbsim compares load-balancing algorithms on simulated scenarios.
 Usage:
   lbsim run SCENARIO [flags]     simulate and print a comparison table
   lbsim check SCENARIO...        verify the scenarios' expect: lines (exit 1 if one fails)
+  lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP
+                                 run the scenario at every value of a key (rate, load, servers, ...)
+  lbsim merge FILE...            join the slices of a sweep run with --shard k/n
   lbsim validate SCENARIO...     check scenario files without running them
   lbsim list                     list algorithms and bundled scenarios
   lbsim explain ALGORITHM        how an algorithm works, with a live demo
@@ -71,6 +76,10 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = runCmd(rest, stdout, stderr)
 	case "check":
 		err = checkCmd(rest, stdout, stderr)
+	case "sweep":
+		err = sweepCmd(rest, stdout, stderr)
+	case "merge":
+		err = mergeCmd(rest, stdout, stderr)
 	case "validate":
 		err = validateCmd(rest, stdout, stderr)
 	case "list":

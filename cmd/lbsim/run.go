@@ -13,18 +13,13 @@ import (
 	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
+	"github.com/spf13/pflag"
 )
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	algs := fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)")
-	seed := fs.Uint64("seed", 0, "random seed (default: the scenario's)")
-	seeds := fs.Int("seeds", 1, "run this many seeds (--seed, then the next ones) and combine them as --aggregate says")
-	aggregate := fs.String("aggregate", "worst", "how to combine several seeds: worst (each metric's worst value) or mean")
-	requests := fs.Int64("requests", 0, "arrivals to simulate (default: the scenario's requests or duration)")
-	format := fs.String("format", "table", "output format: table, markdown, csv or json")
+	rf := addRunFlags(fs, "worst")
 	out := fs.String("out", "", "also write results.json, .csv and .md, charts (SVG and PNG) and report.html into this directory")
-	quiet := fs.Bool("quiet", false, "show no progress bar (it shows only on a terminal, for runs over a second, and never when CI is set)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim run SCENARIO [flags]")
 		fs.PrintDefaults()
@@ -35,43 +30,21 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usagef("run takes one SCENARIO (a file or a bundled name), got %d", fs.NArg())
 	}
-	f, err := report.ParseFormat(*format)
-	if err != nil {
-		return usagef("--format: %v", err)
-	}
-	if *seeds < 1 || *seeds > maxSeeds {
-		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
-	}
-	how, err := report.ParseAggregate(*aggregate)
-	if err != nil {
-		return usagef("--aggregate: %v", err)
-	}
-	sc, err := scenarios.Open(fs.Arg(0))
+	f, how, err := rf.check()
 	if err != nil {
 		return err
 	}
-	if fs.Changed("seed") {
-		sc.Seed = *seed
-	}
-	if fs.Changed("requests") {
-		if *requests < 1 || *requests > scenarios.MaxRequests {
-			return usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *requests)
-		}
-		sc.Requests, sc.Duration = *requests, 0
-	}
-	names := sc.Algorithms
-	if fs.Changed("algorithms") {
-		if names, err = checkAlgorithms(*algs); err != nil {
-			return err
-		}
+	sc, names, err := rf.open(fs.Arg(0))
+	if err != nil {
+		return err
 	}
 	if *out != "" {
 		if err := makeOutDir(*out); err != nil {
 			return err
 		}
 	}
-	bar := startProgress(stderr, sc.Name, *quiet)
-	runs, err := runSeeds(sc, names, seedList(sc.Seed, *seeds), *out != "", bar.Func())
+	bar := startProgress(stderr, sc.Name, *rf.quiet)
+	runs, err := runSeeds(sc, names, seedList(sc.Seed, *rf.seeds), *out != "", bar.Func())
 	bar.Finish()
 	if err != nil {
 		return err
@@ -127,6 +100,78 @@ func makeOutDir(dir string) error {
 	return nil
 }
 
+// runFlags are the flags that say how to run a scenario, which run and
+// sweep share: the algorithms, seeds and run length, and the output format.
+type runFlags struct {
+	fs        *pflag.FlagSet
+	algs      *[]string
+	seed      *uint64
+	seeds     *int
+	aggregate *string
+	requests  *int64
+	format    *string
+	quiet     *bool
+}
+
+// addRunFlags defines the run flags on fs; aggregate is --aggregate's
+// default.
+func addRunFlags(fs *pflag.FlagSet, aggregate string) *runFlags {
+	return &runFlags{
+		fs:        fs,
+		algs:      fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)"),
+		seed:      fs.Uint64("seed", 0, "random seed (default: the scenario's)"),
+		seeds:     fs.Int("seeds", 1, "run this many seeds (--seed, then the next ones) and combine them as --aggregate says"),
+		aggregate: fs.String("aggregate", aggregate, "how to combine several seeds: worst (each metric's worst value) or mean"),
+		requests:  fs.Int64("requests", 0, "arrivals to simulate (default: the scenario's requests or duration)"),
+		format:    fs.String("format", "table", "output format: table, markdown, csv or json"),
+		quiet:     fs.Bool("quiet", false, "show no progress bar (it shows only on a terminal, for runs over a second, and never when CI is set)"),
+	}
+}
+
+// check reads --format and --aggregate and checks --seeds and --requests.
+func (rf *runFlags) check() (report.Format, report.Aggregate, error) {
+	f, err := report.ParseFormat(*rf.format)
+	if err != nil {
+		return "", "", usagef("--format: %v", err)
+	}
+	if *rf.seeds < 1 || *rf.seeds > maxSeeds {
+		return "", "", usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *rf.seeds)
+	}
+	how, err := report.ParseAggregate(*rf.aggregate)
+	if err != nil {
+		return "", "", usagef("--aggregate: %v", err)
+	}
+	if rf.fs.Changed("requests") && (*rf.requests < 1 || *rf.requests > scenarios.MaxRequests) {
+		return "", "", usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *rf.requests)
+	}
+	return f, how, nil
+}
+
+// apply sets the seed and run length the command line gives on sc.
+func (rf *runFlags) apply(sc *scenarios.Scenario) {
+	if rf.fs.Changed("seed") {
+		sc.Seed = *rf.seed
+	}
+	if rf.fs.Changed("requests") {
+		sc.Requests, sc.Duration = *rf.requests, 0
+	}
+}
+
+// open loads the scenario arg names with --seed and --requests applied,
+// and returns it with the algorithms to run: --algorithms, else its own.
+func (rf *runFlags) open(arg string) (*scenarios.Scenario, []string, error) {
+	sc, err := scenarios.Open(arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rf.apply(sc)
+	if !rf.fs.Changed("algorithms") {
+		return sc, sc.Algorithms, nil
+	}
+	names, err := checkAlgorithms(*rf.algs)
+	return sc, names, err
+}
+
 // checkAlgorithms refuses unknown and repeated names.
 func checkAlgorithms(names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -146,31 +191,37 @@ func checkAlgorithms(names []string) ([]string, error) {
 }
 
 // writeOut writes into dir the comparison in every machine format, each
-// chart as SVG and PNG, and report.html. Everything is rendered in memory
-// first, so a failure leaves dir as it was; then each file is replaced
-// whole (see writeFileAtomic).
+// chart as SVG and PNG, and report.html.
 func writeOut(dir string, cmp *report.Comparison, yaml []byte) error {
-	type file struct {
-		name  string
-		write func(io.Writer) error
+	in := func(f report.Format) func(io.Writer) error {
+		return func(w io.Writer) error { return report.Write(w, f, cmp) }
 	}
-	var files []file
-	for _, f := range []struct {
-		name   string
-		format report.Format
-	}{
-		{"results.json", report.FormatJSON},
-		{"results.csv", report.FormatCSV},
-		{"results.md", report.FormatMarkdown},
-	} {
-		files = append(files, file{f.name, func(w io.Writer) error { return report.Write(w, f.format, cmp) }})
+	files := []outFile{
+		{"results.json", in(report.FormatJSON)},
+		{"results.csv", in(report.FormatCSV)},
+		{"results.md", in(report.FormatMarkdown)},
 	}
 	charts := report.Charts(cmp)
 	for _, ch := range charts {
-		files = append(files, file{ch.Name + ".svg", ch.WriteSVG}, file{ch.Name + ".png", ch.WritePNG})
+		files = append(files, outFile{ch.Name + ".svg", ch.WriteSVG}, outFile{ch.Name + ".png", ch.WritePNG})
 	}
-	files = append(files, file{"report.html", func(w io.Writer) error { return report.WriteHTML(w, cmp, yaml, charts) }})
+	files = append(files, outFile{"report.html", func(w io.Writer) error { return report.WriteHTML(w, cmp, yaml, charts) }})
+	return writeFiles(dir, files)
+}
 
+// outFile is a file for --out: its name and what writes it.
+type outFile struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// writeFiles writes files into dir, making it if needed. Everything is
+// rendered in memory first, so a failure to render leaves dir as it was;
+// then each file is replaced whole (see writeFileAtomic).
+func writeFiles(dir string, files []outFile) error {
+	if err := makeOutDir(dir); err != nil {
+		return err
+	}
 	rendered := make([]bytes.Buffer, len(files))
 	for i, f := range files {
 		if err := f.write(&rendered[i]); err != nil {

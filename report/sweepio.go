@@ -1,0 +1,174 @@
+package report
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// WriteSweep renders s to w in format f: a table with one row per value
+// and, per algorithm, the mean and p99 latency and the failures (failed
+// plus rejected requests); CSV with one row per value and algorithm; or
+// JSON. Values are rounded as Write rounds them, the output is built in
+// memory and written with a single Write, and the same sweep always gives
+// the same bytes.
+func WriteSweep(w io.Writer, f Format, s *Sweep) error {
+	if s == nil {
+		return errors.New("report: nil sweep")
+	}
+	n := normalizeSweep(s)
+	return render(w, f, func(w io.Writer, markdown bool) error { return writeSweepTable(w, n, markdown) },
+		func(w io.Writer) error { return writeSweepCSV(w, n) }, n)
+}
+
+// normalizeSweep returns a copy of s with every result rounded (see
+// Write) and nil lists made empty.
+func normalizeSweep(s *Sweep) *Sweep {
+	n := *s
+	n.Algorithms = append([]string{}, s.Algorithms...)
+	n.Points = make([]SweepPoint, len(s.Points))
+	for i, p := range s.Points {
+		p.Results = normalize(&Comparison{Results: p.Results}).Results
+		n.Points[i] = p
+	}
+	return &n
+}
+
+// sweepTitle says what a sweep shows and how it was run.
+func sweepTitle(s *Sweep) string {
+	t := fmt.Sprintf("%s: latency by %s, %s", s.Scenario, s.Vary.Key, seedText(s.Seed, s.Seeds, s.Aggregate))
+	if s.Shard != nil {
+		t += fmt.Sprintf(", slice %s of %s", s.Shard, s.Vary)
+	}
+	return t
+}
+
+func writeSweepTable(w io.Writer, s *Sweep, markdown bool) error {
+	title := sweepTitle(s) + " (mean and p99 in ms; fail = failed + rejected requests)"
+	if markdown {
+		title = "**" + mdEscape(title) + "**"
+	}
+	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
+		return err
+	}
+	header := []string{cell(s.Vary.Key, markdown)}
+	for _, a := range s.Algorithms {
+		header = append(header, cell(a+" mean", markdown), cell(a+" p99", markdown), cell(a+" fail", markdown))
+	}
+	rows := make([][]string, 0, len(s.Points))
+	for _, p := range s.Points {
+		row := []string{s.Vary.Format(p.Value)}
+		for _, r := range p.Results {
+			row = append(row, fmtMS(r.Latency.Mean), fmtMS(r.Latency.P99), itoa(r.Failed+r.Rejected))
+		}
+		rows = append(rows, row)
+	}
+	return renderTable(w, header, rows, 0, markdown)
+}
+
+// writeSweepCSV writes a header, the varied key and then csvHeader, and a
+// row per value and algorithm; durations are in seconds.
+func writeSweepCSV(w io.Writer, s *Sweep) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{s.Vary.Key}, csvHeader...)); err != nil {
+		return err
+	}
+	for _, p := range s.Points {
+		for _, r := range p.Results {
+			if err := cw.Write(append([]string{ftoa(p.Value)}, csvRow(r)...)); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ReadSweep reads a sweep, or a slice of one, in the JSON form WriteSweep
+// produces. Fields it does not know are ignored; broken syntax, a wrong
+// type or a sweep that does not hold together (results that do not match
+// its algorithms, a range with no points, a slice out of range) is a
+// *JSONError.
+func ReadSweep(data []byte) (*Sweep, error) {
+	var s Sweep
+	if err := decodeJSON(data, &s); err != nil {
+		return nil, err
+	}
+	bad := func(field, format string, args ...any) error {
+		return &JSONError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if s.Scenario == "" || s.Vary.Key == "" || len(s.Algorithms) == 0 {
+		return nil, bad("", "not an lbsim sweep: no scenario, vary or algorithms (make one with lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP --format json)")
+	}
+	if _, err := s.Vary.Points(); err != nil {
+		return nil, bad("vary", "%v", err)
+	}
+	if s.Shard != nil {
+		if err := s.Shard.check(); err != nil {
+			return nil, bad("shard", "%v", err)
+		}
+	}
+	for i, p := range s.Points {
+		names := make([]string, len(p.Results))
+		for j, r := range p.Results {
+			names[j] = r.Algorithm
+		}
+		if !slices.Equal(names, s.Algorithms) {
+			return nil, bad(fmt.Sprintf("points[%d].results", i), "has results for %v, not for the sweep's algorithms %v", names, s.Algorithms)
+		}
+	}
+	return &s, nil
+}
+
+// ReadSweepCSV reads the CSV form of a sweep: the key from the first
+// column's name, and a point per run of rows with one value. What CSV
+// does not hold (the scenario, seeds, per-server results) is left zero.
+func ReadSweepCSV(r io.Reader) (*Sweep, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = len(csvHeader) + 1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("sweep CSV: %w", err)
+	}
+	if !slices.Equal(header[1:], csvHeader) {
+		return nil, fmt.Errorf("sweep CSV: the columns after the first must be %v", csvHeader)
+	}
+	s := &Sweep{Vary: Vary{Key: header[0]}}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sweep CSV: %w", err)
+		}
+		nums := make([]float64, len(rec))
+		for i, f := range rec {
+			if i == 1 {
+				continue
+			}
+			if nums[i], err = strconv.ParseFloat(f, 64); err != nil {
+				return nil, fmt.Errorf("sweep CSV: line %d: column %s: %q is not a number", line, header[i], f)
+			}
+		}
+		res := Result{
+			Algorithm: rec[1],
+			Completed: int64(nums[2]), Failed: int64(nums[3]), Rejected: int64(nums[4]), Retried: int64(nums[5]),
+			ThroughputRPS: nums[6],
+			Latency:       Latency{Mean: nums[7], P50: nums[8], P90: nums[9], P95: nums[10], P99: nums[11], P999: nums[12], Max: nums[13]},
+			Fairness:      Fairness{JainUtilization: nums[14], MaxOverMeanUtilization: nums[15]},
+		}
+		if n := len(s.Points); n == 0 || s.Points[n-1].Value != nums[0] {
+			s.Points = append(s.Points, SweepPoint{Index: n, Value: nums[0]})
+		}
+		p := &s.Points[len(s.Points)-1]
+		p.Results = append(p.Results, res)
+		if len(s.Points) == 1 {
+			s.Algorithms = append(s.Algorithms, res.Algorithm)
+		}
+	}
+	return s, nil
+}
