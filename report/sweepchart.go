@@ -1,26 +1,12 @@
 package report
 
 import (
-	"bytes"
-	"fmt"
-	"io"
 	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
-)
-
-// The sweep chart's size, and the width of the legend at its right.
-const (
-	sweepChartWidth  = 24 * vg.Centimeter
-	sweepChartHeight = 22 * vg.Centimeter
-	sweepLegendWidth = 6 * vg.Centimeter
 )
 
 // sweepLogSpan is how many times the largest latency of a panel must be
@@ -28,62 +14,39 @@ const (
 // would flatten every curve but the steepest.
 const sweepLogSpan = 100
 
-// WriteSweepChart draws s as two panels, the mean latency above the p99,
-// each with a line per algorithm against the varied value, and writes the
-// picture to w as "png" or "svg". A panel whose latencies span more than
-// a factor of 100 has a log scale. Points where an algorithm completed
-// nothing are left out. The same sweep always gives the same bytes.
-func WriteSweepChart(w io.Writer, format string, s *Sweep) error {
-	if s == nil {
-		return fmt.Errorf("report: nil sweep")
-	}
+// SweepChart returns the chart of s, named "sweep": two panels, the mean
+// latency above the p99, each with a line per algorithm against the
+// varied value, in the look of the comparison charts (see Chart). A panel
+// whose latencies span more than a factor of 100 has a log scale. Points
+// where an algorithm completed nothing are left out.
+func SweepChart(s *Sweep) *Chart {
 	n := normalizeSweep(s)
-	var c interface {
-		vg.CanvasSizer
-		io.WriterTo
+	return &Chart{
+		Name:  "sweep",
+		Title: sweepTitle(n),
+		About: "Mean (top) and p99 (bottom) latency at each value of " + n.Vary.Key + ", one line per algorithm. " +
+			"Latency stays flat while the servers keep up, then bends upward as they saturate: the further right an algorithm's bend, the more load it carries.",
+		width:  chartWidth,
+		height: 2*panelHeight + 0.4*vg.Inch,
+		build: func() (*figure, error) {
+			mean, legend := sweepPanel(n, "mean latency", func(l Latency) float64 { return l.Mean })
+			p99, _ := sweepPanel(n, "p99 latency", func(l Latency) float64 { return l.P99 })
+			return &figure{panels: []*plot.Plot{mean, p99}, legend: legend}, nil
+		},
 	}
-	switch format {
-	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.New(sweepChartWidth, sweepChartHeight)}
-	case "svg":
-		c = vgsvg.New(sweepChartWidth, sweepChartHeight)
-	default:
-		return fmt.Errorf("report: unknown chart format %q (valid: png, svg)", format)
-	}
-	mean, legend := sweepPanel(n, "mean latency", func(l Latency) float64 { return l.Mean })
-	p99, _ := sweepPanel(n, "p99 latency", func(l Latency) float64 { return l.P99 })
-	mean.Title.Text = sweepTitle(n) + "\n" + mean.Title.Text
-	dc := draw.New(c)
-	plots := [][]*plot.Plot{{mean}, {p99}}
-	tiles := draw.Tiles{Rows: 2, Cols: 1, PadX: vg.Centimeter, PadY: vg.Centimeter,
-		PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
-	canvases := plot.Align(plots, tiles, draw.Crop(dc, 0, -sweepLegendWidth, 0, 0))
-	mean.Draw(canvases[0][0])
-	p99.Draw(canvases[1][0])
-	legend.Draw(draw.Crop(dc, sweepChartWidth-sweepLegendWidth, 0, 0, -2*vg.Centimeter))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return fmt.Errorf("report: sweep chart: %w", err)
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
 }
 
 // sweepPanel plots one latency statistic of every algorithm against the
 // varied value, and returns the legend of its lines.
-func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, plot.Legend) {
-	p := plot.New()
-	p.Title.Text = what
-	p.X.Label.Text = s.Vary.Key
+func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, *plot.Legend) {
+	x := s.Vary.Key
 	if s.Vary.Unit != "" {
-		p.X.Label.Text += " (" + s.Vary.Unit + ")"
+		x += " (" + s.Vary.Unit + ")"
 	}
-	p.Y.Label.Text = what + " (ms)"
+	p := newPlot("", x, what+" (ms)")
 	p.X.Tick.Marker = sweepTicks{}
 	p.Y.Tick.Marker = sweepTicks{}
-	p.Add(plotter.NewGrid())
-	legend := plot.NewLegend()
-	legend.Top, legend.Left = true, true
+	legend := newLegend()
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for j, alg := range s.Algorithms {
 		var xys plotter.XYs
@@ -96,18 +59,22 @@ func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, 
 			xys = append(xys, plotter.XY{X: pt.Value, Y: y})
 			lo, hi = math.Min(lo, y), math.Max(hi, y)
 		}
-		line, points, err := plotter.NewLinePoints(xys)
+		if len(xys) == 0 {
+			// Listed all the same, so that each algorithm keeps its colour.
+			legend.Add(alg, &plotter.Line{LineStyle: seriesStyle(j)})
+			continue
+		}
+		// Only NaN or infinite values fail, which normalizing rules out.
+		line, err := addLine(p, xys, seriesStyle(j), 1.5, legend, alg)
 		if err != nil {
-			continue // only NaN or infinite values, which normalizing rules out
+			continue
 		}
-		line.Color = plotutil.Color(j)
-		line.Width = vg.Points(1.5)
-		points.Color = plotutil.Color(j)
-		points.Shape = plotutil.Shape(j)
-		if len(xys) > 0 {
-			p.Add(line, points)
+		points, err := plotter.NewScatter(xys)
+		if err != nil {
+			continue
 		}
-		legend.Add(alg, line, points)
+		points.Color, points.Radius = line.Color, vg.Points(2)
+		p.Add(points)
 	}
 	if lo > 0 && hi/lo > sweepLogSpan {
 		p.Y.Scale = plot.LogScale{}

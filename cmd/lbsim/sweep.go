@@ -151,11 +151,12 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 // then the sweep to stdout in format f.
 func writeSweep(sw *report.Sweep, f report.Format, dir string, stdout io.Writer) error {
 	if dir != "" {
+		chart := report.SweepChart(sw)
 		err := writeFiles(dir, []outFile{
 			{"sweep.json", func(w io.Writer) error { return report.WriteSweep(w, report.FormatJSON, sw) }},
 			{"sweep.csv", func(w io.Writer) error { return report.WriteSweep(w, report.FormatCSV, sw) }},
-			{"sweep.png", func(w io.Writer) error { return report.WriteSweepChart(w, "png", sw) }},
-			{"sweep.svg", func(w io.Writer) error { return report.WriteSweepChart(w, "svg", sw) }},
+			{"sweep.png", chart.WritePNG},
+			{"sweep.svg", chart.WriteSVG},
 		})
 		if err != nil {
 			return err
