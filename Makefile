@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/lbsim
 
-.PHONY: all build test lint bench fuzz run clean
+.PHONY: all build test lint bench fuzz run tutorial clean
 
 all: build
 
@@ -43,5 +43,19 @@ fuzz:
 run: build
 	./$(BIN) run mixed-50ms-5s
 
+# The charts docs/tutorial.md shows, drawn again by the commands it gives.
+tutorial: build
+	./$(BIN) run nat-skew --out out/nat-skew --quiet >/dev/null
+	./$(BIN) sweep identical-stateless --vary load=0.5:0.95:0.05 --out out/sweep --quiet >/dev/null
+	./$(BIN) run mixed-50ms-5s --out out/mixed --quiet >/dev/null
+	./$(BIN) run heterogeneous --out out/heterogeneous --quiet >/dev/null
+	./$(BIN) run crash-without-health-checks --out out/crash --quiet >/dev/null
+	mkdir -p docs/tutorial
+	cp out/nat-skew/server-utilization.png docs/tutorial/nat-skew-utilization.png
+	cp out/sweep/sweep.png docs/tutorial/sweep.png
+	cp out/mixed/latency-cdf.png docs/tutorial/mixed-latency-cdf.png
+	cp out/heterogeneous/server-utilization.png docs/tutorial/heterogeneous-utilization.png
+	cp out/crash/failures-over-time.png docs/tutorial/crash-failures.png
+
 clean:
-	rm -rf bin
+	rm -rf bin out
