@@ -28,6 +28,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	tolerance := fs.String("tolerance", "0%", "how much worse than the baseline a metric may get, as 5% or 0.05")
 	junit := fs.String("junit", "", "also write the verdicts as JUnit XML to this file")
 	format := fs.String("format", "text", "output format: text, json or junit")
+	quiet := fs.Bool("quiet", false, "show no progress bar (it shows only on a terminal, for runs over a second, and never when CI is set)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim check SCENARIO... [flags]")
 		fmt.Fprintln(stderr, "Runs each scenario and checks its expect: lines (and the baseline). Exit 0 all pass, 1 some fail, 2 bad input.")
@@ -81,7 +82,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	// Check each scenario; a failure to run one still reports the others.
 	var reports []report.CheckReport
 	for i, sc := range scs {
-		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], tol)
+		bar := startProgress(stderr, sc.Name, *quiet)
+		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], tol, bar.Func())
+		bar.Finish()
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -115,14 +118,14 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 // with a baseline, its metrics. A baseline of another scenario, seed or
 // length is bad input; the expectations are still reported, with the
 // baseline as a failed verdict.
-func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base baseline, tol float64) (*report.CheckReport, error) {
+func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base baseline, tol float64, progress func(float64)) (*report.CheckReport, error) {
 	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how}
 	// What stops a check is also a failed verdict in the report, so the
 	// JSON and JUnit outputs never read as passed when the exit code is 2.
 	stopped := func(kind, name string, err error) {
 		r.Assertions = append(r.Assertions, report.Assertion{Kind: kind, Name: name, Detail: err.Error()})
 	}
-	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds, sim.Options{})
+	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds, sim.Options{Progress: progress})
 	if err != nil {
 		err = fmt.Errorf("%s: %w", sc.Source, err)
 		stopped("run", "run", err)

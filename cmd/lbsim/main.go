@@ -2,7 +2,7 @@
 // and runs them live as a reverse proxy.
 //
 //	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR] [--quiet]
-//	lbsim check SCENARIO... [--seeds N] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
+//	lbsim check SCENARIO... [--seeds N] [--quiet] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
 //	lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [--algorithms a,b] [--seeds N] [--shard k/n] [--format table|markdown|csv|json] [--out DIR]
 //	lbsim merge FILE... [--format table|markdown|csv|json] [--out DIR]
 //	lbsim validate SCENARIO...
