@@ -133,6 +133,7 @@ func anyWindowFailed(c *Comparison) bool {
 func failuresOverTime(c *Comparison) (*figure, error) {
 	p := newPlot("", "virtual time (s)", "failed requests")
 	p.X.Tick.Marker = secondTicks
+	p.Y.Tick.Marker = countTicks
 	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: allEvents(c)})
 	legend := newLegend()
 	for i, r := range c.Results {

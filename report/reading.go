@@ -29,16 +29,38 @@ func Readings(c *Comparison) []Reading {
 	return out
 }
 
-// argBest returns the index of the result that better prefers over all
-// the others, the first on ties.
-func argBest(rs []Result, better func(a, b *Result) bool) int {
-	best := 0
+// served lists the results that completed a request: only their latency
+// and spread of work mean anything, and a run that served nothing must
+// not rank as the fastest.
+func served(rs []Result) []int {
+	var idx []int
 	for i := range rs {
+		if rs[i].Completed > 0 {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// argBest returns the index in rs of the result among idx that better
+// prefers over all the others, the first on ties.
+func argBest(rs []Result, idx []int, better func(a, b *Result) bool) int {
+	best := idx[0]
+	for _, i := range idx {
 		if better(&rs[i], &rs[best]) {
 			best = i
 		}
 	}
 	return best
+}
+
+// lostShare is the share of r's requests that failed or were turned away.
+func lostShare(r *Result) float64 {
+	lost := float64(r.Failed + r.Rejected)
+	if lost == 0 {
+		return 0
+	}
+	return lost / (lost + float64(r.Completed))
 }
 
 // fasterTail orders results by p99, then by mean latency.
@@ -52,12 +74,16 @@ func fasterTail(a, b *Result) bool {
 func latencyReading(c *Comparison, i int) string {
 	rs := c.Results
 	r := &rs[i]
-	if len(rs) == 1 {
+	idx := served(rs)
+	switch {
+	case r.Completed == 0:
+		return r.Algorithm + " completed no request, so it has no latency to compare."
+	case len(idx) == 1:
 		return fmt.Sprintf("%s had a p99 of %s, a median of %s and a mean of %s.",
 			r.Algorithm, humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
 	}
-	best := argBest(rs, fasterTail)
-	worst := argBest(rs, func(a, b *Result) bool { return fasterTail(b, a) })
+	best := argBest(rs, idx, fasterTail)
+	worst := argBest(rs, idx, func(a, b *Result) bool { return fasterTail(b, a) })
 	b := &rs[best]
 	var s string
 	switch {
@@ -66,6 +92,11 @@ func latencyReading(c *Comparison, i int) string {
 	case i == best:
 		s = fmt.Sprintf("%s had the lowest p99, %s, against %s for %s", r.Algorithm,
 			humanMS(r.Latency.P99), humanMS(rs[worst].Latency.P99), rs[worst].Algorithm)
+		// Latency covers only what completed: a fast tail bought by
+		// losing requests is no win.
+		if lost := lostShare(r); lost >= 0.01 {
+			s += fmt.Sprintf(", but over only the %s of requests it did not lose", percent(1-lost))
+		}
 	case r.Latency.P99 <= 1.05*b.Latency.P99:
 		s = fmt.Sprintf("%s reached a p99 of %s, within 5%% of the lowest (%s, %s)", r.Algorithm,
 			humanMS(r.Latency.P99), b.Algorithm, humanMS(b.Latency.P99))
@@ -114,7 +145,7 @@ func classReading(c *Comparison, i int) string {
 		}
 		return math.Inf(1)
 	}
-	best := argBest(c.Results, func(a, b *Result) bool { return classP99(a) < classP99(b) })
+	best := argBest(c.Results, served(c.Results), func(a, b *Result) bool { return classP99(a) < classP99(b) })
 	b := &c.Results[best]
 	switch p99 := quick.Latency.P99; {
 	case len(c.Results) == 1:
@@ -220,6 +251,9 @@ func balanceReading(c *Comparison, i int) string {
 	if len(r.Servers) == 0 {
 		return ""
 	}
+	if r.Completed == 0 {
+		return "It served no request."
+	}
 	busiest := &r.Servers[0]
 	for k := range r.Servers {
 		if r.Servers[k].Utilization > busiest.Utilization {
@@ -235,15 +269,25 @@ func balanceReading(c *Comparison, i int) string {
 	default:
 		s = fmt.Sprintf("Its busiest server was %s at %s utilization, %s times the mean", busiest.Name, u, ratio(m, 1))
 	}
-	even := argBest(c.Results, func(a, b *Result) bool { return a.Fairness.JainUtilization > b.Fairness.JainUtilization })
-	uneven := argBest(c.Results, func(a, b *Result) bool { return a.Fairness.JainUtilization < b.Fairness.JainUtilization })
-	spread := c.Results[even].Fairness.JainUtilization - c.Results[uneven].Fairness.JainUtilization
-	switch {
-	case spread < 0.005: // three decimals, as the table prints them
-	case i == even:
-		s += fmt.Sprintf("; the most even spread of work (Jain index %.3f)", r.Fairness.JainUtilization)
-	case i == uneven:
-		s += fmt.Sprintf("; the least even spread of work (Jain index %.3f)", r.Fairness.JainUtilization)
+	// Jain indexes compare at three decimals, as the table prints them.
+	jain := func(r *Result) string { return fmt.Sprintf("%.3f", r.Fairness.JainUtilization) }
+	idx := served(c.Results)
+	even := argBest(c.Results, idx, func(a, b *Result) bool { return a.Fairness.JainUtilization > b.Fairness.JainUtilization })
+	uneven := argBest(c.Results, idx, func(a, b *Result) bool { return a.Fairness.JainUtilization < b.Fairness.JainUtilization })
+	ties := 0
+	for _, k := range idx {
+		if jain(&c.Results[k]) == jain(r) {
+			ties++
+		}
+	}
+	switch mine := jain(r); {
+	case jain(&c.Results[even]) == jain(&c.Results[uneven]):
+	case mine == jain(&c.Results[even]) && ties > 1:
+		s += fmt.Sprintf("; tied for the most even spread of work (Jain index %s)", mine)
+	case mine == jain(&c.Results[even]):
+		s += fmt.Sprintf("; the most even spread of work (Jain index %s)", mine)
+	case mine == jain(&c.Results[uneven]):
+		s += fmt.Sprintf("; the least even spread of work (Jain index %s)", mine)
 	}
 	return s + "."
 }

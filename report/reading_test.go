@@ -46,6 +46,24 @@ func crashRuns() *Comparison {
 	}}
 }
 
+// nothingServed is a comparison in which ip_hash sent every request to a
+// crashed server, round_robin lost half, and least_connections and
+// power_of_two none; round_robin and least_connections spread the work
+// equally evenly.
+func nothingServed() *Comparison {
+	servers := []Server{{Name: "app-1", Utilization: 0.5}, {Name: "app-2", Utilization: 0.45}}
+	return &Comparison{Scenario: "crash", Seed: 1, Requests: 2000, Results: []Result{
+		{Algorithm: "round_robin", Completed: 1000, Failed: 1000, Latency: Latency{P99: 200}, Servers: servers,
+			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
+		{Algorithm: "ip_hash", Failed: 2000, Servers: []Server{{Name: "app-1"}, {Name: "app-2"}},
+			Fairness: Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
+		{Algorithm: "least_connections", Completed: 2000, Latency: Latency{P99: 400}, Servers: servers,
+			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
+		{Algorithm: "power_of_two", Completed: 2000, Latency: Latency{P99: 300}, Servers: servers,
+			Fairness: Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2}},
+	}}
+}
+
 // TestReadings checks the readings name the right algorithm as best, and
 // say what the numbers show: queueing of quick calls, failures by cause,
 // crash detection, the busiest server.
@@ -79,6 +97,13 @@ func TestReadings(t *testing.T) {
 			"It lost 2 requests (reset 2), the fewest, after 40 retries.",
 			"It took app-2 out 30 s after its crash; 42 attempts failed there meanwhile.",
 		}, nil},
+		// A run that served nothing has no latency to rank, and must not
+		// rank as the fastest; a fast tail bought by losing half the
+		// requests says so.
+		{"served nothing", nothingServed(), 1, []string{"ip_hash completed no request"}, []string{"It served no request."}, []string{"lowest", "even"}},
+		{"ranked without it", nothingServed(), 0, []string{
+			"round_robin had the lowest p99, 200 ms, against 400 ms for least_connections, but over only the 50% of requests it did not lose",
+		}, []string{"tied for the most even spread of work (Jain index 0.990)"}, []string{"ip_hash"}},
 		{"alone", &Comparison{Results: crashRuns().Results[1:]}, 0, []string{"least_connections had a p99 of 195 ms, a median of 0 ms"}, []string{"It lost 2 requests (reset 2), after 40 retries."}, []string{"fewest"}},
 	}
 	for _, tt := range tests {

@@ -401,7 +401,7 @@ func (e *engine) fail(i int32, cause int) {
 }
 
 func (e *engine) countFailure(measured bool, cause int) {
-	if e.tl != nil {
+	if e.recording() {
 		e.tl.cur.Failed++
 	}
 	if !measured {

@@ -22,9 +22,17 @@ type Options struct {
 	Progress func(done float64)
 }
 
-// timelineWindows is about how many windows a timeline has: enough for a
-// smooth chart, few enough that a window holds many completions.
-const timelineWindows = 200
+// timelineWindows is about how many windows a timeline has while
+// requests arrive: enough for a smooth chart, few enough that a window
+// holds many completions. The drain after the last arrival gets at most a
+// quarter as many more, and no timeline more than maxWindows, so an
+// overloaded run that takes days to drain does not fill memory with
+// windows.
+const (
+	timelineWindows = 200
+	drainWindows    = timelineWindows / 4
+	maxWindows      = 4 * timelineWindows
+)
 
 // progressEvery is how many arrivals pass between progress reports.
 const progressEvery = 1 << 14
@@ -35,6 +43,10 @@ type timeline struct {
 	next time.Duration // the start of the next window
 	cur  report.Window
 	hist report.Histogram // the current window's latencies
+	// end is where the timeline stops (set when arrivals end), and
+	// ended is set once it has.
+	end   time.Duration
+	ended bool
 }
 
 // newTimeline starts a timeline for a run expected to last span.
@@ -45,16 +57,29 @@ func newTimeline(e *engine, span, warmup time.Duration) *timeline {
 		t.Servers = append(t.Servers, e.servers[i].name)
 	}
 	t.cur.InFlight = make([]int, len(e.servers))
-	t.next = t.Step
+	t.next, t.end = t.Step, math.MaxInt64
 	return t
 }
 
+// arrivalsEnded bounds the timeline to the drain's first drainWindows.
+func (t *timeline) arrivalsEnded(at time.Duration) {
+	t.end = at + drainWindows*t.Step
+}
+
+// recording reports whether what happens now goes on the timeline.
+func (e *engine) recording() bool { return e.tl != nil && !e.tl.ended }
+
 // advance closes every window that ends at or before now, sampling the
-// servers' requests in flight as each new one opens.
+// servers' requests in flight as each new one opens, until the timeline
+// ends.
 func (e *engine) advance(now time.Duration) {
 	t := e.tl
-	for now >= t.next {
+	for now >= t.next && !t.ended {
 		t.close()
+		if t.next >= t.end || len(t.Windows) >= maxWindows {
+			t.ended = true
+			return
+		}
 		t.cur = report.Window{InFlight: make([]int, len(e.servers))}
 		for i := range e.servers {
 			t.cur.InFlight[i] = int(e.servers[i].backend.InFlight())
@@ -80,7 +105,7 @@ func (e *engine) changed(now time.Duration, kind report.EventKind, s *server, fo
 		return
 	}
 	text := fmt.Sprintf(format, args...)
-	if e.tl != nil {
+	if e.recording() {
 		ev := report.Event{At: now, Kind: kind, Text: text}
 		if s != nil {
 			ev.Server = s.name

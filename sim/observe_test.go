@@ -58,6 +58,34 @@ func TestTimeline(t *testing.T) {
 	}
 }
 
+// TestTimelineBounded checks that an overloaded run's timeline stops a
+// quarter of its length into the drain: 20,000 one-second requests reach
+// one server within 1 s (5 ms windows) and take 20,000 s to serve, which
+// would be 4 million windows.
+func TestTimelineBounded(t *testing.T) {
+	sc := parse(t, `name: flood
+requests: 20000
+servers: [{name: app}]
+workload:
+  arrival: {process: constant, rate: 20000}
+  service: {dist: constant, mean: 1s}
+`)
+	res, _, err := run(sc, "round_robin", true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Detail.Timeline
+	end := time.Second + drainWindows*tl.Step
+	if tl.Step != 5*time.Millisecond || len(tl.Windows) != int(end/tl.Step) {
+		t.Fatalf("step %v, %d windows; want 5ms and %d, up to %v", tl.Step, len(tl.Windows), end/tl.Step, end)
+	}
+	last := tl.Windows[len(tl.Windows)-1]
+	// At 1.245 s every request has arrived and one finished a second ago.
+	if last.InFlight[0] != 19999 {
+		t.Errorf("in flight at the last window's start %d, want 19999", last.InFlight[0])
+	}
+}
+
 // TestTimelineEvents checks the events a timeline marks besides crashes:
 // a rate change, a slowdown, a drain and the recovery from it.
 func TestTimelineEvents(t *testing.T) {

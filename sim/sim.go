@@ -305,11 +305,16 @@ func (e *engine) run() {
 		e.windowEnd = lastArrival
 	}
 	e.arrivalsDone = true
+	if e.tl != nil {
+		e.tl.arrivalsEnded(e.windowEnd)
+	}
 	for e.events.len() > 0 && (e.tracer == nil || !e.tracer.stopped) {
 		e.fire(e.events.pop())
 	}
-	if e.tl != nil {
+	if e.recording() {
 		e.tl.close()
+	}
+	if e.tl != nil {
 		slices.SortStableFunc(e.tl.Events, func(a, b report.Event) int { return cmp.Compare(a.At, b.At) })
 	}
 	for i := range e.servers {
@@ -519,7 +524,7 @@ func (e *engine) complete(i int32, now time.Duration) {
 	s.busy--
 	if !q.orphan {
 		latency := now - q.arrival
-		if e.tl != nil {
+		if e.recording() {
 			e.tl.hist.Record(latency)
 		}
 		if q.arrival >= e.warmup {
