@@ -43,6 +43,19 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	if key.String() == "seed" && fs.Changed("seed") {
 		return usagef("--seed and --vary seed=... both set the seed; give one")
 	}
+	// --requests goes into the file with the varied key, so that each
+	// point is checked at the length it will run.
+	settings := []scenarios.Setting{{Key: key}}
+	if fs.Changed("requests") {
+		if k := key.String(); k == "requests" || k == "duration" {
+			return usagef("--requests and --vary %s= both set the run's length; give one", k)
+		}
+		length, err := scenarios.ParseKey("requests")
+		if err != nil {
+			return err
+		}
+		settings = append(settings, scenarios.Setting{Key: length, Value: float64(*rf.requests)})
+	}
 	sh := report.Shard{Index: 1, Count: 1}
 	if *shard != "" {
 		if sh, err = report.ParseShard(*shard); err != nil {
@@ -60,7 +73,8 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	indices := sh.Indices(len(values))
 	points := make([]*scenarios.Scenario, len(values))
 	for i, x := range values {
-		pt, err := scenarios.ParseWith(sc.Source, sc.YAML, scenarios.Setting{Key: key, Value: x})
+		settings[0].Value = x
+		pt, err := scenarios.ParseWith(sc.Source, sc.YAML, settings...)
 		if err != nil {
 			return fmt.Errorf("--vary %s=%s: %w", key, v.Format(x), err)
 		}

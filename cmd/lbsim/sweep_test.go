@@ -33,6 +33,11 @@ func TestSweepExitCodes(t *testing.T) {
 		{"bad format", sweep("--vary", "rate=1:2:1", "--format", "xml"), 2, "--format", ""},
 		{"bad seeds", sweep("--vary", "rate=1:2:1", "--seeds", "0"), 2, "--seeds", ""},
 		{"seed twice", sweep("--vary", "seed=1:2:1", "--seed", "3"), 2, "--seed and --vary seed", ""},
+		{"length twice", sweep("--vary", "requests=100:300:100", "--requests", "50"), 2, "--requests and --vary requests= both set the run's length", ""},
+		{"duration and requests", sweep("--vary", "duration=1s:3s:1s", "--requests", "50"), 2, "--requests and --vary duration= both", ""},
+		// The file's 2000 requests would take years at this rate; the
+		// 20 of --requests do not, and each point is checked with them.
+		{"points checked at the run's length", sweep("--vary", "rate=0.00001:0.00002:0.00001", "--requests", "2"), 0, "", "round_robin mean"},
 		{"unknown algorithm", sweep("--vary", "rate=1:2:1", "--algorithms", "fastest"), 2, `unknown algorithm "fastest"`, ""},
 		{"bad requests", sweep("--vary", "rate=1:2:1", "--requests", "0"), 2, "--requests", ""},
 		{"missing file", []string{"sweep", "no/such.yaml", "--vary", "rate=1:2:1"}, 2, "no/such.yaml", ""},
