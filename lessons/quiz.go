@@ -154,7 +154,7 @@ func (a *Answer) Verdict() string {
 	m := a.Metric.Name
 	if a.Winner != a.Best {
 		return fmt.Sprintf("%s's %s, %s, is within %.0f%% of the best (%s: %s), and %s is simpler.",
-			w, m, latency(a.Scores[a.Winner]), Margin*100, b, latency(a.Scores[a.Best]), w)
+			w, m, FormatMS(a.Scores[a.Winner]), Margin*100, b, FormatMS(a.Scores[a.Best]), w)
 	}
 	next := -1
 	for i := range res {
@@ -164,17 +164,21 @@ func (a *Answer) Verdict() string {
 	}
 	switch {
 	case next < 0:
-		return fmt.Sprintf("%s has a %s of %s.", w, m, latency(a.Scores[a.Winner]))
+		return fmt.Sprintf("%s has a %s of %s.", w, m, FormatMS(a.Scores[a.Winner]))
+	case FormatMS(a.Scores[next]) == FormatMS(a.Scores[a.Best]):
+		return fmt.Sprintf("%s ties for the best %s, %s, with %s, and is the simplest of the algorithms within %.0f%% of it.",
+			w, m, FormatMS(a.Scores[a.Winner]), res[next].Algorithm, Margin*100)
 	case a.Scores[next] <= (1+Margin)*a.Scores[a.Best]:
 		return fmt.Sprintf("%s has the best %s, %s (%s: %s), and is the simplest of the algorithms within %.0f%% of it.",
-			w, m, latency(a.Scores[a.Winner]), res[next].Algorithm, latency(a.Scores[next]), Margin*100)
+			w, m, FormatMS(a.Scores[a.Winner]), res[next].Algorithm, FormatMS(a.Scores[next]), Margin*100)
 	}
 	return fmt.Sprintf("%s has the best %s by more than %.0f%%: %s, against %s for the next best, %s.",
-		w, m, Margin*100, latency(a.Scores[a.Winner]), latency(a.Scores[next]), res[next].Algorithm)
+		w, m, Margin*100, FormatMS(a.Scores[a.Winner]), FormatMS(a.Scores[next]), res[next].Algorithm)
 }
 
-// latency formats milliseconds, as seconds from 10 s up.
-func latency(ms float64) string {
+// FormatMS writes a latency in milliseconds with its unit, in seconds
+// from 10 s up.
+func FormatMS(ms float64) string {
 	if ms >= 10_000 {
 		return fmt.Sprintf("%.1f s", ms/1000)
 	}

@@ -25,8 +25,8 @@ func TestQuizWinners(t *testing.T) {
 			if w.Algorithm != want[i] || !q.Right(w.Algorithm) {
 				t.Errorf("winner %s, want %s (accepted: %v)", w.Algorithm, want[i], q.Accept)
 			}
-			if v := a.Verdict(); !strings.HasPrefix(v, w.Algorithm) || !strings.Contains(v, latency(a.Scores[a.Winner])) {
-				t.Errorf("verdict %q does not quote the winner's %s", v, latency(a.Scores[a.Winner]))
+			if v := a.Verdict(); !strings.HasPrefix(v, w.Algorithm) || !strings.Contains(v, FormatMS(a.Scores[a.Winner])) {
+				t.Errorf("verdict %q does not quote the winner's %s", v, FormatMS(a.Scores[a.Winner]))
 			}
 		})
 	}
@@ -73,4 +73,27 @@ func reversed(s []string) []string {
 		out[len(s)-1-i] = v
 	}
 	return out
+}
+
+// TestVerdict checks the verdict's wording against the scores: a win by
+// more than the margin, the simplest within it, and a tie.
+func TestVerdict(t *testing.T) {
+	q := &Question{Metric: p99Latency}
+	tests := []struct {
+		scores []float64 // round_robin, least_connections
+		want   string
+	}{
+		{[]float64{500, 100}, "least_connections has the best p99 latency by more than 20%: 100.0 ms, against 500.0 ms for the next best, round_robin."},
+		{[]float64{110, 100}, "round_robin's p99 latency, 110.0 ms, is within 20% of the best (least_connections: 100.0 ms), and round_robin is simpler."},
+		{[]float64{100, 100.01}, "round_robin ties for the best p99 latency, 100.0 ms, with least_connections, and is the simplest of the algorithms within 20% of it."},
+	}
+	for _, tt := range tests {
+		c := &report.Comparison{}
+		for i, name := range []string{"round_robin", "least_connections"} {
+			c.Results = append(c.Results, report.Result{Algorithm: name, Latency: report.Latency{P99: tt.scores[i]}})
+		}
+		if got := judge(q, c).Verdict(); got != tt.want {
+			t.Errorf("scores %v:\n got %s\nwant %s", tt.scores, got, tt.want)
+		}
+	}
 }

@@ -112,23 +112,20 @@ func askQuestion(w *errWriter, q *lessons.Question, number int, guesses *bufio.S
 }
 
 // answerTable is the run's results as an indented table: mean and p99
-// latency (in seconds when some reach 10 s), session misses when the
-// scenario keeps sessions, and which algorithm won and which was best.
+// latency, session misses when the scenario keeps sessions, and which
+// algorithm won and which was best.
 func answerTable(a *lessons.Answer) string {
 	res := a.Comparison.Results
-	unit, scale, misses := "ms", 1.0, false
+	misses := false
 	for _, r := range res {
-		if r.Latency.P99 >= 10_000 {
-			unit, scale = "s", 1000
-		}
 		misses = misses || r.SessionMisses > 0
 	}
-	rows := [][]string{{"algorithm", "mean " + unit, "p99 " + unit}}
+	rows := [][]string{{"algorithm", "mean", "p99"}}
 	if misses {
 		rows[0] = append(rows[0], "session misses")
 	}
 	for _, r := range res {
-		row := []string{r.Algorithm, strconv.FormatFloat(r.Latency.Mean/scale, 'f', 1, 64), strconv.FormatFloat(r.Latency.P99/scale, 'f', 1, 64)}
+		row := []string{r.Algorithm, lessons.FormatMS(r.Latency.Mean), lessons.FormatMS(r.Latency.P99)}
 		if misses {
 			row = append(row, strconv.FormatInt(r.SessionMisses, 10))
 		}
