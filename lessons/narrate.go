@@ -113,10 +113,7 @@ func Follow(sc *scenarios.Scenario, algorithm string, from time.Duration, first 
 	decisions := 0
 	var last int64
 	var lastAt time.Duration
-	err := sim.Trace(sc, algorithm, func(ev *sim.TraceEvent) bool {
-		if ev.At < from {
-			return true
-		}
+	err := sim.Trace(sc, algorithm, from, func(ev *sim.TraceEvent) bool {
 		if first > 0 && decisions == first && (ev.Kind != sim.Failed || ev.Request != last || ev.At != lastAt) {
 			return false
 		}

@@ -92,7 +92,7 @@ workload:
 		fmt.Println(err)
 		return
 	}
-	err = sim.Trace(sc, "least_connections", func(ev *sim.TraceEvent) bool {
+	err = sim.Trace(sc, "least_connections", 0, func(ev *sim.TraceEvent) bool {
 		fmt.Printf("t=%v request %d (%s) -> %s, in flight %v\n", ev.At, ev.Request, ev.Class, ev.Server, ev.InFlight)
 		return true
 	})

@@ -219,14 +219,15 @@ type TraceEvent struct {
 }
 
 // Trace runs the scenario with one algorithm and tells fn of every routing
-// decision and every change of a server, in order, until the run ends or
-// fn returns false.
-func Trace(sc *scenarios.Scenario, algorithm string, fn func(*TraceEvent) bool) error {
+// decision and every change of a server from virtual time from on, in
+// order, until the run ends or fn returns false. Events before from cost
+// nothing, however many servers there are.
+func Trace(sc *scenarios.Scenario, algorithm string, from time.Duration, fn func(*TraceEvent) bool) error {
 	e, err := newEngine(sc, algorithm)
 	if err != nil {
 		return fmt.Errorf("%s: %w", algorithm, err)
 	}
-	e.tracer = &tracer{fn: fn}
+	e.tracer = &tracer{fn: fn, from: from}
 	for i := range e.servers {
 		e.tracer.ev.Servers = append(e.tracer.ev.Servers, e.servers[i].name)
 	}
@@ -239,6 +240,7 @@ func Trace(sc *scenarios.Scenario, algorithm string, fn func(*TraceEvent) bool) 
 // tracer feeds a Trace's callback.
 type tracer struct {
 	fn      func(*TraceEvent) bool
+	from    time.Duration // events before it are not told
 	ev      TraceEvent
 	stopped bool
 }
@@ -246,7 +248,7 @@ type tracer struct {
 // trace tells the tracer of an event, with the servers' state as of now.
 func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, text string) {
 	t := e.tracer
-	if t.stopped {
+	if t.stopped || now < t.from {
 		return
 	}
 	ev := &t.ev

@@ -126,10 +126,7 @@ faults:
 func TestTrace(t *testing.T) {
 	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3}\n"))
 	var lines []string
-	err := Trace(sc, "round_robin", func(ev *TraceEvent) bool {
-		if ev.At < 59750*time.Millisecond {
-			return true
-		}
+	err := Trace(sc, "round_robin", 59750*time.Millisecond, func(ev *TraceEvent) bool {
 		line := fmt.Sprintf("%v %d %d %s %s %v %v", ev.At, ev.Kind, ev.Request, ev.Server, ev.Text, ev.InFlight, ev.InRotation)
 		if ev.Kind == Changed {
 			line += " " + string(ev.Change)

@@ -96,7 +96,7 @@ func TestSessionsOff(t *testing.T) {
 // TestTraceSessions: the trace says hit or miss for each decision.
 func TestTraceSessions(t *testing.T) {
 	var got []string
-	err := Trace(parse(t, oneShopper("")), "ip_hash", func(ev *TraceEvent) bool {
+	err := Trace(parse(t, oneShopper("")), "ip_hash", 0, func(ev *TraceEvent) bool {
 		got = append(got, ev.Session)
 		return len(got) < 3
 	})

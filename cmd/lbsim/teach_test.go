@@ -66,7 +66,7 @@ func TestTraceFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	err = sim.Trace(sc, "least_connections", func(ev *sim.TraceEvent) bool {
+	err = sim.Trace(sc, "least_connections", 0, func(ev *sim.TraceEvent) bool {
 		if ev.At >= 90*time.Second && ev.Kind == sim.Routed {
 			want = append(want, fmt.Sprint(ev.Server, ev.InFlight))
 		}
