@@ -180,7 +180,7 @@ func (e *engine) refresh(now time.Duration) {
 		if usable && !s.inRotation && now > 0 {
 			s.rampFrom = now
 		}
-		if usable != s.inRotation && (e.tl != nil || e.tracer != nil) {
+		if usable != s.inRotation && e.observed() {
 			if usable {
 				e.changed(now, report.EventIn, s, "back in rotation")
 			} else {
@@ -306,11 +306,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		}
 		measured := q.arrival >= e.warmup
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
-		s.backend.End()
-		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: now - q.arrival, Err: ErrReset})
-		if e.tracer != nil {
-			e.trace(Failed, now, int32(i), s, "reset by the crash")
-		}
+		e.attemptFailed(int32(i), s, now, now-q.arrival, ErrReset, "reset by the crash")
 		e.serverFailed(s, now, measured, q.probe)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.tried = append(e.tried[:0], idx)
@@ -394,6 +390,17 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 	return true
 }
 
+// attemptFailed ends request i's attempt on s, which failed with err
+// after latency, and tells the balancer and the trace (why is the trace's
+// word for it).
+func (e *engine) attemptFailed(i int32, s *server, now, latency time.Duration, err error, why string) {
+	s.backend.End()
+	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency, Err: err})
+	if e.tracer != nil {
+		e.trace(Failed, now, i, s, why)
+	}
+}
+
 // fail ends request i without a response.
 func (e *engine) fail(i int32, cause int) {
 	e.countFailure(e.reqs[i].arrival >= e.warmup, cause)
@@ -423,11 +430,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	q := &e.reqs[i]
 	q.orphan, q.timeoutSeq = true, 0
 	s := &e.servers[q.server]
-	s.backend.End()
-	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: e.attemptTimeout, Err: ErrTimeout})
-	if e.tracer != nil {
-		e.trace(Failed, now, i, s, "timed out")
-	}
+	e.attemptFailed(i, s, now, e.attemptTimeout, ErrTimeout, "timed out")
 	measured := q.arrival >= e.warmup
 	e.serverFailed(s, now, measured, q.probe)
 	if !e.retry(i, scenarios.RetryTimeout, now) {

@@ -66,6 +66,13 @@ func (t *timeline) arrivalsEnded(at time.Duration) {
 	t.end = at + drainWindows*t.Step
 }
 
+// observed reports whether a timeline or a trace is kept: whether a
+// server's changes need words.
+func (e *engine) observed() bool { return e.tl != nil || e.tracer != nil }
+
+// traceStopped reports whether a trace's reader has seen enough.
+func (e *engine) traceStopped() bool { return e.tracer != nil && e.tracer.stopped }
+
 // recording reports whether what happens now goes on the timeline.
 func (e *engine) recording() bool { return e.tl != nil && !e.tl.ended }
 
@@ -101,7 +108,7 @@ func (t *timeline) close() {
 // changed records an event of server s (nil for the whole run) on the
 // timeline and in the trace, when either is kept.
 func (e *engine) changed(now time.Duration, kind report.EventKind, s *server, format string, args ...any) {
-	if e.tl == nil && e.tracer == nil {
+	if !e.observed() {
 		return
 	}
 	text := fmt.Sprintf(format, args...)

@@ -284,7 +284,7 @@ func (e *engine) run() {
 	lastArrival := time.Duration(0)
 	for {
 		e.gen.Next(&r)
-		if e.finished(&r) || e.tracer != nil && e.tracer.stopped {
+		if e.finished(&r) || e.traceStopped() {
 			break
 		}
 		for e.events.len() > 0 && e.events.peek().at <= r.Arrival {
@@ -308,7 +308,7 @@ func (e *engine) run() {
 	if e.tl != nil {
 		e.tl.arrivalsEnded(e.windowEnd)
 	}
-	for e.events.len() > 0 && (e.tracer == nil || !e.tracer.stopped) {
+	for e.events.len() > 0 && !e.traceStopped() {
 		e.fire(e.events.pop())
 	}
 	if e.recording() {
@@ -378,11 +378,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		e.reqs[i].probe = probe
 		if !s.up {
 			b.Begin()
-			b.End()
-			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrRefused})
-			if e.tracer != nil {
-				e.trace(Failed, now, i, s, "connection refused")
-			}
+			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
 			e.serverFailed(s, now, measured, probe)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
@@ -392,11 +388,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		if s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit {
 			b.Begin()
-			b.End()
-			e.bal.Done(b, algorithms.Outcome{Now: now, Err: ErrQueueFull})
-			if e.tracer != nil {
-				e.trace(Failed, now, i, s, "queue full")
-			}
+			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
 			e.unprobe(s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
 			return
