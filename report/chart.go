@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -106,12 +105,12 @@ func Charts(c *Comparison) []*Chart {
 			"One line per algorithm: the 99th percentile latency of the requests that completed in each time window. "+
 				"Spikes show when the tail was made, and the vertical lines what happened then; the grey band is the warm-up.",
 			func() (*figure, error) { return p99OverTime(c) }))
-	}
-	if detailed(func(d *Detail) bool { return len(d.Timeline.Windows) > 0 }) && anyWindowFailed(c) {
-		out = append(out, chart("failures-over-time", fmt.Sprintf("Failed requests per %s window", c.Results[0].Detail.Timeline.Step), seed,
-			"One line per algorithm: the requests that failed or were turned away in each time window, warm-up included. "+
-				"A plateau after a crash is the time nothing noticed it; the vertical lines show when the balancer took the server out.",
-			func() (*figure, error) { return failuresOverTime(c) }))
+		if anyWindowFailed(c) {
+			out = append(out, chart("failures-over-time", fmt.Sprintf("Failed requests per %s window", c.Results[0].Detail.Timeline.Step), seed,
+				"One line per algorithm: the requests that failed or were turned away in each time window, warm-up included. "+
+					"A plateau after a crash is the time nothing noticed it; the vertical lines show when the balancer took the server out.",
+				func() (*figure, error) { return failuresOverTime(c) }))
+		}
 	}
 	return out
 }
@@ -172,7 +171,7 @@ func detailSeed(c *Comparison) string {
 	if c.Seeds > 1 {
 		return fmt.Sprintf("seed %d (the first of %d)", c.Seed, c.Seeds)
 	}
-	return "seed " + strconv.FormatUint(c.Seed, 10)
+	return seedText(c.Seed, 1, "")
 }
 
 // WriteSVG writes the chart as an SVG document. Text is set in Liberation

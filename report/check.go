@@ -233,13 +233,7 @@ func worse(a, b Outcome) bool {
 // of requests and algorithms, or their differences mean nothing.
 func Comparable(base, cur *Comparison) error {
 	seeds := func(c *Comparison) string { return seedText(c.Seed, c.Seeds, c.Aggregate) }
-	algs := func(c *Comparison) string {
-		names := make([]string, len(c.Results))
-		for i, r := range c.Results {
-			names[i] = r.Algorithm
-		}
-		return strings.Join(names, ", ")
-	}
+	algs := func(c *Comparison) string { return strings.Join(algorithmNames(c.Results), ", ") }
 	switch {
 	case base.Scenario != cur.Scenario:
 		return fmt.Errorf("it is of scenario %q, not %q", base.Scenario, cur.Scenario)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -149,10 +148,7 @@ func writeCheckJSON(b *bytes.Buffer, reports []CheckReport) error {
 		out.Checks[i] = check{Passed: r.Failed() == 0, CheckReport: r}
 		out.Passed = out.Passed && out.Checks[i].Passed
 	}
-	enc := json.NewEncoder(b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return writeJSON(b, out)
 }
 
 // The JUnit XML schema as CI systems read it (Jenkins, GitLab, GitHub

@@ -95,6 +95,7 @@ const (
 	latencyDecimals = 3 // milliseconds: microsecond resolution
 	rateDecimals    = 3 // requests per second
 	ratioDecimals   = 4 // utilization, Jain, max/mean
+	secondDecimals  = 6 // times of events and downtime: microsecond resolution
 )
 
 // normalize returns a deep copy of c with every float rounded (see Write) and
@@ -112,9 +113,26 @@ func normalize(c *Comparison) Comparison {
 		servers := make([]Server, len(r.Servers))
 		for j, s := range r.Servers {
 			s.Utilization = round(s.Utilization, ratioDecimals)
+			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
 			servers[j] = s
 		}
 		r.Servers = servers
+		if r.Crashes != nil {
+			crashes := make([]Crash, len(r.Crashes))
+			for j, cr := range r.Crashes {
+				cr.AtS, cr.DetectedAfterS = round(cr.AtS, secondDecimals), round(cr.DetectedAfterS, secondDecimals)
+				crashes[j] = cr
+			}
+			r.Crashes = crashes
+		}
+		if r.Scaling != nil {
+			scaling := make([]Scale, len(r.Scaling))
+			for j, sc := range r.Scaling {
+				sc.AtS, sc.Utilization = round(sc.AtS, secondDecimals), round(sc.Utilization, ratioDecimals)
+				scaling[j] = sc
+			}
+			r.Scaling = scaling
+		}
 		if r.Classes != nil {
 			classes := make([]Class, len(r.Classes))
 			for j, cl := range r.Classes {

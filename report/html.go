@@ -45,10 +45,7 @@ func WriteHTML(w io.Writer, c *Comparison, yaml []byte, charts []*Chart) error {
 		return errors.New("report: nil comparison")
 	}
 	n := normalize(c)
-	names := make([]string, len(n.Results))
-	for i, r := range n.Results {
-		names[i] = r.Algorithm
-	}
+	names := algorithmNames(n.Results)
 	page := htmlPage{
 		Scenario:    n.Scenario,
 		Description: n.Description,

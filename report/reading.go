@@ -230,17 +230,10 @@ func crashReading(r *Result) string {
 		return fmt.Sprintf("It took %s out %s after its crash; %d attempt%s failed there meanwhile.",
 			cr.Server, humanMS(cr.DetectedAfterS*1000), cr.FailedDuring, plural(cr.FailedDuring))
 	}
-	detected, sum, failed := 0, 0.0, int64(0)
-	for _, cr := range r.Crashes {
-		failed += cr.FailedDuring
-		if cr.DetectedAfterS >= 0 {
-			detected++
-			sum += cr.DetectedAfterS
-		}
-	}
+	detected, meanS, failed := crashStats(r)
 	s := fmt.Sprintf("It detected %d of %d crashes", detected, len(r.Crashes))
 	if detected > 0 {
-		s += fmt.Sprintf(", after %s on average", humanMS(sum/float64(detected)*1000))
+		s += fmt.Sprintf(", after %s on average", humanMS(meanS*1000))
 	}
 	return s + fmt.Sprintf("; %d attempt%s failed on crashed servers before that.", failed, plural(failed))
 }

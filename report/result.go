@@ -30,6 +30,15 @@ func seedText(seed uint64, seeds int, how Aggregate) string {
 	return fmt.Sprintf("%s of seeds %d to %d", how, seed, seed+uint64(seeds)-1)
 }
 
+// algorithmNames lists the algorithms of rs, in order.
+func algorithmNames(rs []Result) []string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Algorithm
+	}
+	return names
+}
+
 // Result is one algorithm's run.
 type Result struct {
 	Algorithm string `json:"algorithm"`

@@ -253,35 +253,6 @@ func TestSweepJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSweepCSVRoundTrip(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteSweep(&buf, FormatCSV, sampleSweep()); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadSweepCSV(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Vary.Key != "rate" || !slices.Equal(got.Algorithms, sampleSweep().Algorithms) || len(got.Points) != 5 || got.Points[4].Value != 50 || got.Points[4].Results[0].Rejected != 10 {
-		t.Errorf("read %+v", got)
-	}
-	var again bytes.Buffer
-	if err := WriteSweep(&again, FormatCSV, got); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
-		t.Errorf("written again differs (%v):\n%s\n---\n%s", err, again.Bytes(), buf.Bytes())
-	}
-	bad := map[string]string{
-		"":                 "EOF",
-		"rate,algorithm\n": "wrong number of fields",
-		"rate,x" + strings.Repeat(",x", 14) + "\n":                                                    "the columns after the first must be",
-		strings.SplitAfter(buf.String(), "\n")[0] + "x,round_robin" + strings.Repeat(",1", 14) + "\n": `line 2: column rate: "x" is not a number`,
-	}
-	for in, want := range bad {
-		if _, err := ReadSweepCSV(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: got %v, want %q", in, err, want)
-		}
-	}
-}
-
 func TestReadSweepErrors(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteSweep(&buf, FormatJSON, sampleSweep()); err != nil {
@@ -389,7 +360,7 @@ func TestSweepChartScale(t *testing.T) {
 	if want := []string{"20", "50", "100", "200", "500", "1000", "2000", "5000"}; !slices.Equal(labels, want) {
 		t.Errorf("log labels %v, want %v", labels, want)
 	}
-	for _, tick := range (sweepTicks{}).Ticks(0, 0.9) {
+	for _, tick := range sweepTicks.Ticks(0, 0.9) {
 		if strings.Contains(tick.Label, "000000") {
 			t.Errorf("linear label %q", tick.Label)
 		}

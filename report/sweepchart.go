@@ -44,8 +44,8 @@ func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, 
 		x += " (" + s.Vary.Unit + ")"
 	}
 	p := newPlot("", x, what+" (ms)")
-	p.X.Tick.Marker = sweepTicks{}
-	p.Y.Tick.Marker = sweepTicks{}
+	p.X.Tick.Marker = sweepTicks
+	p.Y.Tick.Marker = sweepTicks
 	legend := newLegend()
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for j, alg := range s.Algorithms {
@@ -78,28 +78,22 @@ func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, 
 	}
 	if lo > 0 && hi/lo > sweepLogSpan {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = sweepTicks{log: true}
+		p.Y.Tick.Marker = sweepLogTicks{}
 	} else if hi >= lo {
 		p.Y.Min = 0
 	}
 	return p, legend
 }
 
-// sweepTicks marks an axis with short labels ("25000", not "25000.00"):
-// plot's default ticks on a linear axis; on a log axis, labels at 1, 2
-// and 5 times each power of ten and unlabelled ticks between.
-type sweepTicks struct{ log bool }
+// sweepTicks marks a linear axis with plot's default ticks and short
+// labels ("25000", not "25000.00").
+var sweepTicks = ticks{Ticker: plot.DefaultTicks{}, label: tickLabel}
 
-func (t sweepTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !t.log {
-		ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range ticks {
-			if ticks[i].Label != "" {
-				ticks[i].Label = tickLabel(ticks[i].Value)
-			}
-		}
-		return ticks
-	}
+// sweepLogTicks marks a log axis with labels at 1, 2 and 5 times each
+// power of ten and unlabelled ticks between.
+type sweepLogTicks struct{}
+
+func (sweepLogTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ticks []plot.Tick
 	for pow := math.Pow(10, math.Floor(math.Log10(lo))); pow <= hi; pow *= 10 {
 		for m := 1; m < 10; m++ {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 )
 
 // WriteSweep renders s to w in format f: a table with one row per value
@@ -112,63 +111,10 @@ func ReadSweep(data []byte) (*Sweep, error) {
 		}
 	}
 	for i, p := range s.Points {
-		names := make([]string, len(p.Results))
-		for j, r := range p.Results {
-			names[j] = r.Algorithm
-		}
+		names := algorithmNames(p.Results)
 		if !slices.Equal(names, s.Algorithms) {
 			return nil, bad(fmt.Sprintf("points[%d].results", i), "has results for %v, not for the sweep's algorithms %v", names, s.Algorithms)
 		}
 	}
 	return &s, nil
-}
-
-// ReadSweepCSV reads the CSV form of a sweep: the key from the first
-// column's name, and a point per run of rows with one value. What CSV
-// does not hold (the scenario, seeds, per-server results) is left zero.
-func ReadSweepCSV(r io.Reader) (*Sweep, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(csvHeader) + 1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("sweep CSV: %w", err)
-	}
-	if !slices.Equal(header[1:], csvHeader) {
-		return nil, fmt.Errorf("sweep CSV: the columns after the first must be %v", csvHeader)
-	}
-	s := &Sweep{Vary: Vary{Key: header[0]}}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sweep CSV: %w", err)
-		}
-		nums := make([]float64, len(rec))
-		for i, f := range rec {
-			if i == 1 {
-				continue
-			}
-			if nums[i], err = strconv.ParseFloat(f, 64); err != nil {
-				return nil, fmt.Errorf("sweep CSV: line %d: column %s: %q is not a number", line, header[i], f)
-			}
-		}
-		res := Result{
-			Algorithm: rec[1],
-			Completed: int64(nums[2]), Failed: int64(nums[3]), Rejected: int64(nums[4]), Retried: int64(nums[5]),
-			ThroughputRPS: nums[6],
-			Latency:       Latency{Mean: nums[7], P50: nums[8], P90: nums[9], P95: nums[10], P99: nums[11], P999: nums[12], Max: nums[13]},
-			Fairness:      Fairness{JainUtilization: nums[14], MaxOverMeanUtilization: nums[15]},
-		}
-		if n := len(s.Points); n == 0 || s.Points[n-1].Value != nums[0] {
-			s.Points = append(s.Points, SweepPoint{Index: n, Value: nums[0]})
-		}
-		p := &s.Points[len(s.Points)-1]
-		p.Results = append(p.Results, res)
-		if len(s.Points) == 1 {
-			s.Algorithms = append(s.Algorithms, res.Algorithm)
-		}
-	}
-	return s, nil
 }

@@ -35,14 +35,8 @@ func writeTable(w io.Writer, c *Comparison, markdown bool) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
 		return err
 	}
-	for i, s := range sections(c, markdown) {
-		var err error
-		if i == 0 {
-			err = renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
-		} else {
-			err = writeSection(w, s.Heading, s.Header, s.Rows, s.TextCols, markdown)
-		}
-		if err != nil {
+	for _, s := range sections(c, markdown) {
+		if err := writeSection(w, s, markdown); err != nil {
 			return err
 		}
 	}
@@ -105,17 +99,10 @@ func sections(c *Comparison, markdown bool) []section {
 	}
 	rows = nil
 	for _, r := range c.Results {
-		detected, detectS, during := 0, 0.0, int64(0)
-		for _, cr := range r.Crashes {
-			if cr.DetectedAfterS >= 0 {
-				detected++
-				detectS += cr.DetectedAfterS
-			}
-			during += cr.FailedDuring
-		}
+		detected, meanS, during := crashStats(&r)
 		mean := "-"
 		if detected > 0 {
-			mean = strconv.FormatFloat(detectS/float64(detected), 'f', 1, 64)
+			mean = strconv.FormatFloat(meanS, 'f', 1, 64)
 		}
 		row := []string{cell(r.Algorithm, markdown)}
 		for _, cause := range FailureCauses {
@@ -124,6 +111,24 @@ func sections(c *Comparison, markdown bool) []section {
 		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during)))
 	}
 	return append(out, section{"failures", failureHeader, rows, 1})
+}
+
+// crashStats sums up r's crashes: how many were detected, the mean time
+// to detect them in seconds, and the attempts that failed on crashed
+// servers before detection.
+func crashStats(r *Result) (detected int, meanS float64, failed int64) {
+	sum := 0.0
+	for _, cr := range r.Crashes {
+		failed += cr.FailedDuring
+		if cr.DetectedAfterS >= 0 {
+			detected++
+			sum += cr.DetectedAfterS
+		}
+	}
+	if detected > 0 {
+		meanS = sum / float64(detected)
+	}
+	return detected, meanS, failed
 }
 
 // failureHeader is the failures table's header: failed requests by cause
@@ -135,15 +140,19 @@ var failureHeader = []string{
 	"retried", "detected", "detect s", "failed undetected",
 }
 
-// writeSection writes a heading and a table under it.
-func writeSection(w io.Writer, heading string, header []string, rows [][]string, textCols int, markdown bool) error {
-	if markdown {
-		heading = "**" + heading + "**"
+// writeSection writes a section: its heading, when it has one, and its
+// table.
+func writeSection(w io.Writer, s section, markdown bool) error {
+	if s.Heading != "" {
+		heading := s.Heading
+		if markdown {
+			heading = "**" + heading + "**"
+		}
+		if _, err := fmt.Fprintf(w, "\n%s\n\n", heading); err != nil {
+			return err
+		}
 	}
-	if _, err := fmt.Fprintf(w, "\n%s\n\n", heading); err != nil {
-		return err
-	}
-	return renderTable(w, header, rows, textCols, markdown)
+	return renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
 }
 
 // sessionHeader is the sessions table's header: attempts that missed
