@@ -13,8 +13,11 @@ import (
 
 // Options asks the runs of a comparison for more than their summaries.
 type Options struct {
-	// Timeline records each run's latency distribution and its course
-	// over time in its Result's Detail, for charts.
+	// Timeline records the latency distribution and the course over time
+	// of the first scenario's runs in their Results' Detail, for charts.
+	// Only the first: with several seeds the charts draw the first seed
+	// (see report.Combine), and the others' timelines would only cost
+	// memory.
 	Timeline bool
 	// Progress, when set, is called now and then from the runs'
 	// goroutines with the share of the whole comparison done, from 0 to 1.

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -268,5 +269,39 @@ func TestTimelineDetail(t *testing.T) {
 	}
 	if plain[0].Results[0].Detail != nil {
 		t.Error("a run without Options.Timeline has a Detail")
+	}
+}
+
+// TestTimelineFirstSeed checks timelines are kept only when asked, and
+// then only for the first seed, the one the charts draw; progress climbs
+// from 0 to 1.
+func TestTimelineFirstSeed(t *testing.T) {
+	sc, err := scenarios.Open("identical-stateless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Requests, sc.Duration = 20000, 0
+	names := []string{"round_robin", "least_connections"}
+	for _, charts := range []bool{false, true} {
+		var mu sync.Mutex
+		var shares []float64
+		runs, err := CompareSeeds(sc, names, []uint64{1, 2, 3}, Options{Timeline: charts, Progress: func(s float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			shares = append(shares, s)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, run := range runs {
+			for _, r := range run.Results {
+				if want := charts && i == 0; (r.Detail != nil) != want {
+					t.Errorf("charts %v: seed %d %s has Detail %v, want %v", charts, run.Seed, r.Algorithm, r.Detail != nil, want)
+				}
+			}
+		}
+		if len(shares) == 0 || slices.Max(shares) != 1 || slices.Min(shares) < 0 {
+			t.Errorf("charts %v: progress %v, want shares in [0, 1] reaching 1", charts, shares)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*repor
 			go func() {
 				defer func() { <-slots; wg.Done() }()
 				k := i*len(algs) + j
-				res, n, err := run(sc, name, opt.Timeline, progress.run(k))
+				res, n, err := run(sc, name, opt.Timeline && i == 0, progress.run(k))
 				results[i][j], arrivals[i][j], errs[k] = res, n, err
 			}()
 		}

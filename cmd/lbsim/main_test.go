@@ -8,10 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/lbsim/lbsim/scenarios"
 )
 
 // small keeps command tests quick: a bundled scenario cut to a few seconds
@@ -219,39 +216,5 @@ func TestRunOutReplaces(t *testing.T) {
 	}
 	if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) > 0 {
 		t.Errorf("temporary files left behind: %v", tmp)
-	}
-}
-
-// TestRunSeedsTimeline checks timelines are kept only for charts, and
-// then only for the first seed, the one the charts draw; progress still
-// climbs from 0 to 1 over both parts.
-func TestRunSeedsTimeline(t *testing.T) {
-	sc, err := scenarios.Open("identical-stateless")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc.Requests, sc.Duration = 20000, 0
-	names := []string{"round_robin", "least_connections"}
-	for _, charts := range []bool{false, true} {
-		var mu sync.Mutex
-		var shares []float64
-		runs, err := runSeeds(sc, names, []uint64{1, 2, 3}, charts, func(s float64) {
-			mu.Lock()
-			defer mu.Unlock()
-			shares = append(shares, s)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, run := range runs {
-			for _, r := range run.Results {
-				if want := charts && i == 0; (r.Detail != nil) != want {
-					t.Errorf("charts %v: seed %d %s has Detail %v, want %v", charts, run.Seed, r.Algorithm, r.Detail != nil, want)
-				}
-			}
-		}
-		if len(shares) == 0 || slices.Max(shares) != 1 || slices.Min(shares) < 0 {
-			t.Errorf("charts %v: progress %v, want shares in [0, 1] reaching 1", charts, shares)
-		}
 	}
 }

@@ -44,7 +44,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar := startProgress(stderr, sc.Name, *rf.quiet)
-	runs, err := runSeeds(sc, names, seedList(sc.Seed, *rf.seeds), *out != "", bar.Func())
+	runs, err := sim.CompareSeeds(sc, names, seedList(sc.Seed, *rf.seeds), sim.Options{Timeline: *out != "", Progress: bar.Func()})
 	bar.Finish()
 	if err != nil {
 		return err
@@ -56,32 +56,6 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return report.Write(stdout, f, cmp)
-}
-
-// runSeeds runs the scenario once per seed. With charts, the first seed's
-// runs keep their timelines, which the charts draw; the other seeds' would
-// only cost memory, so they run without (progress counts both parts by
-// their number of seeds).
-func runSeeds(sc *scenarios.Scenario, names []string, seeds []uint64, charts bool, progress func(float64)) ([]*report.Comparison, error) {
-	if !charts || len(seeds) == 1 {
-		return sim.CompareSeeds(sc, names, seeds, sim.Options{Timeline: charts, Progress: progress})
-	}
-	part := func(from, share float64) func(float64) {
-		if progress == nil {
-			return nil
-		}
-		return func(done float64) { progress(from + share*done) }
-	}
-	first := 1 / float64(len(seeds))
-	runs, err := sim.CompareSeeds(sc, names, seeds[:1], sim.Options{Timeline: true, Progress: part(0, first)})
-	if err != nil {
-		return nil, err
-	}
-	rest, err := sim.CompareSeeds(sc, names, seeds[1:], sim.Options{Progress: part(first, 1-first)})
-	if err != nil {
-		return nil, err
-	}
-	return append(runs, rest...), nil
 }
 
 // makeOutDir creates the --out directory, before anything runs, so that a
