@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -136,7 +137,7 @@ func (d *Demo) Run() (*DemoRun, error) {
 	_, err := Follow(d.Scenario, d.Algorithm, 0, 0, func(s Step) {
 		out.Steps = append(out.Steps, s)
 		ev := &s.Event
-		if k := index(ev.Servers, ev.Server); ev.Kind == sim.Routed && k >= 0 && ev.InFlight[k] > 0 {
+		if k := slices.Index(ev.Servers, ev.Server); ev.Kind == sim.Routed && k >= 0 && ev.InFlight[k] > 0 {
 			out.Busy = append(out.Busy, ev.Request)
 		}
 	})
@@ -176,13 +177,4 @@ func (r *DemoRun) Summary() string {
 	}
 	fmt.Fprintf(&b, "sent to a busy server: %s%s.", word, strings.Join(nums, ", "))
 	return b.String()
-}
-
-func index(names []string, name string) int {
-	for i, n := range names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }

@@ -29,18 +29,7 @@ func (s *Scenario) ExpandServers() []Server {
 	out := make([]Server, 0, n)
 	for _, g := range s.Servers {
 		for k := 1; k <= g.Count; k++ {
-			out = append(out, Server{
-				Name:     serverName(g, k),
-				Group:    g.Name,
-				Capacity: g.Capacity,
-				Speed:    g.Speed,
-				Weight:   g.Weight,
-				Queue:    g.Queue,
-				Address:  g.Address,
-				Backup:   g.Backup,
-				MTBF:     g.MTBF,
-				MTTR:     g.MTTR,
-			})
+			out = append(out, g.server(serverName(g, k)))
 		}
 	}
 	return out
@@ -62,11 +51,15 @@ func (s *Scenario) AutoscaleServers() []Server {
 	}
 	var out []Server
 	for k := g.Count + 1; k <= a.Max; k++ {
-		out = append(out, Server{Name: g.Name + "-" + strconv.Itoa(k), Group: g.Name,
-			Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight, Queue: g.Queue, Backup: g.Backup,
-			MTBF: g.MTBF, MTTR: g.MTTR})
+		out = append(out, g.server(g.Name+"-"+strconv.Itoa(k)))
 	}
 	return out
+}
+
+// server is one server of group g, named name.
+func (g *ServerGroup) server(name string) Server {
+	return Server{Name: name, Group: g.Name, Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight,
+		Queue: g.Queue, Address: g.Address, Backup: g.Backup, MTBF: g.MTBF, MTTR: g.MTTR}
 }
 
 // serverName names the k-th (1-based) server of group g.

@@ -93,7 +93,12 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *junit != "" {
-		if err := writeFileAtomic(*junit, func(w io.Writer) error { return report.WriteCheck(w, report.CheckJUnit, reports) }); err != nil {
+		var buf bytes.Buffer
+		err := report.WriteCheck(&buf, report.CheckJUnit, reports)
+		if err == nil {
+			err = writeFileAtomic(*junit, buf.Bytes())
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -223,19 +228,15 @@ func seedList(first uint64, n int) []uint64 {
 	return seeds
 }
 
-// writeFileAtomic writes the output of write to path through a temporary
+// writeFileAtomic writes data to path through a temporary
 // file in the same directory and a rename, so a failure never leaves a
 // truncated file (or the temporary one) behind.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return err
-	}
+func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(buf.Bytes())
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -51,10 +51,11 @@ func startProgress(stderr io.Writer, label string, quiet bool) *progress {
 	return newProgress(stderr, label, time.Now)
 }
 
-// isTerminal reports whether w is a terminal; tests replace it.
-var isTerminal = func(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(int(f.Fd()))
+// isTerminal reports whether f (stderr, stdin) is a terminal; tests
+// replace it.
+var isTerminal = func(f any) bool {
+	fd, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(fd.Fd()))
 }
 
 // newProgress returns a bar that draws on w and reads the time from now,

@@ -103,7 +103,7 @@ func TestProgressOff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			isTerminal = func(io.Writer) bool { return tt.terminal }
+			isTerminal = func(any) bool { return tt.terminal }
 			if tt.ci != nil {
 				t.Setenv("CI", *tt.ci)
 			} else {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/lbsim/lbsim/lessons"
 	"github.com/lbsim/lbsim/scenarios"
-	"github.com/mattn/go-isatty"
 )
 
 // stdin is where quiz reads guesses, and terminal says whether it is a
@@ -18,10 +17,7 @@ import (
 // both.
 var (
 	stdin    io.Reader = os.Stdin
-	terminal           = func(r io.Reader) bool {
-		f, ok := r.(*os.File)
-		return ok && isatty.IsTerminal(f.Fd())
-	}
+	terminal           = func(r io.Reader) bool { return isTerminal(r) }
 )
 
 func quizCmd(args []string, stdout, stderr io.Writer) error {

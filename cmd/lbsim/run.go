@@ -142,22 +142,22 @@ func (rf *runFlags) open(arg string) (*scenarios.Scenario, []string, error) {
 	if !rf.fs.Changed("algorithms") {
 		return sc, sc.Algorithms, nil
 	}
-	names, err := checkAlgorithms(*rf.algs)
+	names, err := checkAlgorithms("--algorithms", *rf.algs)
 	return sc, names, err
 }
 
 // checkAlgorithms refuses unknown and repeated names.
-func checkAlgorithms(names []string) ([]string, error) {
+func checkAlgorithms(flag string, names []string) ([]string, error) {
 	if len(names) == 0 {
-		return nil, usagef("--algorithms: name at least one algorithm")
+		return nil, usagef("%s: name at least one algorithm", flag)
 	}
 	seen := map[string]bool{}
 	for _, n := range names {
 		if _, ok := algorithms.Lookup(n); !ok {
-			return nil, usagef("--algorithms: %v", &algorithms.UnknownError{Name: n})
+			return nil, usagef("%s: %v", flag, &algorithms.UnknownError{Name: n})
 		}
 		if seen[n] {
-			return nil, usagef("--algorithms: %q given twice", n)
+			return nil, usagef("%s: %q given twice", flag, n)
 		}
 		seen[n] = true
 	}
@@ -189,13 +189,10 @@ type outFile struct {
 	write func(io.Writer) error
 }
 
-// writeFiles writes files into dir, making it if needed. Everything is
+// writeFiles writes files into dir, which makeOutDir made. Everything is
 // rendered in memory first, so a failure to render leaves dir as it was;
 // then each file is replaced whole (see writeFileAtomic).
 func writeFiles(dir string, files []outFile) error {
-	if err := makeOutDir(dir); err != nil {
-		return err
-	}
 	rendered := make([]bytes.Buffer, len(files))
 	for i, f := range files {
 		if err := f.write(&rendered[i]); err != nil {
@@ -203,11 +200,7 @@ func writeFiles(dir string, files []outFile) error {
 		}
 	}
 	for i, f := range files {
-		err := writeFileAtomic(filepath.Join(dir, f.name), func(w io.Writer) error {
-			_, err := w.Write(rendered[i].Bytes())
-			return err
-		})
-		if err != nil {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), rendered[i].Bytes()); err != nil {
 			return err
 		}
 	}

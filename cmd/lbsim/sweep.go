@@ -80,7 +80,11 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		// The point's name says where it is, in errors of its runs.
 		pt.Name = fmt.Sprintf("%s at %s=%s", sc.Name, key, v.Format(x))
-		rf.apply(pt)
+		// The file's YAML holds its own seed: --seed is on sc (a varied
+		// seed and --seed are refused together).
+		if key.String() != "seed" {
+			pt.Seed = sc.Seed
+		}
 		points[i] = pt
 	}
 	runs := make([]*scenarios.Scenario, len(indices))
@@ -141,6 +145,11 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 	f, err := report.ParseFormat(*format)
 	if err != nil {
 		return usagef("--format: %v", err)
+	}
+	if *out != "" {
+		if err := makeOutDir(*out); err != nil {
+			return err
+		}
 	}
 	var files []report.SweepFile
 	for _, name := range fs.Args() {

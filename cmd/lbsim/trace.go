@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/lessons"
 	"github.com/lbsim/lbsim/scenarios"
 )
@@ -45,8 +44,8 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	name := *alg
 	switch {
 	case fs.Changed("algorithm"):
-		if _, ok := algorithms.Lookup(name); !ok {
-			return usagef("--algorithm: %v", &algorithms.UnknownError{Name: name})
+		if _, err := checkAlgorithms("--algorithm", []string{name}); err != nil {
+			return err
 		}
 	case len(sc.Algorithms) == 1:
 		name = sc.Algorithms[0]
