@@ -31,13 +31,13 @@ bench:
 	$(GO) test -run='^$$' -bench='^BenchmarkThroughput$$' -benchtime=3x -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkSweep$$' -benchtime=3x -cpu=1,2 ./sim/
-	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./report/
+	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./results/ ./report/
 	$(GO) test -run='^$$' -bench='^BenchmarkHTTP$$' -benchmem -cpu=1 ./proxy/
 
 # Short fuzzing of every parser: scenario files and expectations.
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=60s ./scenarios/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseExpectation$$' -fuzztime=60s ./report/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseExpectation$$' -fuzztime=60s ./check/
 
 # The main job on a bundled scenario.
 run: build

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/lbsim/lbsim/algorithms"
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -125,7 +125,7 @@ func DemoFor(name string) (*Demo, error) {
 type DemoRun struct {
 	*Demo
 	Steps  []Step
-	Result report.Result
+	Result results.Result
 	// Busy lists the requests sent to a server that was already serving
 	// one, in order.
 	Busy []int64

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -42,7 +42,7 @@ func Narrate(ev *sim.TraceEvent) string {
 		b.WriteString(": " + ev.Text)
 	case sim.Changed:
 		b.WriteString(ev.Server)
-		if ev.Change == report.EventOut {
+		if ev.Change == results.EventOut {
 			b.WriteString(" out of rotation:")
 		}
 		b.WriteString(" " + ev.Text)

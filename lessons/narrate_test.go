@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -51,10 +51,10 @@ func TestNarrate(t *testing.T) {
 		{"no server", sim.TraceEvent{Kind: sim.Failed, At: time.Second, Request: 3, Client: client, Class: "default", Text: "no usable server",
 			Servers: three, InFlight: []int{0, 0, 0}, InRotation: []bool{false, false, false}},
 			"t=1.000s request 3 from 203.0.113.9 failed: no usable server (in flight app-1=out app-2=out app-3=out)"},
-		{"crash", sim.TraceEvent{Kind: sim.Changed, Change: report.EventCrash, At: 2 * time.Minute, Server: "app-2", Text: "crashed",
+		{"crash", sim.TraceEvent{Kind: sim.Changed, Change: results.EventCrash, At: 2 * time.Minute, Server: "app-2", Text: "crashed",
 			Servers: three, InFlight: []int{0, 3, 0}, InRotation: []bool{true, true, true}},
 			"t=120.000s app-2 crashed (in flight app-1=0 app-2=3 app-3=0)"},
-		{"out of rotation", sim.TraceEvent{Kind: sim.Changed, Change: report.EventOut, At: 150 * time.Second, Server: "app-2", Text: "failed 3 health checks",
+		{"out of rotation", sim.TraceEvent{Kind: sim.Changed, Change: results.EventOut, At: 150 * time.Second, Server: "app-2", Text: "failed 3 health checks",
 			Servers: three, InFlight: []int{0, 0, 0}, InRotation: []bool{true, true, true}},
 			"t=150.000s app-2 out of rotation: failed 3 health checks (in flight app-1=0 app-2=0 app-3=0)"},
 		{"many servers", sim.TraceEvent{Kind: sim.Routed, At: time.Second, Request: 1, Client: client, Server: "sc",

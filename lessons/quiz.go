@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -29,12 +29,12 @@ type Question struct {
 type Metric struct {
 	// Name names it in text ("p99 latency").
 	Name string
-	Of   func(*report.Result) float64
+	Of   func(*results.Result) float64
 }
 
 var (
-	meanLatency = Metric{Name: "mean latency", Of: func(r *report.Result) float64 { return r.Latency.Mean }}
-	p99Latency  = Metric{Name: "p99 latency", Of: func(r *report.Result) float64 { return r.Latency.P99 }}
+	meanLatency = Metric{Name: "mean latency", Of: func(r *results.Result) float64 { return r.Latency.Mean }}
+	p99Latency  = Metric{Name: "p99 latency", Of: func(r *results.Result) float64 { return r.Latency.P99 }}
 )
 
 // Quiz holds the five classic situations, in order.
@@ -105,7 +105,7 @@ func rank(name string) int {
 // Answer is a question answered by its run.
 type Answer struct {
 	*Question
-	Comparison *report.Comparison
+	Comparison *results.Comparison
 	// Scores are the results' values of the metric, in the order of
 	// Comparison.Results; Best indexes the lowest, Winner the simplest
 	// within Margin of it.
@@ -130,7 +130,7 @@ func (q *Question) Answer() (*Answer, error) {
 }
 
 // judge scores a question's run and picks the winner.
-func judge(q *Question, c *report.Comparison) *Answer {
+func judge(q *Question, c *results.Comparison) *Answer {
 	a := &Answer{Question: q, Comparison: c, Scores: make([]float64, len(c.Results))}
 	for i := range c.Results {
 		a.Scores[i] = q.Metric.Of(&c.Results[i])

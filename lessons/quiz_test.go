@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 )
 
 // TestQuizWinners runs every question: the run's winner is an accepted
@@ -37,9 +37,9 @@ func TestQuizWinners(t *testing.T) {
 func TestJudge(t *testing.T) {
 	q := &Question{Metric: p99Latency}
 	run := func(scores map[string]float64, order ...string) string {
-		c := &report.Comparison{}
+		c := &results.Comparison{}
 		for _, name := range order {
-			c.Results = append(c.Results, report.Result{Algorithm: name, Latency: report.Latency{P99: scores[name]}})
+			c.Results = append(c.Results, results.Result{Algorithm: name, Latency: results.Latency{P99: scores[name]}})
 		}
 		a := judge(q, c)
 		return c.Results[a.Winner].Algorithm
@@ -88,9 +88,9 @@ func TestVerdict(t *testing.T) {
 		{[]float64{100, 100.01}, "round_robin ties for the best p99 latency, 100.0 ms, with least_connections, and is the simplest of the algorithms within 20% of it."},
 	}
 	for _, tt := range tests {
-		c := &report.Comparison{}
+		c := &results.Comparison{}
 		for i, name := range []string{"round_robin", "least_connections"} {
-			c.Results = append(c.Results, report.Result{Algorithm: name, Latency: report.Latency{P99: tt.scores[i]}})
+			c.Results = append(c.Results, results.Result{Algorithm: name, Latency: results.Latency{P99: tt.scores[i]}})
 		}
 		if got := judge(q, c).Verdict(); got != tt.want {
 			t.Errorf("scores %v:\n got %s\nwant %s", tt.scores, got, tt.want)

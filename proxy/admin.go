@@ -6,9 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lbsim/lbsim/results"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/lbsim/lbsim/report"
 )
 
 // Stats is the admin listener's /stats.json document: the proxy's config in
@@ -35,7 +34,7 @@ type ServerStats struct {
 	LastCheck string `json:"last_check,omitempty"`
 	// LatencyMS summarises the time from sending a request to the end of
 	// its response, in milliseconds of wall time.
-	LatencyMS report.Latency `json:"latency_ms"`
+	LatencyMS results.Latency `json:"latency_ms"`
 }
 
 // Stats returns the proxy's current statistics.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -41,7 +41,7 @@ type upstream struct {
 	passiveFails int
 	passiveSince time.Time
 	passiveUntil time.Time
-	latency      report.Histogram
+	latency      results.Histogram
 }
 
 func newUpstream(index int, srv scenarios.Server) *upstream {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lbsim/lbsim/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -57,9 +58,9 @@ const cdfTicks = 20
 // runs' Detail (sim.Options.Timeline) and are left out without it. With
 // several seeds they describe the first seed's runs, which their titles
 // say; the per-server bars show the combined results.
-func Charts(c *Comparison) []*Chart {
+func Charts(c *results.Comparison) []*Chart {
 	var out []*Chart
-	detailed := func(need func(*Detail) bool) bool {
+	detailed := func(need func(*results.Detail) bool) bool {
 		for _, r := range c.Results {
 			if r.Detail == nil || !need(r.Detail) {
 				return false
@@ -72,13 +73,13 @@ func Charts(c *Comparison) []*Chart {
 		return &Chart{Name: name, Title: fmt.Sprintf("%s, %s, %s", what, c.Scenario, seeds), About: about,
 			width: chartWidth, height: chartHeight, build: build}
 	}
-	bars := func(what string, ticks plot.Ticker, get func(Server) float64, about string) *Chart {
-		return chart("server-"+what, upperFirst(what)+" per server", seedText(c.Seed, c.Seeds, c.Aggregate),
+	bars := func(what string, ticks plot.Ticker, get func(results.Server) float64, about string) *Chart {
+		return chart("server-"+what, upperFirst(what)+" per server", results.SeedText(c.Seed, c.Seeds, c.Aggregate),
 			"One group of bars per server, one bar per algorithm: "+about,
 			func() (*figure, error) { return serverBars(c, what, ticks, get) })
 	}
 	seed := detailSeed(c)
-	if detailed(func(d *Detail) bool { return d.Latency != nil }) {
+	if detailed(func(d *results.Detail) bool { return d.Latency != nil }) {
 		out = append(out, chart("latency-cdf", "Latency distribution", seed,
 			"Each line is one algorithm: the share of measured requests (y) that completed within a time (x, log scale). "+
 				"Further left is faster; a line that reaches the top late has a slow tail. "+
@@ -87,14 +88,14 @@ func Charts(c *Comparison) []*Chart {
 	}
 	if len(c.Results) > 0 {
 		out = append(out,
-			bars("requests", countTicks, func(s Server) float64 { return float64(s.Requests) },
+			bars("requests", countTicks, func(s results.Server) float64 { return float64(s.Requests) },
 				"how many requests each algorithm sent to each server, failed ones included. "+
 					"Even bars mean an even split of requests, which is not always an even split of work."),
-			bars("utilization", percentTicks, func(s Server) float64 { return s.Utilization },
+			bars("utilization", percentTicks, func(s results.Server) float64 { return s.Utilization },
 				"the share of the server's slot-time spent serving after the warm-up. "+
 					"A bar far above the others is a hot server, where queues and the tail build up."))
 	}
-	if detailed(func(d *Detail) bool { return len(d.Timeline.Windows) > 0 }) {
+	if detailed(func(d *results.Detail) bool { return len(d.Timeline.Windows) > 0 }) {
 		inflight := chart("inflight", "Requests in flight per server", seed,
 			"One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them; each panel has its own scale. "+
 				"A line that climbs while the others stay low is a server the algorithm keeps feeding. "+
@@ -116,7 +117,7 @@ func Charts(c *Comparison) []*Chart {
 }
 
 // anyWindowFailed reports whether some run lost a request.
-func anyWindowFailed(c *Comparison) bool {
+func anyWindowFailed(c *results.Comparison) bool {
 	for _, r := range c.Results {
 		for _, w := range r.Detail.Timeline.Windows {
 			if w.Failed > 0 {
@@ -129,7 +130,7 @@ func anyWindowFailed(c *Comparison) bool {
 
 // failuresOverTime draws each algorithm's failed requests per window,
 // with the events of every run.
-func failuresOverTime(c *Comparison) (*figure, error) {
+func failuresOverTime(c *results.Comparison) (*figure, error) {
 	p := newPlot("", "virtual time (s)", "failed requests")
 	p.X.Tick.Marker = secondTicks
 	p.Y.Tick.Marker = countTicks
@@ -150,9 +151,9 @@ func failuresOverTime(c *Comparison) (*figure, error) {
 }
 
 // allEvents lists the events of every run of c once each, in time order.
-func allEvents(c *Comparison) []Event {
-	var events []Event
-	seen := map[Event]bool{}
+func allEvents(c *results.Comparison) []results.Event {
+	var events []results.Event
+	seen := map[results.Event]bool{}
 	for _, r := range c.Results {
 		for _, e := range r.Detail.Timeline.Events {
 			if !seen[e] {
@@ -161,17 +162,17 @@ func allEvents(c *Comparison) []Event {
 			}
 		}
 	}
-	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+	slices.SortStableFunc(events, func(a, b results.Event) int { return cmp.Compare(a.At, b.At) })
 	return events
 }
 
 // detailSeed says which run the detailed charts draw: Combine keeps the
 // first seed's Detail.
-func detailSeed(c *Comparison) string {
+func detailSeed(c *results.Comparison) string {
 	if c.Seeds > 1 {
 		return fmt.Sprintf("seed %d (the first of %d)", c.Seed, c.Seeds)
 	}
-	return seedText(c.Seed, 1, "")
+	return results.SeedText(c.Seed, 1, "")
 }
 
 // WriteSVG writes the chart as an SVG document. Text is set in Liberation
@@ -330,7 +331,7 @@ func newPlot(title, x, y string) *plot.Plot {
 
 // latencyCDF draws every algorithm's latency distribution on a log time
 // axis, with its p50 and p99 marked.
-func latencyCDF(c *Comparison) (*plot.Plot, error) {
+func latencyCDF(c *results.Comparison) (*plot.Plot, error) {
 	p := newPlot("", "latency (log scale)", "share of requests completed within")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = logDurationTicks
@@ -450,7 +451,7 @@ var (
 
 // serverBars draws one group of bars per server, one bar per algorithm,
 // of the value that get reads from a server's result.
-func serverBars(c *Comparison, what string, ticks plot.Ticker, get func(Server) float64) (*figure, error) {
+func serverBars(c *results.Comparison, what string, ticks plot.Ticker, get func(results.Server) float64) (*figure, error) {
 	p := newPlot("", "server", what)
 	p.Y.Tick.Marker = ticks
 	var names []string
@@ -497,7 +498,7 @@ func serverBars(c *Comparison, what string, ticks plot.Ticker, get func(Server) 
 
 // inFlightPanels draws, for each algorithm, every server's requests in
 // flight over time, with the run's events and warm-up.
-func inFlightPanels(c *Comparison) (*figure, error) {
+func inFlightPanels(c *results.Comparison) (*figure, error) {
 	fig := &figure{legend: newLegend()}
 	end := 0.0
 	for _, r := range c.Results {
@@ -537,11 +538,11 @@ func inFlightPanels(c *Comparison) (*figure, error) {
 }
 
 // windowStart is the start of window i in seconds.
-func windowStart(tl *Timeline, i int) float64 { return (time.Duration(i) * tl.Step).Seconds() }
+func windowStart(tl *results.Timeline, i int) float64 { return (time.Duration(i) * tl.Step).Seconds() }
 
 // p99OverTime draws each algorithm's p99 per window, with the events of
 // every run.
-func p99OverTime(c *Comparison) (*figure, error) {
+func p99OverTime(c *results.Comparison) (*figure, error) {
 	// A short y label: gonum/plot places a long one badly on a log axis.
 	p := newPlot("", "virtual time (s)", "p99 latency")
 	p.X.Tick.Marker = secondTicks
@@ -603,19 +604,19 @@ func p99OverTime(c *Comparison) (*figure, error) {
 // merged: the first says how many more lines it stands for.
 type markers struct {
 	warmup time.Duration
-	events []Event
+	events []results.Event
 }
 
 // eventStyles gives each kind of event its colour and dashes.
-var eventStyles = map[EventKind]draw.LineStyle{
-	EventCrash:   eventStyle(color.RGBA{170, 0, 0, 255}, 6, 2),
-	EventRecover: eventStyle(color.RGBA{0, 120, 50, 255}, 6, 2),
-	EventSlow:    eventStyle(color.RGBA{140, 80, 0, 255}, 6, 2),
-	EventDrain:   eventStyle(color.RGBA{110, 40, 140, 255}, 6, 2),
-	EventOut:     eventStyle(color.Gray{Y: 90}, 3, 2),
-	EventIn:      eventStyle(color.Gray{Y: 90}, 1, 2),
-	EventScale:   eventStyle(color.RGBA{0, 70, 170, 255}, 4, 2),
-	EventRate:    eventStyle(color.Black, 6, 2, 1, 2),
+var eventStyles = map[results.EventKind]draw.LineStyle{
+	results.EventCrash:   eventStyle(color.RGBA{170, 0, 0, 255}, 6, 2),
+	results.EventRecover: eventStyle(color.RGBA{0, 120, 50, 255}, 6, 2),
+	results.EventSlow:    eventStyle(color.RGBA{140, 80, 0, 255}, 6, 2),
+	results.EventDrain:   eventStyle(color.RGBA{110, 40, 140, 255}, 6, 2),
+	results.EventOut:     eventStyle(color.Gray{Y: 90}, 3, 2),
+	results.EventIn:      eventStyle(color.Gray{Y: 90}, 1, 2),
+	results.EventScale:   eventStyle(color.RGBA{0, 70, 170, 255}, 4, 2),
+	results.EventRate:    eventStyle(color.Black, 6, 2, 1, 2),
 }
 
 // eventStyle is a dashed line, so that markers never look like data.
@@ -628,14 +629,14 @@ func eventStyle(c color.Color, dashes ...float64) draw.LineStyle {
 }
 
 // eventLabel is the short text an event line carries.
-func eventLabel(e Event) string {
+func eventLabel(e results.Event) string {
 	switch e.Kind {
-	case EventRate:
+	case results.EventRate:
 		return "rate " + e.Text
-	case EventScale:
+	case results.EventScale:
 		before, _, _ := strings.Cut(e.Text, " at ")
 		return "scale " + before
-	case EventSlow:
+	case results.EventSlow:
 		return "slow " + e.Server + " " + e.Text
 	}
 	return string(e.Kind) + " " + e.Server
@@ -699,3 +700,5 @@ func (m markers) DataRange() (xmin, xmax, ymin, ymax float64) {
 	}
 	return xmin, xmax, math.Inf(1), math.Inf(-1)
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

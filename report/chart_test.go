@@ -12,43 +12,45 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // detailedRuns is a hand-built comparison of three algorithms on three
 // servers with a 60 s timeline: a 10 s warm-up, app-2 crashing at 30 s,
 // taken out at 35 s, recovering at 50 s and back at 52 s, the rate rising
 // at 40 s, and no completion at all in window 45 (a gap in the p99 line).
-func detailedRuns() *Comparison {
-	events := []Event{
-		{At: 30 * time.Second, Kind: EventCrash, Server: "app-2", Text: "crashed"},
-		{At: 35 * time.Second, Kind: EventOut, Server: "app-2", Text: "failed 3 health checks"},
-		{At: 40 * time.Second, Kind: EventRate, Text: "80/s"},
-		{At: 50 * time.Second, Kind: EventRecover, Server: "app-2", Text: "works again"},
-		{At: 52 * time.Second, Kind: EventIn, Server: "app-2", Text: "back in rotation"},
+func detailedRuns() *results.Comparison {
+	events := []results.Event{
+		{At: 30 * time.Second, Kind: results.EventCrash, Server: "app-2", Text: "crashed"},
+		{At: 35 * time.Second, Kind: results.EventOut, Server: "app-2", Text: "failed 3 health checks"},
+		{At: 40 * time.Second, Kind: results.EventRate, Text: "80/s"},
+		{At: 50 * time.Second, Kind: results.EventRecover, Server: "app-2", Text: "works again"},
+		{At: 52 * time.Second, Kind: results.EventIn, Server: "app-2", Text: "back in rotation"},
 	}
-	c := &Comparison{Scenario: "hand-built", Description: "three algorithms, one crash", Seed: 7, Requests: 3000}
+	c := &results.Comparison{Scenario: "hand-built", Description: "three algorithms, one crash", Seed: 7, Requests: 3000}
 	for i, alg := range []string{"round_robin", "least_connections", "power_of_two"} {
-		h := NewHistogram()
+		h := results.NewHistogram()
 		for k := 1; k <= 2000; k++ {
 			h.Record(time.Duration(k*(i+1)) * 50 * time.Microsecond)
 		}
-		tl := Timeline{Step: time.Second, Warmup: 10 * time.Second, Servers: []string{"app-1", "app-2", "app-3"}, Events: events}
+		tl := results.Timeline{Step: time.Second, Warmup: 10 * time.Second, Servers: []string{"app-1", "app-2", "app-3"}, Events: events}
 		for k := range 60 {
-			w := Window{InFlight: []int{k % 5, (k * (i + 1)) % 7, 3}, Completed: 10, P99: time.Duration((k+1)*(i+1)) * time.Millisecond}
+			w := results.Window{InFlight: []int{k % 5, (k * (i + 1)) % 7, 3}, Completed: 10, P99: time.Duration((k+1)*(i+1)) * time.Millisecond}
 			if k == 45 {
 				w.Completed, w.P99 = 0, 0
 			}
 			tl.Windows = append(tl.Windows, w)
 		}
 		u := []float64{0.5 + 0.1*float64(i), 0.4, 0.3}
-		c.Results = append(c.Results, Result{
-			Algorithm: alg, Completed: h.Count(), Latency: h.Latency(), Fairness: NewFairness(u),
-			Servers: []Server{
+		c.Results = append(c.Results, results.Result{
+			Algorithm: alg, Completed: h.Count(), Latency: h.Latency(), Fairness: results.NewFairness(u),
+			Servers: []results.Server{
 				{Name: "app-1", Requests: 1000 + 100*int64(i), Utilization: u[0]},
 				{Name: "app-2", Requests: 1000, Utilization: u[1]},
 				{Name: "app-3", Requests: 1000 - 100*int64(i), Utilization: u[2]},
 			},
-			Detail: &Detail{Latency: h, Timeline: tl},
+			Detail: &results.Detail{Latency: h, Timeline: tl},
 		})
 	}
 	return c
@@ -78,14 +80,14 @@ func TestChartsList(t *testing.T) {
 	failing.Results[2].Detail.Timeline.Windows[31].Failed = 4
 	tests := []struct {
 		name string
-		c    *Comparison
+		c    *results.Comparison
 		want []string
 	}{
 		{"detailed", detailedRuns(), allCharts},
 		{"a failure", failing, append(slices.Clone(allCharts), "failures-over-time")},
 		{"no detail", bare, []string{"server-requests", "server-utilization"}},
 		{"one run without detail", half, []string{"server-requests", "server-utilization"}},
-		{"no results", &Comparison{Scenario: "empty"}, nil},
+		{"no results", &results.Comparison{Scenario: "empty"}, nil},
 	}
 	for _, tt := range tests {
 		charts := Charts(tt.c)
@@ -99,7 +101,7 @@ func TestChartsList(t *testing.T) {
 		}
 	}
 	seeds := detailedRuns()
-	seeds.Seeds, seeds.Aggregate = 3, AggregateWorst
+	seeds.Seeds, seeds.Aggregate = 3, results.AggregateWorst
 	for _, ch := range Charts(seeds) {
 		want := "seed 7 (the first of 3)" // the detail is the first seed's
 		if strings.HasPrefix(ch.Name, "server-") {
@@ -282,7 +284,7 @@ func TestChartsReproducible(t *testing.T) {
 func TestChartErrors(t *testing.T) {
 	empty := detailedRuns()
 	for i := range empty.Results {
-		empty.Results[i].Detail.Latency = NewHistogram()
+		empty.Results[i].Detail.Latency = results.NewHistogram()
 		for k := range empty.Results[i].Detail.Timeline.Windows {
 			empty.Results[i].Detail.Timeline.Windows[k].Completed = 0
 		}
@@ -309,7 +311,7 @@ func TestChartErrors(t *testing.T) {
 // into the first, which counts the others.
 func TestChartMarkers(t *testing.T) {
 	c := detailedRuns()
-	extra := Event{At: 30*time.Second + 200*time.Millisecond, Kind: EventOut, Server: "app-2", Text: "ejected by passive checks"}
+	extra := results.Event{At: 30*time.Second + 200*time.Millisecond, Kind: results.EventOut, Server: "app-2", Text: "ejected by passive checks"}
 	c.Results[2].Detail.Timeline.Events = append(slices.Clone(c.Results[2].Detail.Timeline.Events), extra)
 	charts := Charts(c)
 	var buf bytes.Buffer

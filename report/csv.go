@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // csvHeader names the CSV columns: the JSON field names, nested ones joined
@@ -17,7 +19,7 @@ var csvHeader = []string{
 
 // writeCSV writes a header row and one row per algorithm. Numbers use the
 // shortest decimal form of the (already rounded) values.
-func writeCSV(w io.Writer, c *Comparison) error {
+func writeCSV(w io.Writer, c *results.Comparison) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
@@ -32,7 +34,7 @@ func writeCSV(w io.Writer, c *Comparison) error {
 }
 
 // csvRow is r's row under csvHeader.
-func csvRow(r Result) []string {
+func csvRow(r results.Result) []string {
 	l := r.Latency
 	return []string{
 		r.Algorithm,

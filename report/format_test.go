@@ -12,67 +12,69 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // sample is a small comparison in the shape of the mixed 50ms/5s scenario:
 // round_robin queues profile calls behind reports, least_connections does not.
-func sample() *Comparison {
-	servers := func(u ...float64) []Server {
-		s := make([]Server, len(u))
+func sample() *results.Comparison {
+	servers := func(u ...float64) []results.Server {
+		s := make([]results.Server, len(u))
 		for i, x := range u {
-			s[i] = Server{
+			s[i] = results.Server{
 				Name: "app-" + string(rune('1'+i)), Requests: int64(2500 + 10*i),
 				Utilization: x, MaxQueue: 3 * i, Failed: int64(i % 2),
 			}
 		}
 		return s
 	}
-	return &Comparison{
+	return &results.Comparison{
 		Scenario:    "mixed-50ms-5s",
 		Description: "99% 50ms profile calls, 1% 5s reports",
 		Seed:        42,
 		Requests:    10000,
-		Results: []Result{
+		Results: []results.Result{
 			{
 				Algorithm: "round_robin", Completed: 9990, Failed: 2, Rejected: 8, Retried: 3,
 				ThroughputRPS: 19.98765432,
-				Latency: Latency{
+				Latency: results.Latency{
 					Mean: 341.2345678, P50: 50.0491, P90: 1203.3, P95: 2410.77, P99: 5190.123456,
 					P999: 9876.5, Max: 10234.0004,
 				},
-				Fairness: NewFairness([]float64{0.9, 0.5, 0.6, 0.7}),
+				Fairness: results.NewFairness([]float64{0.9, 0.5, 0.6, 0.7}),
 				Servers:  servers(0.9, 0.5, 0.6, 0.7),
-				Classes: []Class{
-					{Name: "profile", Completed: 9890, Latency: Latency{Mean: 290.1, P50: 50.0491, P99: 4999.9}},
-					{Name: "report", Completed: 100, Latency: Latency{Mean: 5400.2, P50: 5100.3, P99: 9800.25}},
+				Classes: []results.Class{
+					{Name: "profile", Completed: 9890, Latency: results.Latency{Mean: 290.1, P50: 50.0491, P99: 4999.9}},
+					{Name: "report", Completed: 100, Latency: results.Latency{Mean: 5400.2, P50: 5100.3, P99: 9800.25}},
 				},
 			},
 			{
 				Algorithm: "least_connections", Completed: 10000,
 				ThroughputRPS: 20.0001,
-				Latency: Latency{
+				Latency: results.Latency{
 					Mean: 99.87654321, P50: 50.0245, P90: 50.0491, P95: 50.0491, P99: 5000.1,
 					P999: 5012.0, Max: 5050.5,
 				},
-				Fairness: NewFairness([]float64{0.62, 0.61, 0.63, 0.6}),
+				Fairness: results.NewFairness([]float64{0.62, 0.61, 0.63, 0.6}),
 				Servers:  servers(0.62, 0.61, 0.63, 0.6),
-				Classes: []Class{
-					{Name: "profile", Completed: 9900, Latency: Latency{Mean: 50.2, P50: 50.0245, P99: 50.9}},
-					{Name: "report", Completed: 100, Latency: Latency{Mean: 5003.4, P50: 5000.1, P99: 5050.5}},
+				Classes: []results.Class{
+					{Name: "profile", Completed: 9900, Latency: results.Latency{Mean: 50.2, P50: 50.0245, P99: 50.9}},
+					{Name: "report", Completed: 100, Latency: results.Latency{Mean: 5003.4, P50: 5000.1, P99: 5050.5}},
 				},
 			},
 			{
 				Algorithm: "power_of_two", Completed: 9999, Rejected: 1,
 				ThroughputRPS: math.NaN(), // a rate over zero time must not break JSON
-				Latency: Latency{
+				Latency: results.Latency{
 					Mean: 0.0004, P50: 0.12345, P90: 0.9, P95: 1.5, P99: 12.25, P999: 150.5, Max: math.Inf(1),
 				},
-				Fairness: NewFairness(nil),
-				Classes: []Class{
-					{Name: "profile", Completed: 9899, Latency: Latency{P50: 0.1, P99: 12}},
-					{Name: "report", Completed: 100, Latency: Latency{P50: 5000, P99: 5001}},
+				Fairness: results.NewFairness(nil),
+				Classes: []results.Class{
+					{Name: "profile", Completed: 9899, Latency: results.Latency{P50: 0.1, P99: 12}},
+					{Name: "report", Completed: 100, Latency: results.Latency{P50: 5000, P99: 5001}},
 				},
 			},
 		},
@@ -144,7 +146,7 @@ func TestJSONContract(t *testing.T) {
 	}
 	tests := []struct {
 		name                string
-		c                   *Comparison
+		c                   *results.Comparison
 		topExtra, resultExt []string
 	}{
 		{"contract only", contractOnly, nil, nil},
@@ -170,11 +172,11 @@ func TestJSONContract(t *testing.T) {
 				}
 			}
 			check("top level", top, append([]string{"scenario", "seed", "requests", "results"}, tt.topExtra...)...)
-			results := top.(map[string]any)["results"].([]any)
-			if len(results) != len(tt.c.Results) {
-				t.Fatalf("%d results, want %d", len(results), len(tt.c.Results))
+			rs := top.(map[string]any)["results"].([]any)
+			if len(rs) != len(tt.c.Results) {
+				t.Fatalf("%d results, want %d", len(rs), len(tt.c.Results))
 			}
-			for _, r := range results {
+			for _, r := range rs {
 				check("result", r, append([]string{"algorithm", "completed", "failed", "rejected", "retried",
 					"throughput_rps", "latency_ms", "fairness", "servers"}, tt.resultExt...)...)
 				rm := r.(map[string]any)
@@ -190,39 +192,14 @@ func TestJSONContract(t *testing.T) {
 			}
 
 			// Round trip: decoding gives back the rounded comparison.
-			var back Comparison
+			var back results.Comparison
 			if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 				t.Fatal(err)
 			}
-			if want := normalize(tt.c); !reflect.DeepEqual(back, want) {
+			if want := results.Rounded(tt.c); !reflect.DeepEqual(back, want) {
 				t.Errorf("round trip:\n got %+v\nwant %+v", back, want)
 			}
 		})
-	}
-}
-
-func TestRound(t *testing.T) {
-	tests := []struct {
-		x        float64
-		decimals int
-		want     float64
-	}{
-		{1.23456, 3, 1.235},
-		{1.23449, 3, 1.234},
-		{0.00049, 3, 0},
-		{-0.0001, 3, 0}, // no negative zero
-		{0.99995, 4, 1},
-		{10234.0004, 3, 10234},
-		{math.NaN(), 3, 0},
-		{math.Inf(1), 3, 0},
-		{math.Inf(-1), 4, 0},
-		{1e300, 3, 1e300},
-	}
-	for _, tt := range tests {
-		got := round(tt.x, tt.decimals)
-		if got != tt.want || math.Signbit(got) != math.Signbit(tt.want) {
-			t.Errorf("round(%v, %d) = %v, want %v", tt.x, tt.decimals, got, tt.want)
-		}
 	}
 }
 
@@ -342,7 +319,7 @@ func TestFailureTable(t *testing.T) {
 		t.Error("a failures table for a run without causes or crashes")
 	}
 	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2}
-	c.Results[0].Crashes = []Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3}}
+	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3}}
 	out := mustWrite(t, FormatTable, c)
 	line := ""
 	for l := range strings.Lines(out[strings.Index(out, "\nfailures\n"):]) {
@@ -355,7 +332,7 @@ func TestFailureTable(t *testing.T) {
 	}
 }
 
-func mustWrite(t *testing.T, f Format, c *Comparison) string {
+func mustWrite(t *testing.T, f Format, c *results.Comparison) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, f, c); err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 //go:embed report.html.tmpl
@@ -40,16 +42,16 @@ type htmlChart struct {
 // inline as SVG. The page loads nothing: no script, no style sheet, font
 // or image from elsewhere. Like Write, it renders in memory and writes
 // once, and the same input gives the same bytes.
-func WriteHTML(w io.Writer, c *Comparison, yaml []byte, charts []*Chart) error {
+func WriteHTML(w io.Writer, c *results.Comparison, yaml []byte, charts []*Chart) error {
 	if c == nil {
 		return errors.New("report: nil comparison")
 	}
-	n := normalize(c)
-	names := algorithmNames(n.Results)
+	n := results.Rounded(c)
+	names := results.AlgorithmNames(n.Results)
 	page := htmlPage{
 		Scenario:    n.Scenario,
 		Description: n.Description,
-		Seeds:       upperFirst(seedText(n.Seed, n.Seeds, n.Aggregate)),
+		Seeds:       upperFirst(results.SeedText(n.Seed, n.Seeds, n.Aggregate)),
 		Requests:    n.Requests,
 		Algorithms:  strings.Join(names, ", "),
 		Readings:    Readings(&n),

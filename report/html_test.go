@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 const scenarioYAML = `# A crash, to see how fast each algorithm stops using the server.
@@ -91,7 +93,7 @@ func TestWriteHTML(t *testing.T) {
 	}
 }
 
-func detailedRunsDescribed(desc string) *Comparison {
+func detailedRunsDescribed(desc string) *results.Comparison {
 	c := detailedRuns()
 	c.Description = desc
 	return c

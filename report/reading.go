@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // Reading is a plain-English account of one algorithm's result next to
@@ -21,7 +23,7 @@ type Reading struct {
 }
 
 // Readings returns one Reading per result of c, in order.
-func Readings(c *Comparison) []Reading {
+func Readings(c *results.Comparison) []Reading {
 	out := make([]Reading, len(c.Results))
 	for i, r := range c.Results {
 		out[i] = Reading{Algorithm: r.Algorithm, Latency: latencyReading(c, i), Load: loadReading(c, i)}
@@ -32,7 +34,7 @@ func Readings(c *Comparison) []Reading {
 // served lists the results that completed a request: only their latency
 // and spread of work mean anything, and a run that served nothing must
 // not rank as the fastest.
-func served(rs []Result) []int {
+func served(rs []results.Result) []int {
 	var idx []int
 	for i := range rs {
 		if rs[i].Completed > 0 {
@@ -44,7 +46,7 @@ func served(rs []Result) []int {
 
 // argBest returns the index in rs of the result among idx that better
 // prefers over all the others, the first on ties.
-func argBest(rs []Result, idx []int, better func(a, b *Result) bool) int {
+func argBest(rs []results.Result, idx []int, better func(a, b *results.Result) bool) int {
 	best := idx[0]
 	for _, i := range idx {
 		if better(&rs[i], &rs[best]) {
@@ -55,7 +57,7 @@ func argBest(rs []Result, idx []int, better func(a, b *Result) bool) int {
 }
 
 // lostShare is the share of r's requests that failed or were turned away.
-func lostShare(r *Result) float64 {
+func lostShare(r *results.Result) float64 {
 	lost := float64(r.Failed + r.Rejected)
 	if lost == 0 {
 		return 0
@@ -64,14 +66,14 @@ func lostShare(r *Result) float64 {
 }
 
 // fasterTail orders results by p99, then by mean latency.
-func fasterTail(a, b *Result) bool {
+func fasterTail(a, b *results.Result) bool {
 	if a.Latency.P99 != b.Latency.P99 {
 		return a.Latency.P99 < b.Latency.P99
 	}
 	return a.Latency.Mean < b.Latency.Mean
 }
 
-func latencyReading(c *Comparison, i int) string {
+func latencyReading(c *results.Comparison, i int) string {
 	rs := c.Results
 	r := &rs[i]
 	idx := served(rs)
@@ -83,7 +85,7 @@ func latencyReading(c *Comparison, i int) string {
 			r.Algorithm, humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
 	}
 	best := argBest(rs, idx, fasterTail)
-	worst := argBest(rs, idx, func(a, b *Result) bool { return fasterTail(b, a) })
+	worst := argBest(rs, idx, func(a, b *results.Result) bool { return fasterTail(b, a) })
 	b := &rs[best]
 	var s string
 	switch {
@@ -121,7 +123,7 @@ func ratio(a, b float64) string {
 // against the same class under the other algorithms: "; it queued profile
 // calls behind report calls: their p99 was 8.87 s, against 2.93 s under
 // least_connections". Empty for a single class.
-func classReading(c *Comparison, i int) string {
+func classReading(c *results.Comparison, i int) string {
 	r := &c.Results[i]
 	if len(r.Classes) < 2 {
 		return ""
@@ -137,7 +139,7 @@ func classReading(c *Comparison, i int) string {
 	if quick == slow {
 		return ""
 	}
-	classP99 := func(r *Result) float64 {
+	classP99 := func(r *results.Result) float64 {
 		for _, cl := range r.Classes {
 			if cl.Name == quick.Name {
 				return cl.Latency.P99
@@ -145,7 +147,7 @@ func classReading(c *Comparison, i int) string {
 		}
 		return math.Inf(1)
 	}
-	best := argBest(c.Results, served(c.Results), func(a, b *Result) bool { return classP99(a) < classP99(b) })
+	best := argBest(c.Results, served(c.Results), func(a, b *results.Result) bool { return classP99(a) < classP99(b) })
 	b := &c.Results[best]
 	switch p99 := quick.Latency.P99; {
 	case len(c.Results) == 1:
@@ -163,7 +165,7 @@ func classReading(c *Comparison, i int) string {
 	}
 }
 
-func loadReading(c *Comparison, i int) string {
+func loadReading(c *results.Comparison, i int) string {
 	var parts []string
 	if s := failureReading(c, i); s != "" {
 		parts = append(parts, s)
@@ -179,8 +181,8 @@ func loadReading(c *Comparison, i int) string {
 
 // failureReading counts what failed or was turned away, by cause, and
 // ranks it; empty when no algorithm lost a request.
-func failureReading(c *Comparison, i int) string {
-	lost := func(r *Result) int64 { return r.Failed + r.Rejected }
+func failureReading(c *results.Comparison, i int) string {
+	lost := func(r *results.Result) int64 { return r.Failed + r.Rejected }
 	fewest, most := lost(&c.Results[0]), lost(&c.Results[0])
 	for k := range c.Results {
 		fewest, most = min(fewest, lost(&c.Results[k])), max(most, lost(&c.Results[k]))
@@ -198,7 +200,7 @@ func failureReading(c *Comparison, i int) string {
 		return "It lost no request" + retries + "."
 	}
 	var causes []string
-	for _, cause := range FailureCauses {
+	for _, cause := range results.FailureCauses {
 		if k := r.FailedByCause[cause]; k > 0 {
 			causes = append(causes, fmt.Sprintf("%s %d", strings.ReplaceAll(cause, "_", " "), k))
 		}
@@ -218,7 +220,7 @@ func failureReading(c *Comparison, i int) string {
 }
 
 // crashReading says how soon the host noticed each crash.
-func crashReading(r *Result) string {
+func crashReading(r *results.Result) string {
 	switch len(r.Crashes) {
 	case 0:
 		return ""
@@ -239,7 +241,7 @@ func crashReading(r *Result) string {
 }
 
 // balanceReading names the busiest server and ranks the spread of work.
-func balanceReading(c *Comparison, i int) string {
+func balanceReading(c *results.Comparison, i int) string {
 	r := &c.Results[i]
 	if len(r.Servers) == 0 {
 		return ""
@@ -263,10 +265,10 @@ func balanceReading(c *Comparison, i int) string {
 		s = fmt.Sprintf("Its busiest server was %s at %s utilization, %s times the mean", busiest.Name, u, ratio(m, 1))
 	}
 	// Jain indexes compare at three decimals, as the table prints them.
-	jain := func(r *Result) string { return fmt.Sprintf("%.3f", r.Fairness.JainUtilization) }
+	jain := func(r *results.Result) string { return fmt.Sprintf("%.3f", r.Fairness.JainUtilization) }
 	idx := served(c.Results)
-	even := argBest(c.Results, idx, func(a, b *Result) bool { return a.Fairness.JainUtilization > b.Fairness.JainUtilization })
-	uneven := argBest(c.Results, idx, func(a, b *Result) bool { return a.Fairness.JainUtilization < b.Fairness.JainUtilization })
+	even := argBest(c.Results, idx, func(a, b *results.Result) bool { return a.Fairness.JainUtilization > b.Fairness.JainUtilization })
+	uneven := argBest(c.Results, idx, func(a, b *results.Result) bool { return a.Fairness.JainUtilization < b.Fairness.JainUtilization })
 	ties := 0
 	for _, k := range idx {
 		if jain(&c.Results[k]) == jain(r) {

@@ -3,46 +3,48 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // mixedRuns is a hand-built comparison in the shape of mixed-50ms-5s:
 // round_robin queues the quick profile calls behind 5 s reports,
 // least_connections does not.
-func mixedRuns() *Comparison {
-	classes := func(profileP50, profileP99 float64) []Class {
-		return []Class{
-			{Name: "profile", Completed: 990, Latency: Latency{P50: profileP50, P99: profileP99}},
-			{Name: "report", Completed: 10, Latency: Latency{P50: 5000, P99: 5100}},
+func mixedRuns() *results.Comparison {
+	classes := func(profileP50, profileP99 float64) []results.Class {
+		return []results.Class{
+			{Name: "profile", Completed: 990, Latency: results.Latency{P50: profileP50, P99: profileP99}},
+			{Name: "report", Completed: 10, Latency: results.Latency{P50: 5000, P99: 5100}},
 		}
 	}
-	servers := func(u1, u2 float64) []Server {
-		return []Server{{Name: "app-1", Requests: 500, Utilization: u1}, {Name: "app-2", Requests: 500, Utilization: u2}}
+	servers := func(u1, u2 float64) []results.Server {
+		return []results.Server{{Name: "app-1", Requests: 500, Utilization: u1}, {Name: "app-2", Requests: 500, Utilization: u2}}
 	}
-	return &Comparison{Scenario: "mixed", Seed: 1, Requests: 1000, Results: []Result{
-		{Algorithm: "round_robin", Completed: 1000, Latency: Latency{Mean: 900, P50: 50, P99: 9000},
+	return &results.Comparison{Scenario: "mixed", Seed: 1, Requests: 1000, Results: []results.Result{
+		{Algorithm: "round_robin", Completed: 1000, Latency: results.Latency{Mean: 900, P50: 50, P99: 9000},
 			Classes: classes(50, 8800), Servers: servers(0.7, 0.7),
-			Fairness: Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
-		{Algorithm: "least_connections", Completed: 1000, Latency: Latency{Mean: 200, P50: 50, P99: 5000},
+			Fairness: results.Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
+		{Algorithm: "least_connections", Completed: 1000, Latency: results.Latency{Mean: 200, P50: 50, P99: 5000},
 			Classes: classes(50, 180), Servers: servers(0.9, 0.5),
-			Fairness: Fairness{JainUtilization: 0.92, MaxOverMeanUtilization: 1.29}},
-		{Algorithm: "power_of_two", Completed: 1000, Latency: Latency{Mean: 250, P50: 50, P99: 5100},
+			Fairness: results.Fairness{JainUtilization: 0.92, MaxOverMeanUtilization: 1.29}},
+		{Algorithm: "power_of_two", Completed: 1000, Latency: results.Latency{Mean: 250, P50: 50, P99: 5100},
 			Classes: classes(50, 240), Servers: servers(0.72, 0.68),
-			Fairness: Fairness{JainUtilization: 0.998, MaxOverMeanUtilization: 1.03}},
+			Fairness: results.Fairness{JainUtilization: 0.998, MaxOverMeanUtilization: 1.03}},
 	}}
 }
 
 // crashRuns is a hand-built comparison with a crash: round_robin never
 // detects it, least_connections does after 30 s and retries the rest.
-func crashRuns() *Comparison {
-	return &Comparison{Scenario: "crash", Seed: 1, Requests: 1000, Results: []Result{
+func crashRuns() *results.Comparison {
+	return &results.Comparison{Scenario: "crash", Seed: 1, Requests: 1000, Results: []results.Result{
 		{Algorithm: "round_robin", Completed: 900, Failed: 100, FailedByCause: map[string]int64{"refused": 90, "reset": 10},
-			Crashes: []Crash{{Server: "app-2", AtS: 60, DetectedAfterS: -1, FailedDuring: 100}},
-			Latency: Latency{P99: 200}, Servers: []Server{{Name: "app-1", Utilization: 0.99}, {Name: "app-2", Utilization: 0.3}},
-			Fairness: Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.52}},
+			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: -1, FailedDuring: 100}},
+			Latency: results.Latency{P99: 200}, Servers: []results.Server{{Name: "app-1", Utilization: 0.99}, {Name: "app-2", Utilization: 0.3}},
+			Fairness: results.Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.52}},
 		{Algorithm: "least_connections", Completed: 998, Failed: 2, Retried: 40, FailedByCause: map[string]int64{"reset": 2},
-			Crashes: []Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 30, FailedDuring: 42}},
-			Latency: Latency{P99: 195}, Servers: []Server{{Name: "app-1", Utilization: 0.6}, {Name: "app-2", Utilization: 0.5}},
-			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.09}},
+			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 30, FailedDuring: 42}},
+			Latency: results.Latency{P99: 195}, Servers: []results.Server{{Name: "app-1", Utilization: 0.6}, {Name: "app-2", Utilization: 0.5}},
+			Fairness: results.Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.09}},
 	}}
 }
 
@@ -50,17 +52,17 @@ func crashRuns() *Comparison {
 // crashed server, round_robin lost half, and least_connections and
 // power_of_two none; round_robin and least_connections spread the work
 // equally evenly.
-func nothingServed() *Comparison {
-	servers := []Server{{Name: "app-1", Utilization: 0.5}, {Name: "app-2", Utilization: 0.45}}
-	return &Comparison{Scenario: "crash", Seed: 1, Requests: 2000, Results: []Result{
-		{Algorithm: "round_robin", Completed: 1000, Failed: 1000, Latency: Latency{P99: 200}, Servers: servers,
-			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
-		{Algorithm: "ip_hash", Failed: 2000, Servers: []Server{{Name: "app-1"}, {Name: "app-2"}},
-			Fairness: Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
-		{Algorithm: "least_connections", Completed: 2000, Latency: Latency{P99: 400}, Servers: servers,
-			Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
-		{Algorithm: "power_of_two", Completed: 2000, Latency: Latency{P99: 300}, Servers: servers,
-			Fairness: Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2}},
+func nothingServed() *results.Comparison {
+	servers := []results.Server{{Name: "app-1", Utilization: 0.5}, {Name: "app-2", Utilization: 0.45}}
+	return &results.Comparison{Scenario: "crash", Seed: 1, Requests: 2000, Results: []results.Result{
+		{Algorithm: "round_robin", Completed: 1000, Failed: 1000, Latency: results.Latency{P99: 200}, Servers: servers,
+			Fairness: results.Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
+		{Algorithm: "ip_hash", Failed: 2000, Servers: []results.Server{{Name: "app-1"}, {Name: "app-2"}},
+			Fairness: results.Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
+		{Algorithm: "least_connections", Completed: 2000, Latency: results.Latency{P99: 400}, Servers: servers,
+			Fairness: results.Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.05}},
+		{Algorithm: "power_of_two", Completed: 2000, Latency: results.Latency{P99: 300}, Servers: servers,
+			Fairness: results.Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2}},
 	}}
 }
 
@@ -70,7 +72,7 @@ func nothingServed() *Comparison {
 func TestReadings(t *testing.T) {
 	tests := []struct {
 		name      string
-		c         *Comparison
+		c         *results.Comparison
 		alg       int
 		latency   []string
 		load      []string
@@ -104,7 +106,7 @@ func TestReadings(t *testing.T) {
 		{"ranked without it", nothingServed(), 0, []string{
 			"round_robin had the lowest p99, 200 ms, against 400 ms for least_connections, but over only the 50% of requests it did not lose",
 		}, []string{"tied for the most even spread of work (Jain index 0.990)"}, []string{"ip_hash"}},
-		{"alone", &Comparison{Results: crashRuns().Results[1:]}, 0, []string{"least_connections had a p99 of 195 ms, a median of 0 ms"}, []string{"It lost 2 requests (reset 2), after 40 retries."}, []string{"fewest"}},
+		{"alone", &results.Comparison{Results: crashRuns().Results[1:]}, 0, []string{"least_connections had a p99 of 195 ms, a median of 0 ms"}, []string{"It lost 2 requests (reset 2), after 40 retries."}, []string{"fewest"}},
 	}
 	for _, tt := range tests {
 		got := Readings(tt.c)

@@ -12,32 +12,33 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbsim/lbsim/results"
 	"gonum.org/v1/plot"
 )
 
 // sampleSweep is a rate sweep of an M/M/1-like queue at 10 to 50
 // requests/s: round_robin's latency climbs as 1/(60-rate), least_connections
 // does a little better, and at 50 round_robin turns some requests away.
-func sampleSweep() *Sweep {
-	s := &Sweep{
+func sampleSweep() *results.Sweep {
+	s := &results.Sweep{
 		Scenario:       "queue",
 		Description:    "one queue, more and more load",
 		ScenarioSHA256: "0123abcd",
-		Vary:           Vary{Key: "rate", From: 10, To: 50, Step: 10},
+		Vary:           results.Vary{Key: "rate", From: 10, To: 50, Step: 10},
 		Algorithms:     []string{"round_robin", "least_connections"},
 		Seed:           7,
 	}
 	for i := 0; i < 5; i++ {
 		rate := 10 + 10*float64(i)
 		mean := 1000 / (60 - rate)
-		p := SweepPoint{Index: i, Value: rate, Requests: 10000}
+		p := results.SweepPoint{Index: i, Value: rate, Requests: 10000}
 		for j, alg := range s.Algorithms {
 			f := 1 - 0.2*float64(j)
-			r := Result{
+			r := results.Result{
 				Algorithm: alg, Completed: 10000, ThroughputRPS: rate + 0.0001234,
-				Latency:  Latency{Mean: mean * f, P50: mean * f * 0.7, P90: mean * f * 2.3, P95: mean * f * 3, P99: mean * f * math.Log(100), P999: mean * f * 6.9, Max: mean * f * 9.87654},
-				Fairness: NewFairness([]float64{0.5, 0.5}),
-				Servers:  []Server{{Name: "app", Requests: 10000, Utilization: rate / 60}},
+				Latency:  results.Latency{Mean: mean * f, P50: mean * f * 0.7, P90: mean * f * 2.3, P95: mean * f * 3, P99: mean * f * math.Log(100), P999: mean * f * 6.9, Max: mean * f * 9.87654},
+				Fairness: results.NewFairness([]float64{0.5, 0.5}),
+				Servers:  []results.Server{{Name: "app", Requests: 10000, Utilization: rate / 60}},
 			}
 			if i == 4 && j == 0 {
 				r.Completed, r.Rejected = 9990, 10
@@ -50,116 +51,11 @@ func sampleSweep() *Sweep {
 	return s
 }
 
-func TestVaryPoints(t *testing.T) {
-	tests := []struct {
-		name           string
-		from, to, step float64
-		want           []float64
-	}{
-		{"tenths land on the decimals", 0.1, 0.3, 0.1, []float64{0.1, 0.2, 0.3}},
-		{"a step that does not divide stops before to", 0, 1, 0.3, []float64{0, 0.3, 0.6, 0.9}},
-		{"going down", 10, 1, -3, []float64{10, 7, 4, 1}},
-		{"one point", 5, 5, 0, []float64{5}},
-		{"one point, any step", 5, 5, 2, []float64{5}},
-		{"tiny steps", 1e-7, 3e-7, 1e-7, []float64{1e-7, 2e-7, 3e-7}},
-		{"loads", 0.7, 0.95, 0.05, []float64{0.7, 0.75, 0.8, 0.85, 0.9, 0.95}},
-		{"large values keep their units", 1e15, 1e15 + 2, 1, []float64{1e15, 1e15 + 1, 1e15 + 2}},
-		{"negative to positive", -0.2, 0.2, 0.1, []float64{-0.2, -0.1, 0, 0.1, 0.2}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Vary{Key: "k", From: tt.from, To: tt.to, Step: tt.step}.Points()
-			if err != nil || !slices.Equal(got, tt.want) {
-				t.Errorf("got %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
-	// 0:1:0.1 has 11 points, each the double nearest i/10 (which IEEE
-	// division gives), where adding 0.1 ten times would drift.
-	got, err := Vary{Key: "k", From: 0, To: 1, Step: 0.1}.Points()
-	if err != nil || len(got) != 11 {
-		t.Fatalf("0:1:0.1: %d points, %v", len(got), err)
-	}
-	for i, p := range got {
-		if p != float64(i)/10 {
-			t.Errorf("0:1:0.1: point %d is %v, want %v", i, p, float64(i)/10)
-		}
-	}
-	if got, err := (Vary{Key: "k", From: 0, To: MaxSweepPoints - 1, Step: 1}).Points(); err != nil || len(got) != MaxSweepPoints {
-		t.Errorf("%d points: %d, %v", MaxSweepPoints, len(got), err)
-	}
-
-	errs := []struct {
-		v    Vary
-		want string
-	}{
-		{Vary{Key: "rate", From: 0, To: MaxSweepPoints, Step: 1}, "rate=0:10000:1: that is 1e+04 points, more than the limit of 10000"},
-		{Vary{Key: "rate", From: 0, To: 1e300, Step: 1e-300}, "more than the limit"},
-		{Vary{Key: "rate", From: 5, To: 1, Step: 1}, "1 is below 5, so the step must be negative"},
-		{Vary{Key: "rate", From: 1, To: 5, Step: -1}, "5 is above 1, so the step must be positive"},
-		{Vary{Key: "rate", From: 1, To: 5, Step: 0}, "the step must not be 0"},
-		{Vary{Key: "rate", From: math.NaN(), To: 5, Step: 1}, "finite"},
-		{Vary{Key: "rate", From: 1, To: math.Inf(1), Step: 1}, "finite"},
-		{Vary{Key: "warmup", From: 2, To: 1, Step: 0.5, Unit: "s"}, "warmup=2s:1s:500ms: 1s is below 2s"},
-	}
-	for _, tt := range errs {
-		if _, err := tt.v.Points(); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%+v: got %v, want %q", tt.v, err, tt.want)
-		}
-	}
-}
-
-// TestShardIndices: the slices of a sweep hold every point exactly once,
-// in order, however many points and slices there are.
-func TestShardIndices(t *testing.T) {
-	for points := 0; points <= 30; points++ {
-		for count := 1; count <= 12; count++ {
-			held := make([]int, points)
-			for k := 1; k <= count; k++ {
-				idx := Shard{Index: k, Count: count}.Indices(points)
-				if !slices.IsSorted(idx) {
-					t.Errorf("%d points, slice %d/%d: %v not in order", points, k, count, idx)
-				}
-				for _, i := range idx {
-					held[i]++
-				}
-				if want := (points - k + count) / count; len(idx) != max(want, 0) {
-					t.Errorf("%d points, slice %d/%d holds %d, want %d", points, k, count, len(idx), want)
-				}
-			}
-			for i, n := range held {
-				if n != 1 {
-					t.Errorf("%d points in %d slices: point %d is held %d times", points, count, i, n)
-				}
-			}
-		}
-	}
-}
-
-func TestParseShard(t *testing.T) {
-	for _, s := range []string{"1/1", "3/4", " 10/10 "} {
-		sh, err := ParseShard(s)
-		if err != nil || sh.String() != strings.TrimSpace(s) {
-			t.Errorf("%q: %v, %v", s, sh, err)
-		}
-	}
-	bad := map[string]string{
-		"0/4": "the slice must be between 1 and 4, got 0", "5/4": "between 1 and 4, got 5",
-		"1/0": "between 1 and 10000, got 0", "1/10001": "got 10001", "3": "want k/n", "a/b": "want k/n",
-		"-1/2": "got -1", "": "want k/n", "1/2/3": "want k/n",
-	}
-	for s, want := range bad {
-		if _, err := ParseShard(s); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: got %v, want %q", s, err, want)
-		}
-	}
-}
-
 // slice cuts the sweep s into slice k of n, as lbsim sweep --shard k/n
 // makes it.
-func slice(s *Sweep, k, n int) *Sweep {
+func slice(s *results.Sweep, k, n int) *results.Sweep {
 	c := *s
-	c.Shard = &Shard{Index: k, Count: n}
+	c.Shard = &results.Shard{Index: k, Count: n}
 	c.Points = nil
 	for _, i := range c.Shard.Indices(len(s.Points)) {
 		c.Points = append(c.Points, s.Points[i])
@@ -170,11 +66,11 @@ func slice(s *Sweep, k, n int) *Sweep {
 func TestMergeSweeps(t *testing.T) {
 	whole := sampleSweep()
 	for n := 1; n <= 7; n++ {
-		var files []SweepFile
+		var files []results.SweepFile
 		for k := n; k >= 1; k-- { // in any order
-			files = append(files, SweepFile{Name: "s" + Shard{k, n}.String(), Sweep: slice(whole, k, n)})
+			files = append(files, results.SweepFile{Name: "s" + results.Shard{Index: k, Count: n}.String(), Sweep: slice(whole, k, n)})
 		}
-		got, err := MergeSweeps(files)
+		got, err := results.MergeSweeps(files)
 		if err != nil {
 			t.Fatalf("%d slices: %v", n, err)
 		}
@@ -183,11 +79,11 @@ func TestMergeSweeps(t *testing.T) {
 		}
 	}
 	// A whole sweep is its own only slice.
-	if got, err := MergeSweeps([]SweepFile{{"whole.json", whole}}); err != nil || !reflect.DeepEqual(got, whole) {
+	if got, err := results.MergeSweeps([]results.SweepFile{{Name: "whole.json", Sweep: whole}}); err != nil || !reflect.DeepEqual(got, whole) {
 		t.Errorf("a whole sweep: %v", err)
 	}
 
-	other := func(change func(*Sweep)) *Sweep {
+	other := func(change func(*results.Sweep)) *results.Sweep {
 		s := slice(whole, 2, 3)
 		change(s)
 		return s
@@ -195,34 +91,34 @@ func TestMergeSweeps(t *testing.T) {
 	a, c := slice(whole, 1, 3), slice(whole, 3, 3)
 	tests := []struct {
 		name  string
-		files []SweepFile
+		files []results.SweepFile
 		file  string
 		want  string
 	}{
 		{"no files", nil, "", "no files to merge"},
-		{"another range", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Vary.To = 60 })}, {"c", c}}, "b",
+		{"another range", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Vary.To = 60 })}, {Name: "c", Sweep: c}}, "b",
 			"a slice of another sweep than a: its vary is rate=10:60:10, not rate=10:50:10"},
-		{"another scenario text", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.ScenarioSHA256 = "ff" })}}, "b", "its scenario_sha256 (the scenario file's text) is ff, not 0123abcd"},
-		{"other algorithms", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Algorithms = []string{"random"} })}}, "b", "its algorithms is random, not round_robin,least_connections"},
-		{"other seeds", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Seeds, s.Aggregate = 3, AggregateMean })}}, "b", "its seeds is 3, not 0"},
-		{"another seed", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Seed = 8 })}}, "b", "its seed is 8, not 7"},
-		{"another run length", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.RunRequests = 5 })}}, "b", "its run_requests is 5, not 0"},
-		{"another unit", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Vary.Unit = "s" })}}, "b", "its vary is"},
-		{"cut otherwise", []SweepFile{{"a", a}, {"b", slice(whole, 2, 4)}}, "b", "slice 2/4 of a sweep cut into 4 slices, but a is a slice of 3"},
-		{"twice", []SweepFile{{"a", a}, {"b", slice(whole, 2, 3)}, {"a2", a}}, "a2", "slice 1/3 again: a is that slice too"},
-		{"missing", []SweepFile{{"a", a}, {"c", c}}, "", "slice 2/3 of the sweep (rate=10:50:10 of queue) is missing; merge needs every slice"},
-		{"two missing", []SweepFile{{"c", c}}, "", "slice 1/3, 2/3 of the sweep"},
-		{"a point short", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) { s.Points = s.Points[:0] })}, {"c", c}}, "b", "slice 2/3 of 5 points should hold points 1, 4, but holds none"},
-		{"a point too many", []SweepFile{{"a", other(func(s *Sweep) { s.Shard.Index = 1; s.Points = append(a.Points, whole.Points[1]) })}}, "a", "should hold points 0, 3, but holds 0, 3, 1"},
-		{"a value off", []SweepFile{{"a", a}, {"b", other(func(s *Sweep) {
+		{"another scenario text", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.ScenarioSHA256 = "ff" })}}, "b", "its scenario_sha256 (the scenario file's text) is ff, not 0123abcd"},
+		{"other algorithms", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Algorithms = []string{"random"} })}}, "b", "its algorithms is random, not round_robin,least_connections"},
+		{"other seeds", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Seeds, s.Aggregate = 3, results.AggregateMean })}}, "b", "its seeds is 3, not 0"},
+		{"another seed", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Seed = 8 })}}, "b", "its seed is 8, not 7"},
+		{"another run length", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.RunRequests = 5 })}}, "b", "its run_requests is 5, not 0"},
+		{"another unit", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Vary.Unit = "s" })}}, "b", "its vary is"},
+		{"cut otherwise", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: slice(whole, 2, 4)}}, "b", "slice 2/4 of a sweep cut into 4 slices, but a is a slice of 3"},
+		{"twice", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: slice(whole, 2, 3)}, {Name: "a2", Sweep: a}}, "a2", "slice 1/3 again: a is that slice too"},
+		{"missing", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "c", Sweep: c}}, "", "slice 2/3 of the sweep (rate=10:50:10 of queue) is missing; merge needs every slice"},
+		{"two missing", []results.SweepFile{{Name: "c", Sweep: c}}, "", "slice 1/3, 2/3 of the sweep"},
+		{"a point short", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) { s.Points = s.Points[:0] })}, {Name: "c", Sweep: c}}, "b", "slice 2/3 of 5 points should hold points 1, 4, but holds none"},
+		{"a point too many", []results.SweepFile{{Name: "a", Sweep: other(func(s *results.Sweep) { s.Shard.Index = 1; s.Points = append(a.Points, whole.Points[1]) })}}, "a", "should hold points 0, 3, but holds 0, 3, 1"},
+		{"a value off", []results.SweepFile{{Name: "a", Sweep: a}, {Name: "b", Sweep: other(func(s *results.Sweep) {
 			s.Points = slices.Clone(s.Points)
 			s.Points[0].Value = 21
 		})}}, "b", "point 1 has the value 21, but rate=10:50:10 makes it 20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := MergeSweeps(tt.files)
-			var me *MergeError
+			_, err := results.MergeSweeps(tt.files)
+			var me *results.MergeError
 			if !errors.As(err, &me) {
 				t.Fatalf("got %v (%T), want a *MergeError", err, err)
 			}
@@ -234,12 +130,12 @@ func TestMergeSweeps(t *testing.T) {
 }
 
 func TestSweepJSONRoundTrip(t *testing.T) {
-	for _, s := range []*Sweep{sampleSweep(), slice(sampleSweep(), 2, 3), slice(sampleSweep(), 5, 6)} {
+	for _, s := range []*results.Sweep{sampleSweep(), slice(sampleSweep(), 2, 3), slice(sampleSweep(), 5, 6)} {
 		var buf bytes.Buffer
 		if err := WriteSweep(&buf, FormatJSON, s); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadSweep(buf.Bytes())
+		got, err := results.ReadSweep(buf.Bytes())
 		if err != nil {
 			t.Fatalf("%v\n%s", err, buf.Bytes())
 		}
@@ -270,8 +166,8 @@ func TestReadSweepErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadSweep([]byte(tt.in))
-			var je *JSONError
+			_, err := results.ReadSweep([]byte(tt.in))
+			var je *results.JSONError
 			if !errors.As(err, &je) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want a *JSONError with %q", err, tt.want)
 			}
@@ -306,7 +202,7 @@ func TestSweepChart(t *testing.T) {
 	for i := range nothing.Points {
 		nothing.Points[i].Results[1].Completed = 0
 	}
-	for _, s := range []*Sweep{sampleSweep(), empty, nothing} {
+	for _, s := range []*results.Sweep{sampleSweep(), empty, nothing} {
 		for _, format := range []string{"png", "svg"} {
 			var a, b bytes.Buffer
 			write := map[string]func(*Chart, io.Writer) error{"png": (*Chart).WritePNG, "svg": (*Chart).WriteSVG}[format]
@@ -342,12 +238,12 @@ func TestSweepChart(t *testing.T) {
 // 100 has a log axis with 1-2-5 labels; a narrower one a linear axis from 0.
 func TestSweepChartScale(t *testing.T) {
 	s := sampleSweep() // means from 20 to 100 ms
-	p, _ := sweepPanel(s, "mean", func(l Latency) float64 { return l.Mean })
+	p, _ := sweepPanel(s, "mean", func(l results.Latency) float64 { return l.Mean })
 	if _, ok := p.Y.Scale.(plot.LogScale); ok || p.Y.Min != 0 {
 		t.Errorf("a 5-fold span: scale %T, min %g; want linear from 0", p.Y.Scale, p.Y.Min)
 	}
 	s.Points[4].Results[0].Latency.Mean = 5000
-	p, _ = sweepPanel(s, "mean", func(l Latency) float64 { return l.Mean })
+	p, _ = sweepPanel(s, "mean", func(l results.Latency) float64 { return l.Mean })
 	if _, ok := p.Y.Scale.(plot.LogScale); !ok {
 		t.Fatalf("a 300-fold span: scale %T, want log", p.Y.Scale)
 	}

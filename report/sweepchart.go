@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/lbsim/lbsim/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -19,7 +20,7 @@ const sweepLogSpan = 100
 // varied value, in the look of the comparison charts (see Chart). A panel
 // whose latencies span more than a factor of 100 has a log scale. Points
 // where an algorithm completed nothing are left out.
-func SweepChart(s *Sweep) *Chart {
+func SweepChart(s *results.Sweep) *Chart {
 	n := normalizeSweep(s)
 	return &Chart{
 		Name:  "sweep",
@@ -29,8 +30,8 @@ func SweepChart(s *Sweep) *Chart {
 		width:  chartWidth,
 		height: 2*panelHeight + 0.4*vg.Inch,
 		build: func() (*figure, error) {
-			mean, legend := sweepPanel(n, "mean latency", func(l Latency) float64 { return l.Mean })
-			p99, _ := sweepPanel(n, "p99 latency", func(l Latency) float64 { return l.P99 })
+			mean, legend := sweepPanel(n, "mean latency", func(l results.Latency) float64 { return l.Mean })
+			p99, _ := sweepPanel(n, "p99 latency", func(l results.Latency) float64 { return l.P99 })
 			return &figure{panels: []*plot.Plot{mean, p99}, legend: legend}, nil
 		},
 	}
@@ -38,7 +39,7 @@ func SweepChart(s *Sweep) *Chart {
 
 // sweepPanel plots one latency statistic of every algorithm against the
 // varied value, and returns the legend of its lines.
-func sweepPanel(s *Sweep, what string, stat func(Latency) float64) (*plot.Plot, *plot.Legend) {
+func sweepPanel(s *results.Sweep, what string, stat func(results.Latency) float64) (*plot.Plot, *plot.Legend) {
 	x := s.Vary.Key
 	if s.Vary.Unit != "" {
 		x += " (" + s.Vary.Unit + ")"
@@ -115,5 +116,5 @@ func (sweepLogTicks) Ticks(lo, hi float64) []plot.Tick {
 // the binary noise of values such as 0.30000000000000004.
 func tickLabel(v float64) string {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
-	return formatValue(r)
+	return results.Vary{}.Format(r) // a plain number: Vary has no unit
 }

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // WriteSweep renders s to w in format f: a table with one row per value
@@ -14,7 +15,7 @@ import (
 // JSON. Values are rounded as Write rounds them, the output is built in
 // memory and written with a single Write, and the same sweep always gives
 // the same bytes.
-func WriteSweep(w io.Writer, f Format, s *Sweep) error {
+func WriteSweep(w io.Writer, f Format, s *results.Sweep) error {
 	if s == nil {
 		return errors.New("report: nil sweep")
 	}
@@ -25,27 +26,27 @@ func WriteSweep(w io.Writer, f Format, s *Sweep) error {
 
 // normalizeSweep returns a copy of s with every result rounded (see
 // Write) and nil lists made empty.
-func normalizeSweep(s *Sweep) *Sweep {
+func normalizeSweep(s *results.Sweep) *results.Sweep {
 	n := *s
 	n.Algorithms = append([]string{}, s.Algorithms...)
-	n.Points = make([]SweepPoint, len(s.Points))
+	n.Points = make([]results.SweepPoint, len(s.Points))
 	for i, p := range s.Points {
-		p.Results = normalize(&Comparison{Results: p.Results}).Results
+		p.Results = results.Rounded(&results.Comparison{Results: p.Results}).Results
 		n.Points[i] = p
 	}
 	return &n
 }
 
 // sweepTitle says what a sweep shows and how it was run.
-func sweepTitle(s *Sweep) string {
-	t := fmt.Sprintf("%s: latency by %s, %s", s.Scenario, s.Vary.Key, seedText(s.Seed, s.Seeds, s.Aggregate))
+func sweepTitle(s *results.Sweep) string {
+	t := fmt.Sprintf("%s: latency by %s, %s", s.Scenario, s.Vary.Key, results.SeedText(s.Seed, s.Seeds, s.Aggregate))
 	if s.Shard != nil {
 		t += fmt.Sprintf(", slice %s of %s", s.Shard, s.Vary)
 	}
 	return t
 }
 
-func writeSweepTable(w io.Writer, s *Sweep, markdown bool) error {
+func writeSweepTable(w io.Writer, s *results.Sweep, markdown bool) error {
 	title := sweepTitle(s) + " (mean and p99 in ms; fail = failed + rejected requests)"
 	if markdown {
 		title = "**" + mdEscape(title) + "**"
@@ -70,7 +71,7 @@ func writeSweepTable(w io.Writer, s *Sweep, markdown bool) error {
 
 // writeSweepCSV writes a header, the varied key and then csvHeader, and a
 // row per value and algorithm; durations are in seconds.
-func writeSweepCSV(w io.Writer, s *Sweep) error {
+func writeSweepCSV(w io.Writer, s *results.Sweep) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(append([]string{s.Vary.Key}, csvHeader...)); err != nil {
 		return err
@@ -84,37 +85,4 @@ func writeSweepCSV(w io.Writer, s *Sweep) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// ReadSweep reads a sweep, or a slice of one, in the JSON form WriteSweep
-// produces. Fields it does not know are ignored; broken syntax, a wrong
-// type or a sweep that does not hold together (results that do not match
-// its algorithms, a range with no points, a slice out of range) is a
-// *JSONError.
-func ReadSweep(data []byte) (*Sweep, error) {
-	var s Sweep
-	if err := decodeJSON(data, &s); err != nil {
-		return nil, err
-	}
-	bad := func(field, format string, args ...any) error {
-		return &JSONError{Field: field, Msg: fmt.Sprintf(format, args...)}
-	}
-	if s.Scenario == "" || s.Vary.Key == "" || len(s.Algorithms) == 0 {
-		return nil, bad("", "not an lbsim sweep: no scenario, vary or algorithms (make one with lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP --format json)")
-	}
-	if _, err := s.Vary.Points(); err != nil {
-		return nil, bad("vary", "%v", err)
-	}
-	if s.Shard != nil {
-		if err := s.Shard.check(); err != nil {
-			return nil, bad("shard", "%v", err)
-		}
-	}
-	for i, p := range s.Points {
-		names := algorithmNames(p.Results)
-		if !slices.Equal(names, s.Algorithms) {
-			return nil, bad(fmt.Sprintf("points[%d].results", i), "has results for %v, not for the sweep's algorithms %v", names, s.Algorithms)
-		}
-	}
-	return &s, nil
 }

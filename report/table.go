@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lbsim/lbsim/results"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -26,10 +27,10 @@ var classHeader = []string{"algorithm", "class", "completed", "p50 ms", "p99 ms"
 // writeTable writes the title, the summary table and, when some algorithm
 // saw more than one request class, the per-class table. markdown selects
 // GitHub markdown instead of a plain text table.
-func writeTable(w io.Writer, c *Comparison, markdown bool) error {
-	title := fmt.Sprintf("%s: %s, %d requests", c.Scenario, seedText(c.Seed, c.Seeds, c.Aggregate), c.Requests)
+func writeTable(w io.Writer, c *results.Comparison, markdown bool) error {
+	title := fmt.Sprintf("%s: %s, %d requests", c.Scenario, results.SeedText(c.Seed, c.Seeds, c.Aggregate), c.Requests)
 	if markdown {
-		title = "**" + mdEscape(c.Scenario) + "**: " + seedText(c.Seed, c.Seeds, c.Aggregate) +
+		title = "**" + mdEscape(c.Scenario) + "**: " + results.SeedText(c.Seed, c.Seeds, c.Aggregate) +
 			", " + strconv.FormatInt(c.Requests, 10) + " requests"
 	}
 	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
@@ -56,7 +57,7 @@ type section struct {
 // sections returns the tables of c: the summary, the latency by request
 // class when some algorithm saw more than one class, the session misses
 // when a run had any, and the failures when anything failed or crashed. markdown escapes the text cells.
-func sections(c *Comparison, markdown bool) []section {
+func sections(c *results.Comparison, markdown bool) []section {
 	rows := make([][]string, 0, len(c.Results))
 	for _, r := range c.Results {
 		l := r.Latency
@@ -105,7 +106,7 @@ func sections(c *Comparison, markdown bool) []section {
 			mean = strconv.FormatFloat(meanS, 'f', 1, 64)
 		}
 		row := []string{cell(r.Algorithm, markdown)}
-		for _, cause := range FailureCauses {
+		for _, cause := range results.FailureCauses {
 			row = append(row, itoa(r.FailedByCause[cause]))
 		}
 		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during)))
@@ -116,7 +117,7 @@ func sections(c *Comparison, markdown bool) []section {
 // crashStats sums up r's crashes: how many were detected, the mean time
 // to detect them in seconds, and the attempts that failed on crashed
 // servers before detection.
-func crashStats(r *Result) (detected int, meanS float64, failed int64) {
+func crashStats(r *results.Result) (detected int, meanS float64, failed int64) {
 	sum := 0.0
 	for _, cr := range r.Crashes {
 		failed += cr.FailedDuring
@@ -161,7 +162,7 @@ var sessionHeader = []string{"algorithm", "session misses", "per 100 completed"}
 
 // anySessionMisses reports whether a run of a scenario with sessions
 // missed any, which the sessions table details.
-func anySessionMisses(c *Comparison) bool {
+func anySessionMisses(c *results.Comparison) bool {
 	for _, r := range c.Results {
 		if r.SessionMisses > 0 {
 			return true
@@ -172,7 +173,7 @@ func anySessionMisses(c *Comparison) bool {
 
 // anyFailures reports whether a run failed requests by cause or had
 // crashes, which the failures table details.
-func anyFailures(c *Comparison) bool {
+func anyFailures(c *results.Comparison) bool {
 	for _, r := range c.Results {
 		if len(r.FailedByCause) > 0 || len(r.Crashes) > 0 {
 			return true
@@ -182,7 +183,7 @@ func anyFailures(c *Comparison) bool {
 }
 
 // multiClass reports whether any result has more than one request class.
-func multiClass(c *Comparison) bool {
+func multiClass(c *results.Comparison) bool {
 	for _, r := range c.Results {
 		if len(r.Classes) > 1 {
 			return true

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/check"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -219,7 +219,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 
 var (
 	durationType    = reflect.TypeFor[Duration]()
-	expectationType = reflect.TypeFor[report.Expectation]()
+	expectationType = reflect.TypeFor[check.Expectation]()
 )
 
 // decodeExpectation parses one line of expect:, placing a syntax error at
@@ -228,9 +228,9 @@ func (d *decoder) decodeExpectation(n *yaml.Node, v reflect.Value, path string) 
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != strTag {
 		return d.errorf(path, "must be an expectation such as \"round_robin.p99 < 500\", got %s", describe(n))
 	}
-	e, err := report.ParseExpectation(n.Value)
+	e, err := check.ParseExpectation(n.Value)
 	if err != nil {
-		var ee *report.ExpectationError
+		var ee *check.ExpectationError
 		if !errors.As(err, &ee) {
 			return d.errorf(path, "%v", err)
 		}

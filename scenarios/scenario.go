@@ -17,7 +17,7 @@ package scenarios
 import (
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/check"
 )
 
 // Scenario is one validated scenario with every default filled in.
@@ -45,7 +45,7 @@ type Scenario struct {
 	// Expect lists what `lbsim check` verifies about the run's results,
 	// such as "least_connections.p99 < 0.5 * round_robin.p99"; each names
 	// only algorithms the scenario runs.
-	Expect []*report.Expectation `yaml:"expect"`
+	Expect []*check.Expectation `yaml:"expect"`
 
 	// Faults are timed events on servers (see faults.go).
 	Faults []Fault `yaml:"faults"`

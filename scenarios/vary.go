@@ -7,41 +7,41 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 )
 
 // ParseVary reads what a sweep varies, KEY=FROM:TO:STEP: a key (see Key)
-// and an inclusive range of values (see report.Vary.Points), such as
+// and an inclusive range of values (see results.Vary.Points), such as
 // "rate=10:100:10" or "servers[app].count=2:8:1". A duration key takes
 // durations ("health_check.interval=1s:10s:500ms") or plain seconds
 // ("=1:10:0.5"); a whole-number key takes whole numbers. It checks the key
 // against the file format and the range's number of points, not a file:
 // ParseWith does that for each value.
-func ParseVary(spec string) (report.Vary, *Key, error) {
+func ParseVary(spec string) (results.Vary, *Key, error) {
 	text, rng, ok := strings.Cut(spec, "=")
 	if !ok {
-		return report.Vary{}, nil, fmt.Errorf("want KEY=FROM:TO:STEP, such as rate=10:100:10, got %q", spec)
+		return results.Vary{}, nil, fmt.Errorf("want KEY=FROM:TO:STEP, such as rate=10:100:10, got %q", spec)
 	}
 	k, err := ParseKey(strings.TrimSpace(text))
 	if err != nil {
-		return report.Vary{}, nil, err
+		return results.Vary{}, nil, err
 	}
 	parts := strings.Split(rng, ":")
 	if len(parts) != 3 {
-		return report.Vary{}, nil, fmt.Errorf("%s: want FROM:TO:STEP after %s=, such as %s=%s, got %q", k, k, k, example(k), rng)
+		return results.Vary{}, nil, fmt.Errorf("%s: want FROM:TO:STEP after %s=, such as %s=%s, got %q", k, k, k, example(k), rng)
 	}
 	var vals [3]float64
 	for i, p := range parts {
 		if vals[i], err = k.parseValue(strings.TrimSpace(p)); err != nil {
-			return report.Vary{}, nil, fmt.Errorf("%s: %s: %w", k, []string{"FROM", "TO", "STEP"}[i], err)
+			return results.Vary{}, nil, fmt.Errorf("%s: %s: %w", k, []string{"FROM", "TO", "STEP"}[i], err)
 		}
 	}
-	v := report.Vary{Key: k.String(), From: vals[0], To: vals[1], Step: vals[2]}
+	v := results.Vary{Key: k.String(), From: vals[0], To: vals[1], Step: vals[2]}
 	if k.Duration() {
 		v.Unit = "s"
 	}
 	if _, err := v.Points(); err != nil {
-		return report.Vary{}, nil, err
+		return results.Vary{}, nil, err
 	}
 	return v, k, nil
 }

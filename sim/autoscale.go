@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -18,7 +18,7 @@ type scaler struct {
 	members   []int
 	lastScale time.Duration // -1 before the first change
 	lastBusy  float64       // the members' busy slot-time at the last evaluation
-	events    []report.Scale
+	events    []results.Scale
 }
 
 // initScaler marks the group's extra servers idle and schedules the first
@@ -104,8 +104,8 @@ func (e *engine) evaluate(now time.Duration) {
 		return
 	}
 	sc.lastScale = now
-	sc.events = append(sc.events, report.Scale{AtS: now.Seconds(), Utilization: util, From: from, To: want})
-	e.changed(now, report.EventScale, nil, "%d -> %d servers at %.0f%% busy", from, want, 100*util)
+	sc.events = append(sc.events, results.Scale{AtS: now.Seconds(), Utilization: util, From: from, To: want})
+	e.changed(now, results.EventScale, nil, "%d -> %d servers at %.0f%% busy", from, want, 100*util)
 }
 
 // joinServer brings a launched server into rotation, unless the launch

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -85,7 +85,7 @@ func BenchmarkSweep(b *testing.B) {
 			sc.Requests = requests
 			scs[i] = sc
 		}
-		if _, err := CompareEach(scs, algs, 1, report.AggregateMean, Options{}); err != nil {
+		if _, err := CompareEach(scs, algs, 1, results.AggregateMean, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -20,7 +20,7 @@ func TestBundledVariants(t *testing.T) {
 		}
 		return sc
 	}
-	run := func(sc *scenarios.Scenario, alg string) report.Result {
+	run := func(sc *scenarios.Scenario, alg string) results.Result {
 		r, err := Run(sc, alg)
 		if err != nil {
 			t.Fatal(err)

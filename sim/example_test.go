@@ -3,7 +3,8 @@ package sim_test
 import (
 	"fmt"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/check"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -64,7 +65,7 @@ expect:
 		fmt.Println(err)
 		return
 	}
-	for _, a := range report.CheckExpectations(sc.Expect, runs, report.AggregateWorst) {
+	for _, a := range check.Expectations(sc.Expect, runs, results.AggregateWorst) {
 		if a.Passed {
 			fmt.Printf("%s: holds on all %d seeds, by the least margin on seed %d\n", a.Name, len(runs), *a.Seed)
 		} else {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -24,7 +24,7 @@ var (
 	ErrTimeout = errors.New("timeout: no response in time")
 )
 
-// Causes of failed requests, in the order of report.FailureCauses, which
+// Causes of failed requests, in the order of results.FailureCauses, which
 // names them.
 const (
 	causeRefused = iota
@@ -182,9 +182,9 @@ func (e *engine) refresh(now time.Duration) {
 		}
 		if usable != s.inRotation && e.observed() {
 			if usable {
-				e.changed(now, report.EventIn, s, "back in rotation")
+				e.changed(now, results.EventIn, s, "back in rotation")
 			} else {
-				e.changed(now, report.EventOut, s, "%s", e.outReason(s, now))
+				e.changed(now, results.EventOut, s, "%s", e.outReason(s, now))
 			}
 		}
 		s.inRotation = usable
@@ -241,11 +241,11 @@ func (e *engine) applyFault(i int, now time.Duration) {
 		e.crash(s, now)
 	case scenarios.FaultSlow:
 		s.slow = f.Factor
-		e.changed(now, report.EventSlow, s, "%sx slower", trimFloat(f.Factor))
+		e.changed(now, results.EventSlow, s, "%sx slower", trimFloat(f.Factor))
 	case scenarios.FaultDrain:
 		e.trackState(s, now)
 		s.draining = true
-		e.changed(now, report.EventDrain, s, "draining")
+		e.changed(now, results.EventDrain, s, "draining")
 		e.refresh(now)
 	case scenarios.FaultRecover:
 		e.recover(s, now)
@@ -269,7 +269,7 @@ func (e *engine) recover(s *server, now time.Duration) {
 func (e *engine) setUp(s *server, now time.Duration) {
 	if !s.faultDown && !s.randomDown {
 		if !s.up {
-			e.changed(now, report.EventRecover, s, "works again")
+			e.changed(now, results.EventRecover, s, "works again")
 		}
 		s.up, s.crash = true, -1
 	}
@@ -281,7 +281,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	e.account(s, now)
 	e.trackState(s, now)
 	s.up = false
-	e.changed(now, report.EventCrash, s, "crashed")
+	e.changed(now, results.EventCrash, s, "crashed")
 	idx := s.backend.Index
 	if e.healthy(s, now) {
 		s.crash = len(e.crashes)
@@ -466,20 +466,20 @@ func (e *engine) failedByCause() map[string]int64 {
 			if m == nil {
 				m = make(map[string]int64)
 			}
-			m[report.FailureCauses[c]] = n
+			m[results.FailureCauses[c]] = n
 		}
 	}
 	return m
 }
 
-func (e *engine) crashReport() []report.Crash {
-	var out []report.Crash
+func (e *engine) crashReport() []results.Crash {
+	var out []results.Crash
 	for _, c := range e.crashes {
 		detected := -1.0
 		if c.detected >= 0 {
 			detected = (c.detected - c.at).Seconds()
 		}
-		out = append(out, report.Crash{
+		out = append(out, results.Crash{
 			Server:         e.servers[c.server].name,
 			AtS:            c.at.Seconds(),
 			DetectedAfterS: detected,

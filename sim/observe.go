@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -16,7 +16,7 @@ type Options struct {
 	// Timeline records the latency distribution and the course over time
 	// of the first scenario's runs in their Results' Detail, for charts.
 	// Only the first: with several seeds the charts draw the first seed
-	// (see report.Combine), and the others' timelines would only cost
+	// (see results.Combine), and the others' timelines would only cost
 	// memory.
 	Timeline bool
 	// Progress, when set, is called now and then from the runs'
@@ -40,12 +40,12 @@ const (
 // progressEvery is how many arrivals pass between progress reports.
 const progressEvery = 1 << 14
 
-// timeline records a run window by window (see report.Timeline).
+// timeline records a run window by window (see results.Timeline).
 type timeline struct {
-	report.Timeline
+	results.Timeline
 	next time.Duration // the start of the next window
-	cur  report.Window
-	hist report.Histogram // the current window's latencies
+	cur  results.Window
+	hist results.Histogram // the current window's latencies
 	// end is where the timeline stops (set when arrivals end), and
 	// ended is set once it has.
 	end   time.Duration
@@ -90,7 +90,7 @@ func (e *engine) advance(now time.Duration) {
 			t.ended = true
 			return
 		}
-		t.cur = report.Window{InFlight: make([]int, len(e.servers))}
+		t.cur = results.Window{InFlight: make([]int, len(e.servers))}
 		for i := range e.servers {
 			t.cur.InFlight[i] = int(e.servers[i].backend.InFlight())
 		}
@@ -110,13 +110,13 @@ func (t *timeline) close() {
 
 // changed records an event of server s (nil for the whole run) on the
 // timeline and in the trace, when either is kept.
-func (e *engine) changed(now time.Duration, kind report.EventKind, s *server, format string, args ...any) {
+func (e *engine) changed(now time.Duration, kind results.EventKind, s *server, format string, args ...any) {
 	if !e.observed() {
 		return
 	}
 	text := fmt.Sprintf(format, args...)
 	if e.recording() {
-		ev := report.Event{At: now, Kind: kind, Text: text}
+		ev := results.Event{At: now, Kind: kind, Text: text}
 		if s != nil {
 			ev.Server = s.name
 		}
@@ -132,7 +132,7 @@ func (e *engine) changed(now time.Duration, kind report.EventKind, s *server, fo
 // on its own schedule.
 func (e *engine) markPhases(a *scenarios.Arrival) {
 	for _, p := range a.Phases {
-		e.changed(p.At.D(), report.EventRate, nil, "%s/s", trimFloat(p.Rate))
+		e.changed(p.At.D(), results.EventRate, nil, "%s/s", trimFloat(p.Rate))
 	}
 }
 
@@ -204,7 +204,7 @@ const (
 // TraceEvent is one step of a run as the balancer's host saw it.
 type TraceEvent struct {
 	Kind   TraceKind
-	Change report.EventKind // for Changed
+	Change results.EventKind // for Changed
 	At     time.Duration
 	// Request is the request's arrival number, from 1; Attempt counts its
 	// earlier tries (0 on the first); Client and Class are who sent it and

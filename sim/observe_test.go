@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -50,9 +50,9 @@ func TestTimeline(t *testing.T) {
 	if res.Detail.Latency.Count() != res.Completed {
 		t.Errorf("latency histogram holds %d, want %d", res.Detail.Latency.Count(), res.Completed)
 	}
-	want := []report.Event{
-		{At: 60 * time.Second, Kind: report.EventCrash, Server: "app-2", Text: "crashed"},
-		{At: 75 * time.Second, Kind: report.EventOut, Server: "app-2", Text: "failed 3 health checks"},
+	want := []results.Event{
+		{At: 60 * time.Second, Kind: results.EventCrash, Server: "app-2", Text: "crashed"},
+		{At: 75 * time.Second, Kind: results.EventOut, Server: "app-2", Text: "failed 3 health checks"},
 	}
 	if fmt.Sprint(tl.Events) != fmt.Sprint(want) {
 		t.Errorf("events %v\nwant %v", tl.Events, want)
@@ -256,8 +256,8 @@ func TestTimelineDetail(t *testing.T) {
 		}
 		var crash, out bool
 		for _, e := range tl.Events {
-			crash = crash || e == report.Event{At: 60 * time.Second, Kind: report.EventCrash, Server: "app-2", Text: "crashed"}
-			out = out || e.Kind == report.EventOut && e.Server == "app-2" && e.At == 75*time.Second
+			crash = crash || e == results.Event{At: 60 * time.Second, Kind: results.EventCrash, Server: "app-2", Text: "crashed"}
+			out = out || e.Kind == results.EventOut && e.Server == "app-2" && e.At == 75*time.Second
 		}
 		if !crash || !out {
 			t.Errorf("%s: events %+v, want app-2's crash at 60s and its removal at 75s", r.Algorithm, tl.Events)

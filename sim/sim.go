@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/workloads"
 )
@@ -34,7 +34,7 @@ var ErrQueueFull = errors.New("server queue full")
 // cores, and returns the results in the order of algorithms. Runs are
 // independent and each is single-threaded, so the result does not depend
 // on the number of cores.
-func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) {
+func Compare(sc *scenarios.Scenario, algs []string) (*results.Comparison, error) {
 	cmps, err := CompareAll([]*scenarios.Scenario{sc}, algs, Options{})
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func Compare(sc *scenarios.Scenario, algs []string) (*report.Comparison, error) 
 // CompareSeeds is Compare once for each seed in place of the scenario's,
 // with every run of every seed sharing the cores; the comparisons are in
 // the order of seeds.
-func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Options) ([]*report.Comparison, error) {
+func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Options) ([]*results.Comparison, error) {
 	scs := make([]*scenarios.Scenario, len(seeds))
 	for i, seed := range seeds {
 		c := *sc
@@ -57,12 +57,12 @@ func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Opt
 
 // CompareAll is Compare for each scenario, with every run sharing the
 // cores; the comparisons are in the order of scs.
-func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*report.Comparison, error) {
-	results := make([][]report.Result, len(scs))
+func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*results.Comparison, error) {
+	byScenario := make([][]results.Result, len(scs))
 	arrivals := make([][]int64, len(scs))
 	errs := make([]error, len(scs)*len(algs))
 	for i := range scs {
-		results[i] = make([]report.Result, len(algs))
+		byScenario[i] = make([]results.Result, len(algs))
 		arrivals[i] = make([]int64, len(algs))
 	}
 	progress := newProgress(opt.Progress, len(errs))
@@ -76,7 +76,7 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*repor
 				defer func() { <-slots; wg.Done() }()
 				k := i*len(algs) + j
 				res, n, err := run(sc, name, opt.Timeline && i == 0, progress.run(k))
-				results[i][j], arrivals[i][j], errs[k] = res, n, err
+				byScenario[i][j], arrivals[i][j], errs[k] = res, n, err
 			}()
 		}
 	}
@@ -94,13 +94,13 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*repor
 			return nil, err
 		}
 	}
-	out := make([]*report.Comparison, len(scs))
+	out := make([]*results.Comparison, len(scs))
 	for i, sc := range scs {
-		out[i] = &report.Comparison{
+		out[i] = &results.Comparison{
 			Scenario:    sc.Name,
 			Description: sc.Description,
 			Seed:        sc.Seed,
-			Results:     results[i],
+			Results:     byScenario[i],
 		}
 		if len(algs) > 0 {
 			out[i].Requests = arrivals[i][0]
@@ -110,17 +110,17 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*repor
 }
 
 // Run simulates the scenario with one algorithm.
-func Run(sc *scenarios.Scenario, algorithm string) (report.Result, error) {
+func Run(sc *scenarios.Scenario, algorithm string) (results.Result, error) {
 	res, _, err := run(sc, algorithm, false, nil)
 	return res, err
 }
 
 // run simulates sc with one algorithm, keeping a timeline if asked, and
 // returns the result and the number of arrivals.
-func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress func(float64)) (report.Result, int64, error) {
+func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress func(float64)) (results.Result, int64, error) {
 	e, err := newEngine(sc, algorithm)
 	if err != nil {
-		return report.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
+		return results.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
 	}
 	if withTimeline {
 		e.tl = newTimeline(e, expectedSpan(sc), e.warmup)
@@ -129,7 +129,7 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 	e.onProgress = progress
 	e.run()
 	if e.windowEnd <= e.warmup {
-		return report.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
+		return results.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
 			algorithm, e.windowEnd.Round(time.Millisecond), e.warmup, ErrNothingMeasured)
 	}
 	res := e.result()
@@ -184,7 +184,7 @@ type engine struct {
 	windowEnd time.Duration
 
 	arrivals          int64
-	classes           []*report.Histogram
+	classes           []*results.Histogram
 	classNames        []string
 	completed         int64
 	completedInWindow int64
@@ -243,7 +243,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	e.initScaler(sc, firstExtra)
 	e.refresh(0)
 	for _, c := range sc.Workload.RequestClasses() {
-		h := histograms.Get().(*report.Histogram)
+		h := histograms.Get().(*results.Histogram)
 		h.Reset()
 		e.classes = append(e.classes, h)
 		e.classNames = append(e.classNames, c.Name)
@@ -255,7 +255,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 // about 350 KiB of buckets; runs in parallel that each made new ones would
 // make garbage fast enough for collections to take a core from them every
 // few runs.
-var histograms = sync.Pool{New: func() any { return report.NewHistogram() }}
+var histograms = sync.Pool{New: func() any { return results.NewHistogram() }}
 
 // recycle gives the run's histograms back once its result is made, unless
 // its timeline may still refer to them.
@@ -315,7 +315,7 @@ func (e *engine) run() {
 		e.tl.close()
 	}
 	if e.tl != nil {
-		slices.SortStableFunc(e.tl.Events, func(a, b report.Event) int { return cmp.Compare(a.At, b.At) })
+		slices.SortStableFunc(e.tl.Events, func(a, b results.Event) int { return cmp.Compare(a.At, b.At) })
 	}
 	for i := range e.servers {
 		e.account(&e.servers[i], e.windowEnd)
@@ -547,9 +547,9 @@ func (e *engine) account(s *server, now time.Duration) {
 	s.lastChange = now
 }
 
-func (e *engine) result() report.Result {
+func (e *engine) result() results.Result {
 	window := float64(e.windowEnd - e.warmup)
-	res := report.Result{
+	res := results.Result{
 		Algorithm:     e.algorithm,
 		Completed:     e.completed,
 		Failed:        e.failed,
@@ -570,19 +570,19 @@ func (e *engine) result() report.Result {
 	// One class is the whole run: merging it into a fresh histogram would
 	// only make garbage, and garbage makes collections that take cores from
 	// runs in parallel.
-	var all *report.Histogram
+	var all *results.Histogram
 	if len(e.classes) == 1 {
 		all = e.classes[0]
 	} else {
-		all = report.NewHistogram()
+		all = results.NewHistogram()
 		for i, h := range e.classes {
 			all.Merge(h)
-			res.Classes = append(res.Classes, report.Class{Name: e.classNames[i], Completed: h.Count(), Latency: h.Latency()})
+			res.Classes = append(res.Classes, results.Class{Name: e.classNames[i], Completed: h.Count(), Latency: h.Latency()})
 		}
 	}
 	res.Latency = all.Latency()
 	if e.tl != nil {
-		res.Detail = &report.Detail{Latency: all, Timeline: e.tl.Timeline}
+		res.Detail = &results.Detail{Latency: all, Timeline: e.tl.Timeline}
 	}
 	utils := make([]float64, len(e.servers))
 	for i := range e.servers {
@@ -590,7 +590,7 @@ func (e *engine) result() report.Result {
 		if window > 0 {
 			utils[i] = s.busyArea / (float64(s.capacity) * window)
 		}
-		res.Servers = append(res.Servers, report.Server{
+		res.Servers = append(res.Servers, results.Server{
 			Name:        s.name,
 			Requests:    s.requests,
 			Utilization: utils[i],
@@ -600,6 +600,6 @@ func (e *engine) result() report.Result {
 			DrainingS:   s.drainTime.Seconds(),
 		})
 	}
-	res.Fairness = report.NewFairness(utils)
+	res.Fairness = results.NewFairness(utils)
 	return res
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -19,7 +20,7 @@ func parse(t testing.TB, yaml string) *scenarios.Scenario {
 	return sc
 }
 
-func mustRun(t testing.TB, sc *scenarios.Scenario, alg string) report.Result {
+func mustRun(t testing.TB, sc *scenarios.Scenario, alg string) results.Result {
 	t.Helper()
 	res, err := Run(sc, alg)
 	if err != nil {

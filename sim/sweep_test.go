@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -28,7 +28,7 @@ workload:
 	}
 	algs := []string{"round_robin", "random"}
 	for _, seeds := range []int{1, 3} {
-		got, err := CompareEach(scs, algs, seeds, report.AggregateWorst, Options{})
+		got, err := CompareEach(scs, algs, seeds, results.AggregateWorst, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +37,7 @@ workload:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := report.Combine(runs, report.AggregateWorst); !reflect.DeepEqual(got[i], want) {
+			if want := results.Combine(runs, results.AggregateWorst); !reflect.DeepEqual(got[i], want) {
 				t.Errorf("%d seeds, scenario %d:\n%+v\nwant\n%+v", seeds, i, got[i], want)
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -50,7 +50,7 @@ func TestQueueingTheory(t *testing.T) {
 		load     float64
 		alg      string
 		requests int
-		metric   func(report.Result) float64 // seconds
+		metric   func(results.Result) float64 // seconds
 		want     float64
 	}{
 		{"M/M/1 rho 0.5 mean", "[{name: app}]", "exponential", 0.5, "round_robin", 100_000, meanOf, mm1Mean(0.5)},
@@ -94,8 +94,8 @@ workload:
 	}
 }
 
-func meanOf(r report.Result) float64 { return r.Latency.Mean / 1000 }
-func p99Of(r report.Result) float64  { return r.Latency.P99 / 1000 }
+func meanOf(r results.Result) float64 { return r.Latency.Mean / 1000 }
+func p99Of(r results.Result) float64  { return r.Latency.P99 / 1000 }
 
 // Utilization of a single server is the offered load.
 func TestUtilizationIsLoad(t *testing.T) {

@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/check"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -43,7 +44,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if *seeds < 1 || *seeds > maxSeeds {
 		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
 	}
-	how, err := report.ParseAggregate(*aggregate)
+	how, err := results.ParseAggregate(*aggregate)
 	if err != nil {
 		return usagef("--aggregate: %v", err)
 	}
@@ -51,7 +52,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--tolerance: %v", err)
 	}
-	f, err := report.ParseCheckFormat(*format)
+	f, err := check.ParseFormat(*format)
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
@@ -80,7 +81,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Check each scenario; a failure to run one still reports the others.
-	var reports []report.CheckReport
+	var reports []check.Report
 	for i, sc := range scs {
 		bar := startProgress(stderr, sc.Name, *quiet)
 		r, err := checkScenario(sc, seedList(sc.Seed, *seeds), how, bases[i], tol, bar.Func())
@@ -94,7 +95,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *junit != "" {
 		var buf bytes.Buffer
-		err := report.WriteCheck(&buf, report.CheckJUnit, reports)
+		err := check.Write(&buf, check.FormatJUnit, reports)
 		if err == nil {
 			err = writeFileAtomic(*junit, buf.Bytes())
 		}
@@ -102,7 +103,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := report.WriteCheck(stdout, f, reports); err != nil {
+	if err := check.Write(stdout, f, reports); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -123,12 +124,12 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 // with a baseline, its metrics. A baseline of another scenario, seed or
 // length is bad input; the expectations are still reported, with the
 // baseline as a failed verdict.
-func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate, base baseline, tol float64, progress func(float64)) (*report.CheckReport, error) {
-	r := &report.CheckReport{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how}
+func checkScenario(sc *scenarios.Scenario, seeds []uint64, how results.Aggregate, base baseline, tol float64, progress func(float64)) (*check.Report, error) {
+	r := &check.Report{Scenario: sc.Name, Source: sc.Source, Seed: seeds[0], Seeds: len(seeds), Aggregate: how}
 	// What stops a check is also a failed verdict in the report, so the
 	// JSON and JUnit outputs never read as passed when the exit code is 2.
 	stopped := func(kind, name string, err error) {
-		r.Assertions = append(r.Assertions, report.Assertion{Kind: kind, Name: name, Detail: err.Error()})
+		r.Assertions = append(r.Assertions, check.Assertion{Kind: kind, Name: name, Detail: err.Error()})
 	}
 	runs, err := sim.CompareSeeds(sc, sc.Algorithms, seeds, sim.Options{Progress: progress})
 	if err != nil {
@@ -136,18 +137,18 @@ func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate,
 		stopped("run", "run", err)
 		return r, err
 	}
-	r.Assertions = report.CheckExpectations(sc.Expect, runs, how)
+	r.Assertions = check.Expectations(sc.Expect, runs, how)
 	if base.results == nil {
 		return r, nil
 	}
-	combined := report.Combine(runs, how)
-	if err := report.Comparable(base.results, combined); err != nil {
+	combined := results.Combine(runs, how)
+	if err := check.Comparable(base.results, combined); err != nil {
 		err = usagef("%s: not a baseline for %s: %v", base.file, sc.Source, err)
 		stopped("baseline", "baseline "+base.file, err)
 		return r, err
 	}
 	r.Baseline, r.Tolerance = base.file, tol
-	r.Assertions = append(r.Assertions, report.CompareBaseline(base.results, combined, tol)...)
+	r.Assertions = append(r.Assertions, check.CompareBaseline(base.results, combined, tol)...)
 	return r, nil
 }
 
@@ -155,7 +156,7 @@ func checkScenario(sc *scenarios.Scenario, seeds []uint64, how report.Aggregate,
 // the zero value is no baseline.
 type baseline struct {
 	file    string
-	results *report.Comparison
+	results *results.Comparison
 }
 
 // readBaselines reads the baseline of each scenario under --baseline path:
@@ -185,7 +186,7 @@ func readBaselines(path string, scs []*scenarios.Scenario) ([]baseline, error) {
 			errs = append(errs, usagef("--baseline: %v", err))
 			continue
 		}
-		c, err := report.ReadComparison(data)
+		c, err := results.ReadComparison(data)
 		if err != nil {
 			errs = append(errs, jsonFileError(file, err))
 			continue
@@ -198,7 +199,7 @@ func readBaselines(path string, scs []*scenarios.Scenario) ([]baseline, error) {
 // jsonFileError is the usage error for a JSON file that cannot be read:
 // FILE:LINE:COL: ... when the error has a place in the file.
 func jsonFileError(file string, err error) error {
-	var je *report.JSONError
+	var je *results.JSONError
 	if errors.As(err, &je) && je.Line > 0 {
 		return usagef("%s:%v", file, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 	"github.com/spf13/pflag"
@@ -49,7 +50,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cmp := report.Combine(runs, how)
+	cmp := results.Combine(runs, how)
 	if *out != "" {
 		if err := writeOut(*out, cmp, sc.YAML); err != nil {
 			return err
@@ -103,7 +104,7 @@ func addRunFlags(fs *pflag.FlagSet, aggregate string) *runFlags {
 }
 
 // check reads --format and --aggregate and checks --seeds and --requests.
-func (rf *runFlags) check() (report.Format, report.Aggregate, error) {
+func (rf *runFlags) check() (report.Format, results.Aggregate, error) {
 	f, err := report.ParseFormat(*rf.format)
 	if err != nil {
 		return "", "", usagef("--format: %v", err)
@@ -111,7 +112,7 @@ func (rf *runFlags) check() (report.Format, report.Aggregate, error) {
 	if *rf.seeds < 1 || *rf.seeds > maxSeeds {
 		return "", "", usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *rf.seeds)
 	}
-	how, err := report.ParseAggregate(*rf.aggregate)
+	how, err := results.ParseAggregate(*rf.aggregate)
 	if err != nil {
 		return "", "", usagef("--aggregate: %v", err)
 	}
@@ -166,7 +167,7 @@ func checkAlgorithms(flag string, names []string) ([]string, error) {
 
 // writeOut writes into dir the comparison in every machine format, each
 // chart as SVG and PNG, and report.html.
-func writeOut(dir string, cmp *report.Comparison, yaml []byte) error {
+func writeOut(dir string, cmp *results.Comparison, yaml []byte) error {
 	in := func(f report.Format) func(io.Writer) error {
 		return func(w io.Writer) error { return report.Write(w, f, cmp) }
 	}

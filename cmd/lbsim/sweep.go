@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
 )
@@ -56,9 +57,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		settings = append(settings, scenarios.Setting{Key: length, Value: float64(*rf.requests)})
 	}
-	sh := report.Shard{Index: 1, Count: 1}
+	sh := results.Shard{Index: 1, Count: 1}
 	if *shard != "" {
-		if sh, err = report.ParseShard(*shard); err != nil {
+		if sh, err = results.ParseShard(*shard); err != nil {
 			return usagef("--shard: %v", err)
 		}
 	}
@@ -103,14 +104,14 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sum := sha256.Sum256(sc.YAML)
-	sw := &report.Sweep{
+	sw := &results.Sweep{
 		Scenario:       sc.Name,
 		Description:    sc.Description,
 		ScenarioSHA256: hex.EncodeToString(sum[:]),
 		Vary:           v,
 		Algorithms:     names,
 		Seed:           sc.Seed,
-		Points:         make([]report.SweepPoint, len(indices)),
+		Points:         make([]results.SweepPoint, len(indices)),
 	}
 	if *shard != "" {
 		sw.Shard = &sh
@@ -122,7 +123,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		sw.RunRequests = sc.Requests
 	}
 	for j, i := range indices {
-		sw.Points[j] = report.SweepPoint{Index: i, Value: values[i], Requests: cmps[j].Requests, Results: cmps[j].Results}
+		sw.Points[j] = results.SweepPoint{Index: i, Value: values[i], Requests: cmps[j].Requests, Results: cmps[j].Results}
 	}
 	return writeSweep(sw, f, *out, stdout)
 }
@@ -151,19 +152,19 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	var files []report.SweepFile
+	var files []results.SweepFile
 	for _, name := range fs.Args() {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return usagef("%v", err)
 		}
-		s, err := report.ReadSweep(data)
+		s, err := results.ReadSweep(data)
 		if err != nil {
 			return jsonFileError(name, err)
 		}
-		files = append(files, report.SweepFile{Name: name, Sweep: s})
+		files = append(files, results.SweepFile{Name: name, Sweep: s})
 	}
-	sw, err := report.MergeSweeps(files)
+	sw, err := results.MergeSweeps(files)
 	if err != nil {
 		return usagef("merge: %v", err)
 	}
@@ -172,7 +173,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 
 // writeSweep writes the sweep's files into dir, when one is given, and
 // then the sweep to stdout in format f.
-func writeSweep(sw *report.Sweep, f report.Format, dir string, stdout io.Writer) error {
+func writeSweep(sw *results.Sweep, f report.Format, dir string, stdout io.Writer) error {
 	if dir != "" {
 		chart := report.SweepChart(sw)
 		err := writeFiles(dir, []outFile{

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbsim/lbsim/report"
+	"github.com/lbsim/lbsim/results"
 )
 
 func TestSweepExitCodes(t *testing.T) {
@@ -123,11 +123,11 @@ func TestSweepShardsMerge(t *testing.T) {
 			}
 		}
 	}
-	s, err := report.ReadSweep([]byte(mustRead(t, filepath.Join(whole, "sweep.json"))))
+	s, err := results.ReadSweep([]byte(mustRead(t, filepath.Join(whole, "sweep.json"))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Seeds != 2 || s.Aggregate != report.AggregateWorst || len(s.Points) != 7 || s.Shard != nil {
+	if s.Seeds != 2 || s.Aggregate != results.AggregateWorst || len(s.Points) != 7 || s.Shard != nil {
 		t.Errorf("seeds %d %s, %d points, shard %v", s.Seeds, s.Aggregate, len(s.Points), s.Shard)
 	}
 }
@@ -161,7 +161,7 @@ algorithms: [round_robin]
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	s, err := report.ReadSweep([]byte(out))
+	s, err := results.ReadSweep([]byte(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestSweepOutKeepsWrittenFiles(t *testing.T) {
 	}
 	var b bytes.Buffer
 	b.WriteString(mustRead(t, filepath.Join(dir, "sweep.json")))
-	if _, err := report.ReadSweep(b.Bytes()); err != nil {
+	if _, err := results.ReadSweep(b.Bytes()); err != nil {
 		t.Error(err)
 	}
 }

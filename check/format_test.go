@@ -1,4 +1,4 @@
-package report
+package check
 
 import (
 	"bytes"
@@ -9,16 +9,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // checkReports are two checks: a file over three seeds with a baseline,
 // one expectation and one baseline metric failing; and a bundled scenario
 // on one seed that passes.
-func checkReports() []CheckReport {
+func checkReports() []Report {
 	seed := func(v uint64) *uint64 { return &v }
-	return []CheckReport{
+	return []Report{
 		{
-			Scenario: "uniform", Source: "scenarios/uniform.yaml", Seed: 1, Seeds: 3, Aggregate: AggregateWorst,
+			Scenario: "uniform", Source: "scenarios/uniform.yaml", Seed: 1, Seeds: 3, Aggregate: results.AggregateWorst,
 			Baseline: "base.json", Tolerance: 0.05,
 			Assertions: []Assertion{
 				{Kind: "expect", Name: "round_robin.p99 < 500", Line: 4, Passed: true, Detail: "460.8 < 500",
@@ -42,11 +44,11 @@ func checkReports() []CheckReport {
 	}
 }
 
-func writeCheck(t *testing.T, f CheckFormat, reports []CheckReport) string {
+func writeCheck(t *testing.T, f Format, reports []Report) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteCheck(&buf, f, reports); err != nil {
-		t.Fatalf("WriteCheck(%s): %v", f, err)
+	if err := Write(&buf, f, reports); err != nil {
+		t.Fatalf("Write(%s): %v", f, err)
 	}
 	return buf.String()
 }
@@ -72,7 +74,7 @@ func TestWriteCheckText(t *testing.T) {
 `
 	tests := []struct {
 		name    string
-		reports []CheckReport
+		reports []Report
 		want    string
 	}{
 		{"one report, no totals", checkReports()[:1], uniform},
@@ -81,11 +83,11 @@ func TestWriteCheckText(t *testing.T) {
 		{"nothing", nil, ""},
 	}
 	for _, tt := range tests {
-		if got := writeCheck(t, CheckText, tt.reports); got != tt.want {
+		if got := writeCheck(t, FormatText, tt.reports); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
 		}
 	}
-	if got := writeCheck(t, CheckText, checkReports()); strings.Contains(got, "latency_ms.p99") {
+	if got := writeCheck(t, FormatText, checkReports()); strings.Contains(got, "latency_ms.p99") {
 		t.Errorf("a passing baseline metric is listed:\n%s", got)
 	}
 }
@@ -116,7 +118,7 @@ func TestWriteCheckJSON(t *testing.T) {
 		Passed bool
 		Checks []check
 	}
-	data := writeCheck(t, CheckJSON, checkReports())
+	data := writeCheck(t, FormatJSON, checkReports())
 	if err := json.Unmarshal([]byte(data), &out); err != nil {
 		t.Fatalf("invalid JSON: %v\n%s", err, data)
 	}
@@ -160,9 +162,9 @@ func TestWriteCheckJSON(t *testing.T) {
 	}
 
 	// All passing, or nothing checked, is a pass.
-	for _, reports := range [][]CheckReport{checkReports()[1:], nil} {
+	for _, reports := range [][]Report{checkReports()[1:], nil} {
 		out.Passed = false
-		if err := json.Unmarshal([]byte(writeCheck(t, CheckJSON, reports)), &out); err != nil || !out.Passed {
+		if err := json.Unmarshal([]byte(writeCheck(t, FormatJSON, reports)), &out); err != nil || !out.Passed {
 			t.Errorf("%d passing reports: passed %v, err %v; want true", len(reports), out.Passed, err)
 		}
 	}
@@ -207,7 +209,7 @@ type (
 // counts right, a <failure> only on failed cases, and files and lines
 // only for expectations of a file.
 func TestWriteCheckJUnit(t *testing.T) {
-	data := writeCheck(t, CheckJUnit, checkReports())
+	data := writeCheck(t, FormatJUnit, checkReports())
 	if !strings.HasPrefix(data, xml.Header) {
 		t.Errorf("no XML header:\n%s", data)
 	}
@@ -249,9 +251,9 @@ func TestWriteCheckJUnit(t *testing.T) {
 // bytes, in one Write, whatever the format: CI diffs and caches rely on
 // it.
 func TestWriteCheckDeterministic(t *testing.T) {
-	for _, f := range []CheckFormat{CheckText, CheckJSON, CheckJUnit} {
+	for _, f := range []Format{FormatText, FormatJSON, FormatJUnit} {
 		var w countingWriter
-		if err := WriteCheck(&w, f, checkReports()); err != nil {
+		if err := Write(&w, f, checkReports()); err != nil {
 			t.Fatal(err)
 		}
 		if w.writes != 1 {
@@ -280,10 +282,10 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // failing writer's error is returned.
 func TestWriteCheckErrors(t *testing.T) {
 	var w countingWriter
-	if err := WriteCheck(&w, "xml", checkReports()); !errors.Is(err, ErrUnknownFormat) || w.writes != 0 {
+	if err := Write(&w, "xml", checkReports()); !errors.Is(err, ErrUnknownFormat) || w.writes != 0 {
 		t.Errorf("format xml: err %v after %d writes; want ErrUnknownFormat and nothing written", err, w.writes)
 	}
-	if err := WriteCheck(failWriter{}, CheckText, checkReports()); err == nil || !strings.Contains(err.Error(), "disk full") {
+	if err := Write(failWriter{}, FormatText, checkReports()); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("failing writer: err %v, want disk full", err)
 	}
 }
@@ -293,23 +295,23 @@ func TestWriteCheckErrors(t *testing.T) {
 func TestParseCheckFormat(t *testing.T) {
 	tests := []struct {
 		in   string
-		want CheckFormat
+		want Format
 		ok   bool
 	}{
-		{"text", CheckText, true},
-		{"JSON", CheckJSON, true},
-		{" junit ", CheckJUnit, true},
+		{"text", FormatText, true},
+		{"JSON", FormatJSON, true},
+		{" junit ", FormatJUnit, true},
 		{"xml", "", false},
 		{"table", "", false}, // a Write format, not a check format
 		{"", "", false},
 	}
 	for _, tt := range tests {
-		got, err := ParseCheckFormat(tt.in)
+		got, err := ParseFormat(tt.in)
 		if tt.ok && (err != nil || got != tt.want) {
-			t.Errorf("ParseCheckFormat(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("ParseFormat(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 		if !tt.ok && (!errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), "valid: text, json, junit") || got != "") {
-			t.Errorf("ParseCheckFormat(%q) = %q, %v; want an ErrUnknownFormat listing the names", tt.in, got, err)
+			t.Errorf("ParseFormat(%q) = %q, %v; want an ErrUnknownFormat listing the names", tt.in, got, err)
 		}
 	}
 }
@@ -323,3 +325,7 @@ func TestCheckReportFailed(t *testing.T) {
 		}
 	}
 }
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

@@ -1,4 +1,4 @@
-package report
+package check
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // Limits on one expectation, so a hostile file cannot make parsing
@@ -55,18 +57,13 @@ type Expectation struct {
 type Ref struct {
 	// Algorithm is the algorithm whose result holds the metric.
 	Algorithm string
-	// Metric is the metric's full path: "latency_ms.p99" for p99,
-	// "servers[app-1].requests".
-	Metric string
-	// Server and Class are the names in servers[NAME] and classes[NAME],
-	// so a loader can check them against the scenario; "" if none.
-	Server, Class string
-	// Offset is the byte offset of the reference in the expectation, and
-	// KeyOffset that of its [NAME] (if any), for error positions.
-	Offset, KeyOffset int
+	// Path is the metric in that result; its KeyOffset, like Offset, is
+	// a byte offset in the expectation.
+	results.Path
+	// Offset is the byte offset of the reference in the expectation.
+	Offset int
 
-	text  string // as written
-	steps []step
+	text string // as written
 }
 
 // String returns the reference as written.
@@ -126,7 +123,7 @@ type Outcome struct {
 // algorithm that was not run, crashes[2] of a run with one crash) makes
 // the outcome fail with a Problem rather than an error: it is a fact
 // about the run.
-func (e *Expectation) Eval(c *Comparison) Outcome {
+func (e *Expectation) Eval(c *results.Comparison) Outcome {
 	o := Outcome{Values: make(map[string]float64, len(e.refs)), Margin: math.NaN()}
 	vals := make([]float64, len(e.refs))
 	for i, r := range e.refs {
@@ -552,7 +549,7 @@ func (p *parser) metric(alg string, from int) (expr, *ExpectationError) {
 	if p.pos >= len(p.text) || p.text[p.pos] != '.' {
 		return nil, p.errorf(p.pos, "expected \".\" and a metric after %s, as in %s.p99", strconv.Quote(alg), alg)
 	}
-	var parts []pathPart
+	var parts []results.PathPart
 	for p.pos < len(p.text) && (p.text[p.pos] == '.' || p.text[p.pos] == '[') {
 		if p.text[p.pos] == '.' {
 			p.pos++
@@ -560,7 +557,7 @@ func (p *parser) metric(alg string, from int) (expr, *ExpectationError) {
 			if p.pos >= len(p.text) || !isIdentStart(p.text[p.pos]) {
 				return nil, p.errorf(p.pos, "expected a metric name after \".\", got %s", p.describeNext())
 			}
-			parts = append(parts, pathPart{name: p.ident(), at: at})
+			parts = append(parts, results.PathPart{Name: p.ident(), At: at})
 			continue
 		}
 		key, at, err := p.key()
@@ -568,16 +565,16 @@ func (p *parser) metric(alg string, from int) (expr, *ExpectationError) {
 			return nil, err
 		}
 		last := &parts[len(parts)-1]
-		if last.hasKey {
-			return nil, p.errorf(at, "%s takes one [...]", last.name)
+		if last.HasKey {
+			return nil, p.errorf(at, "%s takes one [...]", last.Name)
 		}
-		last.key, last.keyAt, last.hasKey = key, at, true
+		last.Key, last.KeyAt, last.HasKey = key, at, true
 	}
-	ref, err := resolveRef(parts)
+	path, err := results.ResolvePath(parts)
 	if err != nil {
-		return nil, err
+		return nil, &ExpectationError{Offset: err.Offset, Msg: err.Msg}
 	}
-	ref.Algorithm, ref.Offset, ref.text = alg, from, p.text[from:p.pos]
+	ref := Ref{Algorithm: alg, Path: path, Offset: from, text: p.text[from:p.pos]}
 	p.e.refs = append(p.e.refs, ref)
 	return metricExpr{span{from, p.pos}, len(p.e.refs) - 1}, nil
 }
@@ -614,3 +611,21 @@ func (p *parser) key() (string, int, *ExpectationError) {
 
 func isDigit(c byte) bool      { return '0' <= c && c <= '9' }
 func isIdentStart(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// lookup reads the metric from the result of r's algorithm in c. A metric
+// the run does not have gives a problem saying so.
+func (r Ref) lookup(c *results.Comparison) (float64, string) {
+	for i := range c.Results {
+		if c.Results[i].Algorithm == r.Algorithm {
+			v, ok := r.Value(&c.Results[i])
+			if !ok {
+				return 0, fmt.Sprintf("the %s run has no %s", r.Algorithm, r.Metric)
+			}
+			if v < 0 && results.IsDetection(r.Metric) {
+				return 0, fmt.Sprintf("the %s run never detected %s", r.Algorithm, strings.TrimSuffix(r.Metric, ".detected_after_s"))
+			}
+			return v, ""
+		}
+	}
+	return 0, fmt.Sprintf("%s was not run", r.Algorithm)
+}

@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"fmt"
@@ -21,17 +21,17 @@ type Comparison struct {
 	Results   []Result  `json:"results"`  // one per algorithm, in the order run
 }
 
-// seedText says which seeds results come from: "seed 7", "worst of seeds
+// SeedText says which seeds results come from: "seed 7", "worst of seeds
 // 1 to 5".
-func seedText(seed uint64, seeds int, how Aggregate) string {
+func SeedText(seed uint64, seeds int, how Aggregate) string {
 	if seeds <= 1 {
 		return "seed " + strconv.FormatUint(seed, 10)
 	}
 	return fmt.Sprintf("%s of seeds %d to %d", how, seed, seed+uint64(seeds)-1)
 }
 
-// algorithmNames lists the algorithms of rs, in order.
-func algorithmNames(rs []Result) []string {
+// AlgorithmNames lists the algorithms of rs, in order.
+func AlgorithmNames(rs []Result) []string {
 	names := make([]string, len(rs))
 	for i, r := range rs {
 		names[i] = r.Algorithm

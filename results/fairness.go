@@ -1,4 +1,4 @@
-package report
+package results
 
 import "gonum.org/v1/gonum/floats"
 

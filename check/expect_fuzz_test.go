@@ -1,8 +1,10 @@
-package report
+package check
 
 import (
 	"errors"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // FuzzParseExpectation feeds the expectation parser arbitrary text: it
@@ -19,10 +21,10 @@ func FuzzParseExpectation(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	c := &Comparison{Results: []Result{
+	c := &results.Comparison{Results: []results.Result{
 		{Algorithm: "a", Completed: 10, FailedByCause: map[string]int64{"timeout": 1},
-			Servers: []Server{{Name: "big", Requests: 5}}, Classes: []Class{{Name: "profile"}},
-			Crashes: []Crash{{Server: "big", DetectedAfterS: -1}}},
+			Servers: []results.Server{{Name: "big", Requests: 5}}, Classes: []results.Class{{Name: "profile"}},
+			Crashes: []results.Crash{{Server: "big", DetectedAfterS: -1}}},
 		{Algorithm: "b"},
 	}}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -1,4 +1,4 @@
-package report
+package check
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lbsim/lbsim/results"
 )
 
 // TestParseExpectationErrors checks that every kind of bad expectation is
@@ -175,32 +177,32 @@ func TestRefQuotedKey(t *testing.T) {
 
 // evalRun is a hand-built two-algorithm run with every kind of metric the
 // expectation language reads.
-func evalRun() *Comparison {
-	return &Comparison{
+func evalRun() *results.Comparison {
+	return &results.Comparison{
 		Scenario: "eval", Seed: 1, Requests: 1000,
-		Results: []Result{
+		Results: []results.Result{
 			{
 				Algorithm: "round_robin", Completed: 1000, Failed: 10, Rejected: 2,
 				FailedByCause: map[string]int64{"timeout": 4, "refused": 6},
-				Crashes:       []Crash{{Server: "app-1", AtS: 10, DetectedAfterS: 2.5, FailedDuring: 3}},
+				Crashes:       []results.Crash{{Server: "app-1", AtS: 10, DetectedAfterS: 2.5, FailedDuring: 3}},
 				ThroughputRPS: 20,
-				Latency:       Latency{Mean: 120, P50: 100, P99: 460.8, Max: 900},
-				Fairness:      Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2},
-				Servers: []Server{
+				Latency:       results.Latency{Mean: 120, P50: 100, P99: 460.8, Max: 900},
+				Fairness:      results.Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2},
+				Servers: []results.Server{
 					{Name: "app-1", Requests: 600, Utilization: 0.6},
 					{Name: "app-2", Requests: 400, Utilization: 0.4},
 					{Name: "a]b", Requests: 7},
 				},
-				Classes: []Class{
-					{Name: "profile", Completed: 990, Latency: Latency{P99: 50}},
-					{Name: "report", Completed: 10, Latency: Latency{P99: 5000}},
+				Classes: []results.Class{
+					{Name: "profile", Completed: 990, Latency: results.Latency{P99: 50}},
+					{Name: "report", Completed: 10, Latency: results.Latency{P99: 5000}},
 				},
 			},
 			{
 				Algorithm: "least_connections", Completed: 1000, ThroughputRPS: 20,
-				Latency:  Latency{Mean: 80, P99: 210.5},
-				Fairness: Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.01},
-				Servers: []Server{
+				Latency:  results.Latency{Mean: 80, P99: 210.5},
+				Fairness: results.Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.01},
+				Servers: []results.Server{
 					{Name: "app-1", Requests: 500, Utilization: 0.5},
 					{Name: "app-2", Requests: 500, Utilization: 0.5},
 				},
@@ -210,7 +212,7 @@ func evalRun() *Comparison {
 }
 
 // TestEval checks each operator's verdict and the sign of Margin, which
-// CheckExpectations uses to pick the seed where an expectation held least,
+// Expectations uses to pick the seed where an expectation held least,
 // and the arithmetic: precedence, associativity, unary minus, percent and
 // functions.
 func TestEval(t *testing.T) {
@@ -360,10 +362,10 @@ func TestEvalProblems(t *testing.T) {
 // TestDetail checks the rendering of an outcome: numbers in place of the
 // sides, and the metrics read only when a side is computed from them.
 func TestDetail(t *testing.T) {
-	small := &Comparison{Results: []Result{{Algorithm: "round_robin", Latency: Latency{P99: 2.499935}}}}
+	small := &results.Comparison{Results: []results.Result{{Algorithm: "round_robin", Latency: results.Latency{P99: 2.499935}}}}
 	tests := []struct {
 		text string
-		c    *Comparison
+		c    *results.Comparison
 		want string
 	}{
 		{"round_robin.p99 < 500", evalRun(), "460.8 < 500"},

@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"fmt"
@@ -15,11 +15,36 @@ var FailureCauses = []string{"refused", "reset", "timeout", "queue_full", "no_se
 // The metrics of a Result are its numeric JSON fields, found by reflection
 // so the expectation language names exactly what --format json prints.
 
-// pathPart is one ".name" of a metric reference with its optional [key].
-type pathPart struct {
-	name, key string
-	at, keyAt int
-	hasKey    bool
+// PathPart is one ".name" of a metric path with its optional [key], and
+// the byte offsets of both in the text they were read from, for errors.
+type PathPart struct {
+	Name, Key string
+	At, KeyAt int
+	HasKey    bool
+}
+
+// PathError says why a metric path names no metric, and where.
+type PathError struct {
+	// Offset is the byte offset of the part at fault.
+	Offset int
+	Msg    string
+}
+
+func (e *PathError) Error() string { return e.Msg }
+
+// Path is a metric of a Result, checked against its fields and compiled
+// so that reading it is a few field accesses.
+type Path struct {
+	// Metric is the path in full: "latency_ms.p99" for p99,
+	// "servers[app-1].requests".
+	Metric string
+	// Server and Class are the names in servers[NAME] and classes[NAME],
+	// so a loader can check them against the scenario; "" if none.
+	Server, Class string
+	// KeyOffset is the byte offset of the [NAME], if any.
+	KeyOffset int
+
+	steps []step
 }
 
 // step is one move from a value to a part of it: a struct field, then for
@@ -95,20 +120,20 @@ func nameField(t reflect.Type) int {
 	return -1
 }
 
-// resolveRef checks a metric path against Result's fields and compiles it
-// into steps.
-func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
-	var ref Ref
+// ResolvePath checks a metric path, read from text as parts, against
+// Result's fields and compiles it.
+func ResolvePath(parts []PathPart) (Path, *PathError) {
+	var ref Path
 	var canon []string
 	t := resultType // the struct the next part names a field of
 	var leaf reflect.Type
 	for i, part := range parts {
-		f, ok := jsonField(t, part.name)
+		f, ok := jsonField(t, part.Name)
 		if !ok {
 			// p99 for latency_ms.p99, at any level that has a latency_ms.
 			for _, g := range shortGroups {
 				if gf, has := jsonField(t, g); has {
-					if f, ok = jsonField(gf.Type, part.name); ok {
+					if f, ok = jsonField(gf.Type, part.Name); ok {
 						ref.steps = append(ref.steps, step{field: gf.Index[0], index: -1})
 						canon = append(canon, g)
 						break
@@ -123,69 +148,69 @@ func resolveRef(parts []pathPart) (Ref, *ExpectationError) {
 					known = append(known, metricNames(gf.Type)...)
 				}
 			}
-			return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("unknown metric %s (known here: %s)", strconv.Quote(part.name), strings.Join(known, ", "))}
+			return ref, &PathError{Offset: part.At, Msg: fmt.Sprintf("unknown metric %s (known here: %s)", strconv.Quote(part.Name), strings.Join(known, ", "))}
 		}
-		canon = append(canon, part.name)
+		canon = append(canon, part.Name)
 		leaf = f.Type
 		s := step{field: f.Index[0], index: -1}
 		switch ft := f.Type; ft.Kind() {
 		case reflect.Struct:
-			if part.hasKey {
-				return ref, &ExpectationError{Offset: part.keyAt, Msg: part.name + " takes no [...]"}
+			if part.HasKey {
+				return ref, &PathError{Offset: part.KeyAt, Msg: part.Name + " takes no [...]"}
 			}
 			t = ft
 		case reflect.Slice:
-			if !part.hasKey {
-				return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("%s is a list; pick one, as in %s", part.name, listExample(ft.Elem(), part.name))}
+			if !part.HasKey {
+				return ref, &PathError{Offset: part.At, Msg: fmt.Sprintf("%s is a list; pick one, as in %s", part.Name, listExample(ft.Elem(), part.Name))}
 			}
 			s.list = true
 			if nameField(ft.Elem()) >= 0 {
-				s.key = part.key
-				switch part.name {
+				s.key = part.Key
+				switch part.Name {
 				case "servers":
-					ref.Server = part.key
+					ref.Server = part.Key
 				case "classes":
-					ref.Class = part.key
+					ref.Class = part.Key
 				}
-				ref.KeyOffset = part.keyAt
+				ref.KeyOffset = part.KeyAt
 			} else {
-				n, err := strconv.Atoi(part.key)
+				n, err := strconv.Atoi(part.Key)
 				if err != nil || n < 0 {
-					return ref, &ExpectationError{Offset: part.keyAt, Msg: fmt.Sprintf("%s is numbered from 0; got [%s]", part.name, part.key)}
+					return ref, &PathError{Offset: part.KeyAt, Msg: fmt.Sprintf("%s is numbered from 0; got [%s]", part.Name, part.Key)}
 				}
 				s.index = n
 			}
-			key := part.key
+			key := part.Key
 			if strings.ContainsAny(key, "[]\"") {
 				key = strconv.Quote(key)
 			}
 			canon[len(canon)-1] += "[" + key + "]"
 			t = ft.Elem()
 		case reflect.Map:
-			if part.hasKey || i+2 != len(parts) || parts[i+1].hasKey {
-				return ref, &ExpectationError{Offset: part.at, Msg: fmt.Sprintf("name one of %s's keys, as in %s.%s: %s", part.name, part.name, FailureCauses[0], strings.Join(FailureCauses, ", "))}
+			if part.HasKey || i+2 != len(parts) || parts[i+1].HasKey {
+				return ref, &PathError{Offset: part.At, Msg: fmt.Sprintf("name one of %s's keys, as in %s.%s: %s", part.Name, part.Name, FailureCauses[0], strings.Join(FailureCauses, ", "))}
 			}
 			next := parts[i+1]
-			if !slices.Contains(FailureCauses, next.name) {
-				return ref, &ExpectationError{Offset: next.at, Msg: fmt.Sprintf("unknown cause %s (known: %s)", strconv.Quote(next.name), strings.Join(FailureCauses, ", "))}
+			if !slices.Contains(FailureCauses, next.Name) {
+				return ref, &PathError{Offset: next.At, Msg: fmt.Sprintf("unknown cause %s (known: %s)", strconv.Quote(next.Name), strings.Join(FailureCauses, ", "))}
 			}
-			s.isMap, s.key = true, next.name
+			s.isMap, s.key = true, next.Name
 			ref.steps = append(ref.steps, s)
-			ref.Metric = strings.Join(append(canon, next.name), ".")
+			ref.Metric = strings.Join(append(canon, next.Name), ".")
 			return ref, nil
 		default: // a number
-			if part.hasKey {
-				return ref, &ExpectationError{Offset: part.keyAt, Msg: part.name + " is a number; it takes no [...]"}
+			if part.HasKey {
+				return ref, &PathError{Offset: part.KeyAt, Msg: part.Name + " is a number; it takes no [...]"}
 			}
 			if i != len(parts)-1 {
-				return ref, &ExpectationError{Offset: parts[i+1].at, Msg: part.name + " is a number; nothing follows it"}
+				return ref, &PathError{Offset: parts[i+1].At, Msg: part.Name + " is a number; nothing follows it"}
 			}
 		}
 		ref.steps = append(ref.steps, s)
 	}
 	ref.Metric = strings.Join(canon, ".")
 	if !isNumber(leaf) {
-		return ref, &ExpectationError{Offset: parts[len(parts)-1].at, Msg: fmt.Sprintf("%s is a group of metrics; name one: %s", ref.Metric, strings.Join(metricNames(t), ", "))}
+		return ref, &PathError{Offset: parts[len(parts)-1].At, Msg: fmt.Sprintf("%s is a group of metrics; name one: %s", ref.Metric, strings.Join(metricNames(t), ", "))}
 	}
 	return ref, nil
 }
@@ -202,22 +227,10 @@ func listExample(elem reflect.Type, name string) string {
 	return name + "[" + key + "]"
 }
 
-// lookup reads the metric from the result of r's algorithm in c. A metric
-// the run does not have gives a problem saying so.
-func (r Ref) lookup(c *Comparison) (float64, string) {
-	for i := range c.Results {
-		if c.Results[i].Algorithm == r.Algorithm {
-			v, ok := valueAt(reflect.ValueOf(&c.Results[i]).Elem(), r.steps)
-			if !ok {
-				return 0, fmt.Sprintf("the %s run has no %s", r.Algorithm, r.Metric)
-			}
-			if v < 0 && isDetection(r.Metric) {
-				return 0, fmt.Sprintf("the %s run never detected %s", r.Algorithm, strings.TrimSuffix(r.Metric, ".detected_after_s"))
-			}
-			return v, ""
-		}
-	}
-	return 0, fmt.Sprintf("%s was not run", r.Algorithm)
+// Value reads the metric from r; false when r has no such metric (a
+// server or class it does not have, crashes[2] of a run with one crash).
+func (p Path) Value(r *Result) (float64, bool) {
+	return valueAt(reflect.ValueOf(r).Elem(), p.steps)
 }
 
 // valueAt follows steps from v, a Result, to a number.
@@ -260,9 +273,9 @@ func valueAt(v reflect.Value, steps []step) (float64, bool) {
 	return 0, false
 }
 
-// isDetection reports whether the metric at path is a crash's detection
+// IsDetection reports whether the metric at path is a crash's detection
 // time, where -1 stands for never: not a number to compare or average.
-func isDetection(path string) bool { return strings.HasSuffix(path, ".detected_after_s") }
+func IsDetection(path string) bool { return strings.HasSuffix(path, ".detected_after_s") }
 
 // Direction says which way a metric improves.
 type Direction int

@@ -1,23 +1,27 @@
-package report
+package check
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/lbsim/lbsim/results"
 )
 
-// CheckReport is the check of one scenario: its expectations and, when a
+// Report is the check of one scenario: its expectations and, when a
 // baseline was given, its metrics against the baseline's.
-type CheckReport struct {
+type Report struct {
 	Scenario string `json:"scenario"`
 	// Source is the file checked, or "bundled:NAME".
 	Source string `json:"source"`
 	// Seed is the first seed; the runs used Seed, Seed+1, ...
-	Seed      uint64    `json:"seed"`
-	Seeds     int       `json:"seeds"`
-	Aggregate Aggregate `json:"aggregate"`
+	Seed      uint64            `json:"seed"`
+	Seeds     int               `json:"seeds"`
+	Aggregate results.Aggregate `json:"aggregate"`
 	// Baseline names the baseline file, if any, and Tolerance is how much
 	// worse (a fraction) a metric may get.
 	Baseline   string      `json:"baseline,omitempty"`
@@ -26,7 +30,7 @@ type CheckReport struct {
 }
 
 // Failed counts the failed assertions.
-func (r *CheckReport) Failed() int {
+func (r *Report) Failed() int {
 	n := 0
 	for _, a := range r.Assertions {
 		if !a.Passed {
@@ -36,36 +40,40 @@ func (r *CheckReport) Failed() int {
 	return n
 }
 
-// CheckFormat names an output format of [WriteCheck].
-type CheckFormat string
+// Format names an output format of [Write].
+type Format string
+
+// ErrUnknownFormat is returned (wrapped) by ParseFormat and Write for a
+// format name they do not know.
+var ErrUnknownFormat = errors.New("unknown format")
 
 // The check output formats.
 const (
-	CheckText  CheckFormat = "text"  // one line per verdict, for people
-	CheckJSON  CheckFormat = "json"  // one object, for scripts
-	CheckJUnit CheckFormat = "junit" // JUnit XML, one testcase per verdict, for CI systems
+	FormatText  Format = "text"  // one line per verdict, for people
+	FormatJSON  Format = "json"  // one object, for scripts
+	FormatJUnit Format = "junit" // JUnit XML, one testcase per verdict, for CI systems
 )
 
-// ParseCheckFormat returns the CheckFormat named s.
-func ParseCheckFormat(s string) (CheckFormat, error) {
-	switch f := CheckFormat(strings.ToLower(strings.TrimSpace(s))); f {
-	case CheckText, CheckJSON, CheckJUnit:
+// ParseFormat returns the Format named s.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case FormatText, FormatJSON, FormatJUnit:
 		return f, nil
 	}
 	return "", fmt.Errorf("%w %q (valid: text, json, junit)", ErrUnknownFormat, s)
 }
 
-// WriteCheck renders the reports to w in format f, with one Write, and
+// Write renders the reports to w in format f, with one Write, and
 // the same bytes for the same reports.
-func WriteCheck(w io.Writer, f CheckFormat, reports []CheckReport) error {
+func Write(w io.Writer, f Format, reports []Report) error {
 	var buf bytes.Buffer
 	var err error
 	switch f {
-	case CheckText:
+	case FormatText:
 		writeCheckText(&buf, reports)
-	case CheckJSON:
+	case FormatJSON:
 		err = writeCheckJSON(&buf, reports)
-	case CheckJUnit:
+	case FormatJUnit:
 		err = writeJUnit(&buf, reports)
 	default:
 		return fmt.Errorf("%w %q (valid: text, json, junit)", ErrUnknownFormat, f)
@@ -80,13 +88,13 @@ func WriteCheck(w io.Writer, f CheckFormat, reports []CheckReport) error {
 // writeCheckText lists every expectation with its verdict and numbers, and
 // of the baseline comparisons only the failures (all of them are in the
 // JSON and JUnit outputs).
-func writeCheckText(b *bytes.Buffer, reports []CheckReport) {
+func writeCheckText(b *bytes.Buffer, reports []Report) {
 	total, failed := 0, 0
 	for i, r := range reports {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(b, "%s (%s): %s\n", r.Scenario, r.Source, seedText(r.Seed, r.Seeds, r.Aggregate))
+		fmt.Fprintf(b, "%s (%s): %s\n", r.Scenario, r.Source, results.SeedText(r.Seed, r.Seeds, r.Aggregate))
 		var base []Assertion
 		for _, a := range r.Assertions {
 			if a.Kind == "baseline" {
@@ -135,20 +143,23 @@ func verdict(passed bool) string {
 	return "FAIL"
 }
 
-func writeCheckJSON(b *bytes.Buffer, reports []CheckReport) error {
+func writeCheckJSON(b *bytes.Buffer, reports []Report) error {
 	type check struct {
 		Passed bool `json:"passed"`
-		CheckReport
+		Report
 	}
 	out := struct {
 		Passed bool    `json:"passed"`
 		Checks []check `json:"checks"`
 	}{Passed: true, Checks: make([]check, len(reports))}
 	for i, r := range reports {
-		out.Checks[i] = check{Passed: r.Failed() == 0, CheckReport: r}
+		out.Checks[i] = check{Passed: r.Failed() == 0, Report: r}
 		out.Passed = out.Passed && out.Checks[i].Passed
 	}
-	return writeJSON(b, out)
+	enc := json.NewEncoder(b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
 }
 
 // The JUnit XML schema as CI systems read it (Jenkins, GitLab, GitHub
@@ -188,11 +199,11 @@ type junitFailure struct {
 	Type    string `xml:"type,attr"`
 }
 
-func writeJUnit(b *bytes.Buffer, reports []CheckReport) error {
+func writeJUnit(b *bytes.Buffer, reports []Report) error {
 	out := junitSuites{Name: "lbsim check"}
 	for _, r := range reports {
 		s := junitSuite{Name: r.Scenario, Tests: len(r.Assertions), Failures: r.Failed(),
-			Properties: []junitProperty{{"source", r.Source}, {"seeds", seedText(r.Seed, r.Seeds, r.Aggregate)}}}
+			Properties: []junitProperty{{"source", r.Source}, {"seeds", results.SeedText(r.Seed, r.Seeds, r.Aggregate)}}}
 		if r.Baseline != "" {
 			s.Properties = append(s.Properties, junitProperty{"baseline", r.Baseline},
 				junitProperty{"tolerance", formatNumber(r.Tolerance*100) + "%"})
