@@ -431,3 +431,21 @@ circuit_breaker: {probes: `+strconv.Itoa(probes)+`}
 		}
 	}
 }
+
+// TestBackToBackFaults: a fault that starts at the instant the previous
+// one on the same server ends takes effect. app-2 gets one 100 ms request
+// a second; it is down from 60 s to 120 s (60 refused) and five times
+// slower from 120 s to 180 s, so its 60 requests of that minute take
+// 500 ms, and the run's slowest request is one of them.
+func TestBackToBackFaults(t *testing.T) {
+	res := mustRun(t, parse(t, fourServers("240s", `faults:
+  - {at: 60s, server: app-2, kind: crash, for: 60s}
+  - {at: 120s, server: app-2, kind: slow, factor: 5, for: 60s}
+`)), "round_robin")
+	if res.Failed != 60 {
+		t.Errorf("failed %d, want the 60 requests of the crash minute", res.Failed)
+	}
+	if res.Latency.Max != 500 {
+		t.Errorf("slowest request %v ms, want 500 ms: the slow minute did not happen", res.Latency.Max)
+	}
+}

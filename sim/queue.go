@@ -6,8 +6,10 @@ import "time"
 type eventKind uint8
 
 // Kinds in the order they fire when they fall on the same instant: a
-// request that completes as its server crashes has completed, and a health
-// check at the instant of a crash still finds the server up.
+// request that completes as its server crashes has completed, a health
+// check at the instant of a crash still finds the server up, and a fault
+// that ends as the next one on its server starts ends first, so that both
+// take effect.
 const (
 	// completion: a request finishes service and frees its slot.
 	completion eventKind = iota
@@ -15,10 +17,10 @@ const (
 	timeout
 	// check: an active health check of server req.
 	check
-	// fault: faults[req] starts.
-	fault
 	// faultEnd: faults[req] ends (its "for" is over).
 	faultEnd
+	// fault: faults[req] starts.
+	fault
 	// ejectEnd: server req's passive ejection may be over.
 	ejectEnd
 	// breakerHalfOpen: server req's open circuit breaker turns half-open.
