@@ -312,14 +312,15 @@ func TestMarkdownEscape(t *testing.T) {
 
 // TestFailureTable checks the failures table, written when a run failed
 // requests by cause or had crashes: counts by cause, retries, crashes
-// detected, their mean detection time, and failures before detection.
+// detected, their mean detection time, the attempts that met a crashed
+// server and the requests lost after one did.
 func TestFailureTable(t *testing.T) {
 	c := sample()
 	if strings.Contains(mustWrite(t, FormatTable, c), "\nfailures\n") {
 		t.Error("a failures table for a run without causes or crashes")
 	}
 	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2}
-	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3}}
+	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 12, AttemptsFailed: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3, AttemptsFailed: 4}}
 	out := mustWrite(t, FormatTable, c)
 	line := ""
 	for l := range strings.Lines(out[strings.Index(out, "\nfailures\n"):]) {
@@ -327,7 +328,7 @@ func TestFailureTable(t *testing.T) {
 			line = l
 		}
 	}
-	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "3", "1/2", "15.0", "18"}) {
+	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "3", "1/2", "15.0", "19", "15"}) {
 		t.Errorf("failures row %q", line)
 	}
 }

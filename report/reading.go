@@ -219,25 +219,42 @@ func failureReading(c *results.Comparison, i int) string {
 	return s + retries + "."
 }
 
-// crashReading says how soon the host noticed each crash.
+// crashReading says how soon the host noticed each crash, and what the
+// crashes cost: attempts that met a dead server, and the requests among
+// them that retries did not save.
 func crashReading(r *results.Result) string {
-	switch len(r.Crashes) {
-	case 0:
+	if len(r.Crashes) == 0 {
 		return ""
-	case 1:
-		cr := r.Crashes[0]
-		if cr.DetectedAfterS < 0 {
-			return fmt.Sprintf("It never took %s out after its crash; %d attempt%s failed there.", cr.Server, cr.FailedDuring, plural(cr.FailedDuring))
+	}
+	detected, meanS, attempts, lost := crashStats(r)
+	var s string
+	if cr := r.Crashes[0]; len(r.Crashes) == 1 && cr.DetectedAfterS < 0 {
+		s = fmt.Sprintf("It never took %s out after its crash", cr.Server)
+	} else if len(r.Crashes) == 1 {
+		s = fmt.Sprintf("It took %s out %s after its crash", cr.Server, humanMS(cr.DetectedAfterS*1000))
+	} else {
+		s = fmt.Sprintf("It detected %d of %d crashes", detected, len(r.Crashes))
+		if detected > 0 {
+			s += fmt.Sprintf(", after %s on average", humanMS(meanS*1000))
 		}
-		return fmt.Sprintf("It took %s out %s after its crash; %d attempt%s failed there meanwhile.",
-			cr.Server, humanMS(cr.DetectedAfterS*1000), cr.FailedDuring, plural(cr.FailedDuring))
 	}
-	detected, meanS, failed := crashStats(r)
-	s := fmt.Sprintf("It detected %d of %d crashes", detected, len(r.Crashes))
-	if detected > 0 {
-		s += fmt.Sprintf(", after %s on average", humanMS(meanS*1000))
+	where := "there"
+	if len(r.Crashes) > 1 {
+		where = "on crashed servers"
 	}
-	return s + fmt.Sprintf("; %d attempt%s failed on crashed servers before that.", failed, plural(failed))
+	switch {
+	case attempts == 0:
+		return s + "."
+	case lost == 0:
+		return s + fmt.Sprintf("; %d attempt%s failed %s, and retries saved every request.", attempts, plural(attempts), where)
+	case lost == attempts:
+		return s + fmt.Sprintf("; %d request%s failed %s.", lost, plural(lost), where)
+	}
+	were := "were"
+	if lost == 1 {
+		were = "was"
+	}
+	return s + fmt.Sprintf("; %d attempt%s failed %s, and %d request%s %s lost.", attempts, plural(attempts), where, lost, plural(lost), were)
 }
 
 // balanceReading names the busiest server and ranks the spread of work.

@@ -38,11 +38,11 @@ func mixedRuns() *results.Comparison {
 func crashRuns() *results.Comparison {
 	return &results.Comparison{Scenario: "crash", Seed: 1, Requests: 1000, Results: []results.Result{
 		{Algorithm: "round_robin", Completed: 900, Failed: 100, FailedByCause: map[string]int64{"refused": 90, "reset": 10},
-			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: -1, FailedDuring: 100}},
+			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: -1, FailedDuring: 100, AttemptsFailed: 100}},
 			Latency: results.Latency{P99: 200}, Servers: []results.Server{{Name: "app-1", Utilization: 0.99}, {Name: "app-2", Utilization: 0.3}},
 			Fairness: results.Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.52}},
 		{Algorithm: "least_connections", Completed: 998, Failed: 2, Retried: 40, FailedByCause: map[string]int64{"reset": 2},
-			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 30, FailedDuring: 42}},
+			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 30, FailedDuring: 2, AttemptsFailed: 42}},
 			Latency: results.Latency{P99: 195}, Servers: []results.Server{{Name: "app-1", Utilization: 0.6}, {Name: "app-2", Utilization: 0.5}},
 			Fairness: results.Fairness{JainUtilization: 0.99, MaxOverMeanUtilization: 1.09}},
 	}}
@@ -92,13 +92,19 @@ func TestReadings(t *testing.T) {
 		}, []string{"It spread the work evenly (busiest server app-1 at 72% utilization)."}, []string{"queued", "Jain"}},
 		{"never detected", crashRuns(), 0, []string{"round_robin had a p99 of 200 ms, like the others"}, []string{
 			"It lost 100 requests (refused 90, reset 10), the most.",
-			"It never took app-2 out after its crash; 100 attempts failed there.",
+			"It never took app-2 out after its crash; 100 requests failed there.",
 			"Its busiest server, app-1, was saturated at 99% utilization, 1.5 times the mean",
 		}, nil},
 		{"detected with retries", crashRuns(), 1, nil, []string{
 			"It lost 2 requests (reset 2), the fewest, after 40 retries.",
-			"It took app-2 out 30 s after its crash; 42 attempts failed there meanwhile.",
+			"It took app-2 out 30 s after its crash; 42 attempts failed there, and 2 requests were lost.",
 		}, nil},
+		// Retries that save every request: the crash cost attempts only,
+		// and the reading must not call them failed requests.
+		{"saved by retries", &results.Comparison{Results: []results.Result{{Algorithm: "round_robin", Completed: 1000, Retried: 397,
+			Crashes: []results.Crash{{Server: "app-2", AtS: 60, DetectedAfterS: 25, AttemptsFailed: 397}}}}}, 0, nil, []string{
+			"It took app-2 out 25 s after its crash; 397 attempts failed there, and retries saved every request.",
+		}, []string{"requests failed", "were lost"}},
 		// A run that served nothing has no latency to rank, and must not
 		// rank as the fastest; a fast tail bought by losing half the
 		// requests says so.

@@ -100,7 +100,7 @@ func sections(c *results.Comparison, markdown bool) []section {
 	}
 	rows = nil
 	for _, r := range c.Results {
-		detected, meanS, during := crashStats(&r)
+		detected, meanS, attempts, lost := crashStats(&r)
 		mean := "-"
 		if detected > 0 {
 			mean = strconv.FormatFloat(meanS, 'f', 1, 64)
@@ -109,18 +109,19 @@ func sections(c *results.Comparison, markdown bool) []section {
 		for _, cause := range results.FailureCauses {
 			row = append(row, itoa(r.FailedByCause[cause]))
 		}
-		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(during)))
+		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(attempts), itoa(lost)))
 	}
 	return append(out, section{"failures", failureHeader, rows, 1})
 }
 
 // crashStats sums up r's crashes: how many were detected, the mean time
-// to detect them in seconds, and the attempts that failed on crashed
-// servers before detection.
-func crashStats(r *results.Result) (detected int, meanS float64, failed int64) {
+// to detect them in seconds, the attempts that met a crashed server, and
+// the requests lost after meeting one.
+func crashStats(r *results.Result) (detected int, meanS float64, attempts, lost int64) {
 	sum := 0.0
 	for _, cr := range r.Crashes {
-		failed += cr.FailedDuring
+		attempts += cr.AttemptsFailed
+		lost += cr.FailedDuring
 		if cr.DetectedAfterS >= 0 {
 			detected++
 			sum += cr.DetectedAfterS
@@ -129,16 +130,16 @@ func crashStats(r *results.Result) (detected int, meanS float64, failed int64) {
 	if detected > 0 {
 		meanS = sum / float64(detected)
 	}
-	return detected, meanS, failed
+	return detected, meanS, attempts, lost
 }
 
 // failureHeader is the failures table's header: failed requests by cause
 // (FailureCauses, in order), retries, crashes detected out of all crashes,
-// the mean time to detect one, and the requests that failed on crashed
-// servers before detection.
+// the mean time to detect one, the attempts that met a crashed server
+// (refused or reset), and the requests that failed for good after one did.
 var failureHeader = []string{
 	"algorithm", "refused", "reset", "timeout", "queue full", "no server",
-	"retried", "detected", "detect s", "failed undetected",
+	"retried", "detected", "detect s", "hit crashed", "lost to crashes",
 }
 
 // writeSection writes a section: its heading, when it has one, and its

@@ -125,9 +125,13 @@ type Crash struct {
 	// passive checks took the server out of rotation; -1 if they never
 	// did before it recovered or the run ended.
 	DetectedAfterS float64 `json:"detected_after_s"`
-	// FailedDuring counts the requests that failed on the server from the
-	// crash until its detection (retried ones included).
+	// FailedDuring counts the requests that failed for good after at
+	// least one of their attempts met the server down (refused, or reset
+	// by the crash); a request a retry saved is not among them.
 	FailedDuring int64 `json:"failed_during"`
+	// AttemptsFailed counts the attempts that met the server down, from
+	// the crash until it came back: retried ones included.
+	AttemptsFailed int64 `json:"attempts_failed"`
 }
 
 // Class is one request class's share of a run.

@@ -43,6 +43,13 @@ func TestBundledVariants(t *testing.T) {
 		t.Errorf("without the retry: failed %d (%d during detection), want about %.0f, all before detection", r.Failed, c.FailedDuring, want)
 	}
 
+	// With the retry, every request that met the dead server was saved:
+	// the crash cost attempts, not requests.
+	r = run(with, "round_robin")
+	if c := r.Crashes[0]; r.Failed != 0 || c.FailedDuring != 0 || c.AttemptsFailed == 0 {
+		t.Errorf("with the retry: failed %d, crash %+v; want no request lost and some attempts failed", r.Failed, c)
+	}
+
 	// Autoscaling through the rush: it grows the group within a minute of
 	// the rush and shrinks it after; the mean drops by a fifth or more, the
 	// p99 stays within 10% of the fixed fleet's.

@@ -71,12 +71,15 @@ type failures struct {
 	crashes []crash
 }
 
-// crash is one crash fault's record.
+// crash is one crash's record.
 type crash struct {
 	server   int
 	at       time.Duration
 	detected time.Duration // -1 until detected
-	failed   int64         // requests failed on the server before detection
+	// attempts counts the attempts that hit the server while it was down
+	// (refused, or reset by the crash); failed counts the requests that
+	// then failed for good, whatever their last attempt met.
+	attempts, failed int64
 }
 
 // initFailures reads the failure-handling sections and schedules the
@@ -93,7 +96,7 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {
 		index[e.servers[i].name] = i
-		e.servers[i].crash = -1
+		e.servers[i].crash, e.servers[i].downCrash = -1, -1
 		// In rotation from the start is not coming back: no ramp.
 		e.servers[i].rampFrom = math.MinInt64 / 2
 	}
@@ -271,7 +274,7 @@ func (e *engine) setUp(s *server, now time.Duration) {
 		if !s.up {
 			e.changed(now, results.EventRecover, s, "works again")
 		}
-		s.up, s.crash = true, -1
+		s.up, s.crash, s.downCrash = true, -1, -1
 	}
 }
 
@@ -283,8 +286,9 @@ func (e *engine) crash(s *server, now time.Duration) {
 	s.up = false
 	e.changed(now, results.EventCrash, s, "crashed")
 	idx := s.backend.Index
+	s.downCrash = len(e.crashes)
 	if e.healthy(s, now) {
-		s.crash = len(e.crashes)
+		s.crash = s.downCrash
 		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: -1})
 	} else {
 		// Already out of rotation: nothing needs to notice.
@@ -307,6 +311,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		measured := q.arrival >= e.warmup
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		e.attemptFailed(int32(i), s, now, now-q.arrival, ErrReset, "reset by the crash")
+		e.hitCrash(q, s)
 		e.serverFailed(s, now, measured, q.probe)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.tried = append(e.tried[:0], idx)
@@ -323,9 +328,6 @@ func (e *engine) crash(s *server, now time.Duration) {
 func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool) {
 	if measured {
 		s.failed++
-	}
-	if s.crash >= 0 {
-		e.crashes[s.crash].failed++
 	}
 	if cb := e.breaker; cb != nil {
 		switch s.breaker {
@@ -401,10 +403,31 @@ func (e *engine) attemptFailed(i int32, s *server, now, latency time.Duration, e
 	}
 }
 
+// hitCrash counts an attempt of q that met s down, against s's crash,
+// and marks q as a request that met that crash.
+func (e *engine) hitCrash(q *request, s *server) {
+	if s.downCrash < 0 {
+		return
+	}
+	e.crashes[s.downCrash].attempts++
+	if q.crash == 0 {
+		q.crash = int32(s.downCrash) + 1
+	}
+}
+
 // fail ends request i without a response.
 func (e *engine) fail(i int32, cause int) {
-	e.countFailure(e.reqs[i].arrival >= e.warmup, cause)
+	e.failedForGood(&e.reqs[i], cause)
 	e.release(i)
+}
+
+// failedForGood counts q, which gets no response, by cause and against
+// the crash it met, if any.
+func (e *engine) failedForGood(q *request, cause int) {
+	e.countFailure(q.arrival >= e.warmup, cause)
+	if q.crash > 0 {
+		e.crashes[q.crash-1].failed++
+	}
 }
 
 func (e *engine) countFailure(measured bool, cause int) {
@@ -434,11 +457,11 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	measured := q.arrival >= e.warmup
 	e.serverFailed(s, now, measured, q.probe)
 	if !e.retry(i, scenarios.RetryTimeout, now) {
-		e.countFailure(measured, causeTimeout)
+		e.failedForGood(q, causeTimeout)
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
 	e.tried = append(e.tried[:0], int(q.server))
 	e.dispatch(e.store(again), now)
 }
@@ -484,6 +507,7 @@ func (e *engine) crashReport() []results.Crash {
 			AtS:            c.at.Seconds(),
 			DetectedAfterS: detected,
 			FailedDuring:   c.failed,
+			AttemptsFailed: c.attempts,
 		})
 	}
 	return out

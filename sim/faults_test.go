@@ -35,7 +35,9 @@ func crashScenario(extra string) string {
 // the one at 60 s still saw it up), after 15 failures; one retry saves
 // every one of them (each retry is a pick, so round robin comes back to
 // app-2 a little more often: 20 refusals); passive checks eject it at its
-// first refusal, at 60.5 s.
+// first refusal, at 60.5 s. The crash's failed_during counts requests
+// lost for good, attempts_failed every refusal: with the retry, 20
+// attempts met the dead server and no request was lost.
 func TestCrash(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
@@ -43,11 +45,12 @@ func TestCrash(t *testing.T) {
 		failed, retried  int64
 		detectedAfter    float64
 		failedDuringWant int64
+		attemptsWant     int64
 	}{
-		{"no checks", "", 60, 0, -1, 60},
-		{"active checks", "health_check: {interval: 5s, fall: 3}\n", 15, 0, 15, 15},
-		{"checks and a retry", "health_check: {interval: 5s, fall: 3}\nretries: {count: 1}\n", 0, 20, 15, 20},
-		{"passive checks", "passive: {max_fails: 1, fail_timeout: 1000s}\n", 1, 0, 0.5, 1},
+		{"no checks", "", 60, 0, -1, 60, 60},
+		{"active checks", "health_check: {interval: 5s, fall: 3}\n", 15, 0, 15, 15, 15},
+		{"checks and a retry", "health_check: {interval: 5s, fall: 3}\nretries: {count: 1}\n", 0, 20, 15, 0, 20},
+		{"passive checks", "passive: {max_fails: 1, fail_timeout: 1000s}\n", 1, 0, 0.5, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(parse(t, crashScenario(tc.extra)), "round_robin")
@@ -64,8 +67,8 @@ func TestCrash(t *testing.T) {
 				t.Fatalf("crashes %+v, want one", res.Crashes)
 			}
 			c := res.Crashes[0]
-			if c.Server != "app-2" || c.AtS != 60 || c.DetectedAfterS != tc.detectedAfter || c.FailedDuring != tc.failedDuringWant {
-				t.Errorf("crash %+v, want app-2 at 60 s detected after %v s with %d failures", c, tc.detectedAfter, tc.failedDuringWant)
+			if c.Server != "app-2" || c.AtS != 60 || c.DetectedAfterS != tc.detectedAfter || c.FailedDuring != tc.failedDuringWant || c.AttemptsFailed != tc.attemptsWant {
+				t.Errorf("crash %+v, want app-2 at 60 s detected after %v s, %d requests and %d attempts failed", c, tc.detectedAfter, tc.failedDuringWant, tc.attemptsWant)
 			}
 			if got := res.Servers[1].DownS; got != 60 {
 				t.Errorf("app-2 down for %v s, want 60", got)
@@ -202,8 +205,9 @@ circuit_breaker: {failures: 3, open: 10s, probes: 1}
 	if res.Failed != 8 || res.Servers[0].Failed != 8 {
 		t.Errorf("failed %d (app-1: %d), want 3 + 5 probes = 8", res.Failed, res.Servers[0].Failed)
 	}
-	if c := res.Crashes[0]; math.Abs(c.DetectedAfterS-0.5) > 1e-9 || c.FailedDuring != 3 {
-		t.Errorf("crash %+v, want detected after 0.5 s, by the breaker, with 3 failures", c)
+	// The probes met the server down too: the crash cost 8 requests.
+	if c := res.Crashes[0]; math.Abs(c.DetectedAfterS-0.5) > 1e-9 || c.FailedDuring != 8 || c.AttemptsFailed != 8 {
+		t.Errorf("crash %+v, want detected after 0.5 s, by the breaker, with 8 requests failed", c)
 	}
 }
 

@@ -57,8 +57,8 @@ type server struct {
 	inRotation bool
 	rampFrom   time.Duration
 	// crash indexes the engine's crashes while one is not yet detected,
-	// else -1.
-	crash int
+	// else -1; downCrash indexes the crash that holds it down, else -1.
+	crash, downCrash int
 	// stateFrom is when up or draining last changed, for downTime and
 	// drainTime (inside the measurement window).
 	stateFrom time.Duration

@@ -160,6 +160,10 @@ type request struct {
 	// missed marks an attempt that missed its client's session: its
 	// demand includes the scenario's sessions.miss_cost.
 	missed bool
+	// crash is 1 + the index of the first crash one of its attempts met
+	// (refused or reset), 0 for none: if it fails for good, it counts
+	// against that crash.
+	crash int32
 }
 
 type engine struct {
@@ -379,6 +383,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if !s.up {
 			b.Begin()
 			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
+			e.hitCrash(&e.reqs[i], s)
 			e.serverFailed(s, now, measured, probe)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
