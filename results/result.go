@@ -105,8 +105,9 @@ type Fairness struct {
 type Server struct {
 	Name     string `json:"name"`
 	Requests int64  `json:"requests"` // requests routed to it (including failed ones)
-	// Utilization is the fraction of slot-time busy: busy time summed over its
-	// slots / (capacity * measured duration), in [0, 1].
+	// Utilization is the fraction of slot-time busy while it was in
+	// service: busy time summed over its slots / (capacity * time in
+	// service in the measurement window), in [0, 1].
 	Utilization float64 `json:"utilization"`
 	MaxQueue    int     `json:"max_queue"` // longest wait queue seen
 	Failed      int64   `json:"failed"`
@@ -115,6 +116,15 @@ type Server struct {
 	// are left out when zero.
 	DownS     float64 `json:"down_s,omitempty"`
 	DrainingS float64 `json:"draining_s,omitempty"`
+	// InServiceS is, for a server of an autoscaled group, the seconds of
+	// the measurement window it was in service: from the end of its
+	// launch until it had drained after a scale-in. Left out for the
+	// servers of a fixed fleet, in service throughout.
+	InServiceS float64 `json:"in_service_s,omitempty"`
+	// NeverLaunched marks an autoscaled server that was not in service
+	// during the measurement window: it has no utilization, and fairness
+	// leaves it out.
+	NeverLaunched bool `json:"never_launched,omitempty"`
 }
 
 // Crash is one crash fault and how the balancer's host noticed it.

@@ -78,7 +78,8 @@ func (e *engine) evaluate(now time.Duration) {
 	case want > planned:
 		for _, i := range sc.members {
 			if s := &e.servers[i]; planned < want && (s.idle || s.retired) {
-				s.idle, s.retired, s.starting = false, false, true
+				e.trackState(s, now)
+				s.idle, s.retired, s.left, s.starting = false, false, false, true
 				s.joinSeq = e.events.push(event{at: now + a.Startup.D(), req: int32(i), kind: join})
 				planned++
 			}
@@ -88,6 +89,7 @@ func (e *engine) evaluate(now time.Duration) {
 		// they finish what they have.
 		for k := len(sc.members) - 1; k >= 0 && planned > want; k-- {
 			if s := &e.servers[sc.members[k]]; s.starting {
+				e.trackState(s, now)
 				s.starting, s.idle = false, true
 				planned--
 			}
@@ -96,6 +98,7 @@ func (e *engine) evaluate(now time.Duration) {
 			if s := &e.servers[sc.members[k]]; !s.idle && !s.retired && !s.starting {
 				e.trackState(s, now)
 				s.retired, s.draining = true, true
+				e.leaveIfDrained(s, now)
 				planned--
 			}
 		}
@@ -117,4 +120,14 @@ func (e *engine) joinServer(s *server, now time.Duration, seq uint64) {
 	e.trackState(s, now)
 	s.starting, s.draining = false, false
 	e.refresh(now)
+}
+
+// leaveIfDrained lets a retired server that has nothing left to serve
+// leave the fleet: it stops draining, and its time in service ends.
+func (e *engine) leaveIfDrained(s *server, now time.Duration) {
+	if !s.retired || s.left || s.busy > 0 || s.waiting.len() > 0 {
+		return
+	}
+	e.trackState(s, now)
+	s.left, s.draining = true, false
 }

@@ -152,11 +152,11 @@ func (e *engine) randomRepair(s *server, now time.Duration) {
 	}
 }
 
-// healthy reports whether s may serve as far as the host knows: checks,
-// ejection, drain and breaker all let it. A crashed server stays healthy
+// healthy reports whether s may serve as far as the host knows: it is in
+// the fleet, and checks, ejection, drain and breaker all let it. A crashed server stays healthy
 // until something notices.
 func (e *engine) healthy(s *server, now time.Duration) bool {
-	return !s.idle && !s.starting && !s.checkDown && now >= s.ejectedUntil && !s.draining &&
+	return !s.idle && !s.starting && !s.retired && !s.checkDown && now >= s.ejectedUntil && !s.draining &&
 		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
 }
 
@@ -296,6 +296,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	}
 	s.busy = 0
 	s.waiting = fifo{}
+	e.leaveIfDrained(s, now)
 	if e.sess != nil {
 		e.sess.lose(idx)
 	}
@@ -466,8 +467,9 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	e.dispatch(e.store(again), now)
 }
 
-// trackState adds the time since s last changed state to its down and
-// draining totals, clipped to the measurement window.
+// trackState adds the time since s last changed state to its down,
+// draining and in-service totals, clipped to the measurement window. It
+// is called before any of those states changes.
 func (e *engine) trackState(s *server, now time.Duration) {
 	from := min(max(s.stateFrom, e.warmup), e.windowEnd)
 	to := min(max(now, e.warmup), e.windowEnd)
@@ -477,6 +479,9 @@ func (e *engine) trackState(s *server, now time.Duration) {
 		}
 		if s.draining {
 			s.drainTime += to - from
+		}
+		if s.inService() {
+			s.inServiceTime += to - from
 		}
 	}
 	s.stateFrom = now

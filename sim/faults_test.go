@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/workloads"
 )
 
@@ -451,5 +452,45 @@ func TestBackToBackFaults(t *testing.T) {
 	}
 	if res.Latency.Max != 500 {
 		t.Errorf("slowest request %v ms, want 500 ms: the slow minute did not happen", res.Latency.Max)
+	}
+}
+
+// TestAutoscaleInService: utilization and fairness are over each server's
+// time in service. In TestAutoscale's run app-1 is busy 0.8 of 15 s, 0.4
+// of 25 s, 0.1 of 10 s and 0.2 of 20 s: 27 s of 70. app-3 joins at 15 s
+// and leaves once drained after the scale-in at 50 s: 11 s busy in 35 s
+// of service (its drain lasts at most one 100 ms request). app-5 and app-6
+// never launch: they are marked so and left out of fairness, instead of
+// counting as idle servers.
+func TestAutoscaleInService(t *testing.T) {
+	res := mustRun(t, parse(t, `name: scale
+duration: 70s
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 16, phases: [{at: 40s, rate: 4}]}
+  service: {dist: constant, mean: 100ms}
+autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5s}
+`), "round_robin")
+	app1, app3 := res.Servers[0], res.Servers[2]
+	if math.Abs(app1.Utilization-27.0/70) > 0.005 || app1.InServiceS != 70 {
+		t.Errorf("app-1 %+v, want utilization 27/70 over 70 s in service", app1)
+	}
+	if math.Abs(app3.InServiceS-35) > 0.1 || math.Abs(app3.Utilization-11.0/35) > 0.005 || app3.DrainingS > 0.1 {
+		t.Errorf("app-3 %+v, want about 35 s in service at utilization 11/35, draining at most 0.1 s", app3)
+	}
+	var utils []float64
+	for i, s := range res.Servers {
+		if want := i >= 4; s.NeverLaunched != want {
+			t.Errorf("%s never launched: %v, want %v", s.Name, s.NeverLaunched, want)
+		}
+		if !s.NeverLaunched {
+			utils = append(utils, s.Utilization)
+		}
+	}
+	if want := results.NewFairness(utils); res.Fairness != want {
+		t.Errorf("fairness %+v, want %+v over the four servers that served", res.Fairness, want)
+	}
+	if res.Fairness.JainUtilization < 0.97 {
+		t.Errorf("Jain %v: the load was even over each server's time in service", res.Fairness.JainUtilization)
 	}
 }

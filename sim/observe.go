@@ -297,6 +297,10 @@ func (e *engine) outReason(s *server, now time.Duration) string {
 		return "not launched"
 	case s.starting:
 		return "starting"
+	case s.left:
+		return "scaled in"
+	case s.retired:
+		return "scaled in, draining"
 	case s.checkDown:
 		return fmt.Sprintf("failed %d health checks", e.health.Fall)
 	case now < s.ejectedUntil:

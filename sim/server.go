@@ -19,8 +19,9 @@ type server struct {
 	backup     bool
 	group      string
 	// Autoscaling: idle servers were never launched, starting ones are on
-	// their way, retired ones were drained by a scale-down.
-	idle, starting, retired bool
+	// their way, retired ones were drained by a scale-down, and left ones
+	// are retired servers that finished their last request.
+	idle, starting, retired, left bool
 	joinSeq                 uint64 // the pending join event's sequence number
 
 	busy    int
@@ -64,6 +65,9 @@ type server struct {
 	stateFrom time.Duration
 	downTime  time.Duration
 	drainTime time.Duration
+	// inServiceTime is its time in service (see inService) inside the
+	// measurement window: what its utilization is a share of.
+	inServiceTime time.Duration
 
 	// metrics, over requests that arrived after the warm-up
 	requests int64
@@ -76,6 +80,10 @@ type server struct {
 	// busyAll is busy slot-time over the whole run, for the autoscaler.
 	busyAll float64
 }
+
+// inService reports whether s counts as a server of the fleet: launched,
+// and not gone after a scale-in.
+func (s *server) inService() bool { return !s.idle && !s.starting && !s.left }
 
 // maxServiceTime caps one service (ten years) so that a heavy-tailed demand
 // on a very slow server cannot overflow the clock.

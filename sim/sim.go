@@ -537,6 +537,8 @@ func (e *engine) complete(i int32, now time.Duration) {
 	}
 	if s.waiting.len() > 0 {
 		e.start(s, s.waiting.pop(), now)
+	} else if s.retired {
+		e.leaveIfDrained(s, now)
 	}
 }
 
@@ -589,21 +591,29 @@ func (e *engine) result() results.Result {
 	if e.tl != nil {
 		res.Detail = &results.Detail{Latency: all, Timeline: e.tl.Timeline}
 	}
-	utils := make([]float64, len(e.servers))
+	// Utilization is over each server's time in service, and fairness
+	// over the servers that served at all: an autoscaled server that was
+	// never launched is not an idle one.
+	utils := make([]float64, 0, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
-		if window > 0 {
-			utils[i] = s.busyArea / (float64(s.capacity) * window)
+		out := results.Server{
+			Name:      s.name,
+			Requests:  s.requests,
+			MaxQueue:  s.maxQueue,
+			Failed:    s.failed,
+			DownS:     s.downTime.Seconds(),
+			DrainingS: s.drainTime.Seconds(),
 		}
-		res.Servers = append(res.Servers, results.Server{
-			Name:        s.name,
-			Requests:    s.requests,
-			Utilization: utils[i],
-			MaxQueue:    s.maxQueue,
-			Failed:      s.failed,
-			DownS:       s.downTime.Seconds(),
-			DrainingS:   s.drainTime.Seconds(),
-		})
+		if s.inServiceTime > 0 {
+			out.Utilization = s.busyArea / (float64(s.capacity) * float64(s.inServiceTime))
+			utils = append(utils, out.Utilization)
+		}
+		if e.scale != nil && s.group == e.scale.cfg.Group {
+			out.InServiceS = s.inServiceTime.Seconds()
+			out.NeverLaunched = s.inServiceTime == 0
+		}
+		res.Servers = append(res.Servers, out)
 	}
 	res.Fairness = results.NewFairness(utils)
 	return res
