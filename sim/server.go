@@ -22,7 +22,7 @@ type server struct {
 	// their way, retired ones were drained by a scale-down, and left ones
 	// are retired servers that finished their last request.
 	idle, starting, retired, left bool
-	joinSeq                 uint64 // the pending join event's sequence number
+	joinSeq                       uint64 // the pending join event's sequence number
 
 	busy    int
 	waiting fifo
