@@ -691,7 +691,7 @@ servers:
 workload:
   arrival: {rate: 10}
   service: {dist: constant, mean: 10ms}
-health_check: {path: /healthz, status: 204, interval: 7s, timeout: 2s, fall: 4, rise: 5}
+health_check: {path: /healthz, status: 204, interval: 7s, timeout: 2s, fall: 4, rise: 5, out_of_band: true, max_utilization: 0.8, panic_threshold: 0.3}
 passive: {max_fails: 3, fail_timeout: 20s}
 retries: {count: 2, on: [timeout], timeout: 9s, non_idempotent: true, budget: 0.2}
 timeouts: {connect: 1s, header: 2s, idle: 3s, response: 4s, grace: 5s}

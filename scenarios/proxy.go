@@ -31,6 +31,20 @@ type HealthCheck struct {
 	Timeout  Duration `yaml:"timeout"`  // default 1s; at most interval
 	Fall     int      `yaml:"fall"`     // default 3
 	Rise     int      `yaml:"rise"`     // default 2
+	// OutOfBand serves checks apart from requests, as a dedicated health
+	// port or thread would. By default (false) the simulator serves a
+	// check like a request: it takes a slot or waits in the server's
+	// queue, so it times out behind a deep queue.
+	OutOfBand bool `yaml:"out_of_band"`
+	// MaxUtilization fails a check when the server was busier than this
+	// over the last interval, as a deep health check that answers
+	// unhealthy above 90% CPU does; 0 (the default) is off.
+	MaxUtilization float64 `yaml:"max_utilization"`
+	// PanicThreshold is Envoy's panic threshold: while fewer than this
+	// share of the servers are healthy, balance over all of them, healthy
+	// or not, rather than pile everything on the few left. 0, the
+	// default, is off (Envoy's default is 0.5).
+	PanicThreshold float64 `yaml:"panic_threshold"`
 }
 
 // Passive configures passive checks, as nginx's max_fails and fail_timeout:
@@ -175,9 +189,7 @@ func proxyDefaults(s *Scenario, d *decoder) {
 		t = withDefaults(d, "timeouts", *s.Timeouts, t)
 	}
 	s.Timeouts = &t
-	if d.has("timeouts.response") {
-		s.AttemptTimeout = t.Response
-	}
+	s.AttemptTimeout = t.Response
 	if hc := s.HealthCheck; hc != nil {
 		*hc = withDefaults(d, "health_check", *hc, DefaultHealthCheck)
 	}
@@ -245,7 +257,8 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		key string
 		v   Duration
 	}{{"connect", t.Connect}, {"header", t.Header}, {"idle", t.Idle}, {"response", t.Response}, {"grace", t.Grace}} {
-		if err := d.durRange("timeouts."+c.key, c.v, false, MaxVirtualTime); err != nil {
+		// A response timeout of 0 is none, as nginx's proxy_read_timeout 0.
+		if err := d.durRange("timeouts."+c.key, c.v, c.key == "response", MaxVirtualTime); err != nil {
 			return err
 		}
 	}
@@ -274,6 +287,12 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		if err := d.intRange(p+".rise", int64(hc.Rise), 1, maxChecks); err != nil {
 			return err
 		}
+		if err := d.floatRange(p+".max_utilization", hc.MaxUtilization, 0, false, 1); err != nil {
+			return err
+		}
+		if err := d.floatRange(p+".panic_threshold", hc.PanicThreshold, 0, false, 1); err != nil {
+			return err
+		}
 	}
 	if ps := s.Passive; ps != nil {
 		if err := d.intRange("passive.max_fails", int64(ps.MaxFails), 1, maxChecks); err != nil {
@@ -297,6 +316,9 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		}
 		if err := d.floatRange("retries.budget", r.Budget, 0, false, 1); err != nil {
 			return err
+		}
+		if i := slices.Index(r.On, RetryTimeout); i >= 0 && s.Timeouts.Response == 0 {
+			return d.errorf("retries.on["+strconv.Itoa(i)+"]", "retries on timeout, but timeouts.response is 0, which is none: nothing ever times out; set timeouts.response (for example 30s) or leave timeout out of retries.on")
 		}
 	}
 	if st := s.Sticky; st != nil {

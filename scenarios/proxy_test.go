@@ -28,6 +28,13 @@ func TestParseProxyDefaults(t *testing.T) {
 	if *s.Timeouts != DefaultTimeouts {
 		t.Errorf("timeouts %+v, want %+v", *s.Timeouts, DefaultTimeouts)
 	}
+	// The response timeout is on by default, in the simulator too.
+	if s.AttemptTimeout != DefaultTimeouts.Response || s.AttemptTimeout != Duration(60*time.Second) {
+		t.Errorf("attempt timeout %v, want 60s, nginx's proxy_read_timeout", s.AttemptTimeout)
+	}
+	if off, err := ParseProxy("proxy.yaml", []byte(proxyConfig+"timeouts: {response: 0}\n")); err != nil || off.AttemptTimeout != 0 {
+		t.Errorf("timeouts.response 0: attempt timeout %v (%v), want 0, none", off.AttemptTimeout, err)
+	}
 	if s.HealthCheck != nil || s.Passive != nil || s.Retries != nil || s.Sticky != nil {
 		t.Errorf("absent sections must stay off: %+v %+v %+v %+v", s.HealthCheck, s.Passive, s.Retries, s.Sticky)
 	}
@@ -146,6 +153,9 @@ var proxyErrorCases = []struct {
 	{"retry count", proxyConfig + "retries: {count: -1}\n", 5, "retries.count", "at least 0"},
 	{"retry bool", proxyConfig + "retries: {non_idempotent: yes}\n", 5, "retries.non_idempotent", "must be true or false"},
 	{"zero timeout", proxyConfig + "timeouts: {header: 0s}\n", 5, "timeouts.header", "greater than 0"},
+	{"timeout retries without a timeout", proxyConfig + "timeouts: {response: 0}\nretries: {on: [connect, timeout]}\n", 6, "retries.on[1]", "set timeouts.response"},
+	{"max utilization", proxyConfig + "health_check: {max_utilization: 1.5}\n", 5, "health_check.max_utilization", "at most 1"},
+	{"panic threshold", proxyConfig + "health_check: {panic_threshold: -0.5}\n", 5, "health_check.panic_threshold", "at least 0"},
 	{"header size", proxyConfig + "max_header_bytes: 10\n", 5, "max_header_bytes", "at least 1024"},
 	{"cookie name", proxyConfig + "sticky: {cookie: \"a b\"}\n", 5, "sticky.cookie", "must be a cookie name"},
 	{"sticky over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nsticky: {}\n", 5, "sticky", "mode http only"},

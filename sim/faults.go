@@ -57,8 +57,9 @@ type failures struct {
 	// arrivalsDone stops the health checks: after the last arrival they
 	// could only go on for ever.
 	arrivalsDone bool
-	// primaryUp is set while some server that is not a backup is healthy.
-	primaryUp bool
+	// primaryUp is set while some server that is not a backup is healthy;
+	// panicking while fewer than health_check.panic_threshold of them are.
+	primaryUp, panicking bool
 	// slowStart is the ramp of a server back in rotation; ramp decides
 	// which requests it turns away meanwhile.
 	slowStart time.Duration
@@ -152,30 +153,44 @@ func (e *engine) randomRepair(s *server, now time.Duration) {
 	}
 }
 
-// healthy reports whether s may serve as far as the host knows: it is in
-// the fleet, and checks, ejection, drain and breaker all let it. A crashed server stays healthy
-// until something notices.
+// available reports whether s is in the fleet and in rotation as far as
+// its operators are concerned: launched, not scaled in, not draining.
+func (s *server) available() bool {
+	return !s.idle && !s.starting && !s.retired && !s.draining
+}
+
+// healthy reports whether s may serve as far as the host knows: it is
+// available, and checks, ejection and breaker all let it. A crashed server
+// stays healthy until something notices.
 func (e *engine) healthy(s *server, now time.Duration) bool {
-	return !s.idle && !s.starting && !s.retired && !s.checkDown && now >= s.ejectedUntil && !s.draining &&
+	return s.available() && !s.checkDown && now >= s.ejectedUntil &&
 		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
 }
 
 // usable reports whether the balancer may choose s now: it is healthy, and
-// it is a primary or no primary is healthy.
+// it is a primary or no primary is healthy. In panic (see refresh) every
+// available primary is usable, healthy or not.
 func (e *engine) usable(s *server, now time.Duration) bool {
+	if e.panicking {
+		return !s.backup && s.available()
+	}
 	return e.healthy(s, now) && (!s.backup || !e.primaryUp)
 }
 
 // refresh tells the balancer which servers are usable, and marks the
 // crashes that this takes out of rotation as detected.
 func (e *engine) refresh(now time.Duration) {
-	e.primaryUp = false
+	healthy, primaries := 0, 0
 	for i := range e.servers {
-		if s := &e.servers[i]; !s.backup && e.healthy(s, now) {
-			e.primaryUp = true
-			break
+		if s := &e.servers[i]; !s.backup && s.available() {
+			primaries++
+			if e.healthy(s, now) {
+				healthy++
+			}
 		}
 	}
+	e.primaryUp = healthy > 0
+	e.panicking = e.health != nil && float64(healthy) < e.health.PanicThreshold*float64(primaries)
 	list := make([]*algorithms.Backend, 0, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
@@ -193,45 +208,13 @@ func (e *engine) refresh(now time.Duration) {
 		s.inRotation = usable
 		if usable {
 			list = append(list, s.backend)
-		} else if s.crash >= 0 && !e.healthy(s, now) {
+		}
+		if s.crash >= 0 && !e.healthy(s, now) {
 			e.crashes[s.crash].detected = now
 			s.crash = -1
 		}
 	}
 	e.bal.Update(list)
-}
-
-// checkCost is what a health check costs a healthy server. A slow server
-// answers it factor times slower, and fails it past the check's timeout:
-// a disk ten times slower passes 1 s checks, one a thousand times slower
-// does not.
-const checkCost = time.Millisecond
-
-// check runs an active health check of s: a crashed server fails it, and
-// so does one too slow to answer within the timeout.
-func (e *engine) check(s *server, now time.Duration) {
-	if e.arrivalsDone {
-		return
-	}
-	hc := e.health
-	changed := false
-	if s.up && time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D() {
-		s.checkFails = 0
-		s.checkOKs++
-		if s.checkDown && s.checkOKs >= hc.Rise {
-			s.checkDown, s.ejectedUntil, changed = false, 0, true
-		}
-	} else {
-		s.checkOKs = 0
-		s.checkFails++
-		if !s.checkDown && s.checkFails >= hc.Fall {
-			s.checkDown, changed = true, true
-		}
-	}
-	if changed {
-		e.refresh(now)
-	}
-	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check})
 }
 
 // applyFault starts fault i.
@@ -305,6 +288,11 @@ func (e *engine) crash(s *server, now time.Duration) {
 			continue
 		}
 		q := &e.reqs[i]
+		if q.check && !q.orphan {
+			e.release(int32(i))
+			e.checked(s, false, now) // the check's connection is reset
+			continue
+		}
 		if q.orphan {
 			e.release(int32(i)) // nobody waits for it
 			continue

@@ -19,7 +19,7 @@ import (
 // are done and the next has not arrived, so nothing is in flight; and the
 // 15 refusals before detection fall in the windows from 60 s to 75 s.
 func TestTimeline(t *testing.T) {
-	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3}\n"))
+	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3, out_of_band: true}\n"))
 	res, _, err := run(sc, "round_robin", true, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ faults:
 // next request round robin gives it (60.5 s) is refused. The state is what round robin saw
 // before each decision: every earlier request is done by then.
 func TestTrace(t *testing.T) {
-	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3}\n"))
+	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3, out_of_band: true}\n"))
 	var lines []string
 	err := Trace(sc, "round_robin", 59750*time.Millisecond, func(ev *TraceEvent) bool {
 		line := fmt.Sprintf("%v %d %d %s %s %v %v", ev.At, ev.Kind, ev.Request, ev.Server, ev.Text, ev.InFlight, ev.InRotation)
@@ -224,7 +224,7 @@ func TestNiceStep(t *testing.T) {
 // every server's requests in flight, and the crash among the events; and
 // that without it there is none.
 func TestTimelineDetail(t *testing.T) {
-	sc := parse(t, crashScenario("warmup: 10s\nhealth_check: {interval: 5s, fall: 3}\n"))
+	sc := parse(t, crashScenario("warmup: 10s\nhealth_check: {interval: 5s, fall: 3, out_of_band: true}\n"))
 	runs, err := CompareSeeds(sc, []string{"round_robin", "least_connections"}, []uint64{1}, Options{Timeline: true})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ const (
 	timeout
 	// check: an active health check of server req.
 	check
+	// checkTimeout: in-band health check req has waited its timeout.
+	checkTimeout
 	// faultEnd: faults[req] ends (its "for" is over).
 	faultEnd
 	// fault: faults[req] starts.
@@ -55,24 +57,43 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// eventQueue is a binary min-heap of events specialised by hand: the
-// simulator pushes and pops twice per request, and container/heap's
-// interface calls cost more than the comparisons themselves.
+// eventQueue orders the events of a run: a binary min-heap specialised by
+// hand (the simulator pushes and pops twice per request, and
+// container/heap's interface calls cost more than the comparisons
+// themselves), beside a FIFO for attempt timeouts. Every attempt times out
+// the same time after it starts, and starts never go back in time, so
+// timeouts come due in the order they are scheduled: the FIFO keeps them
+// sorted at O(1) a push, and the heap stays as small as without them.
 type eventQueue struct {
-	items []event
-	seq   uint64
+	items    []event
+	timeouts eventFIFO
+	seq      uint64
 }
 
-func (q *eventQueue) len() int { return len(q.items) }
+func (q *eventQueue) len() int { return len(q.items) + q.timeouts.len() }
 
 // peek returns the earliest event; the queue must not be empty.
-func (q *eventQueue) peek() *event { return &q.items[0] }
+func (q *eventQueue) peek() *event {
+	if q.fromFIFO() {
+		return q.timeouts.peek()
+	}
+	return &q.items[0]
+}
+
+// fromFIFO reports whether the earliest event is the timeouts' first.
+func (q *eventQueue) fromFIFO() bool {
+	return q.timeouts.len() > 0 && (len(q.items) == 0 || q.timeouts.peek().before(&q.items[0]))
+}
 
 // push schedules an event, stamping it with the next sequence number,
-// which it returns.
+// which it returns. Timeouts must be pushed in the order they come due.
 func (q *eventQueue) push(e event) uint64 {
 	q.seq++
 	e.seq = q.seq
+	if e.kind == timeout {
+		q.timeouts.push(e)
+		return e.seq
+	}
 	q.items = append(q.items, e)
 	i := len(q.items) - 1
 	for i > 0 {
@@ -88,6 +109,9 @@ func (q *eventQueue) push(e event) uint64 {
 
 // pop removes and returns the earliest event; the queue must not be empty.
 func (q *eventQueue) pop() event {
+	if q.fromFIFO() {
+		return q.timeouts.pop()
+	}
 	top := q.items[0]
 	last := len(q.items) - 1
 	q.items[0] = q.items[last]
@@ -109,4 +133,37 @@ func (q *eventQueue) pop() event {
 		i = min
 	}
 	return top
+}
+
+// eventFIFO is a growable ring buffer of events.
+type eventFIFO struct {
+	buf  []event
+	head int
+	n    int
+}
+
+func (f *eventFIFO) len() int { return f.n }
+
+func (f *eventFIFO) peek() *event { return &f.buf[f.head] }
+
+func (f *eventFIFO) push(e event) {
+	if f.n == len(f.buf) {
+		grown := make([]event, max(16, 2*len(f.buf)))
+		for i := 0; i < f.n; i++ {
+			grown[i] = f.buf[(f.head+i)%len(f.buf)]
+		}
+		f.buf, f.head = grown, 0
+	}
+	f.buf[(f.head+f.n)%len(f.buf)] = e
+	f.n++
+}
+
+func (f *eventFIFO) pop() event {
+	e := f.buf[f.head]
+	f.head++
+	if f.head == len(f.buf) {
+		f.head = 0
+	}
+	f.n--
+	return e
 }

@@ -40,6 +40,10 @@ type server struct {
 	checkDown    bool
 	checkFails   int
 	checkOKs     int
+	// checkAt and checkBusy are when a check last read its utilization
+	// and its busy slot-time then, for health_check.max_utilization.
+	checkAt   time.Duration
+	checkBusy float64
 	passiveFails int
 	passiveSince time.Duration
 	ejectedUntil time.Duration

@@ -160,6 +160,9 @@ type request struct {
 	// missed marks an attempt that missed its client's session: its
 	// demand includes the scenario's sessions.miss_cost.
 	missed bool
+	// check marks an in-band health check, which the server serves like a
+	// request but which nobody counts as one.
+	check bool
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
@@ -403,10 +406,13 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		b.Begin()
 		e.reqs[i].server = int32(b.Index)
-		if e.attemptTimeout > 0 {
+		// A request served at once whose service ends within the timeout
+		// cannot time out: most requests need no timeout event at all.
+		free := s.busy < s.capacity
+		if e.attemptTimeout > 0 && (!free || s.serviceTime(e.reqs[i].demand) > e.attemptTimeout) {
 			e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
 		}
-		if s.busy < s.capacity {
+		if free {
 			e.start(s, i, now)
 			return
 		}
@@ -474,20 +480,21 @@ func (e *engine) start(s *server, i int32, now time.Duration) {
 }
 
 func (e *engine) fire(ev event) {
+	if e.stale(&ev) {
+		return // its request completed, or its attempt ended, meanwhile
+	}
 	if e.tl != nil {
 		e.advance(ev.at)
 	}
 	switch ev.kind {
 	case completion:
-		if e.reqs[ev.req].doneSeq == ev.seq {
-			e.complete(ev.req, ev.at)
-		}
+		e.complete(ev.req, ev.at)
 	case timeout:
-		if q := &e.reqs[ev.req]; q.timeoutSeq == ev.seq && !q.orphan {
-			e.timedOut(ev.req, ev.at)
-		}
+		e.timedOut(ev.req, ev.at)
 	case check:
 		e.check(&e.servers[ev.req], ev.at)
+	case checkTimeout:
+		e.checkTimedOut(ev.req, ev.at)
 	case fault:
 		e.applyFault(int(ev.req), ev.at)
 	case faultEnd:
@@ -507,6 +514,20 @@ func (e *engine) fire(ev event) {
 	}
 }
 
+// stale reports whether ev is the completion or timeout of an attempt
+// that has ended otherwise: such events are left in the queue rather than
+// removed, and do nothing, not even move the timeline on.
+func (e *engine) stale(ev *event) bool {
+	switch ev.kind {
+	case completion:
+		return e.reqs[ev.req].doneSeq != ev.seq
+	case timeout, checkTimeout:
+		q := &e.reqs[ev.req]
+		return q.timeoutSeq != ev.seq || q.orphan
+	}
+	return false
+}
+
 // release frees request i's slot.
 func (e *engine) release(i int32) {
 	e.reqs[i] = request{server: -1}
@@ -515,11 +536,15 @@ func (e *engine) release(i int32) {
 
 func (e *engine) complete(i int32, now time.Duration) {
 	q := e.reqs[i]
-	e.release(i)
 	s := &e.servers[q.server]
 	e.account(s, now)
 	s.busy--
-	if !q.orphan {
+	if q.check {
+		e.checkAnswered(i, s, now)
+	} else {
+		e.release(i)
+	}
+	if !q.orphan && !q.check {
 		latency := now - q.arrival
 		if e.recording() {
 			e.tl.hist.Record(latency)

@@ -1,0 +1,90 @@
+package sim
+
+import "time"
+
+// checkCost is what a health check costs a healthy server: 1 ms of one
+// slot. A slow server answers it factor times slower, and fails it past
+// the check's timeout: a disk ten times slower passes 1 s checks, one a
+// thousand times slower does not.
+const checkCost = time.Millisecond
+
+// check runs an active health check of s. A crashed server fails it at
+// once (the connection is refused). Otherwise, by default, the check is
+// served like a request: it takes a slot or waits in the server's queue,
+// and passes if it is answered within the timeout, so a server with a deep
+// queue fails its checks. An out-of-band check (a dedicated health port)
+// skips the queue and passes unless the server is too slow to answer in
+// time.
+func (e *engine) check(s *server, now time.Duration) {
+	if e.arrivalsDone {
+		return
+	}
+	hc := e.health
+	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check})
+	switch {
+	case !s.up:
+		e.checked(s, false, now)
+	case hc.OutOfBand:
+		e.checked(s, time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D(), now)
+	case s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit:
+		e.checked(s, false, now) // turned away like a request
+	default:
+		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true})
+		e.reqs[i].timeoutSeq = e.events.push(event{at: now + hc.Timeout.D(), req: i, kind: checkTimeout})
+		if s.busy < s.capacity {
+			e.start(s, i, now)
+		} else {
+			s.waiting.push(i)
+		}
+	}
+}
+
+// checkAnswered ends in-band check i, served by s at now: it passes unless
+// it timed out already.
+func (e *engine) checkAnswered(i int32, s *server, now time.Duration) {
+	late := e.reqs[i].orphan
+	e.release(i)
+	if !late {
+		e.checked(s, true, now)
+	}
+}
+
+// checkTimedOut fails in-band check i, which s has not answered in time;
+// s still serves it when its turn comes.
+func (e *engine) checkTimedOut(i int32, now time.Duration) {
+	q := &e.reqs[i]
+	q.orphan, q.timeoutSeq = true, 0
+	e.checked(&e.servers[q.server], false, now)
+}
+
+// checked counts a check's verdict on s: fall failures in a row take it
+// out, rise passes bring it back. A check that was answered still fails
+// when the server was busier than max_utilization since its last answer,
+// as a deep health check reports.
+func (e *engine) checked(s *server, ok bool, now time.Duration) {
+	hc := e.health
+	if ok && hc.MaxUtilization > 0 {
+		e.account(s, now)
+		if span := now - s.checkAt; span > 0 {
+			ok = (s.busyAll-s.checkBusy)/(float64(s.capacity)*float64(span)) <= hc.MaxUtilization
+		}
+		s.checkAt, s.checkBusy = now, s.busyAll
+	}
+	changed := false
+	if ok {
+		s.checkFails = 0
+		s.checkOKs++
+		if s.checkDown && s.checkOKs >= hc.Rise {
+			s.checkDown, s.ejectedUntil, changed = false, 0, true
+		}
+	} else {
+		s.checkOKs = 0
+		s.checkFails++
+		if !s.checkDown && s.checkFails >= hc.Fall {
+			s.checkDown, changed = true, true
+		}
+	}
+	if changed {
+		e.refresh(now)
+	}
+}
