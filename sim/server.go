@@ -37,13 +37,13 @@ type server struct {
 	faultDown, randomDown bool
 	// Health as the host sees it: active checks' verdict and counts,
 	// passive checks' failures and ejection.
-	checkDown    bool
-	checkFails   int
-	checkOKs     int
+	checkDown  bool
+	checkFails int
+	checkOKs   int
 	// checkAt and checkBusy are when a check last read its utilization
 	// and its busy slot-time then, for health_check.max_utilization.
-	checkAt   time.Duration
-	checkBusy float64
+	checkAt      time.Duration
+	checkBusy    float64
 	passiveFails int
 	passiveSince time.Duration
 	ejectedUntil time.Duration
