@@ -450,7 +450,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
 	e.tried = append(e.tried[:0], int(q.server))
 	e.dispatch(e.store(again), now)
 }

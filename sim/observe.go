@@ -276,7 +276,7 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 		ev.Server = s.name
 		if kind == Routed && e.sess != nil && s.up {
 			ev.Session = "miss"
-			if e.sess.holds(e.reqs[i].client, s.backend.Index) {
+			if e.sess.holds(e.reqs[i].clientID, s.backend.Index) {
 				ev.Session = "hit"
 			}
 		}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/lbsim/lbsim/scenarios"
@@ -13,10 +12,12 @@ import (
 // one nil check per attempt.
 type sessions struct {
 	missCost time.Duration
-	// home maps a client to the server that holds its session. A session
-	// lives in its server's memory: a crash bumps the server's epoch, and
-	// every session it got in an earlier epoch is gone.
-	home  map[netip.Addr]sessionHome
+	// home maps a client (the client itself, not its address: clients
+	// behind one gateway have sessions of their own) to the server that
+	// holds its session. A session lives in its server's memory: a crash
+	// bumps the server's epoch, and every session it got in an earlier
+	// epoch is gone.
+	home  map[uint32]sessionHome
 	epoch []uint32
 	// misses counts measured attempts that missed their session.
 	misses int64
@@ -34,11 +35,11 @@ func newSessions(cfg *scenarios.Sessions, n int) *sessions {
 	if cfg == nil {
 		return nil
 	}
-	return &sessions{missCost: cfg.MissCost.D(), home: make(map[netip.Addr]sessionHome), epoch: make([]uint32, n)}
+	return &sessions{missCost: cfg.MissCost.D(), home: make(map[uint32]sessionHome), epoch: make([]uint32, n)}
 }
 
 // holds reports whether server s holds client c's session.
-func (ss *sessions) holds(c netip.Addr, s int) bool {
+func (ss *sessions) holds(c uint32, s int) bool {
 	h, ok := ss.home[c]
 	return ok && int(h.server) == s && h.epoch == ss.epoch[s]
 }
@@ -55,7 +56,7 @@ func (e *engine) serveSession(i int32, s int, measured bool) {
 	if q.missed {
 		q.demand -= ss.missCost
 	}
-	q.missed = !ss.holds(q.client, s)
+	q.missed = !ss.holds(q.clientID, s)
 	if !q.missed {
 		return
 	}
@@ -63,5 +64,23 @@ func (e *engine) serveSession(i int32, s int, measured bool) {
 	if measured {
 		ss.misses++
 	}
-	ss.home[q.client] = sessionHome{server: int32(s), epoch: ss.epoch[s]}
+	ss.home[q.clientID] = sessionHome{server: int32(s), epoch: ss.epoch[s]}
+}
+
+// pins is the engine's state when the scenario is sticky (scenarios.Sticky):
+// the server each client's cookie names, set by the server that answered
+// its last request, as the proxy's Set-Cookie does. A cookie belongs to
+// the client, not to its address, so it survives NAT.
+type pins map[uint32]int32
+
+// pinned returns the server client c is pinned to while that server is
+// usable, else nil.
+func (e *engine) pinned(c uint32, now time.Duration) *server {
+	if e.pins == nil {
+		return nil
+	}
+	if i, ok := e.pins[c]; ok && e.usable(&e.servers[i], now) {
+		return &e.servers[i]
+	}
+	return nil
 }

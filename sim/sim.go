@@ -143,6 +143,9 @@ type request struct {
 	demand  time.Duration
 	number  int64 // its arrival number, from 1
 	client  netip.Addr
+	// clientID is the client behind the address (see
+	// workloads.Request.ClientID), for sessions and sticky cookies.
+	clientID uint32
 	// doneSeq is the sequence number of the request's completion event,
 	// so that the event of a request its server's crash ended is ignored.
 	doneSeq uint64
@@ -201,6 +204,7 @@ type engine struct {
 	failures           // faults, checks and retries (faults.go)
 	scale    *scaler   // nil unless autoscaling (autoscale.go)
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
+	pins     pins      // nil unless the scenario is sticky (sessions.go)
 
 	// Observers (observe.go), nil unless asked for.
 	tl         *timeline
@@ -246,6 +250,9 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		}
 	}
 	e.sess = newSessions(sc.Sessions, len(e.servers))
+	if sc.Sticky != nil {
+		e.pins = make(pins)
+	}
 	e.initFailures(sc)
 	e.initScaler(sc, firstExtra)
 	e.refresh(0)
@@ -356,7 +363,12 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 	measured := e.reqs[i].arrival >= e.warmup
 	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
-		b := e.choose(e.reqs[i].client, now)
+		var b *algorithms.Backend
+		if s := e.pinned(e.reqs[i].clientID, now); s != nil && len(e.tried) == 0 {
+			b = s.backend // its cookie names a usable server
+		} else {
+			b = e.choose(e.reqs[i].client, now)
+		}
 		switch {
 		case b != nil:
 			e.tried = append(e.tried, b.Index)
@@ -456,7 +468,7 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 // alloc stores a request in flight, on no server yet, and returns its
 // index.
 func (e *engine) alloc(r *workloads.Request) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, number: e.arrivals, server: -1, class: int32(r.Class)})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, number: e.arrivals, server: -1, class: int32(r.Class)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -559,6 +571,9 @@ func (e *engine) complete(i int32, now time.Duration) {
 		s.backend.End()
 		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
 		e.succeeded(s, now, q.probe)
+		if e.pins != nil {
+			e.pins[q.clientID] = q.server
+		}
 	}
 	if s.waiting.len() > 0 {
 		e.start(s, s.waiting.pop(), now)

@@ -18,7 +18,8 @@ const (
 	MaxGateways = 2 * 254
 )
 
-// clients draws the address that sends each request.
+// clients draws the client that sends each request and the address it
+// comes from.
 type clients struct {
 	rng   *rand.Rand
 	count int
@@ -26,12 +27,18 @@ type clients struct {
 
 	natShare float64 // probability a request comes through a gateway
 	gateways []netip.Addr
+	// behind draws which client a request through a gateway comes from,
+	// from a stream of its own, so that the addresses drawn are the same
+	// whether or not anything looks at the client behind them.
+	behind     *rand.Rand
+	behindZipf *rand.Zipf
 }
 
-// init sets c up for the population spec, drawing from rng.
-func (c *clients) init(spec *scenarios.Clients, rng *rand.Rand) error {
+// init sets c up for the population spec, drawing addresses from rng and
+// the clients behind gateways from behind.
+func (c *clients) init(spec *scenarios.Clients, rng, behind *rand.Rand) error {
 	const p = "workload.clients"
-	*c = clients{rng: rng, count: spec.Count}
+	*c = clients{rng: rng, count: spec.Count, behind: behind}
 	if spec.Count < 1 || spec.Count > MaxClients {
 		return invalid(p+".count", "must be between 1 and %d, got %d", MaxClients, spec.Count)
 	}
@@ -41,7 +48,8 @@ func (c *clients) init(spec *scenarios.Clients, rng *rand.Rand) error {
 		return invalid(p+".zipf", "must be 0 (uniform popularity) or a finite number above 1, got %g", z)
 	case z > 1 && spec.Count > 1:
 		c.zipf = rand.NewZipf(rng, z, 1, uint64(spec.Count-1))
-		if c.zipf == nil {
+		c.behindZipf = rand.NewZipf(behind, z, 1, uint64(spec.Count-1))
+		if c.zipf == nil || c.behindZipf == nil {
 			return invalid(p+".zipf", "unusable exponent %g", z)
 		}
 	}
@@ -63,25 +71,31 @@ func (c *clients) init(spec *scenarios.Clients, rng *rand.Rand) error {
 	return nil
 }
 
-// next returns the address of the next request's sender.
-func (c *clients) next() netip.Addr {
+// next returns the next request's client, numbered from 0, and the
+// address it comes from: its own, or its gateway's.
+func (c *clients) next() (uint32, netip.Addr) {
 	if c.natShare > 0 {
 		// One uniform decides both whether the request comes through a
 		// gateway and, scaled, which one: given u < share, u/share is
 		// uniform on [0, 1).
 		if u := c.rng.Float64(); u < c.natShare {
 			j := int(u / c.natShare * float64(len(c.gateways)))
-			return c.gateways[min(j, len(c.gateways)-1)]
+			return c.draw(c.behind, c.behindZipf), c.gateways[min(j, len(c.gateways)-1)]
 		}
 	}
-	var i int
+	i := c.draw(c.rng, c.zipf)
+	return i, clientAddr(int(i))
+}
+
+// draw picks a client of the population from rng, by popularity.
+func (c *clients) draw(rng *rand.Rand, zipf *rand.Zipf) uint32 {
 	switch {
-	case c.zipf != nil:
-		i = int(c.zipf.Uint64())
+	case zipf != nil:
+		return uint32(zipf.Uint64())
 	case c.count > 1:
-		i = c.rng.IntN(c.count)
+		return uint32(rng.IntN(c.count))
 	}
-	return clientAddr(i)
+	return 0
 }
 
 // clientAddr is the address of client i: 10.0.0.0 + i + 1.

@@ -75,12 +75,22 @@ func TestClients(t *testing.T) {
 			}
 			counts := map[netip.Addr]int{}
 			viaGateway := 0
+			behind := map[uint32]bool{} // the clients seen through a gateway
 			for _, r := range rs {
 				counts[r.Client]++
+				if int(r.ClientID) >= c.spec.Count {
+					t.Fatalf("client %d of a population of %d", r.ClientID, c.spec.Count)
+				}
 				switch {
 				case isClient(r.Client, c.spec.Count):
+					// A client reaching the balancer directly comes
+					// from its own address.
+					if r.Client != clientAddr(int(r.ClientID)) {
+						t.Fatalf("client %d comes from %v, not its address %v", r.ClientID, r.Client, clientAddr(int(r.ClientID)))
+					}
 				case isGateway(r.Client, gateways):
 					viaGateway++
+					behind[r.ClientID] = true
 				default:
 					t.Fatalf("address %v is neither one of %d clients nor one of %d gateways", r.Client, c.spec.Count, gateways)
 				}
@@ -89,6 +99,11 @@ func TestClients(t *testing.T) {
 				// Each client is missed with probability (1-1/count)^n,
 				// below 1e-80 here.
 				t.Errorf("%d distinct clients, want all %d", len(counts), c.spec.Count)
+			}
+			// Behind a gateway are many clients, not one: each keeps its
+			// own cookies and sessions.
+			if want := min(c.spec.Count, 10); gateways > 0 && len(behind) < want {
+				t.Errorf("%d clients behind the gateways, want at least %d", len(behind), want)
 			}
 			if gateways > 0 {
 				// The gateway share is binomial: standard error

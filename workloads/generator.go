@@ -31,6 +31,10 @@ type Request struct {
 	// Client is the address that sends the request: a client of the
 	// population, or a NAT gateway.
 	Client netip.Addr
+	// ClientID is the client of the population that sends it, numbered
+	// from 0, whatever address it comes from: behind a gateway many
+	// clients share one address, but each keeps its own cookies.
+	ClientID uint32
 	// Class indexes the workload's RequestClasses.
 	Class int
 	// Demand is the service the request needs on a server of speed 1, at
@@ -59,6 +63,7 @@ const (
 	streamClasses  = 0x636c617373657300 // "classes"
 	streamService  = 0x7365727669636500 // "service"
 	streamClients  = 0x636c69656e747300 // "clients"
+	streamBehind   = 0x626568696e640000 // "behind"
 )
 
 // newRand returns the random stream named by stream for seed.
@@ -119,7 +124,7 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 	if len(classes) > 1 {
 		g.classRand = newRand(seed, streamClasses)
 	}
-	if err := g.clients.init(&w.Clients, newRand(seed, streamClients)); err != nil {
+	if err := g.clients.init(&w.Clients, newRand(seed, streamClients), newRand(seed, streamBehind)); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -136,7 +141,7 @@ func (g *Generator) Next(r *Request) {
 	}
 	r.Class = c
 	r.Demand = g.services[c].draw()
-	r.Client = g.clients.next()
+	r.ClientID, r.Client = g.clients.next()
 }
 
 // class returns the class that the uniform draw u in [0, 1) selects.
