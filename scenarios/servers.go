@@ -1,6 +1,9 @@
 package scenarios
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Server is one server of a scenario, after groups are expanded.
 type Server struct {
@@ -84,4 +87,34 @@ func (s *Scenario) Capacity() float64 {
 		slots += float64(g.Count) * float64(g.Capacity) * g.Speed
 	}
 	return slots / mean
+}
+
+// Overload says by how much the rate the run settles on is above what the
+// servers can complete, "" when they keep up. That rate is the arrival
+// rate in effect at the end (the last phase's, if any), averaged over a
+// bursty process's off periods; the servers' capacity counts an
+// autoscaled group at its largest. Above it, a run never settles: queues
+// grow for as long as it lasts.
+func (s *Scenario) Overload() string {
+	a := &s.Workload.Arrival
+	rate := a.Rate
+	if n := len(a.Phases); n > 0 {
+		rate = a.Phases[n-1].Rate
+	}
+	if a.Process == "bursty" && a.On+a.Off > 0 {
+		rate *= a.On.D().Seconds() / (a.On + a.Off).D().Seconds()
+	}
+	capacity := s.Capacity()
+	if as := s.Autoscale; as != nil && capacity > 0 {
+		for _, g := range s.Servers {
+			if g.Name == as.Group && as.Max > g.Count {
+				capacity += float64(as.Max-g.Count) * float64(g.Capacity) * g.Speed / s.Workload.meanDemand()
+			}
+		}
+	}
+	if capacity <= 0 || rate <= capacity*(1+1e-9) {
+		return ""
+	}
+	return fmt.Sprintf("the offered load is %s times what the servers can serve (%s requests/s of %s/s): queues will grow without bound",
+		strconv.FormatFloat(rate/capacity, 'g', 3, 64), strconv.FormatFloat(rate, 'g', 4, 64), strconv.FormatFloat(capacity, 'g', 4, 64))
 }

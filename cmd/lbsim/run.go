@@ -39,6 +39,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if w := sc.Overload(); w != "" {
+		fmt.Fprintf(stderr, "lbsim: warning: %s: %s\n", sc.Source, w)
+	}
 	if *out != "" {
 		if err := makeOutDir(*out); err != nil {
 			return err
