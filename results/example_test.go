@@ -1,0 +1,68 @@
+package results_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lbsim/lbsim/results"
+)
+
+func ExampleJain() {
+	fmt.Printf("%.4f\n", results.Jain([]float64{0.6, 0.6, 0.6, 0.6})) // equal
+	fmt.Printf("%.4f\n", results.Jain([]float64{0.9, 0, 0, 0}))       // one of four busy: 1/4
+	fmt.Printf("%.4f\n", results.Jain([]float64{1, 2, 3}))            // 36 / (3*14)
+	fmt.Printf("%.4f\n", results.MaxOverMean([]float64{1, 2, 3}))     // 3 / 2
+	// Output:
+	// 1.0000
+	// 0.2500
+	// 0.8571
+	// 1.5000
+}
+
+func ExampleHistogram() {
+	h := results.NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Millisecond) // 1ms, 2ms, ... 1s
+	}
+	fmt.Println("count", h.Count())
+	fmt.Println("mean ", h.Mean()) // exact
+	fmt.Println("max  ", h.Max())  // exact
+	// Percentiles are the top of a bucket at most 1/1024 of the value wide.
+	fmt.Println("p50  ", h.Quantile(0.50))
+	fmt.Println("p99  ", h.Quantile(0.99))
+	l := h.Latency() // milliseconds, for the report
+	fmt.Printf("p99.9 %.3f ms\n", l.P999)
+	// Output:
+	// count 1000
+	// mean  500.5ms
+	// max   1s
+	// p50   500.170751ms
+	// p99   990.380031ms
+	// p99.9 999.293 ms
+}
+
+func ExampleHistogram_CDF() {
+	h := results.NewHistogram()
+	for i := 1; i <= 100; i++ {
+		h.Record(time.Duration(i) * time.Millisecond) // 1ms ... 100ms
+	}
+	// Two points per halving of the distance to the 100th percentile.
+	for _, p := range h.CDF(2) {
+		fmt.Printf("%v: %.2f\n", p.Value.Round(10*time.Microsecond), p.Share)
+	}
+	// Output:
+	// 1ms: 0.01
+	// 25ms: 0.25
+	// 50ms: 0.50
+	// 63.01ms: 0.63
+	// 75.04ms: 0.75
+	// 82.05ms: 0.82
+	// 88.01ms: 0.88
+	// 91.03ms: 0.91
+	// 94.04ms: 0.94
+	// 96.01ms: 0.96
+	// 97.06ms: 0.97
+	// 98.04ms: 0.98
+	// 99.02ms: 0.99
+	// 100ms: 1.00
+}

@@ -1,0 +1,90 @@
+package results
+
+import "math"
+
+const (
+	latencyDecimals = 3 // milliseconds: microsecond resolution
+	rateDecimals    = 3 // requests per second
+	ratioDecimals   = 4 // utilization, Jain, max/mean
+	secondDecimals  = 6 // times of events and downtime: microsecond resolution
+)
+
+// Rounded returns a deep copy of c with every float rounded (see Write) and
+// nil slices replaced by empty ones, so JSON has [] rather than null.
+func Rounded(c *Comparison) Comparison {
+	n := *c
+	n.Results = make([]Result, len(c.Results))
+	for i, r := range c.Results {
+		r.ThroughputRPS = round(r.ThroughputRPS, rateDecimals)
+		r.Latency = roundLatency(r.Latency)
+		r.Fairness = Fairness{
+			JainUtilization:        round(r.Fairness.JainUtilization, ratioDecimals),
+			MaxOverMeanUtilization: round(r.Fairness.MaxOverMeanUtilization, ratioDecimals),
+		}
+		servers := make([]Server, len(r.Servers))
+		for j, s := range r.Servers {
+			s.Utilization = round(s.Utilization, ratioDecimals)
+			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
+			servers[j] = s
+		}
+		r.Servers = servers
+		if r.Crashes != nil {
+			crashes := make([]Crash, len(r.Crashes))
+			for j, cr := range r.Crashes {
+				cr.AtS, cr.DetectedAfterS = round(cr.AtS, secondDecimals), round(cr.DetectedAfterS, secondDecimals)
+				crashes[j] = cr
+			}
+			r.Crashes = crashes
+		}
+		if r.Scaling != nil {
+			scaling := make([]Scale, len(r.Scaling))
+			for j, sc := range r.Scaling {
+				sc.AtS, sc.Utilization = round(sc.AtS, secondDecimals), round(sc.Utilization, ratioDecimals)
+				scaling[j] = sc
+			}
+			r.Scaling = scaling
+		}
+		if r.Classes != nil {
+			classes := make([]Class, len(r.Classes))
+			for j, cl := range r.Classes {
+				cl.Latency = roundLatency(cl.Latency)
+				classes[j] = cl
+			}
+			r.Classes = classes
+		}
+		n.Results[i] = r
+	}
+	return n
+}
+
+func roundLatency(l Latency) Latency {
+	return Latency{
+		Mean: round(l.Mean, latencyDecimals),
+		P50:  round(l.P50, latencyDecimals),
+		P90:  round(l.P90, latencyDecimals),
+		P95:  round(l.P95, latencyDecimals),
+		P99:  round(l.P99, latencyDecimals),
+		P999: round(l.P999, latencyDecimals),
+		Max:  round(l.Max, latencyDecimals),
+	}
+}
+
+var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
+
+// round rounds x to the given number of decimals, half away from zero.
+// NaN and ±Inf become 0 (a metric that could not be computed, such as a rate
+// over zero time) and -0 becomes 0, so encoders always see a plain number.
+func round(x float64, decimals int) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	p := pow10[decimals]
+	if math.Abs(x)*p >= 1<<52 { // no fractional digits left to round
+		return x
+	}
+	r := math.Round(x*p) / p
+	if r == 0 {
+		return 0
+	}
+	return r
+}
