@@ -20,6 +20,7 @@ func Rounded(c *Comparison) Comparison {
 		r.Fairness = Fairness{
 			JainUtilization:        round(r.Fairness.JainUtilization, ratioDecimals),
 			MaxOverMeanUtilization: round(r.Fairness.MaxOverMeanUtilization, ratioDecimals),
+			MaxOverMeanLatency:     round(r.Fairness.MaxOverMeanLatency, ratioDecimals),
 		}
 		servers := make([]Server, len(r.Servers))
 		for j, s := range r.Servers {

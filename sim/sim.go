@@ -522,6 +522,8 @@ func (e *engine) complete(i int32, now time.Duration) {
 		if q.arrival >= e.warmup {
 			e.completed++
 			e.classes[q.class].Record(latency)
+			s.latencySum += float64(latency)
+			s.latencyCount++
 			if now <= e.windowEnd {
 				e.completedInWindow++
 			}
@@ -601,5 +603,6 @@ func (e *engine) result() results.Result {
 		})
 	}
 	res.Fairness = results.NewFairness(utils)
+	res.Fairness.MaxOverMeanLatency = latencySpread(e.servers)
 	return res
 }
