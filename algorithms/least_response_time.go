@@ -16,7 +16,9 @@ func init() {
 			UseWhen:  "latency matters and a server may slow down without failing: a dying disk, a noisy neighbour.",
 			Drawback: "it learns only from responses that come back, so it notices a slow server after the slow answers, and it needs every server's latency watched all the time.",
 		},
-		New: func(Options) Balancer { return &leastResponseTime{} },
+		New: func(opts Options) Balancer {
+			return &leastResponseTime{rng: newRNG(opts.Seed)}
+		},
 	})
 }
 
@@ -66,9 +68,9 @@ const (
 // response comes back. With no samples anywhere the policy is unweighted
 // least connections.
 //
-// Ties rotate as in least_connections: the scan starts at an offset from an
-// atomic counter and keeps the first strict minimum (an unsampled candidate
-// wins a tie against a sampled one).
+// Ties are broken uniformly at random, as in least_connections: among
+// sampled backends with equal scores, and among unsampled ones with equal
+// in-flight counts. An unsampled candidate wins a tie against a sampled one.
 //
 // Failures (Outcome.Err != nil) count as a sample of at least the current
 // estimate: a backend that fails fast (connection refused, queue full) must
@@ -80,8 +82,8 @@ const (
 // a removed backend's estimate is dropped (it is unsampled if it comes back),
 // and a Done for a backend not in the current snapshot is ignored.
 type leastResponseTime struct {
+	rng  *rng
 	snap atomic.Pointer[lrtSnapshot]
-	next atomic.Uint64
 }
 
 type lrtSnapshot struct {
@@ -144,26 +146,33 @@ func (p *leastResponseTime) Pick(*Request) (*Backend, error) {
 	if s == nil || len(s.backends) == 0 {
 		return nil, ErrNoBackend
 	}
-	n := len(s.backends)
-	i := rotation(p.next.Add(1)-1, n)
 	best, cold := -1, -1
 	bestScore, minKey := math.Inf(1), math.Inf(1) // in log2 units
 	var coldLoad uint64
-	for k := 0; k < n; k, i = k+1, i+1 {
-		if i == n {
-			i = 0
-		}
-		load := inFlight(s.backends[i])
+	tie := tieBreak{rng: p.rng}
+	var bestTies, coldTies uint64 // candidates at best's score, at cold's load
+	for i, b := range s.backends {
+		load := inFlight(b)
 		st := s.states[i]
 		if !st.sampled.Load() {
-			if cold < 0 || load < coldLoad {
-				cold, coldLoad = i, load
+			switch {
+			case cold < 0 || load < coldLoad:
+				cold, coldLoad, coldTies = i, load, 1
+			case load == coldLoad:
+				if coldTies++; tie.oneIn(coldTies) {
+					cold = i
+				}
 			}
 			continue
 		}
 		key := math.Float64frombits(st.key.Load())
-		if score := key + loadKey(load); best < 0 || score < bestScore {
-			best, bestScore = i, score
+		switch score := key + loadKey(load); {
+		case best < 0 || score < bestScore:
+			best, bestScore, bestTies = i, score, 1
+		case score == bestScore:
+			if bestTies++; tie.oneIn(bestTies) {
+				best = i
+			}
 		}
 		minKey = min(minKey, key)
 	}

@@ -49,7 +49,7 @@ func TestLeastResponseTimeScore(t *testing.T) {
 			}
 			setInFlight(bs[i], c.inFlight[i])
 		}
-		for k := range 2 * len(bs) { // cover every rotation offset
+		for k := range 2 * len(bs) {
 			if b, err := bal.Pick(&Request{}); err != nil || b.Name != c.want {
 				t.Errorf("%s: pick %d = %v, %v; want %s", c.desc, k, b, err, c.want)
 			}
@@ -215,7 +215,7 @@ func TestLeastResponseTimeMatchesDecayedScores(t *testing.T) {
 				want, wantScore = b, score
 			}
 		}
-		for range len(bs) { // every rotation offset
+		for range len(bs) {
 			if got, _ := bal.Pick(&Request{Now: now}); got != want {
 				t.Fatalf("trial %d at %v: picked %s, lowest decayed score is %s", trial, now, got.Name, want.Name)
 			}

@@ -8,7 +8,8 @@ import (
 
 // Options configures a new balancer.
 type Options struct {
-	// Seed seeds the balancer's random choices (random, power_of_two) so a
+	// Seed seeds the balancer's random choices (random, power_of_two, and
+	// the tie-breaks of least_connections and least_response_time) so a
 	// simulation is reproducible bit for bit. The proxy seeds from the clock.
 	Seed uint64
 }

@@ -40,19 +40,59 @@ func inFlight(b *Backend) uint64 {
 	return 0
 }
 
-// lighter reports whether the load x/wx is strictly below y/wy. It compares
-// x*wy with y*wx as exact 128-bit products: no floats, no overflow.
-func lighter(x, wx, y, wy uint64) bool {
+// lighter reports whether the load x/wx is strictly below y/wy.
+func lighter(x, wx, y, wy uint64) bool { return compareLoad(x, wx, y, wy) < 0 }
+
+// compareLoad orders the loads x/wx and y/wy: -1 if x/wx is lighter, 0 if
+// they are equal, 1 if it is heavier. It compares x*wy with y*wx as exact
+// 128-bit products: no floats, no overflow.
+func compareLoad(x, wx, y, wy uint64) int {
 	hx, lx := bits.Mul64(x, wy)
 	hy, ly := bits.Mul64(y, wx)
-	return hx < hy || hx == hy && lx < ly
+	switch {
+	case hx != hy:
+		return cmpBool(hx > hy)
+	case lx != ly:
+		return cmpBool(lx > ly)
+	}
+	return 0
 }
 
-// rotation returns the starting offset in [0, n) for the k-th scan of a
-// snapshot of n members; least_connections and least_response_time start
-// there so that ties rotate instead of always going to the first backend.
-func rotation(k uint64, n int) int {
-	return int(k % uint64(n))
+// cmpBool is 1 for true, -1 for false.
+func cmpBool(greater bool) int {
+	if greater {
+		return 1
+	}
+	return -1
+}
+
+// tieBreak chooses uniformly among the candidates that tie for the best in
+// one scan, by reservoir sampling: the scan counts the candidates tied for
+// its current best (1 after a new strict best) and lets the k-th replace the
+// choice when oneIn(k), with probability 1/k. That leaves each of k tied
+// candidates chosen with probability 1/k whatever their order, so no place
+// in the snapshot is favoured.
+//
+// A scan draws from the balancer's shared generator once, at its first tie,
+// and continues a SplitMix64 stream of its own from that draw: one atomic
+// add per pick however many candidates tie, and none for a pick without a
+// tie. A tieBreak lives on Pick's stack; it never allocates.
+type tieBreak struct {
+	rng   *rng
+	state uint64 // the scan's own SplitMix64 state, once drawn
+	drawn bool
+}
+
+// oneIn reports true with probability 1/k; k must be positive.
+func (t *tieBreak) oneIn(k uint64) bool {
+	if k == 1 {
+		return true
+	}
+	if !t.drawn {
+		t.state, t.drawn = t.rng.Uint64(), true
+	}
+	t.state += 0x9e3779b97f4a7c15
+	return scale(mix64(t.state), k) == 0
 }
 
 // mix64 is the SplitMix64 / Murmur3 finalizer: a bijection on 64 bits in

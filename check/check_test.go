@@ -215,7 +215,7 @@ func baselineRun() *results.Comparison {
 		Results: []results.Result{{
 			Algorithm: "round_robin", Completed: 1000, ThroughputRPS: 20,
 			Latency:  results.Latency{Mean: 50, P50: 40, P90: 80, P95: 90, P99: 100, P999: 150, Max: 200},
-			Fairness: results.Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.1},
+			Fairness: results.Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.1, MaxOverMeanLatency: 1.2},
 			Servers:  []results.Server{{Name: "app-1", Requests: 500, Utilization: 0.5, MaxQueue: 2}},
 			Classes:  []results.Class{{Name: "profile", Completed: 900, Latency: results.Latency{P50: 30, P99: 100}}},
 			Crashes:  []results.Crash{{Server: "app-1", AtS: 3, DetectedAfterS: 1}},
@@ -249,6 +249,8 @@ func TestCompareBaseline(t *testing.T) {
 			"round_robin.fairness.jain_utilization", "0.85, baseline 0.9: 5.6% worse"},
 		{"max/mean up 9.1%", func(r *results.Result) { r.Fairness.MaxOverMeanUtilization = 1.2 }, []string{"round_robin.fairness.max_over_mean_utilization"},
 			"round_robin.fairness.max_over_mean_utilization", "1.2, baseline 1.1: 9.1% worse"},
+		{"latency spread up 25%", func(r *results.Result) { r.Fairness.MaxOverMeanLatency = 1.5 }, []string{"round_robin.fairness.max_over_mean_latency"},
+			"round_robin.fairness.max_over_mean_latency", "1.5, baseline 1.2: 25% worse"},
 		{"class p99 +20%", func(r *results.Result) { r.Classes[0].Latency.P99 = 120 }, []string{"round_robin.classes[profile].latency_ms.p99"},
 			"round_robin.classes[profile].latency_ms.p99", "120, baseline 100: 20% worse"},
 		{"servers, causes and crashes are not compared", func(r *results.Result) {
@@ -261,9 +263,9 @@ func TestCompareBaseline(t *testing.T) {
 		cur := baselineRun()
 		tt.change(&cur.Results[0])
 		got := CompareBaseline(baselineRun(), cur, 0.05)
-		// 15 metrics of the algorithm, 8 of its class.
-		if len(got) != 23 {
-			t.Errorf("%s: %d assertions, want 23", tt.name, len(got))
+		// 16 metrics of the algorithm, 8 of its class.
+		if len(got) != 24 {
+			t.Errorf("%s: %d assertions, want 24", tt.name, len(got))
 		}
 		var failed []string
 		found := false
@@ -347,6 +349,23 @@ func TestNeverDetected(t *testing.T) {
 	for _, how := range []results.Aggregate{results.AggregateWorst, results.AggregateMean} {
 		if got := results.Combine([]*results.Comparison{run(1, 10), run(2, -1)}, how).Results[0].Crashes[0].DetectedAfterS; got != -1 {
 			t.Errorf("%s of 10 and never: %v, want -1", how, got)
+		}
+	}
+}
+
+// A baseline written before max_over_mean_latency existed reads it as 0;
+// the metric is then not compared, rather than failing as "was 0, now
+// worse" on every run.
+func TestCompareBaselineWithoutLatencySpread(t *testing.T) {
+	base := baselineRun()
+	base.Results[0].Fairness.MaxOverMeanLatency = 0
+	got := CompareBaseline(base, baselineRun(), 0.05)
+	if len(got) != 23 {
+		t.Errorf("%d assertions, want 23 (all but the latency spread)", len(got))
+	}
+	for _, a := range got {
+		if a.Name == "round_robin.fairness.max_over_mean_latency" || !a.Passed {
+			t.Errorf("%s: passed %v (%s); want no assertion for the spread and every other one passed", a.Name, a.Passed, a.Detail)
 		}
 	}
 }

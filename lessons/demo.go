@@ -93,7 +93,7 @@ var demos = map[string]struct {
 	watch string
 }{
 	"round_robin":          {oneReport, "Round robin deals the requests out in turn and never looks at the servers: app-1 keeps its turns while the report holds it, and the calls dealt to it wait behind the report."},
-	"least_connections":    {oneReport, "Least connections sees the report in flight on app-1 and sends every call elsewhere until it is done; idle servers tie, and the ties rotate."},
+	"least_connections":    {oneReport, "Least connections sees the report in flight and sends every call to another server until it is done; idle servers tie, and it picks one of them at random."},
 	"power_of_two":         {oneReport, "Power of two draws two servers and takes the one with fewer in flight: whenever the server holding the report is drawn, the other one wins. Between two idle servers the first drawn wins, so the split is uneven."},
 	"random":               {oneReport, "Random looks at nothing: calls land on the server busy with the report and wait behind it, and the split comes out uneven by chance."},
 	"weighted_round_robin": {oneNewTwoOld, "Weighted round robin gives the new server five turns in every nine and the old ones two each, spread out rather than in a burst."},

@@ -14,7 +14,7 @@ var csvHeader = []string{
 	"algorithm", "completed", "failed", "rejected", "retried", "throughput_rps",
 	"latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
 	"latency_ms_p99", "latency_ms_p999", "latency_ms_max",
-	"jain_utilization", "max_over_mean_utilization",
+	"jain_utilization", "max_over_mean_utilization", "max_over_mean_latency",
 }
 
 // writeCSV writes a header row and one row per algorithm. Numbers use the
@@ -41,7 +41,7 @@ func csvRow(r results.Result) []string {
 		itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried),
 		ftoa(r.ThroughputRPS),
 		ftoa(l.Mean), ftoa(l.P50), ftoa(l.P90), ftoa(l.P95), ftoa(l.P99), ftoa(l.P999), ftoa(l.Max),
-		ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization),
+		ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization), ftoa(r.Fairness.MaxOverMeanLatency),
 	}
 }
 

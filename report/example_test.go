@@ -21,7 +21,7 @@ func ExampleWrite() {
 			{
 				Algorithm: "round_robin", Completed: 1000, ThroughputRPS: 20,
 				Latency:  results.Latency{Mean: 120.5, P50: 100.1, P90: 230, P95: 290, P99: 460.8, P999: 700, Max: 812.3},
-				Fairness: results.NewFairness([]float64{0.61, 0.59}),
+				Fairness: results.Fairness{JainUtilization: 0.9997, MaxOverMeanUtilization: 1.0167, MaxOverMeanLatency: 1.02},
 				Servers:  []results.Server{{Name: "app-1", Requests: 500, Utilization: 0.61}, {Name: "app-2", Requests: 500, Utilization: 0.59}},
 			},
 		},
@@ -30,8 +30,8 @@ func ExampleWrite() {
 		fmt.Println(err)
 	}
 	// Output:
-	// algorithm,completed,failed,rejected,retried,throughput_rps,latency_ms_mean,latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,latency_ms_p999,latency_ms_max,jain_utilization,max_over_mean_utilization
-	// round_robin,1000,0,0,0,20,120.5,100.1,230,290,460.8,700,812.3,0.9997,1.0167
+	// algorithm,completed,failed,rejected,retried,throughput_rps,latency_ms_mean,latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,latency_ms_p999,latency_ms_max,jain_utilization,max_over_mean_utilization,max_over_mean_latency
+	// round_robin,1000,0,0,0,20,120.5,100.1,230,290,460.8,700,812.3,0.9997,1.0167,1.02
 }
 
 // The charts of a comparison, written as files, and the page that shows

@@ -18,6 +18,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// fairness is the fairness of the utilizations us, with max_over_mean_latency
+// spread.
+func fairness(spread float64, us ...float64) results.Fairness {
+	f := results.NewFairness(us)
+	f.MaxOverMeanLatency = spread
+	return f
+}
+
 // sample is a small comparison in the shape of the mixed 50ms/5s scenario:
 // round_robin queues profile calls behind reports, least_connections does not.
 func sample() *results.Comparison {
@@ -44,7 +52,7 @@ func sample() *results.Comparison {
 					Mean: 341.2345678, P50: 50.0491, P90: 1203.3, P95: 2410.77, P99: 5190.123456,
 					P999: 9876.5, Max: 10234.0004,
 				},
-				Fairness: results.NewFairness([]float64{0.9, 0.5, 0.6, 0.7}),
+				Fairness: fairness(1.234567, 0.9, 0.5, 0.6, 0.7),
 				Servers:  servers(0.9, 0.5, 0.6, 0.7),
 				Classes: []results.Class{
 					{Name: "profile", Completed: 9890, Latency: results.Latency{Mean: 290.1, P50: 50.0491, P99: 4999.9}},
@@ -58,7 +66,7 @@ func sample() *results.Comparison {
 					Mean: 99.87654321, P50: 50.0245, P90: 50.0491, P95: 50.0491, P99: 5000.1,
 					P999: 5012.0, Max: 5050.5,
 				},
-				Fairness: results.NewFairness([]float64{0.62, 0.61, 0.63, 0.6}),
+				Fairness: fairness(1.01234, 0.62, 0.61, 0.63, 0.6),
 				Servers:  servers(0.62, 0.61, 0.63, 0.6),
 				Classes: []results.Class{
 					{Name: "profile", Completed: 9900, Latency: results.Latency{Mean: 50.2, P50: 50.0245, P99: 50.9}},
@@ -181,7 +189,7 @@ func TestJSONContract(t *testing.T) {
 					"throughput_rps", "latency_ms", "fairness", "servers"}, tt.resultExt...)...)
 				rm := r.(map[string]any)
 				check("latency_ms", rm["latency_ms"], "mean", "p50", "p90", "p95", "p99", "p999", "max")
-				check("fairness", rm["fairness"], "jain_utilization", "max_over_mean_utilization")
+				check("fairness", rm["fairness"], "jain_utilization", "max_over_mean_utilization", "max_over_mean_latency")
 				servers, ok := rm["servers"].([]any)
 				if !ok {
 					t.Fatalf("servers is %T, want an array (never null)", rm["servers"])

@@ -257,7 +257,11 @@ func crashReading(r *results.Result) string {
 	return s + fmt.Sprintf("; %d attempt%s failed %s, and %d request%s %s lost.", attempts, plural(attempts), where, lost, plural(lost), were)
 }
 
-// balanceReading names the busiest server and ranks the spread of work.
+// balanceReading names the busiest server, ranks how evenly busy the
+// servers were (utilization, Jain's index) and gives the latency spread
+// over the servers beside it. An algorithm with the most even utilization
+// is not crowned when its p99 or its latency spread is clearly worse than
+// another's: the reading says both.
 func balanceReading(c *results.Comparison, i int) string {
 	r := &c.Results[i]
 	if len(r.Servers) == 0 {
@@ -292,16 +296,106 @@ func balanceReading(c *results.Comparison, i int) string {
 			ties++
 		}
 	}
+	var contra []string // what contradicts the most even utilization
+	spreadSaid := false // whether contra gives the latency spread
 	switch mine := jain(r); {
 	case jain(&c.Results[even]) == jain(&c.Results[uneven]):
-	case mine == jain(&c.Results[even]) && ties > 1:
-		s += fmt.Sprintf("; tied for the most even spread of work (Jain index %s)", mine)
 	case mine == jain(&c.Results[even]):
-		s += fmt.Sprintf("; the most even spread of work (Jain index %s)", mine)
+		s += "; "
+		if ties > 1 {
+			s += "tied for "
+		}
+		s += fmt.Sprintf("the most even utilization (Jain %s)", mine)
+		contra, spreadSaid = evenButSlower(c, idx, i)
 	case mine == jain(&c.Results[uneven]):
-		s += fmt.Sprintf("; the least even spread of work (Jain index %s)", mine)
+		s += fmt.Sprintf("; the least even utilization (Jain %s)", mine)
+	}
+	if len(contra) > 0 {
+		s += ", but " + strings.Join(contra, " and ")
+	}
+	if !spreadSaid {
+		s += latencySpreadReading(c, idx, i)
 	}
 	return s + "."
+}
+
+// clearly is how much worse than another's a p99 or a latency spread must
+// be to contradict an even utilization: beyond the 5% within which the
+// latency reading calls p99s alike.
+const clearly = 1.05
+
+// evenButSlower lists what contradicts result i's even utilization: a p99
+// or a latency spread clearly worse than another served result's, each
+// named against the best; spreadSaid is whether the list gives the spread.
+func evenButSlower(c *results.Comparison, idx []int, i int) (out []string, spreadSaid bool) {
+	rs := c.Results
+	r := &rs[i]
+	fast := argBest(rs, idx, fasterTail)
+	slow := argBest(rs, idx, func(a, b *results.Result) bool { return fasterTail(b, a) })
+	if b := &rs[fast]; r.Latency.P99 > clearly*b.Latency.P99 {
+		times := ratio(r.Latency.P99, b.Latency.P99)
+		if slow == i {
+			out = append(out, fmt.Sprintf("the highest p99 (%s, %s times %s's %s)",
+				humanMS(r.Latency.P99), times, b.Algorithm, humanMS(b.Latency.P99)))
+		} else {
+			out = append(out, fmt.Sprintf("a p99 %s times %s's (%s against %s)",
+				times, b.Algorithm, humanMS(r.Latency.P99), humanMS(b.Latency.P99)))
+		}
+	}
+	narrow, wide, ok := spreadRange(rs, idx)
+	if b := &rs[narrow]; ok && r.Fairness.MaxOverMeanLatency > clearly*b.Fairness.MaxOverMeanLatency {
+		if wide == i {
+			out = append(out, fmt.Sprintf("the widest latency spread (its slowest server's mean latency %s times the overall mean, against %s under %s)",
+				spread(r), spread(b), b.Algorithm))
+		} else {
+			out = append(out, fmt.Sprintf("a latency spread wider than %s's (its slowest server's mean latency %s times the overall mean, against %s)",
+				b.Algorithm, spread(r), spread(b)))
+		}
+		spreadSaid = true
+	}
+	return out, spreadSaid
+}
+
+// latencySpreadReading gives result i's latency spread, and says when it is
+// clearly the widest; empty when the result has none (a run that completed
+// nothing, or results read from a file that predates the figure).
+func latencySpreadReading(c *results.Comparison, idx []int, i int) string {
+	r := &c.Results[i]
+	if r.Fairness.MaxOverMeanLatency <= 0 {
+		return ""
+	}
+	s := fmt.Sprintf("; its slowest server's mean latency was %s times the overall mean", spread(r))
+	if narrow, wide, ok := spreadRange(c.Results, idx); ok && wide == i &&
+		r.Fairness.MaxOverMeanLatency > clearly*c.Results[narrow].Fairness.MaxOverMeanLatency {
+		s += ", the widest latency spread"
+	}
+	return s
+}
+
+// spreadRange returns the served results with the narrowest and the widest
+// latency spread; ok is false when fewer than two have one.
+func spreadRange(rs []results.Result, idx []int) (narrow, wide int, ok bool) {
+	var with []int
+	for _, k := range idx {
+		if rs[k].Fairness.MaxOverMeanLatency > 0 {
+			with = append(with, k)
+		}
+	}
+	if len(with) < 2 {
+		return 0, 0, false
+	}
+	narrow = argBest(rs, with, func(a, b *results.Result) bool {
+		return a.Fairness.MaxOverMeanLatency < b.Fairness.MaxOverMeanLatency
+	})
+	wide = argBest(rs, with, func(a, b *results.Result) bool {
+		return a.Fairness.MaxOverMeanLatency > b.Fairness.MaxOverMeanLatency
+	})
+	return narrow, wide, true
+}
+
+// spread prints a latency spread to two decimals, as the table does.
+func spread(r *results.Result) string {
+	return strconv.FormatFloat(r.Fairness.MaxOverMeanLatency, 'f', 2, 64)
 }
 
 func percent(v float64) string { return trimZeros(sig3(v*100)) + "%" }

@@ -9,7 +9,8 @@ import (
 
 // mixedRuns is a hand-built comparison in the shape of mixed-50ms-5s:
 // round_robin queues the quick profile calls behind 5 s reports,
-// least_connections does not.
+// least_connections does not. round_robin keeps its servers the most
+// evenly busy, yet has the highest p99 and the widest latency spread.
 func mixedRuns() *results.Comparison {
 	classes := func(profileP50, profileP99 float64) []results.Class {
 		return []results.Class{
@@ -23,13 +24,13 @@ func mixedRuns() *results.Comparison {
 	return &results.Comparison{Scenario: "mixed", Seed: 1, Requests: 1000, Results: []results.Result{
 		{Algorithm: "round_robin", Completed: 1000, Latency: results.Latency{Mean: 900, P50: 50, P99: 9000},
 			Classes: classes(50, 8800), Servers: servers(0.7, 0.7),
-			Fairness: results.Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1}},
+			Fairness: results.Fairness{JainUtilization: 1, MaxOverMeanUtilization: 1, MaxOverMeanLatency: 1.4}},
 		{Algorithm: "least_connections", Completed: 1000, Latency: results.Latency{Mean: 200, P50: 50, P99: 5000},
 			Classes: classes(50, 180), Servers: servers(0.9, 0.5),
-			Fairness: results.Fairness{JainUtilization: 0.92, MaxOverMeanUtilization: 1.29}},
+			Fairness: results.Fairness{JainUtilization: 0.92, MaxOverMeanUtilization: 1.29, MaxOverMeanLatency: 1.05}},
 		{Algorithm: "power_of_two", Completed: 1000, Latency: results.Latency{Mean: 250, P50: 50, P99: 5100},
 			Classes: classes(50, 240), Servers: servers(0.72, 0.68),
-			Fairness: results.Fairness{JainUtilization: 0.998, MaxOverMeanUtilization: 1.03}},
+			Fairness: results.Fairness{JainUtilization: 0.998, MaxOverMeanUtilization: 1.03, MaxOverMeanLatency: 1.02}},
 	}}
 }
 
@@ -66,6 +67,29 @@ func nothingServed() *results.Comparison {
 	}}
 }
 
+// evenRuns is two algorithms on two servers: round_robin keeps them the
+// more evenly busy; spreadRR and spreadLC are their latency spreads,
+// p99RR round_robin's p99 in ms (least_connections has 100).
+func evenRuns(spreadRR, spreadLC, p99RR float64) *results.Comparison {
+	return &results.Comparison{Scenario: "even", Seed: 1, Requests: 1000, Results: []results.Result{
+		{Algorithm: "round_robin", Completed: 1000, Latency: results.Latency{Mean: 40, P99: p99RR},
+			Servers:  []results.Server{{Name: "app-1", Utilization: 0.61}, {Name: "app-2", Utilization: 0.59}},
+			Fairness: results.Fairness{JainUtilization: 0.9992, MaxOverMeanUtilization: 1.02, MaxOverMeanLatency: spreadRR}},
+		{Algorithm: "least_connections", Completed: 1000, Latency: results.Latency{Mean: 40, P99: 100},
+			Servers:  []results.Server{{Name: "app-1", Utilization: 0.8}, {Name: "app-2", Utilization: 0.45}},
+			Fairness: results.Fairness{JainUtilization: 0.93, MaxOverMeanUtilization: 1.28, MaxOverMeanLatency: spreadLC}},
+	}}
+}
+
+// withRandom adds a random run to c with the highest p99, the widest
+// latency spread and the least even utilization.
+func withRandom(c *results.Comparison) *results.Comparison {
+	c.Results = append(c.Results, results.Result{Algorithm: "random", Completed: 1000, Latency: results.Latency{Mean: 60, P99: 200},
+		Servers:  []results.Server{{Name: "app-1", Utilization: 0.9}, {Name: "app-2", Utilization: 0.3}},
+		Fairness: results.Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.5, MaxOverMeanLatency: 1.2}})
+	return c
+}
+
 // TestReadings checks the readings name the right algorithm as best, and
 // say what the numbers show: queueing of quick calls, failures by cause,
 // crash detection, the busiest server.
@@ -81,15 +105,46 @@ func TestReadings(t *testing.T) {
 		{"winner", mixedRuns(), 1, []string{
 			"least_connections had the lowest p99, 5 s, against 9 s for round_robin",
 			"its profile calls had the lowest p99 of their class, 180 ms",
-		}, []string{"Its busiest server was app-1 at 90% utilization, 1.3 times the mean", "the least even spread of work (Jain index 0.920)"}, []string{"queued"}},
+		}, []string{"Its busiest server was app-1 at 90% utilization, 1.3 times the mean; the least even utilization (Jain 0.920); " +
+			"its slowest server's mean latency was 1.05 times the overall mean."}, []string{"queued", "widest"}},
+		// The most even utilization, contradicted by the worst p99 and the
+		// widest latency spread: the reading says all three, and does not
+		// end on the utilization.
 		{"queueing", mixedRuns(), 0, []string{
 			"round_robin reached a p99 of 9 s, 1.8 times the lowest (least_connections, 5 s)",
 			"it queued profile calls behind report calls: their p99 was 8.8 s, against 180 ms under least_connections",
-		}, []string{"It spread the work evenly (busiest server app-1 at 70% utilization); the most even spread of work (Jain index 1.000)."}, []string{"lost"}},
+		}, []string{"It spread the work evenly (busiest server app-1 at 70% utilization); the most even utilization (Jain 1.000), " +
+			"but the highest p99 (9 s, 1.8 times least_connections's 5 s) and the widest latency spread " +
+			"(its slowest server's mean latency 1.40 times the overall mean, against 1.02 under power_of_two)."}, []string{"lost", "spread of work"}},
 		{"close second", mixedRuns(), 2, []string{
 			"power_of_two reached a p99 of 5.1 s, within 5% of the lowest (least_connections, 5 s)",
 			"its profile calls had a p99 of 240 ms, against 180 ms under least_connections",
-		}, []string{"It spread the work evenly (busiest server app-1 at 72% utilization)."}, []string{"queued", "Jain"}},
+		}, []string{"It spread the work evenly (busiest server app-1 at 72% utilization); its slowest server's mean latency was 1.02 times the overall mean."},
+			[]string{"queued", "Jain"}},
+		// The normal case: the most even utilization, the lowest p99 and
+		// the narrowest spread; nothing contradicts it.
+		{"even and fast", evenRuns(1.02, 1.3, 100), 0, nil, []string{
+			"It spread the work evenly (busiest server app-1 at 61% utilization); the most even utilization (Jain 0.999); " +
+				"its slowest server's mean latency was 1.02 times the overall mean.",
+		}, []string{"but", "widest"}},
+		{"even and fast, the other reading", evenRuns(1.02, 1.3, 100), 1, nil, []string{
+			"the least even utilization (Jain 0.930); its slowest server's mean latency was 1.30 times the overall mean, the widest latency spread.",
+		}, nil},
+		// Only the spread contradicts: p99s within 5%.
+		{"even, wider spread", evenRuns(1.3, 1.02, 98), 0, nil, []string{
+			"the most even utilization (Jain 0.999), but the widest latency spread " +
+				"(its slowest server's mean latency 1.30 times the overall mean, against 1.02 under least_connections).",
+		}, []string{"highest p99"}},
+		// Worse than another's without being the worst.
+		{"even, neither worst", withRandom(evenRuns(1.1, 1.02, 150)), 0, nil, []string{
+			"the most even utilization (Jain 0.999), but a p99 1.5 times least_connections's (150 ms against 100 ms) " +
+				"and a latency spread wider than least_connections's (its slowest server's mean latency 1.10 times the overall mean, against 1.02).",
+		}, []string{"highest", "widest"}},
+		// Only the p99 contradicts; the spread is given beside it.
+		{"even, slower tail", evenRuns(1.02, 1.02, 150), 0, nil, []string{
+			"the most even utilization (Jain 0.999), but the highest p99 (150 ms, 1.5 times least_connections's 100 ms); " +
+				"its slowest server's mean latency was 1.02 times the overall mean.",
+		}, []string{"widest"}},
 		{"never detected", crashRuns(), 0, []string{"round_robin had a p99 of 200 ms, like the others"}, []string{
 			"It lost 100 requests (refused 90, reset 10), the most.",
 			"It never took app-2 out after its crash; 100 requests failed there.",
@@ -111,7 +166,7 @@ func TestReadings(t *testing.T) {
 		{"served nothing", nothingServed(), 1, []string{"ip_hash completed no request"}, []string{"It served no request."}, []string{"lowest", "even"}},
 		{"ranked without it", nothingServed(), 0, []string{
 			"round_robin had the lowest p99, 200 ms, against 400 ms for least_connections, but over only the 50% of requests it did not lose",
-		}, []string{"tied for the most even spread of work (Jain index 0.990)"}, []string{"ip_hash"}},
+		}, []string{"tied for the most even utilization (Jain 0.990)."}, []string{"ip_hash", "slowest server's mean latency"}},
 		{"alone", &results.Comparison{Results: crashRuns().Results[1:]}, 0, []string{"least_connections had a p99 of 195 ms, a median of 0 ms"}, []string{"It lost 2 requests (reset 2), after 40 retries."}, []string{"fewest"}},
 	}
 	for _, tt := range tests {

@@ -19,8 +19,13 @@ import (
 var summaryHeader = []string{
 	"algorithm", "completed", "rejected", "failed", "req/s",
 	"mean ms", "p50 ms", "p95 ms", "p99 ms", "p999 ms", "max ms",
-	"jain", "max/mean",
 }
+
+// spreadHeader is the spread table's header: how evenly busy the servers
+// were (Jain's index and max/mean of their utilizations) and how evenly
+// fast (the slowest server's mean latency over the overall mean). The two
+// can disagree, so they sit side by side, each named for what it measures.
+var spreadHeader = []string{"algorithm", "util jain", "util max/mean", "latency max/mean"}
 
 var classHeader = []string{"algorithm", "class", "completed", "p50 ms", "p99 ms"}
 
@@ -54,8 +59,8 @@ type section struct {
 	TextCols int
 }
 
-// sections returns the tables of c: the summary, the latency by request
-// class when some algorithm saw more than one class, the session misses
+// sections returns the tables of c: the summary, the spread over servers,
+// the latency by request class when some algorithm saw more than one class, the session misses
 // when a run had any, and the failures when anything failed or crashed. markdown escapes the text cells.
 func sections(c *results.Comparison, markdown bool) []section {
 	rows := make([][]string, 0, len(c.Results))
@@ -66,11 +71,20 @@ func sections(c *results.Comparison, markdown bool) []section {
 			itoa(r.Completed), itoa(r.Rejected), itoa(r.Failed),
 			fmtRate(r.ThroughputRPS),
 			fmtMS(l.Mean), fmtMS(l.P50), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max),
-			strconv.FormatFloat(r.Fairness.JainUtilization, 'f', 3, 64),
-			strconv.FormatFloat(r.Fairness.MaxOverMeanUtilization, 'f', 2, 64),
 		})
 	}
 	out := []section{{Header: summaryHeader, Rows: rows, TextCols: 1}}
+
+	rows = nil
+	for _, r := range c.Results {
+		rows = append(rows, []string{
+			cell(r.Algorithm, markdown),
+			strconv.FormatFloat(r.Fairness.JainUtilization, 'f', 3, 64),
+			strconv.FormatFloat(r.Fairness.MaxOverMeanUtilization, 'f', 2, 64),
+			strconv.FormatFloat(r.Fairness.MaxOverMeanLatency, 'f', 2, 64),
+		})
+	}
+	out = append(out, section{"spread over servers", spreadHeader, rows, 1})
 
 	if multiClass(c) {
 		rows = nil

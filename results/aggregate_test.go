@@ -21,7 +21,7 @@ func seedRuns() []*Comparison {
 					Scaling:       []Scale{{AtS: 5, Utilization: 0.9, From: 2, To: 3}},
 					ThroughputRPS: 10,
 					Latency:       Latency{Mean: 50, P50: 40, P99: 200, Max: 400},
-					Fairness:      Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2},
+					Fairness:      Fairness{JainUtilization: 0.9, MaxOverMeanUtilization: 1.2, MaxOverMeanLatency: 1.3},
 					Servers: []Server{
 						{Name: "app-1", Requests: 60, Utilization: 0.5, MaxQueue: 3, Failed: 1},
 						{Name: "app-2", Requests: 40, Utilization: 0.3, MaxQueue: 1},
@@ -44,7 +44,7 @@ func seedRuns() []*Comparison {
 					FailedByCause: map[string]int64{"refused": 3, "timeout": 2},
 					ThroughputRPS: 12,
 					Latency:       Latency{Mean: 40, P50: 45, P99: 300, Max: 350},
-					Fairness:      Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.1},
+					Fairness:      Fairness{JainUtilization: 0.8, MaxOverMeanUtilization: 1.1, MaxOverMeanLatency: 1.5},
 					Servers: []Server{
 						{Name: "app-1", Requests: 50, Utilization: 0.4, MaxQueue: 5},
 						{Name: "app-2", Requests: 51, Utilization: 0.6},
@@ -59,6 +59,22 @@ func seedRuns() []*Comparison {
 				},
 			},
 		},
+	}
+}
+
+// TestMetricDirection checks how checks and baselines rank metrics.
+func TestMetricDirection(t *testing.T) {
+	for path, want := range map[string]Direction{
+		"latency_ms.p99":                     LowerIsBetter,
+		"fairness.max_over_mean_utilization": LowerIsBetter,
+		"fairness.max_over_mean_latency":     LowerIsBetter, // 1 is even; higher, one server is slower
+		"fairness.jain_utilization":          HigherIsBetter,
+		"throughput_rps":                     HigherIsBetter,
+		"servers[app-1].utilization":         Neutral,
+	} {
+		if got := MetricDirection(path); got != want {
+			t.Errorf("MetricDirection(%s) = %v, want %v", path, got, want)
+		}
 	}
 }
 
@@ -86,6 +102,7 @@ func TestCombine(t *testing.T) {
 		{"latency_ms.max", 0, func(r *Result) float64 { return r.Latency.Max }, 400, 375},
 		{"fairness.jain_utilization", 0, func(r *Result) float64 { return r.Fairness.JainUtilization }, 0.8, 0.85},
 		{"fairness.max_over_mean_utilization", 0, func(r *Result) float64 { return r.Fairness.MaxOverMeanUtilization }, 1.2, 1.15},
+		{"fairness.max_over_mean_latency", 0, func(r *Result) float64 { return r.Fairness.MaxOverMeanLatency }, 1.5, 1.4},
 		{"servers[app-1].requests (neutral)", 0, func(r *Result) float64 { return float64(server(0)(r).Requests) }, 55, 55},
 		{"servers[app-2].requests (neutral, 45.5)", 0, func(r *Result) float64 { return float64(server(1)(r).Requests) }, 46, 46},
 		{"servers[app-1].utilization (neutral)", 0, func(r *Result) float64 { return server(0)(r).Utilization }, 0.45, 0.45},

@@ -90,8 +90,8 @@ type Latency struct {
 	Max  float64 `json:"max"`
 }
 
-// Fairness says how evenly the load was spread over the servers; see
-// [NewFairness].
+// Fairness says how evenly the load was spread over the servers (see
+// [NewFairness]), and how evenly the latency was.
 type Fairness struct {
 	// JainUtilization is Jain's index of the server utilizations: 1 when all
 	// are equal, 1/n when one of n servers does all the work.
@@ -99,6 +99,14 @@ type Fairness struct {
 	// MaxOverMeanUtilization is the busiest server's utilization over the
 	// mean: 1 when balanced, n when one of n servers does all the work.
 	MaxOverMeanUtilization float64 `json:"max_over_mean_utilization"`
+	// MaxOverMeanLatency is the highest per-server mean latency (over the
+	// measured requests each server completed; servers that completed none
+	// are left out) over the mean latency of all completed requests: 1
+	// when every server's requests fared alike, higher when one server's
+	// were slower; 0 when nothing completed. Evenly busy servers can still
+	// serve at very different speeds, which this shows and utilization
+	// does not. An addition to the DESIGN.md contract.
+	MaxOverMeanLatency float64 `json:"max_over_mean_latency"`
 }
 
 // Server is one server's share of a run.

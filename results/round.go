@@ -20,11 +20,13 @@ func Rounded(c *Comparison) Comparison {
 		r.Fairness = Fairness{
 			JainUtilization:        round(r.Fairness.JainUtilization, ratioDecimals),
 			MaxOverMeanUtilization: round(r.Fairness.MaxOverMeanUtilization, ratioDecimals),
+			MaxOverMeanLatency:     round(r.Fairness.MaxOverMeanLatency, ratioDecimals),
 		}
 		servers := make([]Server, len(r.Servers))
 		for j, s := range r.Servers {
 			s.Utilization = round(s.Utilization, ratioDecimals)
 			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
+			s.InServiceS = round(s.InServiceS, secondDecimals)
 			servers[j] = s
 		}
 		r.Servers = servers

@@ -83,6 +83,32 @@ type server struct {
 	lastChange time.Duration
 	// busyAll is busy slot-time over the whole run, for the autoscaler.
 	busyAll float64
+	// latencySum (nanoseconds) and latencyCount are over the measured
+	// requests it completed, for max_over_mean_latency.
+	latencySum   float64
+	latencyCount int64
+}
+
+// latencySpread is the highest per-server mean latency over the mean of
+// all measured completed requests; servers that completed none are left
+// out, and it is 0 when nothing completed.
+func latencySpread(servers []server) float64 {
+	var sum float64
+	var n int64
+	var highest float64
+	for i := range servers {
+		s := &servers[i]
+		if s.latencyCount == 0 {
+			continue
+		}
+		sum += s.latencySum
+		n += s.latencyCount
+		highest = max(highest, s.latencySum/float64(s.latencyCount))
+	}
+	if n == 0 || sum == 0 {
+		return 0
+	}
+	return highest / (sum / float64(n))
 }
 
 // inService reports whether s counts as a server of the fleet: launched,

@@ -564,6 +564,8 @@ func (e *engine) complete(i int32, now time.Duration) {
 		if q.arrival >= e.warmup {
 			e.completed++
 			e.classes[q.class].Record(latency)
+			s.latencySum += float64(latency)
+			s.latencyCount++
 			if now <= e.windowEnd {
 				e.completedInWindow++
 			}
@@ -656,5 +658,6 @@ func (e *engine) result() results.Result {
 		res.Servers = append(res.Servers, out)
 	}
 	res.Fairness = results.NewFairness(utils)
+	res.Fairness.MaxOverMeanLatency = latencySpread(e.servers)
 	return res
 }

@@ -118,12 +118,12 @@ func TestRunJSON(t *testing.T) {
 }
 
 // outFiles are the files run --out writes, with a scenario that has a
-// timeline: the machine formats, every chart twice and the page.
+// timeline and failures: the machine formats, every chart twice and the page.
 var outFiles = []string{
 	"results.json", "results.csv", "results.md",
 	"latency-cdf.svg", "latency-cdf.png", "server-requests.svg", "server-requests.png",
 	"server-utilization.svg", "server-utilization.png", "inflight.svg", "inflight.png",
-	"p99-over-time.svg", "p99-over-time.png", "report.html",
+	"p99-over-time.svg", "p99-over-time.png", "failures-over-time.svg", "failures-over-time.png", "report.html",
 }
 
 // TestRunOutWritesFiles checks run --out writes every file, the same bytes
@@ -143,7 +143,7 @@ func TestRunOutWritesFiles(t *testing.T) {
 			var dirs [2]string
 			for i := range dirs {
 				dirs[i] = filepath.Join(t.TempDir(), "out")
-				args := append([]string{"run", "crash-with-health-checks", "--requests", "8000", "--out", dirs[i]}, tt.args...)
+				args := append([]string{"run", "crash-without-health-checks", "--requests", "8000", "--out", dirs[i]}, tt.args...)
 				if code, _, stderr := cli(args...); code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
