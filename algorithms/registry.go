@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/lbsim/lbsim/internal/suggest"
 )
 
 // Options configures a new balancer.
@@ -48,26 +50,106 @@ func register(info Info) {
 	registry[info.Name] = info
 }
 
-// UnknownError reports a policy name that is not registered.
+// An Alias is the name another load balancer gives one of lbsim's
+// policies. It is accepted wherever a policy is named, and the policy runs
+// and is reported under its own name. docs/algorithms.md says where each
+// original differs from lbsim's policy.
+type Alias struct {
+	// Name is the alias as the product spells it: "leastconn". Aliases are
+	// case-sensitive: Envoy's ROUND_ROBIN is weighted_round_robin, while
+	// round_robin is lbsim's own, unweighted policy.
+	Name string
+	// Policy is the registered name the alias stands for.
+	Policy string
+	// Product names where the alias comes from.
+	Product string
+}
+
+// aliases are the names nginx, HAProxy and Envoy (and the usual short name
+// for the power of two choices) give lbsim's policies.
+var aliases = []Alias{
+	{"least_conn", "least_connections", "nginx"},
+	{"leastconn", "least_connections", "HAProxy"},
+	{"roundrobin", "weighted_round_robin", "HAProxy"},
+	{"static-rr", "weighted_round_robin", "HAProxy"},
+	{"ROUND_ROBIN", "weighted_round_robin", "Envoy"},
+	{"source", "ip_hash", "HAProxy"},
+	{"RANDOM", "random", "Envoy"},
+	{"LEAST_REQUEST", "power_of_two", "Envoy"},
+	{"random two least_conn", "power_of_two", "nginx"},
+	{"random two", "power_of_two", "nginx"},
+	{"p2c", "power_of_two", "Finagle"},
+}
+
+// Aliases lists every alias, by policy name and then as declared.
+func Aliases() []Alias {
+	out := append([]Alias(nil), aliases...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Policy < out[j].Policy })
+	return out
+}
+
+// Canonical returns the registered name that name stands for: name
+// itself, or the policy it is an alias of. ok is false for a name that is
+// neither.
+func Canonical(name string) (string, bool) {
+	if _, ok := registry[name]; ok {
+		return name, true
+	}
+	for _, a := range aliases {
+		if a.Name == name {
+			return a.Policy, true
+		}
+	}
+	return "", false
+}
+
+// UnknownError reports a policy name that is neither registered nor an
+// alias.
 type UnknownError struct{ Name string }
 
 func (e *UnknownError) Error() string {
-	return fmt.Sprintf("unknown algorithm %q (known: %s)", e.Name, strings.Join(Names(), ", "))
+	return fmt.Sprintf("unknown algorithm %q%s (known: %s)", e.Name, didYouMean(e.Name), strings.Join(Names(), ", "))
 }
 
-// New builds the policy registered under name.
+// didYouMean offers the registered name or alias nearest to name, as
+// ", did you mean ...?", or "".
+func didYouMean(name string) string {
+	known := Names()
+	for _, a := range aliases {
+		known = append(known, a.Name)
+	}
+	near, ok := suggest.Nearest(name, known)
+	if !ok {
+		return ""
+	}
+	if policy, _ := Canonical(near); policy != near {
+		for _, a := range aliases {
+			if a.Name == near {
+				return fmt.Sprintf(", did you mean %q (%s's name for %s)?", near, a.Product, policy)
+			}
+		}
+	}
+	return fmt.Sprintf(", did you mean %q?", near)
+}
+
+// New builds the policy registered under name, or under the policy an
+// alias names.
 func New(name string, opts Options) (Balancer, error) {
-	info, ok := registry[name]
+	info, ok := Lookup(name)
 	if !ok {
 		return nil, &UnknownError{Name: name}
 	}
 	return info.New(opts), nil
 }
 
-// Lookup returns the policy registered under name.
+// Lookup returns the policy registered under name, or the one an alias
+// names; its Info carries the registered name.
 func Lookup(name string) (Info, bool) {
-	info, ok := registry[name]
-	return info, ok
+	canon, ok := Canonical(name)
+	if !ok {
+		return Info{}, false
+	}
+	return registry[canon], true
 }
 
 // List returns every registered policy, sorted by name.

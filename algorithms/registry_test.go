@@ -45,15 +45,105 @@ func TestListSortedAndComplete(t *testing.T) {
 }
 
 func TestUnknownPolicy(t *testing.T) {
-	for _, name := range []string{"", "roundrobin", "Round_Robin", "least_conn"} {
-		bal, err := New(name, Options{})
+	tests := []struct {
+		name    string
+		suggest string // what the message offers; "" for nothing
+	}{
+		{"", ""},
+		{"Round_Robin", `did you mean "round_robin"?`},
+		{"round-robin", `did you mean "round_robin"?`},
+		{"least_connection", `did you mean "least_connections"?`},
+		{"lest_conn", `did you mean "least_conn" (nginx's name for least_connections)?`},
+		{"leastcon", `did you mean "leastconn" (HAProxy's name for least_connections)?`},
+		{"Least_Request", `did you mean "LEAST_REQUEST" (Envoy's name for power_of_two)?`},
+		{"static_rr", `did you mean "static-rr" (HAProxy's name for weighted_round_robin)?`},
+		{"fastest", ""},
+	}
+	for _, tt := range tests {
+		bal, err := New(tt.name, Options{})
 		var unknown *UnknownError
-		if !errors.As(err, &unknown) || unknown.Name != name || bal != nil {
-			t.Errorf("New(%q) = %v, %v; want nil, *UnknownError{%q}", name, bal, err, name)
+		if !errors.As(err, &unknown) || unknown.Name != tt.name || bal != nil {
+			t.Errorf("New(%q) = %v, %v; want nil, *UnknownError{%q}", tt.name, bal, err, tt.name)
 			continue
 		}
-		if !strings.Contains(err.Error(), "round_robin") {
-			t.Errorf("error %q should list the known names", err)
+		if _, ok := Lookup(tt.name); ok {
+			t.Errorf("Lookup(%q) found a policy", tt.name)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "(known: ip_hash, least_connections,") {
+			t.Errorf("error %q should list the known names", msg)
+		}
+		if got := strings.Contains(msg, "did you mean"); got != (tt.suggest != "") || !strings.Contains(msg, tt.suggest) {
+			t.Errorf("error %q; want the suggestion %q", msg, tt.suggest)
+		}
+	}
+}
+
+// The names of nginx, HAProxy and Envoy stand for lbsim's policies, exactly
+// as those products spell them.
+func TestAliases(t *testing.T) {
+	tests := []struct{ name, policy string }{
+		{"least_conn", "least_connections"},
+		{"leastconn", "least_connections"},
+		{"roundrobin", "weighted_round_robin"},
+		{"static-rr", "weighted_round_robin"},
+		{"ROUND_ROBIN", "weighted_round_robin"},
+		{"source", "ip_hash"},
+		{"RANDOM", "random"},
+		{"p2c", "power_of_two"},
+		{"LEAST_REQUEST", "power_of_two"},
+		{"random two least_conn", "power_of_two"},
+		{"random two", "power_of_two"},
+		// Registered names stand for themselves, and case matters:
+		// round_robin is lbsim's unweighted policy, not Envoy's ROUND_ROBIN.
+		{"round_robin", "round_robin"},
+		{"random", "random"},
+		{"power_of_two", "power_of_two"},
+	}
+	for _, tt := range tests {
+		got, ok := Canonical(tt.name)
+		if !ok || got != tt.policy {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", tt.name, got, ok, tt.policy)
+		}
+		info, ok := Lookup(tt.name)
+		if !ok || info.Name != tt.policy {
+			t.Errorf("Lookup(%q) = %q, %v; want %q", tt.name, info.Name, ok, tt.policy)
+		}
+		if _, err := New(tt.name, Options{Seed: 1}); err != nil {
+			t.Errorf("New(%q): %v", tt.name, err)
+		}
+	}
+	for _, name := range []string{"Round_Robin", "round robin", "LEAST_CONN", "random(2)", "source "} {
+		if got, ok := Canonical(name); ok {
+			t.Errorf("Canonical(%q) = %q; want no policy", name, got)
+		}
+	}
+}
+
+// An alias names a registered policy, never shadows one, and is listed
+// once; the list is grouped by policy.
+func TestAliasList(t *testing.T) {
+	list := Aliases()
+	if len(list) != len(aliases) {
+		t.Fatalf("Aliases() has %d entries, want %d", len(list), len(aliases))
+	}
+	seen := map[string]bool{}
+	for i, a := range list {
+		if _, ok := registry[a.Policy]; !ok {
+			t.Errorf("alias %q names %q, which is not registered", a.Name, a.Policy)
+		}
+		if _, ok := registry[a.Name]; ok {
+			t.Errorf("alias %q shadows a registered policy", a.Name)
+		}
+		if seen[a.Name] {
+			t.Errorf("alias %q is listed twice", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Product == "" {
+			t.Errorf("alias %q names no product", a.Name)
+		}
+		if i > 0 && list[i-1].Policy > a.Policy {
+			t.Errorf("Aliases() not grouped by policy: %q before %q", list[i-1].Policy, a.Policy)
 		}
 	}
 }

@@ -114,7 +114,7 @@ func DemoFor(name string) (*Demo, error) {
 		// the first one.
 		d.setup, d.watch = oneReport, "A policy without a demo of its own: watch where it sends the calls while app-1 holds the report."
 	}
-	sc, err := scenarios.Parse("demo:"+name, []byte(d.setup.yaml))
+	sc, err := scenarios.Parse("demo:"+info.Name, []byte(d.setup.yaml))
 	if err != nil {
 		return nil, err
 	}

@@ -135,8 +135,13 @@ func TestDemoEveryAlgorithm(t *testing.T) {
 		}
 	}
 	var unknown *algorithms.UnknownError
-	if _, err := DemoFor("least_conn"); !errors.As(err, &unknown) {
-		t.Errorf("DemoFor(least_conn) = %v, want an UnknownError", err)
+	if _, err := DemoFor("least_connection"); !errors.As(err, &unknown) {
+		t.Errorf("DemoFor(least_connection) = %v, want an UnknownError", err)
+	}
+	// An alias shows its policy's demo, under the policy's name.
+	d, err := DemoFor("leastconn")
+	if err != nil || d.Algorithm != "least_connections" || d.Watch != demos["least_connections"].watch {
+		t.Errorf("DemoFor(leastconn) = %+v, %v; want least_connections's demo", d, err)
 	}
 }
 

@@ -3,7 +3,9 @@ package lessons
 import (
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
@@ -113,8 +115,33 @@ type Answer struct {
 	Best, Winner int
 }
 
-// Right reports whether name is an accepted answer.
-func (q *Question) Right(name string) bool { return slices.Contains(q.Accept, name) }
+// Right reports whether name, a policy or an alias of one, is an accepted
+// answer.
+func (q *Question) Right(name string) bool {
+	if canon, ok := algorithms.Canonical(name); ok {
+		name = canon
+	}
+	return slices.Contains(q.Accept, name)
+}
+
+// Guess reads an algorithm's name as a person types it at the quiz: as
+// written ("leastconn", "ROUND_ROBIN"), or in any case and with spaces or
+// dashes between words ("Round Robin", "ip-hash", "least request"). It
+// returns the policy's own name, and false when the text names none.
+func Guess(text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	if name, ok := algorithms.Canonical(text); ok {
+		return name, true
+	}
+	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '-' || r == '_' || r == '\t' })
+	joined := strings.Join(words, "_")
+	for _, name := range []string{strings.ToLower(joined), strings.ToUpper(joined)} {
+		if canon, ok := algorithms.Canonical(name); ok {
+			return canon, true
+		}
+	}
+	return "", false
+}
 
 // Answer runs the question's scenario with its algorithms and judges it.
 func (q *Question) Answer() (*Answer, error) {

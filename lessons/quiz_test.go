@@ -97,3 +97,35 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+func TestGuess(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"round_robin", "round_robin"},
+		{"Round Robin", "round_robin"},
+		{" round-robin ", "round_robin"},
+		{"ROUND_ROBIN", "weighted_round_robin"}, // Envoy's, which honours weights
+		{"leastconn", "least_connections"},
+		{"least conn", "least_connections"},
+		{"Least Request", "power_of_two"},
+		{"random two least_conn", "power_of_two"},
+		{"static-rr", "weighted_round_robin"},
+		{"", ""},
+		{"fastest", ""},
+		{"round robbin", ""},
+	}
+	for _, tt := range tests {
+		got, ok := Guess(tt.text)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("Guess(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
+		}
+	}
+	q := &Quiz[1] // least_connections
+	for _, name := range []string{"least_connections", "leastconn", "least_conn"} {
+		if !q.Right(name) {
+			t.Errorf("Right(%q) = false for %s", name, q.Accept)
+		}
+	}
+	if q.Right("round_robin") {
+		t.Error("Right(round_robin) = true")
+	}
+}

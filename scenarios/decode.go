@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lbsim/lbsim/check"
+	"github.com/lbsim/lbsim/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -307,7 +308,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) error
 		name := p.key.Value
 		f, ok := fieldByName(fields, name)
 		if !ok {
-			return d.nodeErr(p.key, joinPath(path, name), fmt.Sprintf("unknown key %s (known: %s)", quote(name), fieldList(fields)))
+			return d.nodeErr(p.key, joinPath(path, name), fmt.Sprintf("unknown key %s%s (known: %s)", quote(name), didYouMean(name, fields), fieldList(fields)))
 		}
 		fp := joinPath(path, name)
 		d.keys[fp] = p.key
@@ -448,12 +449,23 @@ func fieldByName(fields []field, name string) (field, bool) {
 	return field{}, false
 }
 
-func fieldList(fields []field) string {
+func fieldNames(fields []field) []string {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.name
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+func fieldList(fields []field) string { return strings.Join(fieldNames(fields), ", ") }
+
+// didYouMean offers the key of fields nearest to name, as ", did you mean
+// "capacity"?", or "".
+func didYouMean(name string, fields []field) string {
+	if near, ok := suggest.Nearest(name, fieldNames(fields)); ok {
+		return fmt.Sprintf(", did you mean %s?", quote(near))
+	}
+	return ""
 }
 
 // scalarInt reads a whole number. YAML floats that are whole ("1e6") are

@@ -213,7 +213,11 @@ func checkAutoscale(s *Scenario, d *decoder) error {
 	}
 	count := s.Servers[g].Count
 	if count < a.Min || count > a.Max {
-		return d.errorf(p+".min", "the group %s starts with count %d, which must lie between min (%d) and max (%d)", quote(a.Group), count, a.Min, a.Max)
+		bound := p + ".min"
+		if count > a.Max {
+			bound = p + ".max"
+		}
+		return d.errorf(bound, "the group %s starts with count %d, which must lie between min (%d) and max (%d)", quote(a.Group), count, a.Min, a.Max)
 	}
 	if n := len(s.ExpandServers()) + a.Max - count; n > MaxServers {
 		return d.errorf(p+".max", "the servers could add up to %d, more than the limit of %d", n, MaxServers)

@@ -146,7 +146,9 @@ func parseYAML(source string, data []byte) (*yaml.Node, error) {
 		return nil, fileErr(second.Line, "a scenario file holds one YAML document, but a second one starts here (remove the \"---\" separator)")
 	case !errors.Is(err, io.EOF):
 		e := yamlError(source, data, err)
-		e.Msg = "a scenario file holds one YAML document, but more follows the first one: " + e.Msg
+		if e.Msg != tabIndents {
+			e.Msg = "a scenario file holds one YAML document, but more follows the first one: " + e.Msg
+		}
 		return nil, e
 	}
 
@@ -219,6 +221,10 @@ func yamlError(source string, data []byte, err error) *Error {
 	if slices.Contains(parserProblems, msg) {
 		e.Line++
 	}
+	if l := tabIndented(data, e.Line); l > 0 {
+		e.Line, e.Msg = l, tabIndents
+		return e
+	}
 	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			e.Line = lineAt(data, i)
@@ -227,6 +233,46 @@ func yamlError(source string, data []byte, err error) *Error {
 	}
 	e.Msg = "YAML syntax error: " + msg
 	return e
+}
+
+const tabIndents = "a tab indents this line; YAML indents with spaces"
+
+// tabIndented returns the line that a tab indents at or next to line
+// (line itself first, then the one after, then the one before), or with
+// line 0 the first such line anywhere; 0 for none. yaml.v3 fails on such a
+// line with words that do not say "tab" ("found character that cannot
+// start any token"), sometimes at the line before it. The text of a block
+// scalar may hold tabs, so only a file that failed to parse is searched.
+func tabIndented(data []byte, line int) int {
+	lines := bytes.Split(data, []byte{'\n'})
+	candidates := []int{line, line + 1, line - 1}
+	if line == 0 {
+		candidates = candidates[:0]
+		for l := 1; l <= len(lines); l++ {
+			candidates = append(candidates, l)
+		}
+	}
+	for _, l := range candidates {
+		if l >= 1 && l <= len(lines) && indentHasTab(lines[l-1]) {
+			return l
+		}
+	}
+	return 0
+}
+
+// indentHasTab reports whether a tab comes before the first character of
+// the line that is not indentation: a space, or the "- " of a list entry.
+func indentHasTab(line []byte) bool {
+	for i, c := range line {
+		switch {
+		case c == '\t':
+			return true
+		case c == ' ', c == '-' && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // lineAt returns the 1-based line holding data[offset].

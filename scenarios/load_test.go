@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -279,7 +280,12 @@ var errorCases = []struct {
 	{"top-level list", "- name: x\n", 1, "", "top level must be a mapping"},
 	{"top-level scalar", "hello\n", 1, "", "top level must be a mapping"},
 	{"syntax error", "name: t\nservers:\n  - name: a\n    count: [1\n", 4, "", "YAML syntax error"},
-	{"tab indentation", "name: t\nservers:\n\t- name: a\n", 3, "", "YAML syntax error"},
+	{"tab indentation", "name: t\nservers:\n\t- name: a\n", 3, "", "a tab indents this line; YAML indents with spaces"},
+	{"tab after spaces", "name: t\nservers:\n  - name: a\n  \t  count: 2\n", 4, "", "a tab indents this line"},
+	{"tab under a list entry", "name: t\nservers:\n  - name: a\n\t  count: 2\n", 4, "", "a tab indents this line"},
+	{"tab after a dash", "name: t\nservers:\n  -\tname: a\n", 3, "", "a tab indents this line"},
+	{"tab-indented comment", valid + "\t# note\n", 9, "", "a tab indents this line"},
+	{"tab in a second document", valid + "---\n\tname: u\n", 10, "", "a tab indents this line"},
 	{"duplicate key", "name: t\nname: u\n", 2, "name", "given twice (first at line 1)"},
 	{"unknown anchor", "name: t\n\nservers: *pool\n", 3, "", "alias *pool refers to an anchor &pool that is not defined"},
 	{"bad second document", valid + "---\n: : [\n", 10, "", "more follows the first one"},
@@ -300,9 +306,12 @@ var errorCases = []struct {
 	{"session miss cost without unit", faultBase + "sessions: {miss_cost: 100}\n", 4, "sessions.miss_cost", "no unit"},
 	{"unknown sessions key", faultBase + "sessions: {cost: 100ms}\n", 4, "sessions.cost", `unknown key "cost" (known: miss_cost)`},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
-	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server" (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
-	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`},
-	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape"`},
+	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server", did you mean "servers"? (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
+	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`},
+	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape" (known:`},
+	{"misspelt key in service", strings.Replace(valid, "mean: 50ms", "maen: 50ms", 1), 8, "workload.service.maen", `unknown key "maen", did you mean "mean"? (known:`},
+	{"misspelt key of the arrival", strings.Replace(valid, "rate: 10", "rtae: 10", 1), 7, "workload.arrival.rtae", `did you mean "rate"?`},
+	{"misspelt nested key", valid + "health_check: {intervall: 5s}\n", 9, "health_check.intervall", `did you mean "interval"?`},
 	{"wrong type int", strings.Replace(valid, "capacity: 4", "capacity: four", 1), 5, "servers[0].capacity", `must be a whole number, got "four"`},
 	{"fraction for int", strings.Replace(valid, "count: 2", "count: 1.5", 1), 4, "servers[0].count", "must be a whole number"},
 	{"list for scalar", strings.Replace(valid, "count: 2", "count: [2]", 1), 4, "servers[0].count", "got a list"},
@@ -396,6 +405,8 @@ var errorCases = []struct {
 	{"empty classes", strings.Replace(valid, "service: {dist: exponential, mean: 50ms}", "classes: []", 1), 8, "workload.classes", "at least one class"},
 	{"shares not summing to 1", strings.Replace(valid, "  service: {dist: exponential, mean: 50ms}\n",
 		"  classes:\n    - {name: a, share: 0.5, service: {dist: constant, mean: 1s}}\n    - {name: b, share: 0.4, service: {dist: constant, mean: 1s}}\n", 1), 8, "workload.classes", "shares must sum to 1, got 0.9"},
+	{"shares summing to 0.9 in floating point", strings.Replace(valid, "  service: {dist: exponential, mean: 50ms}\n",
+		"  classes:\n    - {name: a, share: 0.6, service: {dist: constant, mean: 1s}}\n    - {name: b, share: 0.3, service: {dist: constant, mean: 1s}}\n", 1), 8, "workload.classes", "shares must sum to 1, got 0.9"},
 	{"zero share", strings.Replace(valid, "  service: {dist: exponential, mean: 50ms}\n",
 		"  classes:\n    - {name: a, share: 1, service: {dist: constant, mean: 1s}}\n    - {name: b, share: 0, service: {dist: constant, mean: 1s}}\n", 1), 10, "workload.classes[1].share", "must be greater than 0, got 0"},
 	{"duplicate class", strings.Replace(valid, "  service: {dist: exponential, mean: 50ms}\n",
@@ -418,6 +429,13 @@ var errorCases = []struct {
 	{"unknown algorithm", valid + "algorithms: [round_robin, fastest]\n", 9, "algorithms[1]", `unknown algorithm "fastest" (known: `},
 	{"misspelt algorithm", valid + "algorithms:\n  - round-robin\n", 10, "algorithms[0]", `did you mean "round_robin"?`},
 	{"duplicate algorithm", valid + "algorithms: [random, random]\n", 9, "algorithms[1]", `"random" is already listed as algorithms[0]`},
+	{"alias of a listed algorithm", valid + "algorithms: [least_connections, leastconn]\n", 9, "algorithms[1]", `"leastconn" is least_connections, already listed as algorithms[0]`},
+	{"two aliases of one algorithm", valid + "algorithms: [roundrobin, ROUND_ROBIN]\n", 9, "algorithms[1]", `"ROUND_ROBIN" is weighted_round_robin, already listed as algorithms[0]`},
+	{"misspelt alias", valid + "algorithms: [least_con]\n", 9, "algorithms[0]", `unknown algorithm "least_con", did you mean "least_conn" (nginx's name for least_connections)?`},
+	{"alias in expect, not run", valid + "algorithms: [round_robin]\nexpect: [leastconn.p99 < 100]\n", 10, "expect[0]", `"leastconn" (least_connections) is not among the scenario's algorithms (round_robin)`},
+	{"misspelt algorithm in expect", valid + "algorithms: [round_robin]\nexpect: [round_robbin.p99 < 100]\n", 10, "expect[0]", `unknown algorithm "round_robbin", did you mean "round_robin"?`},
+	{"autoscale max below count", faultBase + "autoscale: {max: 1}\n", 4, "autoscale.max", "starts with count 2, which must lie between min (1) and max (1)"},
+	{"autoscale min above count", faultBase + "autoscale: {min: 3, max: 4}\n", 4, "autoscale.min", "starts with count 2, which must lie between min (3) and max (4)"},
 	{"empty algorithms", valid + "algorithms: []\n", 9, "algorithms", "at least one algorithm"},
 	{"algorithms as string", valid + "algorithms: round_robin\n", 9, "algorithms", "must be a list"},
 }
@@ -606,7 +624,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Load(bad)
-	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity" (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`; err == nil || err.Error() != want {
+	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v\nwant %s", err, want)
 	}
 
@@ -724,5 +742,35 @@ sessions: {miss_cost: 100ms}
 				t.Errorf("%s.%s = %v, its default: the file's value was dropped", s.name, f.name, got.Field(f.index))
 			}
 		}
+	}
+}
+
+// The names of nginx, HAProxy and Envoy run, and are reported, as the
+// policies they stand for, in algorithms, algorithm and expect: alike.
+func TestAlgorithmAliases(t *testing.T) {
+	s := mustParse(t, valid+`algorithms: [leastconn, roundrobin, p2c, source, RANDOM, round_robin]
+expect:
+  - leastconn.p99 < 2 * LEAST_REQUEST.p99
+  - ROUND_ROBIN.completed >= round_robin.completed
+`)
+	want := []string{"least_connections", "weighted_round_robin", "power_of_two", "ip_hash", "random", "round_robin"}
+	if !slices.Equal(s.Algorithms, want) {
+		t.Errorf("Algorithms %q, want %q", s.Algorithms, want)
+	}
+	for i, refs := range [][]string{{"least_connections", "power_of_two"}, {"weighted_round_robin", "round_robin"}} {
+		var got []string
+		for _, r := range s.Expect[i].Refs() {
+			got = append(got, r.Algorithm)
+		}
+		if !slices.Equal(got, refs) {
+			t.Errorf("expect[%d] reads %q, want %q", i, got, refs)
+		}
+	}
+	if got := s.Expect[0].String(); got != "leastconn.p99 < 2 * LEAST_REQUEST.p99" {
+		t.Errorf("expect[0] is %q, not as written", got)
+	}
+	s = mustParse(t, valid+"algorithm: random two least_conn\n")
+	if s.Algorithm != "power_of_two" || !slices.Equal(s.Algorithms, []string{"power_of_two"}) {
+		t.Errorf("algorithm %q, algorithms %q; want power_of_two", s.Algorithm, s.Algorithms)
 	}
 }

@@ -372,17 +372,25 @@ func (d *decoder) checkAddress(path, addr, mode string) error {
 	return d.checkHostPort(path, u.Host)
 }
 
-// checkAlgorithm checks the single algorithm key against algorithms.
+// checkAlgorithm checks the single algorithm key against algorithms, and
+// turns an alias into the policy's own name, as checkAlgorithms does.
 func checkAlgorithm(s *Scenario, d *decoder) error {
 	if !d.has("algorithm") {
+		if s.Algorithm != "" && len(s.Algorithms) == 1 {
+			// A proxy config's one listed algorithm, named as
+			// checkAlgorithms named it.
+			s.Algorithm = s.Algorithms[0]
+		}
 		return nil
 	}
 	if d.has("algorithms") {
 		return d.errorf("algorithm", "give algorithm (one) or algorithms (a list), not both")
 	}
-	if _, ok := algorithms.Lookup(s.Algorithm); !ok {
-		return d.errorf("algorithm", "unknown algorithm %s%s (known: %s)", quote(s.Algorithm), suggest(s.Algorithm), strings.Join(algorithms.Names(), ", "))
+	canon, ok := algorithms.Canonical(s.Algorithm)
+	if !ok {
+		return d.errorf("algorithm", "%v", &algorithms.UnknownError{Name: s.Algorithm})
 	}
+	s.Algorithm = canon
 	s.Algorithms = []string{s.Algorithm}
 	return nil
 }

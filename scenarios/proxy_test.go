@@ -86,6 +86,10 @@ func TestParseProxyAlgorithm(t *testing.T) {
 		{"algorithm: ip_hash\n", "ip_hash"},
 		{"algorithms: [power_of_two]\n", "power_of_two"},
 		{"algorithms: [random, ip_hash]\n", ""},
+		// Aliases run as the policy they name.
+		{"algorithm: leastconn\n", "least_connections"},
+		{"algorithm: LEAST_REQUEST\n", "power_of_two"},
+		{"algorithms: [static-rr]\n", "weighted_round_robin"},
 	} {
 		s, err := ParseProxy("p.yaml", []byte(proxyConfig+tc.extra))
 		if err != nil {
@@ -93,6 +97,9 @@ func TestParseProxyAlgorithm(t *testing.T) {
 		}
 		if s.Algorithm != tc.want {
 			t.Errorf("%q: Algorithm %q, want %q", tc.extra, s.Algorithm, tc.want)
+		}
+		if tc.want != "" && tc.extra != "" && (len(s.Algorithms) != 1 || s.Algorithms[0] != tc.want) {
+			t.Errorf("%q: Algorithms %q, want [%s]", tc.extra, s.Algorithms, tc.want)
 		}
 	}
 }
@@ -142,6 +149,7 @@ var proxyErrorCases = []struct {
 	{"bad listen", proxyConfig + "listen: 8085\n", 5, "listen", "must be host:port"},
 	{"bad port", proxyConfig + "listen: \"h:99999\"\n", 5, "listen", "port must be a number"},
 	{"unknown algorithm", proxyConfig + "algorithm: fastest\n", 5, "algorithm", "unknown algorithm"},
+	{"misspelt alias", proxyConfig + "algorithm: leastcon\n", 5, "algorithm", `unknown algorithm "leastcon", did you mean "leastconn" (HAProxy's name for least_connections)?`},
 	{"algorithm and algorithms", proxyConfig + "algorithm: random\nalgorithms: [random]\n", 5, "algorithm", "not both"},
 	{"negative interval", proxyConfig + "health_check: {interval: -1s}\n", 5, "health_check.interval", "must not be negative"},
 	{"fall 0", proxyConfig + "health_check: {fall: 0}\n", 5, "health_check.fall", "at least 1"},

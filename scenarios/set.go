@@ -121,7 +121,7 @@ func ParseKey(text string) (*Key, error) {
 			if at != "" {
 				where = at
 			}
-			return nil, fmt.Errorf("key %q: %s has no key %q (it has: %s)", text, where, st.field, fieldList(fields))
+			return nil, fmt.Errorf("key %q: %s has no key %q%s (it has: %s)", text, where, st.field, didYouMean(st.field, fields), fieldList(fields))
 		}
 		st.instead = exclusive[t][st.field]
 		t = t.Field(f.index).Type

@@ -175,7 +175,9 @@ func TestParseWithErrors(t *testing.T) {
 func TestParseKeyErrors(t *testing.T) {
 	tests := []struct{ key, want string }{
 		{"", `key "": empty key`},
-		{"workload.arival.rate", `key "workload.arival.rate": workload has no key "arival" (it has: arrival, service, classes, clients)`},
+		{"workload.arival.rate", `key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients)`},
+		{"workload.arrival.rtae", `key "workload.arrival.rtae": workload.arrival has no key "rtae", did you mean "rate"? (it has: process, rate,`},
+		{"health_check.intreval", `health_check has no key "intreval", did you mean "interval"?`},
 		{"speed", `key "speed": a scenario file has no key "speed"`},
 		{"name", `key "name": name holds text, not a number; only numbers and durations can be set`},
 		{"servers[0]", `key "servers[0]": servers[0] is a mapping; name one of its keys (name, count, capacity`},

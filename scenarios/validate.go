@@ -265,9 +265,16 @@ func checkClasses(s *Scenario, d *decoder) error {
 		}
 	}
 	if math.Abs(sum-1) > shareTolerance {
-		return d.errorf("workload.classes", "shares must sum to 1, got %s", strconv.FormatFloat(sum, 'g', -1, 64))
+		return d.errorf("workload.classes", "shares must sum to 1, got %s", formatSum(sum))
 	}
 	return nil
+}
+
+// formatSum prints a sum of decimal fractions without the noise of binary
+// floating point: 0.6 + 0.3 prints 0.9, not 0.8999999999999999.
+func formatSum(v float64) string {
+	rounded, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
+	return strconv.FormatFloat(rounded, 'g', -1, 64)
 }
 
 // checkService checks one service-demand distribution. Shape parameters are
@@ -335,6 +342,9 @@ func checkClients(s *Scenario, d *decoder) error {
 	return d.floatRange(p+".nat.share", c.NAT.Share, 0, true, 1)
 }
 
+// checkAlgorithms checks the algorithms list and turns each alias (an
+// nginx, HAProxy or Envoy name) into the policy's own name, under which it
+// runs and is reported.
 func checkAlgorithms(s *Scenario, d *decoder) error {
 	if d.has("algorithms") && len(s.Algorithms) == 0 {
 		return d.errorf("algorithms", "must list at least one algorithm (leave the key out to run them all)")
@@ -342,13 +352,18 @@ func checkAlgorithms(s *Scenario, d *decoder) error {
 	seen := make(map[string]int, len(s.Algorithms))
 	for i, name := range s.Algorithms {
 		p := "algorithms[" + strconv.Itoa(i) + "]"
-		if _, ok := algorithms.Lookup(name); !ok {
-			return d.errorf(p, "unknown algorithm %s%s (known: %s)", quote(name), suggest(name), strings.Join(algorithms.Names(), ", "))
+		canon, ok := algorithms.Canonical(name)
+		if !ok {
+			return d.errorf(p, "%v", &algorithms.UnknownError{Name: name})
 		}
-		if j, dup := seen[name]; dup {
+		if j, dup := seen[canon]; dup {
+			if canon != name {
+				return d.errorf(p, "%s is %s, already listed as algorithms[%d]", quote(name), canon, j)
+			}
 			return d.errorf(p, "%s is already listed as algorithms[%d]", quote(name), j)
 		}
-		seen[name] = i
+		seen[canon] = i
+		s.Algorithms[i] = canon
 	}
 	return nil
 }
@@ -366,16 +381,27 @@ func checkExpect(s *Scenario, d *decoder) error {
 			classes = append(classes, c.Name)
 		}
 	}
-	for i, e := range s.Expect {
+	for i := range s.Expect {
 		p := "expect[" + strconv.Itoa(i) + "]"
 		n := d.values[p]
-		for _, r := range e.Refs() {
+		// Refs returns the expectation's own references: an alias is
+		// renamed in place, so the line reads the policy's results.
+		refs := s.Expect[i].Refs()
+		for j := range refs {
+			r := &refs[j]
+			canon, known := algorithms.Canonical(r.Algorithm)
+			if !known {
+				return d.expectErr(n, p, r.Offset, (&algorithms.UnknownError{Name: r.Algorithm}).Error())
+			}
+			written := r.Algorithm
+			r.Algorithm = canon
 			switch {
 			case !slices.Contains(s.Algorithms, r.Algorithm):
-				if _, known := algorithms.Lookup(r.Algorithm); !known {
-					return d.expectErr(n, p, r.Offset, fmt.Sprintf("unknown algorithm %s%s (known: %s)", quote(r.Algorithm), suggest(r.Algorithm), strings.Join(algorithms.Names(), ", ")))
+				name := quote(written)
+				if written != canon {
+					name += " (" + canon + ")"
 				}
-				return d.expectErr(n, p, r.Offset, fmt.Sprintf("%s is not among the scenario's algorithms (%s); add it there", quote(r.Algorithm), strings.Join(s.Algorithms, ", ")))
+				return d.expectErr(n, p, r.Offset, fmt.Sprintf("%s is not among the scenario's algorithms (%s); add it there", name, strings.Join(s.Algorithms, ", ")))
 			case r.Server != "" && !servers[r.Server]:
 				return d.expectErr(n, p, r.KeyOffset, fmt.Sprintf("no server is named %s", quote(r.Server)))
 			case r.Class != "" && len(classes) == 0:
@@ -386,25 +412,6 @@ func checkExpect(s *Scenario, d *decoder) error {
 		}
 	}
 	return nil
-}
-
-// suggest offers the registered name a misspelling most likely meant
-// ("round-robin", "RoundRobin" -> round_robin).
-func suggest(name string) string {
-	norm := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r == '_' || r == '-' || r == ' ' {
-				return -1
-			}
-			return unicode.ToLower(r)
-		}, s)
-	}
-	for _, known := range algorithms.Names() {
-		if norm(known) == norm(name) {
-			return ", did you mean " + strconv.Quote(known) + "?"
-		}
-	}
-	return ""
 }
 
 // resolveLoads turns every load into a rate against the servers' capacity,

@@ -24,6 +24,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	seeds := fs.Int("seeds", 1, "run each scenario with this many seeds (the scenario's, then the next ones)")
 	seed := fs.Uint64("seed", 0, "first seed (default: the scenario's)")
+	requests := fs.Int64("requests", 0, "arrivals to simulate (default: the scenario's requests or duration)")
 	aggregate := fs.String("aggregate", "worst", "how to read several seeds: worst (must hold on every seed) or mean")
 	baseline := fs.String("baseline", "", "a results file from 'lbsim run SCENARIO --format json', or a directory of NAME.json files; fail on metrics that got worse")
 	tolerance := fs.String("tolerance", "0%", "how much worse than the baseline a metric may get, as 5% or 0.05")
@@ -43,6 +44,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *seeds < 1 || *seeds > maxSeeds {
 		return usagef("--seeds must be between 1 and %d, got %d", maxSeeds, *seeds)
+	}
+	if fs.Changed("requests") && (*requests < 1 || *requests > scenarios.MaxRequests) {
+		return usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *requests)
 	}
 	how, err := results.ParseAggregate(*aggregate)
 	if err != nil {
@@ -69,6 +73,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		if fs.Changed("seed") {
 			sc.Seed = *seed
+		}
+		if fs.Changed("requests") {
+			sc.Requests, sc.Duration = *requests, 0
 		}
 		if len(sc.Expect) == 0 && *baseline == "" {
 			errs = append(errs, usagef("%s: no expect: lines and no --baseline, so there is nothing to check", sc.Source))

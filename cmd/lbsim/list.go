@@ -23,7 +23,12 @@ func listCmd(args []string, stdout, stderr io.Writer) error {
 	for _, info := range algorithms.List() {
 		fmt.Fprintf(tw, "  %s\t%s\n", info.Name, info.Summary)
 	}
-	fmt.Fprintln(tw, "\t")
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "Aliases (other balancers' names, run and reported as the algorithm; docs/algorithms.md):")
+	for _, a := range algorithms.Aliases() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Name, a.Policy, a.Product)
+	}
+	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "Bundled scenarios:")
 	for _, sc := range scenarios.Bundled() {
 		fmt.Fprintf(tw, "  %s\t%s\n", sc.Name, sc.Description)
@@ -47,7 +52,16 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%s: %d servers, %d algorithms)\n", arg, sc.Name, len(sc.ExpandServers()), len(sc.Algorithms))
+		fmt.Fprintf(stdout, "%s: ok (%s: %s, %s)\n", arg, sc.Name, plural(len(sc.ExpandServers()), "server"), plural(len(sc.Algorithms), "algorithm"))
 	}
 	return errors.Join(errs...)
+}
+
+// plural writes n and the word, with an s unless n is 1: "1 server",
+// "4 servers".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -2,7 +2,7 @@
 // and runs them live as a reverse proxy.
 //
 //	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR] [--quiet]
-//	lbsim check SCENARIO... [--seeds N] [--quiet] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
+//	lbsim check SCENARIO... [--seeds N] [--requests N] [--quiet] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
 //	lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [--algorithms a,b] [--seeds N] [--shard k/n] [--format table|markdown|csv|json] [--out DIR]
 //	lbsim merge FILE... [--format table|markdown|csv|json] [--out DIR]
 //	lbsim validate SCENARIO...
@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/lbsim/lbsim/internal/suggest"
 	"github.com/spf13/pflag"
 )
 
@@ -60,6 +61,9 @@ SCENARIO is a path to a YAML file or the name of a bundled scenario.
 Run 'lbsim COMMAND --help' for a command's flags.
 `
 
+// commands are the commands lbsim runs, for suggestions.
+var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "help"}
+
 func main() {
 	os.Exit(lbsim(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -96,7 +100,11 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q; run 'lbsim help'", cmd)
+		if near, ok := suggest.Nearest(cmd, commands); ok {
+			err = usagef("unknown command %q; did you mean %q?", cmd, near)
+		} else {
+			err = usagef("unknown command %q; run 'lbsim help'", cmd)
+		}
 	}
 	return exitCode(err, stderr)
 }

@@ -64,7 +64,15 @@ func TestExitCodes(t *testing.T) {
 	}
 	tests := []cliCase{
 		{"no command", nil, 2, "Usage", ""},
-		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"; run 'lbsim help'`, ""},
+		{"misspelt command", []string{"rnu", "black-friday"}, 2, `unknown command "rnu"; did you mean "run"?`, ""},
+		{"misspelt command in capitals", []string{"LIST"}, 2, `unknown command "LIST"; did you mean "list"?`, ""},
+		{"tab", []string{"run", writeFile(t, "tab.yaml", "name: t\nservers:\n\t- name: app\n")}, 2, "tab.yaml:3: a tab indents this line; YAML indents with spaces\n", ""},
+		{"misspelt key", []string{"validate", bad}, 2, `bad.yaml:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"?`, ""},
+		{"alias twice", []string{"run", "black-friday", "--algorithms", "leastconn,least_connections"}, 2, `--algorithms: "leastconn" and "least_connections" both name least_connections`, ""},
+		{"misspelt alias", []string{"run", "black-friday", "--algorithms", "roundrobbin"}, 2, `--algorithms: unknown algorithm "roundrobbin", did you mean "roundrobin" (HAProxy's name for weighted_round_robin)?`, ""},
+		{"validate one server", []string{"validate", writeFile(t, "one.yaml", "name: o\nservers: [{name: a}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 1ms}}\nalgorithms: [leastconn]\n")}, 0, "", "one.yaml: ok (o: 1 server, 1 algorithm)\n"},
+		{"validate servers", []string{"validate", "mixed-50ms-5s"}, 0, "", "mixed-50ms-5s: ok (mixed-50ms-5s: 4 servers, 5 algorithms)\n"},
 		{"help", []string{"help"}, 0, "", "lbsim run SCENARIO"},
 		{"run without scenario", []string{"run"}, 2, "one SCENARIO", ""},
 		{"run unknown flag", []string{"run", "black-friday", "--bogus"}, 2, "unknown flag: --bogus", ""},
@@ -85,6 +93,72 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
+	}
+}
+
+// Every command that lbsim suggests is one it runs.
+func TestCommandsRun(t *testing.T) {
+	for _, c := range commands {
+		if code, _, stderr := cli(c, "--help"); code != 0 || strings.Contains(stderr, "unknown command") {
+			t.Errorf("lbsim %s --help: exit %d: %s", c, code, stderr)
+		}
+	}
+}
+
+// TestList: every algorithm, every alias with the algorithm it names, and
+// the bundled scenarios, with no line of spaces between them.
+func TestList(t *testing.T) {
+	code, out, stderr := cli("list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"\n  power_of_two ", "\n  leastconn              least_connections     HAProxy\n",
+		"\n  random two least_conn  power_of_two          nginx\n", "\n  ROUND_ROBIN            weighted_round_robin  Envoy\n",
+		"\n  mixed-50ms-5s ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list does not print %q:\n%s", want, out)
+		}
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if line != strings.TrimRight(line, " \t") {
+			t.Errorf("line %d %q ends in white space", i+1, line)
+		}
+	}
+}
+
+// Aliases run as the algorithms they name, and results carry those names.
+func TestRunAliases(t *testing.T) {
+	file := writeFile(t, "aliases.yaml", "name: a\nrequests: 2000\nservers: [{name: app, count: 2}]\n"+
+		"workload: {arrival: {rate: 10}, service: {dist: exponential, mean: 50ms}}\nalgorithms: [leastconn, roundrobin]\n")
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"run", "nat-skew", "--requests", "20000", "--algorithms", "source,RANDOM,p2c"}, []string{"ip_hash", "random", "power_of_two"}},
+		{[]string{"run", "nat-skew", "--requests", "20000", "--algorithms", "random two least_conn,static-rr"}, []string{"power_of_two", "weighted_round_robin"}},
+		{[]string{"run", file}, []string{"least_connections", "weighted_round_robin"}},
+	} {
+		code, stdout, stderr := cli(append(tt.args, "--format", "json")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, stderr)
+		}
+		var got struct {
+			Results []struct {
+				Algorithm string `json:"algorithm"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("%v: not JSON: %v", tt.args, err)
+		}
+		var names []string
+		for _, r := range got.Results {
+			names = append(names, r.Algorithm)
+		}
+		if !slices.Equal(names, tt.want) {
+			t.Errorf("%v: results for %q, want %q", tt.args, names, tt.want)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lbsim/lbsim/internal/suggest"
 	"github.com/lbsim/lbsim/lessons"
 	"github.com/lbsim/lbsim/scenarios"
 )
@@ -70,14 +71,11 @@ func askQuestion(w *errWriter, q *lessons.Question, number int, guesses *bufio.S
 	}
 	w.printf("Question %d of %d: %s\n%s\n", number, len(lessons.Quiz), q.Title, wrap(q.Prompt, "  ", textWidth))
 	w.printf("%s\n\n", wrap("Choose from: "+strings.Join(sc.Algorithms, ", "), "  ", textWidth))
-	guess := ""
+	typed := ""
 	if guesses != nil {
 		w.printf("Your pick: ")
 		if guesses.Scan() {
-			// "Round Robin" and "round-robin" mean round_robin.
-			guess = strings.Join(strings.FieldsFunc(strings.ToLower(guesses.Text()), func(r rune) bool {
-				return r == ' ' || r == '-' || r == '_' || r == '\t'
-			}), "_")
+			typed = strings.TrimSpace(guesses.Text())
 		}
 		w.printf("\n")
 	}
@@ -87,8 +85,16 @@ func askQuestion(w *errWriter, q *lessons.Question, number int, guesses *bufio.S
 	}
 	winner := a.Comparison.Results[a.Winner].Algorithm
 	verdict := ""
-	switch {
-	case guess == "":
+	// "Round Robin" and "round-robin" mean round_robin, "leastconn"
+	// least_connections.
+	switch guess, known := lessons.Guess(typed); {
+	case typed == "":
+	case !known:
+		verdict = fmt.Sprintf(" (you picked %q, which is not an algorithm", typed)
+		if near, ok := suggest.Nearest(typed, sc.Algorithms); ok {
+			verdict += fmt.Sprintf("; did you mean %s?", near)
+		}
+		verdict += ")"
 	case q.Right(guess):
 		verdict = " (you picked " + guess + ": right)"
 	default:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -150,22 +151,27 @@ func (rf *runFlags) open(arg string) (*scenarios.Scenario, []string, error) {
 	return sc, names, err
 }
 
-// checkAlgorithms refuses unknown and repeated names.
+// checkAlgorithms refuses unknown and repeated names, and returns the
+// policies' own names for aliases (leastconn is least_connections).
 func checkAlgorithms(flag string, names []string) ([]string, error) {
 	if len(names) == 0 {
 		return nil, usagef("%s: name at least one algorithm", flag)
 	}
-	seen := map[string]bool{}
-	for _, n := range names {
-		if _, ok := algorithms.Lookup(n); !ok {
+	out := make([]string, len(names))
+	for i, n := range names {
+		canon, ok := algorithms.Canonical(n)
+		if !ok {
 			return nil, usagef("%s: %v", flag, &algorithms.UnknownError{Name: n})
 		}
-		if seen[n] {
+		if j := slices.Index(out[:i], canon); j >= 0 {
+			if names[j] != n {
+				return nil, usagef("%s: %q and %q both name %s", flag, names[j], n, canon)
+			}
 			return nil, usagef("%s: %q given twice", flag, n)
 		}
-		seen[n] = true
+		out[i] = canon
 	}
-	return names, nil
+	return out, nil
 }
 
 // writeOut writes into dir the comparison in every machine format, each

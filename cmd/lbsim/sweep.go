@@ -16,7 +16,7 @@ import (
 func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stderr)
 	vary := fs.String("vary", "", "the key to vary and its range, KEY=FROM:TO:STEP: rate=10:100:10, load=0.5:0.95:0.05, servers=2:10:1, servers[app].capacity=1:4:1, health_check.interval=1s:10s:1s")
-	rf := addRunFlags(fs, "mean")
+	rf := addRunFlags(fs, "worst")
 	shard := fs.String("shard", "", "run only slice k of n of the points, as k/n: points i with i mod n = k-1 (join the slices with lbsim merge)")
 	out := fs.String("out", "", "also write sweep.json, sweep.csv, sweep.png and sweep.svg into this directory")
 	fs.Usage = func() {

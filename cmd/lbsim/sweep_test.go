@@ -19,7 +19,7 @@ func TestSweepExitCodes(t *testing.T) {
 	tests := []cliCase{
 		{"no scenario", []string{"sweep", "--vary", "rate=1:2:1"}, 2, "sweep takes one SCENARIO", ""},
 		{"no vary", sweep(), 2, "sweep needs --vary KEY=FROM:TO:STEP", ""},
-		{"unknown key", sweep("--vary", "workload.arival.rate=1:2:1"), 2, `--vary: key "workload.arival.rate": workload has no key "arival" (it has: arrival, service, classes, clients)`, ""},
+		{"unknown key", sweep("--vary", "workload.arival.rate=1:2:1"), 2, `--vary: key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients)`, ""},
 		{"text key", sweep("--vary", "name=1:2:1"), 2, "name holds text, not a number", ""},
 		{"bad range", sweep("--vary", "rate=1:2"), 2, "--vary: rate: want FROM:TO:STEP", ""},
 		{"too many points", sweep("--vary", "rate=1:100000:1"), 2, "more than the limit of 10000", ""},
@@ -39,6 +39,7 @@ func TestSweepExitCodes(t *testing.T) {
 		// 20 of --requests do not, and each point is checked with them.
 		{"points checked at the run's length", sweep("--vary", "rate=0.00001:0.00002:0.00001", "--requests", "2"), 0, "", "round_robin mean"},
 		{"unknown algorithm", sweep("--vary", "rate=1:2:1", "--algorithms", "fastest"), 2, `unknown algorithm "fastest"`, ""},
+		{"an alias", sweep("--vary", "rate=5:15:5", "--algorithms", "leastconn"), 0, "", "least_connections mean"},
 		{"bad requests", sweep("--vary", "rate=1:2:1", "--requests", "0"), 2, "--requests", ""},
 		{"missing file", []string{"sweep", "no/such.yaml", "--vary", "rate=1:2:1"}, 2, "no/such.yaml", ""},
 		{"table", sweep("--vary", "rate=5:15:5"), 0, "", "round_robin mean"},
@@ -210,5 +211,32 @@ func TestSweepOutKeepsWrittenFiles(t *testing.T) {
 	b.WriteString(mustRead(t, filepath.Join(dir, "sweep.json")))
 	if _, err := results.ReadSweep(b.Bytes()); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestSweepAggregate: several seeds combine as run and check combine them,
+// at their worst, unless --aggregate says otherwise.
+func TestSweepAggregate(t *testing.T) {
+	file := tiny(t)
+	for _, tt := range []struct {
+		args []string
+		want results.Aggregate
+	}{
+		{nil, results.AggregateWorst},
+		{[]string{"--aggregate", "worst"}, results.AggregateWorst},
+		{[]string{"--aggregate", "mean"}, results.AggregateMean},
+	} {
+		args := append([]string{"sweep", file, "--vary", "rate=5:10:5", "--seeds", "2", "--algorithms", "round_robin"}, tt.args...)
+		data, err := os.ReadFile(sweepJSON(t, "sweep.json", args...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := results.ReadSweep(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Aggregate != tt.want {
+			t.Errorf("%v: aggregate %q, want %q", tt.args, s.Aggregate, tt.want)
+		}
 	}
 }

@@ -18,7 +18,11 @@ func TestTeachingExitCodes(t *testing.T) {
 	tests := []cliCase{
 		{"explain", []string{"explain", "least_connections"}, 0, "", "Use it when\n  Request durations vary widely"},
 		{"explain demo", []string{"explain", "round_robin"}, 0, "", "sent to a busy server: requests 4 and 7."},
-		{"explain unknown", []string{"explain", "least_conn"}, 2, `unknown algorithm "least_conn" (known: ip_hash, least_connections,`, ""},
+		{"explain unknown", []string{"explain", "fastest"}, 2, `unknown algorithm "fastest" (known: ip_hash, least_connections,`, ""},
+		{"explain misspelt", []string{"explain", "least_connection"}, 2, `unknown algorithm "least_connection", did you mean "least_connections"? (known: ip_hash,`, ""},
+		{"explain an alias", []string{"explain", "leastconn"}, 0, "", "least_connections: fewest requests in flight"},
+		{"trace an alias", []string{"trace", "mixed-50ms-5s", "--algorithm", "leastconn", "--first", "1"}, 0, "", "mixed-50ms-5s with least_connections, seed 1"},
+		{"trace one decision", []string{"trace", writeFile(t, "one.yaml", strings.Replace(one, "requests: 20", "requests: 1", 1))}, 0, "", "(the run ended after 1 decision)\n"},
 		{"explain nothing", []string{"explain"}, 2, "explain takes one ALGORITHM (one of ip_hash,", ""},
 		{"explain two", []string{"explain", "random", "ip_hash"}, 2, "explain takes one ALGORITHM", ""},
 		{"trace", []string{"trace", "crash-with-health-checks", "--algorithm", "round_robin", "--from", "2m", "--first", "1"}, 0, "",
@@ -120,23 +124,30 @@ func TestQuizAnswers(t *testing.T) {
 }
 
 // TestQuizAsks: at a terminal the quiz asks for a pick before each answer
-// and says whether it was right.
+// and says whether it was right. A pick may be an alias, and is named as
+// the algorithm it stands for.
 func TestQuizAsks(t *testing.T) {
 	oldIn, oldTerm := stdin, terminal
 	defer func() { stdin, terminal = oldIn, oldTerm }()
-	stdin = strings.NewReader("round_robin\n")
 	terminal = func(io.Reader) bool { return true }
-	code, out, stderr := cli("quiz", "--question", "3")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	tests := []struct{ pick, want string }{
+		{"round_robin", "Answer: ip_hash (you picked round_robin)\n"},
+		{" IP-hash", "Answer: ip_hash (you picked ip_hash: right)\n"},
+		{"source", "Answer: ip_hash (you picked ip_hash: right)\n"},
+		{"Least Conn", "Answer: ip_hash (you picked least_connections)\n"},
+		{"ip hsah", `Answer: ip_hash (you picked "ip hsah", which is not an algorithm; did you mean ip_hash?)`},
+		{"fastest", `Answer: ip_hash (you picked "fastest", which is not an algorithm)`},
 	}
-	ask, answer := strings.Index(out, "Your pick: "), strings.Index(out, "Answer: ip_hash (you picked round_robin)")
-	if ask < 0 || answer < ask {
-		t.Errorf("want the prompt, then the answer and the pick:\n%s", out)
-	}
-	stdin = strings.NewReader(" IP-hash\n")
-	if _, out, _ = cli("quiz", "--question", "3"); !strings.Contains(out, "(you picked ip_hash: right)") {
-		t.Errorf("a right pick is not called right:\n%s", out)
+	for _, tt := range tests {
+		stdin = strings.NewReader(tt.pick + "\n")
+		code, out, stderr := cli("quiz", "--question", "3")
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", tt.pick, code, stderr)
+		}
+		ask, answer := strings.Index(out, "Your pick: "), strings.Index(out, tt.want)
+		if ask < 0 || answer < ask {
+			t.Errorf("%q: want the prompt, then %q:\n%s", tt.pick, tt.want, out)
+		}
 	}
 }
 

@@ -44,9 +44,11 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	name := *alg
 	switch {
 	case fs.Changed("algorithm"):
-		if _, err := checkAlgorithms("--algorithm", []string{name}); err != nil {
+		names, err := checkAlgorithms("--algorithm", []string{name})
+		if err != nil {
 			return err
 		}
+		name = names[0]
 	case len(sc.Algorithms) == 1:
 		name = sc.Algorithms[0]
 	default:
@@ -59,7 +61,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if told < *first {
-		w.printf("(the run ended after %d decisions)\n", told)
+		w.printf("(the run ended after %s)\n", plural(told, "decision"))
 	}
 	return w.err
 }
