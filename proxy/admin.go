@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/results"
+	"github.com/lbsim/lbsim/scenarios"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -47,9 +48,15 @@ func (p *Proxy) Stats() Stats {
 		lat := u.latency.Latency()
 		last := u.lastCheck
 		u.mu.Unlock()
+		// What the proxy connects to: a URL in mode http, host:port in
+		// mode tcp, where there is no scheme.
+		addr := u.url.String()
+		if st.cfg.Mode == scenarios.ModeTCP {
+			addr = u.addr
+		}
 		s.Servers = append(s.Servers, ServerStats{
 			Name:      u.be.Name,
-			Address:   u.url.String(),
+			Address:   addr,
 			State:     u.state(now),
 			Weight:    u.be.Weight,
 			InFlight:  u.be.InFlight(),

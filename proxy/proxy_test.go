@@ -671,3 +671,29 @@ func TestBackup(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsAddress checks that /stats.json shows each server's address as
+// the proxy reaches it: a URL in mode http, host:port in mode tcp.
+func TestStatsAddress(t *testing.T) {
+	s := serveTCP(t, "s", func(c net.Conn) {})
+	for _, tc := range []struct{ mode, want string }{
+		{"http", "http://" + s.addr},
+		{"tcp", s.addr},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			r := startProxy(t, config(t, "mode: "+tc.mode+"\n", s), Options{})
+			resp, err := http.Get("http://" + r.AdminAddr().String() + "/stats.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var stats Stats
+			if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+				t.Fatal(err)
+			}
+			if got := stats.Servers[0].Address; got != tc.want {
+				t.Errorf("address %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
