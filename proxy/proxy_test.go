@@ -697,3 +697,31 @@ func TestStatsAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestTCPRetryConnect checks that mode tcp classes a refused connection as
+// connect, as mode http does: retries.on [connect] tries the next server,
+// and the failure is counted under cause connect.
+func TestTCPRetryConnect(t *testing.T) {
+	dead := refusing(t, "dead")
+	live := serveTCP(t, "live", func(c net.Conn) { io.WriteString(c, "live") })
+	// Round robin from the first server: dead, then live.
+	r := startProxy(t, config(t, "mode: tcp\nretries: {count: 1, on: [connect]}\n", dead, live), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if b, _ := io.ReadAll(c); string(b) != "live" {
+		t.Errorf("got %q, want live after a retry of the refused connection", b)
+	}
+	resp, err := http.Get("http://" + r.AdminAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	m, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(m), `lbsim_proxy_failures_total{cause="connect",server="dead"} 1`) {
+		t.Errorf("metrics lack a connect failure on dead:\n%s", m)
+	}
+}

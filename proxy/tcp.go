@@ -162,6 +162,8 @@ func (t *tcpServer) handle(client net.Conn) {
 		if err == nil {
 			break
 		}
+		// Nothing reached the server: retried as connect, as in mode http.
+		err = &connectError{err}
 		c := p.finish(st, u, start, err)
 		if !retryable(st.cfg.Retries, "", c, len(tried), start) {
 			break
