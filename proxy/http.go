@@ -256,7 +256,8 @@ const staleCheckAfter = 50 * time.Millisecond
 
 // serverConn is a connection to a server. It fails a read that waits
 // longer than timeouts.response for the server (for the response's head,
-// and for each piece of its body, as nginx's proxy_read_timeout does), and
+// and for each piece of its body, as nginx's proxy_read_timeout does;
+// a timeout of 0 is none), and
 // before reusing a connection that sat idle, checks that the server has not
 // closed it.
 type serverConn struct {
@@ -281,8 +282,10 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		c.wrote = false
 		runtime.Gosched()
 	}
-	if err := c.read.move(c.clock.Now(), c.timeout, c.Conn.SetReadDeadline); err != nil {
-		return 0, err
+	if c.timeout > 0 {
+		if err := c.read.move(c.clock.Now(), c.timeout, c.Conn.SetReadDeadline); err != nil {
+			return 0, err
+		}
 	}
 	return c.Conn.Read(b)
 }
@@ -295,8 +298,10 @@ func (c *serverConn) Write(b []byte) (int, error) {
 	c.used = now
 	c.wrote = true
 	// A server that stops reading fails the write in time too.
-	if err := c.write.move(now, c.timeout, c.Conn.SetWriteDeadline); err != nil {
-		return 0, err
+	if c.timeout > 0 {
+		if err := c.write.move(now, c.timeout, c.Conn.SetWriteDeadline); err != nil {
+			return 0, err
+		}
 	}
 	return c.Conn.Write(b)
 }
@@ -631,7 +636,9 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 	if u.url.Scheme == "https" {
 		conn = tls.Client(conn, &tls.Config{ServerName: u.url.Hostname(), MinVersion: tls.VersionTLS12})
 	}
-	conn.SetDeadline(time.Now().Add(cfg.Timeouts.Response.D()))
+	if d := cfg.Timeouts.Response.D(); d > 0 { // 0 is no response timeout
+		conn.SetDeadline(time.Now().Add(d))
+	}
 	br := bufio.NewReaderSize(conn, cfg.MaxHeaderBytes)
 	bw := bufio.NewWriter(conn)
 	resp := fasthttp.AcquireResponse()

@@ -151,6 +151,25 @@ func TestResponseTimeout(t *testing.T) {
 	}
 }
 
+// TestNoResponseTimeout checks timeouts.response 0, which is none: a
+// server that takes its time is waited for, on plain requests and on
+// upgrades alike, while the default of 60 s stays in force otherwise.
+func TestNoResponseTimeout(t *testing.T) {
+	patient := startServer(t, "patient", "127.0.0.1:0", 300*time.Millisecond)
+	ws := wsEcho(t, "ws")
+	r := startProxy(t, config(t, "timeouts: {response: 0}\n", patient), Options{})
+	if code, body := r.get(t, "/"); code != http.StatusOK || body != "patient" {
+		t.Errorf("timeouts.response 0: %d %q, want 200 from patient", code, body)
+	}
+	r2 := startProxy(t, config(t, "timeouts: {response: 0}\n", ws), Options{})
+	c, br := openWebSocket(t, r2.Addr().String())
+	defer c.Close()
+	ping(t, c, br)
+	if d := config(t, "", patient).Timeouts.Response.D(); d != 60*time.Second {
+		t.Errorf("default response timeout %s, want 60s", d)
+	}
+}
+
 // TestConnectionHeader checks that keep-alive is between the proxy and
 // each side: a client's "Connection: close" closes the client's connection
 // only, and a server's does not close the client's.

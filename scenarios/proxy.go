@@ -109,8 +109,9 @@ type Timeouts struct {
 	// Idle bounds how long an idle keep-alive connection (client or
 	// server side) stays open; default 60s.
 	Idle Duration `yaml:"idle"`
-	// Response bounds the wait for a server's response headers after the
-	// request was sent; default 60s.
+	// Response bounds the server's silence: the wait for its response
+	// head, and each wait for more of its body, as nginx's
+	// proxy_read_timeout; default 60s, and 0 is none.
 	Response Duration `yaml:"response"`
 	// Grace bounds how long a stopping proxy waits for requests in
 	// flight; default 30s.
