@@ -395,3 +395,48 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 	s.Algorithms = []string{s.Algorithm}
 	return nil
 }
+
+// simulationKeys are the top-level keys that describe the simulated world
+// (its traffic, run length, faults and checks) and serverSimulationKeys
+// those of a server, which a live proxy has no use for: real traffic and
+// real servers take their place.
+var (
+	simulationKeys       = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "faults", "autoscale", "expect"}
+	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr"}
+)
+
+// SimulationKeys lists the keys of s's file that only the simulator reads,
+// so that the live proxy can say which it ignores: top-level keys first,
+// then server keys as servers[].KEY, each once, in a fixed order. It is
+// empty when the file has none, or when s was not loaded from a file.
+func (s *Scenario) SimulationKeys() []string {
+	if len(s.YAML) == 0 {
+		return nil
+	}
+	// The loader records which keys a file gives only while it decodes;
+	// decoding the text again (it was valid) finds them, merge keys and
+	// aliases included.
+	root, err := parseYAML(s.Source, s.YAML)
+	if err != nil {
+		return nil
+	}
+	d := newDecoder(s.Source, s.YAML)
+	if err := d.decode(root, reflect.ValueOf(new(Scenario)).Elem(), ""); err != nil {
+		return nil
+	}
+	var keys []string
+	for _, k := range simulationKeys {
+		if d.has(k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range serverSimulationKeys {
+		for i := range s.Servers {
+			if d.has("servers[" + strconv.Itoa(i) + "]." + k) {
+				keys = append(keys, "servers[]."+k)
+				break
+			}
+		}
+	}
+	return keys
+}

@@ -183,3 +183,45 @@ func TestParseProxyErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulationKeys checks which keys of a file a live proxy is told it
+// ignores: those the file gives, merge keys included, and no others.
+func TestSimulationKeys(t *testing.T) {
+	const workload = "workload: {arrival: {rate: 10}, service: {dist: constant, mean: 10ms}}\n"
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"none", proxyConfig + "algorithm: random\nhealth_check: {}\nretries: {}\nslow_start: 10s\n", nil},
+		{"workload and run", proxyConfig + "seed: 3\nrequests: 100\nwarmup: 1s\n" + workload, []string{"seed", "requests", "warmup", "workload"}},
+		{"duration", proxyConfig + "duration: 1m\n" + workload, []string{"duration", "workload"}},
+		{"faults, autoscale, sessions, expect", `name: p
+servers:
+  - {name: a, address: "127.0.0.1:1", capacity: 4}
+  - {name: b, address: "127.0.0.1:2", mtbf: 1h, mttr: 1m}
+` + workload + `algorithms: [random]
+faults: [{at: 1s, server: a, kind: crash}]
+autoscale: {group: a, max: 3}
+sessions: {miss_cost: 1ms}
+expect: ["random.p99 < 1"]
+`, []string{"workload", "sessions", "faults", "autoscale", "expect", "servers[].capacity", "servers[].mtbf", "servers[].mttr"}},
+		{"through a merge key", `name: p
+servers:
+  - &a {name: a, address: "127.0.0.1:1", speed: 2}
+  - {<<: *a, name: b, address: "127.0.0.1:2", queue: 5}
+`, []string{"servers[].speed", "servers[].queue"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseProxy("p.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.SimulationKeys(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("SimulationKeys() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if got := (&Scenario{Name: "by hand"}).SimulationKeys(); got != nil {
+		t.Errorf("a scenario built by hand: %q, want none", got)
+	}
+}

@@ -68,6 +68,11 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if keys := cfg.SimulationKeys(); len(keys) > 0 {
+		// A scenario makes a valid config; what only the simulator reads
+		// is said once, so that nothing is ignored silently.
+		fmt.Fprintf(stderr, "lbsim proxy: ignoring simulation keys in %s: %s\n", f.config, strings.Join(keys, ", "))
+	}
 
 	events := slog.New(slog.NewTextHandler(stderr, nil))
 	access, closeLog, err := openAccessLog(f.accessLog, stdout)
@@ -102,6 +107,8 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 			}
 			if err != nil {
 				events.Error("reload refused; the running config stays", "err", err)
+			} else if keys := next.SimulationKeys(); len(keys) > 0 {
+				events.Warn("ignoring simulation keys", "file", f.config, "keys", strings.Join(keys, ", "))
 			}
 		}
 	}()

@@ -105,3 +105,90 @@ func TestProxySIGTERM(t *testing.T) {
 		t.Fatal("lbsim proxy did not exit after SIGTERM")
 	}
 }
+
+// TestProxyIgnoredKeys runs lbsim proxy on config files: one that is a
+// whole scenario gets exactly one line on stderr naming the simulation
+// keys the proxy ignores; one without them gets none.
+func TestProxyIgnoredKeys(t *testing.T) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	servers := fmt.Sprintf("name: shop\nservers:\n  - {name: a, address: \"http://%s\", mtbf: 1h, mttr: 1m}\n", ln.Addr())
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"scenario", servers + `algorithm: round_robin
+requests: 1000
+workload: {arrival: {rate: 10}, service: {dist: constant, mean: 10ms}}
+faults: [{at: 1s, server: a, kind: crash}]
+expect: ["round_robin.p99 < 1000"]
+`, "ignoring simulation keys in %s: requests, workload, faults, expect, servers[].mtbf, servers[].mttr\n"},
+		{"proxy config", "name: shop\nservers:\n  - {name: a, address: \"http://" + ln.Addr().String() + "\"}\nslow_start: 1s\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "shop.yaml", tc.body)
+			code, stderr := runProxyUntilTERM(t, "--config", file)
+			if code != exitOK {
+				t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+			}
+			n := strings.Count(stderr, "ignoring simulation keys")
+			switch {
+			case tc.want == "" && n != 0:
+				t.Errorf("stderr mentions ignored keys of a file without any:\n%s", stderr)
+			case tc.want != "" && (n != 1 || !strings.Contains(stderr, "lbsim proxy: "+fmt.Sprintf(tc.want, file))):
+				t.Errorf("stderr:\n%s\nwant exactly one line %q", stderr, "lbsim proxy: "+fmt.Sprintf(tc.want, file))
+			}
+		})
+	}
+}
+
+// runProxyUntilTERM runs lbsim proxy with args on a free address, waits
+// until it has proxied a request (so it is serving and handles signals),
+// sends the process SIGTERM and returns the exit code and stderr.
+func runProxyUntilTERM(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := front.Addr().String()
+	front.Close()
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, stderr := cli(append([]string{"proxy", "--listen", addr, "--admin", "off", "--access-log", "off"}, args...)...)
+		done <- result{code, stderr}
+	}()
+	for i := 0; ; i++ {
+		if r, err := http.Get("http://" + addr + "/"); err == nil {
+			r.Body.Close()
+			break
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("lbsim proxy exited %d before serving: %s", res.code, res.stderr)
+		default:
+		}
+		if i > 200 {
+			t.Fatal("lbsim proxy did not start serving")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		return res.code, res.stderr
+	case <-time.After(5 * time.Second):
+		t.Fatal("lbsim proxy did not exit after SIGTERM")
+	}
+	return 0, ""
+}
