@@ -14,11 +14,14 @@ import (
 // Stats is the admin listener's /stats.json document: the proxy's config in
 // brief and each server's live state.
 type Stats struct {
-	Name      string        `json:"name"`
-	Mode      string        `json:"mode"`
-	Algorithm string        `json:"algorithm"`
-	UptimeS   float64       `json:"uptime_s"`
-	Servers   []ServerStats `json:"servers"`
+	Name      string  `json:"name"`
+	Mode      string  `json:"mode"`
+	Algorithm string  `json:"algorithm"`
+	UptimeS   float64 `json:"uptime_s"`
+	// Panic is set while fewer than health_check.panic_threshold of the
+	// primary servers are healthy, so that all of them get requests.
+	Panic   bool          `json:"panic"`
+	Servers []ServerStats `json:"servers"`
 }
 
 // ServerStats is one server's state and counters since it joined.
@@ -42,7 +45,7 @@ type ServerStats struct {
 func (p *Proxy) Stats() Stats {
 	st := p.state.Load()
 	now := time.Now()
-	s := Stats{Name: st.cfg.Name, Mode: st.cfg.Mode, Algorithm: st.cfg.Algorithm, UptimeS: time.Since(p.start).Seconds()}
+	s := Stats{Name: st.cfg.Name, Mode: st.cfg.Mode, Algorithm: st.cfg.Algorithm, UptimeS: time.Since(p.start).Seconds(), Panic: st.panicking(now)}
 	for _, u := range st.ups {
 		u.mu.Lock()
 		lat := u.latency.Latency()
@@ -101,6 +104,7 @@ th:first-child,td:first-child,td.s{text-align:left}
 <h1>lbsim proxy: {{.Name}}</h1>
 <p>mode {{.Mode}}, algorithm <b>{{.Algorithm}}</b>, up {{printf "%.0f" .UptimeS}} s.
 Also as <a href="/stats.json">JSON</a> and <a href="/metrics">Prometheus metrics</a>.</p>
+{{if .Panic}}<p class="down">Panic: too few servers are healthy, so requests go to every server, healthy or not.</p>{{end}}
 <table>
 <tr><th>server</th><th>address</th><th>state</th><th>weight</th><th>in flight</th><th>requests</th><th>failures</th>
 <th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>last check</th></tr>

@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -84,7 +86,36 @@ func check(ctx context.Context, cfg *scenarios.Scenario, client *http.Client, u 
 	if err != nil {
 		return false, err.Error()
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	ok := resp.StatusCode == hc.Status || (hc.Status == 0 && resp.StatusCode >= 200 && resp.StatusCode < 400)
-	return ok, fmt.Sprintf("status %d", resp.StatusCode)
+	detail := fmt.Sprintf("status %d", resp.StatusCode)
+	if !ok || hc.MaxUtilization == 0 {
+		return ok, detail
+	}
+	util, found := utilization(resp.Body)
+	switch {
+	case !found:
+		return true, detail
+	case util > hc.MaxUtilization:
+		return false, fmt.Sprintf("%s, utilization %g above %g", detail, util, hc.MaxUtilization)
+	}
+	return true, fmt.Sprintf("%s, utilization %g", detail, util)
+}
+
+// maxHealthBody bounds how much of a check's answer is read for its
+// utilization.
+const maxHealthBody = 64 << 10
+
+// utilization reads a deep health check's answer: a JSON object whose
+// "utilization" member is a number, the server's own measure of how busy
+// it is, from 0 to 1. An answer that is not such an object has none.
+func utilization(body io.Reader) (float64, bool) {
+	var answer struct {
+		Utilization *float64 `json:"utilization"`
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxHealthBody))
+	if err != nil || json.Unmarshal(data, &answer) != nil || answer.Utilization == nil {
+		return 0, false
+	}
+	return *answer.Utilization, true
 }

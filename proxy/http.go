@@ -786,7 +786,7 @@ func stickyServer(st *state, req *fasthttp.Request) (*upstream, bool) {
 		return nil, false
 	}
 	u, ok := st.byCookie[string(v)]
-	if !ok || !u.usable(time.Now()) {
+	if !ok || !u.healthy(time.Now()) {
 		return nil, false
 	}
 	return u, true

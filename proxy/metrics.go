@@ -123,7 +123,7 @@ func (m *metrics) latency(u *upstream, d time.Duration) { u.m.duration.Observe(d
 type stateCollector struct{ p *Proxy }
 
 var (
-	upDesc       = prometheus.NewDesc("lbsim_proxy_server_up", "1 when the server gets traffic, 0 when checks took it out.", []string{"server"}, nil)
+	upDesc       = prometheus.NewDesc("lbsim_proxy_server_up", "1 when the server is healthy, 0 when checks, an ejection or its circuit breaker took it out.", []string{"server"}, nil)
 	inFlightDesc = prometheus.NewDesc("lbsim_proxy_server_in_flight", "Requests (or connections) in flight to the server.", []string{"server"}, nil)
 	weightDesc   = prometheus.NewDesc("lbsim_proxy_server_weight", "The server's configured weight.", []string{"server"}, nil)
 )
@@ -138,7 +138,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	now := time.Now()
 	for _, u := range c.p.state.Load().ups {
 		up := 0.0
-		if u.usable(now) {
+		if u.healthy(now) {
 			up = 1
 		}
 		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, u.be.Name)

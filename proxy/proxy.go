@@ -76,6 +76,9 @@ type Proxy struct {
 	// mu serialises Reload and health changes, which both call Update.
 	mu        sync.Mutex
 	nextIndex int
+	// panic is set while the balancer has every primary server, healthy
+	// or not (health_check.panic_threshold).
+	inPanic   bool
 	stopCheck context.CancelFunc
 	serving   context.Context
 }
@@ -294,7 +297,7 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 			st.setCookie[u.be.Index] = (&http.Cookie{Name: cfg.Sticky.Cookie, Value: u.cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}).String()
 		}
 	}
-	st.bal.Update(st.usable(time.Now()))
+	p.update(st, time.Now())
 	return st, nil
 }
 
@@ -315,13 +318,22 @@ func (st *state) dropIdle(u *upstream) {
 	}
 }
 
-// usable lists the backends the balancer may choose now: the usable
-// primaries, or the usable backups when no primary is.
-func (st *state) usable(now time.Time) []*algorithms.Backend {
+// usable lists the backends the balancer may choose now: the healthy
+// primaries, or the healthy backups when no primary is healthy. In panic
+// it lists every primary, healthy or not, and reports panic.
+func (st *state) usable(now time.Time) (list []*algorithms.Backend, inPanic bool) {
 	out := make([]*algorithms.Backend, 0, len(st.ups))
+	if st.panicking(now) {
+		for _, u := range st.ups {
+			if !u.backup {
+				out = append(out, u.be)
+			}
+		}
+		return out, true
+	}
 	for _, backup := range []bool{false, true} {
 		for _, u := range st.ups {
-			if u.backup == backup && u.usable(now) {
+			if u.backup == backup && u.healthy(now) {
 				out = append(out, u.be)
 			}
 		}
@@ -329,7 +341,28 @@ func (st *state) usable(now time.Time) []*algorithms.Backend {
 			break
 		}
 	}
-	return out
+	return out, false
+}
+
+// panicking reports whether fewer than health_check.panic_threshold of the
+// primary servers are healthy: Envoy's panic mode, in which the balancer
+// uses every primary rather than pile all traffic on the few left, as the
+// simulator does.
+func (st *state) panicking(now time.Time) bool {
+	hc := st.cfg.HealthCheck
+	if hc == nil || hc.PanicThreshold == 0 {
+		return false
+	}
+	healthy, primaries := 0, 0
+	for _, u := range st.ups {
+		if !u.backup {
+			primaries++
+			if u.healthy(now) {
+				healthy++
+			}
+		}
+	}
+	return float64(healthy) < hc.PanicThreshold*float64(primaries)
 }
 
 // refresh tells the current balancer which servers are usable after a
@@ -337,8 +370,22 @@ func (st *state) usable(now time.Time) []*algorithms.Backend {
 func (p *Proxy) refresh() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := p.state.Load()
-	st.bal.Update(st.usable(time.Now()))
+	p.update(p.state.Load(), time.Now())
+}
+
+// update tells st's balancer which servers are usable at now, and says
+// when panic routing starts or ends. The caller holds p.mu, or is Listen.
+func (p *Proxy) update(st *state, now time.Time) {
+	list, inPanic := st.usable(now)
+	if inPanic != p.inPanic {
+		p.inPanic = inPanic
+		if inPanic {
+			p.opts.Log.Warn("panic: too few servers are healthy; balancing over all of them", "panic_threshold", st.cfg.HealthCheck.PanicThreshold)
+		} else {
+			p.opts.Log.Info("panic over: balancing over the healthy servers again")
+		}
+	}
+	st.bal.Update(list)
 }
 
 // failed counts a failed request against u's passive checks, ejecting it
@@ -460,7 +507,8 @@ func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
 	}
 	// The policy keeps choosing servers already tried (ip_hash always
 	// does): take the first usable one that was not.
-	for _, be := range st.usable(time.Now()) {
+	list, _ := st.usable(time.Now())
+	for _, be := range list {
 		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) {
 			return u
 		}

@@ -725,3 +725,102 @@ func TestTCPRetryConnect(t *testing.T) {
 		t.Errorf("metrics lack a connect failure on dead:\n%s", m)
 	}
 }
+
+// healthServer starts a server whose /health answers with the status and
+// body that answer returns (read on each check), and other paths with its
+// name.
+func healthServer(t *testing.T, name string, answer func() (int, string)) *testServer {
+	var s *testServer
+	s = serveHTTP(t, name, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			code, body := answer()
+			w.WriteHeader(code)
+			io.WriteString(w, body)
+			return
+		}
+		s.hits.Add(1)
+		io.WriteString(w, name)
+	})
+	return s
+}
+
+// TestDeepHealthCheck checks health_check.max_utilization: a check fails
+// when the answer's JSON body reports a utilization above it, and an
+// answer without one passes on its status alone.
+func TestDeepHealthCheck(t *testing.T) {
+	var busy atomic.Value // b's health answer
+	busy.Store(`{"utilization": 0.95}`)
+	fixed := func(body string) func() (int, string) { return func() (int, string) { return http.StatusOK, body } }
+	servers := []*testServer{
+		healthServer(t, "calm", fixed(`{"utilization": 0.5, "queue": 3}`)),
+		healthServer(t, "busy", func() (int, string) { return http.StatusOK, busy.Load().(string) }),
+		healthServer(t, "text", fixed("ok")),
+		healthServer(t, "other", fixed(`{"status": "ok"}`)),
+		healthServer(t, "failing", func() (int, string) { return http.StatusServiceUnavailable, `{"utilization": 0.1}` }),
+	}
+	r := startProxy(t, config(t, "health_check: {path: /health, interval: 50ms, timeout: 50ms, fall: 2, rise: 2, max_utilization: 0.9}\n", servers...), Options{})
+	waitFor(t, 2*time.Second, "busy to be marked down", func() bool { return r.server(t, "busy").State == "down" })
+	waitFor(t, 2*time.Second, "failing to be marked down", func() bool { return r.server(t, "failing").State == "down" })
+	time.Sleep(150 * time.Millisecond) // a few more checks
+	for _, tc := range []struct{ name, state, check string }{
+		{"calm", "up", "status 200, utilization 0.5"},
+		{"busy", "down", "status 200, utilization 0.95 above 0.9"},
+		{"text", "up", "status 200"},
+		{"other", "up", "status 200"},
+		{"failing", "down", "status 503"},
+	} {
+		if s := r.server(t, tc.name); s.State != tc.state || s.LastCheck != tc.check {
+			t.Errorf("%s: %s after %q, want %s after %q", tc.name, s.State, s.LastCheck, tc.state, tc.check)
+		}
+	}
+	// At the limit is not above it.
+	busy.Store(`{"utilization": 0.9}`)
+	waitFor(t, 2*time.Second, "busy to come back at 0.9", func() bool { return r.server(t, "busy").State == "up" })
+}
+
+// TestPanicThreshold checks health_check.panic_threshold: while fewer than
+// that share of the primary servers pass their checks, requests go to
+// every primary, healthy or not (and not to the backup).
+func TestPanicThreshold(t *testing.T) {
+	for _, tc := range []struct {
+		threshold string
+		panic     bool
+	}{
+		{"0", false},    // off, the default
+		{"0.25", false}, // 1 healthy of 4 is not fewer than a quarter
+		{"0.5", true},
+	} {
+		t.Run(tc.threshold, func(t *testing.T) {
+			ok := func() (int, string) { return http.StatusOK, "" }
+			sick := func() (int, string) { return http.StatusServiceUnavailable, "" }
+			servers := []*testServer{
+				healthServer(t, "a", ok), healthServer(t, "b", sick),
+				healthServer(t, "c", sick), healthServer(t, "d", sick),
+				healthServer(t, "spare", ok),
+			}
+			cfg := config(t, "health_check: {path: /health, interval: 50ms, timeout: 50ms, fall: 3, panic_threshold: "+tc.threshold+"}\n", servers...)
+			cfg.Servers[4].Backup = true
+			r := startProxy(t, cfg, Options{})
+			waitFor(t, 2*time.Second, "checks to mark b, c and d down", func() bool {
+				return r.server(t, "b").State == "down" && r.server(t, "c").State == "down" && r.server(t, "d").State == "down"
+			})
+			for range 40 {
+				if code, _ := r.get(t, "/"); code != http.StatusOK {
+					t.Fatalf("status %d", code)
+				}
+			}
+			want := map[string]int64{"a": 40}
+			if tc.panic {
+				want = map[string]int64{"a": 10, "b": 10, "c": 10, "d": 10}
+			}
+			for _, s := range servers {
+				if got := s.hits.Load(); got != want[s.name] {
+					t.Errorf("%s served %d of 40 requests, want %d", s.name, got, want[s.name])
+				}
+			}
+			if got := r.Stats().Panic; got != tc.panic {
+				t.Errorf("stats say panic %v, want %v", got, tc.panic)
+			}
+		})
+	}
+}

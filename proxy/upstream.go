@@ -70,8 +70,9 @@ func (u *upstream) same(srv scenarios.Server) bool {
 	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *serverURL(srv.Address) && u.backup == srv.Backup
 }
 
-// usable reports whether the balancer may send this upstream requests.
-func (u *upstream) usable(now time.Time) bool {
+// healthy reports whether checks and ejections let this upstream have
+// requests. (The balancer may also get unhealthy ones, in panic.)
+func (u *upstream) healthy(now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return !u.checkDown && !now.Before(u.passiveUntil)

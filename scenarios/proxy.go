@@ -34,16 +34,22 @@ type HealthCheck struct {
 	// OutOfBand serves checks apart from requests, as a dedicated health
 	// port or thread would. By default (false) the simulator serves a
 	// check like a request: it takes a slot or waits in the server's
-	// queue, so it times out behind a deep queue.
+	// queue, so it times out behind a deep queue. The live proxy's check
+	// is a real request either way, and how the server serves it is the
+	// server's affair: both values behave the same there.
 	OutOfBand bool `yaml:"out_of_band"`
 	// MaxUtilization fails a check when the server was busier than this
 	// over the last interval, as a deep health check that answers
-	// unhealthy above 90% CPU does; 0 (the default) is off.
+	// unhealthy above 90% CPU does; 0 (the default) is off. The live
+	// proxy learns the server's utilization from the check's answer, a
+	// JSON object such as {"utilization": 0.95}; an answer without one
+	// passes on its status alone. Mode tcp reads no answer and refuses it.
 	MaxUtilization float64 `yaml:"max_utilization"`
 	// PanicThreshold is Envoy's panic threshold: while fewer than this
-	// share of the servers are healthy, balance over all of them, healthy
-	// or not, rather than pile everything on the few left. 0, the
-	// default, is off (Envoy's default is 0.5).
+	// share of the primary servers are healthy, balance over all of them,
+	// healthy or not, rather than pile everything on the few left; the
+	// simulator and the live proxy alike. 0, the default, is off (Envoy's
+	// default is 0.5).
 	PanicThreshold float64 `yaml:"panic_threshold"`
 }
 
@@ -290,6 +296,11 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		}
 		if err := d.floatRange(p+".max_utilization", hc.MaxUtilization, 0, false, 1); err != nil {
 			return err
+		}
+		if forProxy && s.Mode == ModeTCP && hc.MaxUtilization > 0 {
+			// The simulator knows every server's utilization; a live
+			// proxy learns it from a check's answer, which mode tcp has not.
+			return d.errorf(p+".max_utilization", "applies to mode http only: a TCP check is a connection, which reports no utilization")
 		}
 		if err := d.floatRange(p+".panic_threshold", hc.PanicThreshold, 0, false, 1); err != nil {
 			return err

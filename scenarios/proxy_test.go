@@ -163,6 +163,7 @@ var proxyErrorCases = []struct {
 	{"zero timeout", proxyConfig + "timeouts: {header: 0s}\n", 5, "timeouts.header", "greater than 0"},
 	{"timeout retries without a timeout", proxyConfig + "timeouts: {response: 0}\nretries: {on: [connect, timeout]}\n", 6, "retries.on[1]", "set timeouts.response"},
 	{"max utilization", proxyConfig + "health_check: {max_utilization: 1.5}\n", 5, "health_check.max_utilization", "at most 1"},
+	{"max utilization over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nhealth_check: {max_utilization: 0.9}\n", 5, "health_check.max_utilization", "mode http only"},
 	{"panic threshold", proxyConfig + "health_check: {panic_threshold: -0.5}\n", 5, "health_check.panic_threshold", "at least 0"},
 	{"header size", proxyConfig + "max_header_bytes: 10\n", 5, "max_header_bytes", "at least 1024"},
 	{"cookie name", proxyConfig + "sticky: {cookie: \"a b\"}\n", 5, "sticky.cookie", "must be a cookie name"},
