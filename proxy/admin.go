@@ -45,7 +45,7 @@ type ServerStats struct {
 func (p *Proxy) Stats() Stats {
 	st := p.state.Load()
 	now := time.Now()
-	s := Stats{Name: st.cfg.Name, Mode: st.cfg.Mode, Algorithm: st.cfg.Algorithm, UptimeS: time.Since(p.start).Seconds(), Panic: st.panicking(now)}
+	s := Stats{Name: st.cfg.Name, Mode: st.cfg.Mode, Algorithm: st.cfg.Algorithm, UptimeS: time.Since(p.start).Seconds(), Panic: p.inPanic.Load()}
 	for _, u := range st.ups {
 		u.mu.Lock()
 		lat := u.latency.Latency()

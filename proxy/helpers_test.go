@@ -145,20 +145,6 @@ func serveTCP(t *testing.T, name string, handle func(net.Conn)) *testServer {
 	return &testServer{name: name, addr: ln.Addr().String()}
 }
 
-// refusing names a loopback address nothing listens on, so connections to
-// it are refused. (Killing a server that just started is not the same: its
-// listener may accept a connection before it closes.)
-func refusing(t *testing.T, name string) *testServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return &testServer{name: name, addr: addr}
-}
-
 func (s *testServer) url() string { return "http://" + s.addr }
 
 // config builds a proxy config over servers, with extra YAML appended;

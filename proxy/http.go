@@ -447,18 +447,17 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		uri.SetPassword("")
 	}
 
-	sticky, stickyOK := stickyServer(st, req)
+	p.arrived(st)
+	pinned := stickyServer(st, req)
 	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
-	tried := make([]*upstream, 0, 4)
+	// avoid holds the servers tried, and those slow start or a breaker
+	// turned the request away from.
+	avoid := make([]*upstream, 0, 4)
 	var lastErr error
-	for {
-		var u *upstream
-		if len(tried) == 0 && stickyOK {
-			u = sticky
-		} else {
-			u = st.pick(&areq, tried)
-		}
-		if u == nil {
+	for attempts := 1; ; attempts++ {
+		var a attempt
+		var ok bool
+		if a, avoid, ok = p.choose(st, &areq, pinned, avoid); !ok {
 			if lastErr == nil {
 				p.metrics.noServer.Inc()
 				lastErr = errNoServer
@@ -466,8 +465,8 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 			p.answerError(ctx, &ex, lastErr)
 			return
 		}
-		tried = append(tried, u)
-		ex.backend, ex.attempts = u.be.Name, len(tried)
+		u := a.u
+		ex.backend, ex.attempts = u.be.Name, attempts
 		// The client's URI never chooses where the request goes, so an
 		// absolute-form request URI cannot make this an open proxy.
 		req.URI().SetScheme(u.url.Scheme)
@@ -475,23 +474,23 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 			req.URI().SetHost(u.addr)
 		}
 
-		attemptStart := ex.start
-		if len(tried) > 1 {
-			attemptStart = time.Now()
+		a.start = ex.start
+		if attempts > 1 {
+			a.start = time.Now()
 		}
 		u.be.Begin()
 		u.requests.Add(1)
 		var err error
 		if upgrade {
-			err = p.upgrade(ctx, st, u, &ex, attemptStart)
+			err = p.upgrade(ctx, st, a, &ex)
 		} else {
-			err = p.forward(ctx, st, u, &ex, attemptStart, stickyOK && sticky == u, clientClose)
+			err = p.forward(ctx, st, a, &ex, u == pinned, clientClose)
 		}
 		if err == nil {
 			return
 		}
-		c := p.finish(st, u, attemptStart, err)
-		if !retryable(st.cfg.Retries, string(req.Header.Method()), c, len(tried), ex.start) {
+		c := p.finish(st, a, err)
+		if !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
 			p.answerError(ctx, &ex, err)
 			return
 		}
@@ -536,7 +535,8 @@ func isUpgrade(h *fasthttp.RequestHeader) bool {
 // hands the response to the client. Its body streams from the server while
 // the client reads it; responseBody ends the attempt when it is done. An
 // error means no response was given, and the attempt is the caller's to end.
-func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *exchange, start time.Time, pinned, clientClose bool) error {
+func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exchange, pinned, clientClose bool) error {
+	u := a.u
 	resp := fasthttp.AcquireResponse()
 	resp.Header.SetNoDefaultContentType(true) // or it reports a Content-Type the server did not send
 	if err := st.clients[u.be.Index].Do(&ctx.Request, resp); err != nil {
@@ -572,12 +572,12 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 			out.Header.SetContentLength(n)
 		}
 		fasthttp.ReleaseResponse(resp)
-		p.finish(st, u, start, nil)
+		p.finish(st, a, nil)
 		p.logAccess(ex)
 		return nil
 	}
 	b := bodies.Get().(*responseBody)
-	*b = responseBody{p: p, st: st, u: u, start: start, resp: resp, body: body, ex: *ex}
+	*b = responseBody{p: p, st: st, a: a, resp: resp, body: body, ex: *ex}
 	out.SetBodyStream(b, resp.Header.ContentLength())
 	return nil
 }
@@ -586,12 +586,11 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 // the attempt when the front end closes it: at the end of the body, or when
 // the client went away.
 type responseBody struct {
-	p     *Proxy
-	st    *state
-	u     *upstream
-	start time.Time
-	resp  *fasthttp.Response
-	body  io.Reader
+	p    *Proxy
+	st   *state
+	a    attempt
+	resp *fasthttp.Response
+	body io.Reader
 	// err is the first error reading from the server.
 	err error
 	ex  exchange
@@ -614,7 +613,7 @@ func (b *responseBody) Read(buf []byte) (int, error) {
 func (b *responseBody) Close() error {
 	err := b.resp.CloseBodyStream()
 	fasthttp.ReleaseResponse(b.resp)
-	b.p.finish(b.st, b.u, b.start, b.err)
+	b.p.finish(b.st, b.a, b.err)
 	if b.err != nil {
 		b.ex.err = b.err
 	}
@@ -627,8 +626,8 @@ func (b *responseBody) Close() error {
 // upgrade passes a request to switch protocols to u and, when the server
 // agrees, joins the two connections until either side ends. An error means
 // no response was given, and the attempt is the caller's to end.
-func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *exchange, start time.Time) error {
-	cfg := st.cfg
+func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exchange) error {
+	cfg, u := st.cfg, a.u
 	conn, err := net.DialTimeout("tcp", u.addr, cfg.Timeouts.Connect.D())
 	if err != nil {
 		return &connectError{err}
@@ -668,7 +667,7 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 		conn.Close()
 		copyResponseHead(&ctx.Response.Header, &resp.Header)
 		ctx.Response.SetBody(resp.Body())
-		p.finish(st, u, start, nil)
+		p.finish(st, a, nil)
 		p.logAccess(ex)
 		return nil
 	}
@@ -678,6 +677,10 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 		return fmt.Errorf("server switched to protocol %q, the client asked for %q", got, want)
 	}
 	conn.SetDeadline(time.Time{})
+	// The server's answer is in: a probe has succeeded, whatever becomes
+	// of the session, which may last for hours.
+	p.breakerSucceeded(st, u, a.probe)
+	a.probe = false
 	head := append([]byte(nil), resp.Header.Header()...)
 	idle := cfg.Timeouts.Idle.D()
 	rec := *ex
@@ -687,7 +690,7 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, u *upstream, ex *ex
 	end := func(err error, bytes int64) {
 		once.Do(func() {
 			conn.Close()
-			p.finish(st, u, start, nil)
+			p.finish(st, a, nil)
 			rec.err, rec.bytes = err, bytes
 			p.logAccess(&rec)
 		})
@@ -776,38 +779,42 @@ func (p *Proxy) logAccess(ex *exchange) {
 }
 
 // stickyServer returns the server the request's sticky cookie names, when
-// stickiness is on and that server is usable.
-func stickyServer(st *state, req *fasthttp.Request) (*upstream, bool) {
+// stickiness is on and the balancer may choose that server (as in the
+// simulator: a backup only while no primary is usable, an unhealthy
+// server in panic); nil otherwise.
+func stickyServer(st *state, req *fasthttp.Request) *upstream {
 	if st.cfg.Sticky == nil {
-		return nil, false
+		return nil
 	}
 	v := req.Header.Cookie(st.cfg.Sticky.Cookie)
 	if len(v) == 0 {
-		return nil, false
+		return nil
 	}
 	u, ok := st.byCookie[string(v)]
-	if !ok || !u.healthy(time.Now()) {
-		return nil, false
+	if !ok || !u.inRotation.Load() {
+		return nil
 	}
-	return u, true
+	return u
 }
 
 // retryable reports whether a failed attempt is tried again: the condition
-// is configured, attempts and total time remain, and trying again is safe.
+// is configured, attempts and total time remain, trying again is safe, and
+// the retry budget, if there is one, holds a retry, which this spends.
 // A failed connection never reached the server, so any request may be
 // retried after one; after other failures only idempotent requests are,
 // unless configured. Bodies are held in full, so they can be sent again.
-func retryable(r *scenarios.Retries, method, cause string, attempts int, start time.Time) bool {
+func (p *Proxy) retryable(r *scenarios.Retries, method, cause string, attempts int, start time.Time) bool {
 	if !r.Retries(cause) || attempts > r.Count {
 		return false
 	}
 	if r.Timeout > 0 && time.Since(start) >= r.Timeout.D() {
 		return false
 	}
-	if cause == scenarios.RetryConnect {
-		return true
+	if cause != scenarios.RetryConnect && !idempotent(method) && !r.NonIdempotent {
+		return false
 	}
-	return idempotent(method) || r.NonIdempotent
+	// Last, so that only a retry that would happen spends the budget.
+	return r.Budget == 0 || p.budget.spend()
 }
 
 func idempotent(method string) bool {

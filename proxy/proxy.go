@@ -72,13 +72,21 @@ type Proxy struct {
 	sessions sessions
 	// clientConns are mode http's client connections.
 	clientConns connSet
+	// breakers counts the open circuit breakers; budget is the retry
+	// budget's balance. Both outlive reloads.
+	breakers breakerSlots
+	budget   retryBudget
+	// inPanic is set while the balancer has every primary server, healthy
+	// or not (health_check.panic_threshold).
+	inPanic atomic.Bool
 
 	// mu serialises Reload and health changes, which both call Update.
 	mu        sync.Mutex
 	nextIndex int
-	// panic is set while the balancer has every primary server, healthy
-	// or not (health_check.panic_threshold).
-	inPanic   bool
+	// updated is set once the balancer had its first list of servers:
+	// those in it do not ramp up (slow_start), as they are not coming
+	// back.
+	updated   bool
 	stopCheck context.CancelFunc
 	serving   context.Context
 }
@@ -98,6 +106,8 @@ type state struct {
 	clients []*fasthttp.HostClient
 	// setCookie is each upstream's Set-Cookie header value, by index.
 	setCookie []string
+	// slowStart is the config's slow_start.
+	slowStart time.Duration
 }
 
 // ErrNoAlgorithm is returned for a config that lists several algorithms
@@ -249,7 +259,7 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 	if cfg.Algorithm == "" {
 		return nil, ErrNoAlgorithm
 	}
-	st := &state{cfg: cfg, byCookie: make(map[string]*upstream)}
+	st := &state{cfg: cfg, byCookie: make(map[string]*upstream), slowStart: cfg.SlowStart.D()}
 	if old != nil && old.cfg.Algorithm == cfg.Algorithm {
 		st.bal = old.bal
 	} else {
@@ -277,6 +287,9 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 		if cfg.HealthCheck == nil {
 			// Checks are off now: what they last said no longer holds.
 			u.clearChecks()
+		}
+		if cfg.CircuitBreaker == nil {
+			p.dropBreaker(u)
 		}
 		p.metrics.attach(u)
 		st.ups = append(st.ups, u)
@@ -373,12 +386,25 @@ func (p *Proxy) refresh() {
 	p.update(p.state.Load(), time.Now())
 }
 
-// update tells st's balancer which servers are usable at now, and says
+// update tells st's balancer which servers are usable at now, notes which
+// of them come back into rotation (where slow start ramps them), and says
 // when panic routing starts or ends. The caller holds p.mu, or is Listen.
 func (p *Proxy) update(st *state, now time.Time) {
 	list, inPanic := st.usable(now)
-	if inPanic != p.inPanic {
-		p.inPanic = inPanic
+	in := make([]bool, p.nextIndex)
+	for _, be := range list {
+		in[be.Index] = true
+	}
+	for _, u := range st.ups {
+		back := in[u.be.Index]
+		if back && !u.inRotation.Load() && p.updated {
+			u.rampFrom.Store(now.UnixNano())
+		}
+		u.inRotation.Store(back)
+	}
+	p.updated = true
+	if inPanic != p.inPanic.Load() {
+		p.inPanic.Store(inPanic)
 		if inPanic {
 			p.opts.Log.Warn("panic: too few servers are healthy; balancing over all of them", "panic_threshold", st.cfg.HealthCheck.PanicThreshold)
 		} else {
@@ -388,7 +414,7 @@ func (p *Proxy) update(st *state, now time.Time) {
 	st.bal.Update(list)
 }
 
-// failed counts a failed request against u's passive checks, ejecting it
+// failed counts a failed attempt against u's passive checks, ejecting it
 // when they say so.
 func (p *Proxy) failed(st *state, u *upstream, cause string) {
 	u.failures.Add(1)
@@ -407,22 +433,26 @@ func (p *Proxy) failed(st *state, u *upstream, cause string) {
 	}
 }
 
-// finish ends an attempt on u, whatever its outcome: the in-flight count,
-// the balancer's outcome, and then the latency of a success or the
-// accounting of a failure. It returns the failure's cause, or "".
-func (p *Proxy) finish(st *state, u *upstream, start time.Time, err error) string {
+// finish ends an attempt, whatever its outcome: the in-flight count, the
+// balancer's outcome, and then the latency of a success or the accounting
+// of a failure, for passive checks and the circuit breaker alike. It
+// returns the failure's cause, or "".
+func (p *Proxy) finish(st *state, a attempt, err error) string {
+	u := a.u
 	now := time.Now()
-	d := now.Sub(start)
+	d := now.Sub(a.start)
 	u.be.End()
 	st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
 	if err == nil {
 		u.observe(d)
 		p.metrics.latency(u, d)
+		p.breakerSucceeded(st, u, a.probe)
 		return ""
 	}
 	c := cause(err)
 	p.metrics.failure(u, c)
 	p.failed(st, u, c)
+	p.breakerFailed(st, u, a.probe)
 	return c
 }
 
@@ -506,14 +536,18 @@ func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
 		}
 	}
 	// The policy keeps choosing servers already tried (ip_hash always
-	// does): take the first usable one that was not.
+	// does, least_connections does when slow start turned its choice
+	// away): take the usable one not tried with the fewest requests in
+	// flight, as the simulator does, a choice that does not pile onto one
+	// server.
 	list, _ := st.usable(time.Now())
+	var best *upstream
 	for _, be := range list {
-		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) {
-			return u
+		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) && (best == nil || be.InFlight() < best.be.InFlight()) {
+			best = u
 		}
 	}
-	return nil
+	return best
 }
 
 // discardLog silences net/http's own logging: the proxy reports through

@@ -141,13 +141,17 @@ func (t *tcpServer) handle(client net.Conn) {
 	defer client.Close()
 	st := p.state.Load()
 	start := time.Now()
+	p.arrived(st)
 	areq := algorithms.Request{Client: clientAddr(client.RemoteAddr().String()), Now: p.now()}
-	var tried []*upstream
+	var avoid []*upstream
 	var server net.Conn
-	var u *upstream
+	var a attempt
 	var err error
+	attempts := 0
 	for {
-		if u = st.pick(&areq, tried); u == nil {
+		var next attempt
+		var ok bool
+		if next, avoid, ok = p.choose(st, &areq, nil, avoid); !ok {
 			if err == nil {
 				// Not a retry that ran out of servers: none was usable.
 				p.metrics.noServer.Inc()
@@ -155,33 +159,42 @@ func (t *tcpServer) handle(client net.Conn) {
 			}
 			break
 		}
-		tried = append(tried, u)
-		u.be.Begin()
-		u.requests.Add(1)
-		server, err = net.DialTimeout("tcp", u.addr, st.cfg.Timeouts.Connect.D())
+		a = next
+		attempts++
+		a.start = start
+		if attempts > 1 {
+			a.start = time.Now()
+		}
+		a.u.be.Begin()
+		a.u.requests.Add(1)
+		server, err = net.DialTimeout("tcp", a.u.addr, st.cfg.Timeouts.Connect.D())
 		if err == nil {
 			break
 		}
 		// Nothing reached the server: retried as connect, as in mode http.
 		err = &connectError{err}
-		c := p.finish(st, u, start, err)
-		if !retryable(st.cfg.Retries, "", c, len(tried), start) {
+		c := p.finish(st, a, err)
+		if !p.retryable(st.cfg.Retries, "", c, attempts, start) {
 			break
 		}
 		p.metrics.retries.Inc()
 	}
 	var in, out int64
 	if err == nil {
+		// The server took the connection: a probe has succeeded, however
+		// long the connection lasts.
+		p.breakerSucceeded(st, a.u, a.probe)
+		a.probe = false
 		p.sessions.add(server)
 		in, out, err = splice(client, server, st.cfg.Timeouts.Idle.D())
 		p.sessions.remove(server)
-		p.finish(st, u, start, nil)
+		p.finish(st, a, nil)
 	}
 	if log := p.opts.AccessLog; log != nil {
 		attrs := []slog.Attr{
 			slog.String("client", areq.Client.String()),
-			slog.String("backend", backendName(u)),
-			slog.Int("attempts", len(tried)),
+			slog.String("backend", backendName(a.u)),
+			slog.Int("attempts", attempts),
 			slog.Int64("bytes_in", in),
 			slog.Int64("bytes", out),
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),

@@ -42,17 +42,38 @@ type upstream struct {
 	passiveSince time.Time
 	passiveUntil time.Time
 	latency      results.Histogram
+
+	// The circuit breaker's state (breaker.go), under mu: failures in a
+	// row, probes sent and succeeded while half-open, the probes it takes
+	// (circuit_breaker.probes as it turned half-open), and a generation
+	// that changes as it opens. cbClean is set while it is closed with no
+	// failure counted, so that a success has nothing to take the lock for.
+	cb        breakerState
+	cbFails   int
+	cbProbes  int
+	cbProbeOK int
+	cbLimit   int
+	cbGen     uint64
+	cbClean   atomic.Bool
+
+	// inRotation is set while the balancer has this upstream; rampFrom is
+	// when it last came back into rotation (Unix nanoseconds, 0 if it has
+	// been in rotation from the start), where slow start's ramp begins.
+	inRotation atomic.Bool
+	rampFrom   atomic.Int64
 }
 
 func newUpstream(index int, srv scenarios.Server) *upstream {
 	u := serverURL(srv.Address)
-	return &upstream{
+	up := &upstream{
 		be:     algorithms.NewBackend(index, srv.Name, srv.Weight),
 		addr:   u.Host,
 		url:    u,
 		cookie: cookieValue(srv.Name),
 		backup: srv.Backup,
 	}
+	up.cbClean.Store(true)
+	return up
 }
 
 // serverURL turns a server address (validated by the loader: host:port or
@@ -70,12 +91,14 @@ func (u *upstream) same(srv scenarios.Server) bool {
 	return u.be.Name == srv.Name && u.be.Weight == max(srv.Weight, 1) && *u.url == *serverURL(srv.Address) && u.backup == srv.Backup
 }
 
-// healthy reports whether checks and ejections let this upstream have
-// requests. (The balancer may also get unhealthy ones, in panic.)
+// healthy reports whether checks, ejections and the circuit breaker let
+// this upstream have requests. (The balancer may also get unhealthy ones,
+// in panic.)
 func (u *upstream) healthy(now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return !u.checkDown && !now.Before(u.passiveUntil)
+	return !u.checkDown && !now.Before(u.passiveUntil) &&
+		u.cb != breakerOpen && !(u.cb == breakerHalf && u.cbProbes >= u.cbLimit)
 }
 
 // state names the upstream's state for the stats page and metrics.
@@ -87,6 +110,10 @@ func (u *upstream) state(now time.Time) string {
 		return "down"
 	case now.Before(u.passiveUntil):
 		return "ejected"
+	case u.cb == breakerOpen:
+		return "open"
+	case u.cb == breakerHalf:
+		return "half-open"
 	}
 	return "up"
 }
