@@ -46,8 +46,8 @@ type Fault struct {
 // the CLOSED, OPEN, HALF_OPEN machine. Closed, Failures failed attempts in
 // a row open it; open, the server gets nothing for Open; then half-open, it
 // gets Probes requests, and closes again if all of them succeed or opens
-// again at the first that fails. The simulator applies it; the live proxy
-// does not yet.
+// again at the first that fails. The simulator and the live proxy apply it
+// alike.
 type CircuitBreaker struct {
 	Failures int      `yaml:"failures"` // default 5
 	Open     Duration `yaml:"open"`     // default 30s

@@ -93,7 +93,7 @@ type Retries struct {
 	// Envoy's retry budgets do: each request earns Budget of a retry, a
 	// retry spends one, and at most RetryBudgetBurst can be saved up. 0,
 	// the default, leaves retries unbounded but for Count. The simulator
-	// applies it; the live proxy does not yet.
+	// and the live proxy apply it alike, starting empty.
 	Budget float64 `yaml:"budget"`
 }
 
