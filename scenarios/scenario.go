@@ -75,9 +75,9 @@ type Scenario struct {
 	MaxHeaderBytes int       `yaml:"max_header_bytes"`
 	MaxBodyBytes   int       `yaml:"max_body_bytes"`
 	Timeouts       *Timeouts `yaml:"timeouts"`
-	// AttemptTimeout is timeouts.response when the file gives it, else 0.
-	// The simulator gives up on an attempt after it only when asked to;
-	// the proxy always has a response timeout (60s by default).
+	// AttemptTimeout is timeouts.response (60s by default, 0 for none):
+	// how long the simulator's clients, and the proxy, wait for an answer
+	// to one attempt.
 	AttemptTimeout Duration `yaml:"-"`
 	Sticky         *Sticky  `yaml:"sticky"`
 

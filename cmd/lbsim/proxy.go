@@ -134,9 +134,14 @@ func (f *proxyFlags) load() (*scenarios.Scenario, error) {
 			return nil, err
 		}
 		// Overrides replace values the file's validation already
-		// accepted; they are checked the same way below.
+		// accepted, and are checked the same way: an alias runs, and
+		// shows, as the policy it names.
 		if f.algorithm != "" {
-			cfg.Algorithm = f.algorithm
+			name, ok := algorithms.Canonical(f.algorithm)
+			if !ok {
+				return nil, usagef("proxy: --algorithm: %v", &algorithms.UnknownError{Name: f.algorithm})
+			}
+			cfg.Algorithm = name
 		}
 		if f.listen != "" {
 			cfg.Listen = f.listen
@@ -144,7 +149,7 @@ func (f *proxyFlags) load() (*scenarios.Scenario, error) {
 		if f.admin != "" {
 			cfg.Admin = f.admin
 		}
-		return cfg, f.checkOverrides()
+		return cfg, nil
 	}
 	if len(f.backends) == 0 {
 		return nil, usagef("proxy: give the servers with --backend (one per server) or a --config file")
@@ -162,14 +167,6 @@ func (f *proxyFlags) load() (*scenarios.Scenario, error) {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-// checkOverrides checks the flags that override a config file.
-func (f *proxyFlags) checkOverrides() error {
-	if _, ok := algorithms.Lookup(f.algorithm); f.algorithm != "" && !ok {
-		return usagef("proxy: --algorithm: unknown algorithm %q (known: %s)", f.algorithm, strings.Join(algorithms.Names(), ", "))
-	}
-	return nil
 }
 
 // yaml writes the flags as a proxy config, so flags and files are checked

@@ -28,6 +28,7 @@ func TestProxyBadInput(t *testing.T) {
 		{"config without address", []string{"proxy", "--config", cfg}, "p.yaml:3:5: servers[0].address: required by the proxy"},
 		{"config and backend", []string{"proxy", "--config", cfg, "--backend", "127.0.0.1:1"}, "--backend cannot be combined with --config"},
 		{"several algorithms", []string{"proxy", "--config", many}, "choose the one the proxy runs"},
+		{"config, misspelt algorithm", []string{"proxy", "--config", many, "--algorithm", "leastconn_"}, `did you mean "least_conn"`},
 		{"missing config", []string{"proxy", "--config", "nope.yaml"}, "nope.yaml: cannot read scenario: no such file"},
 		{"stray argument", []string{"proxy", "http://127.0.0.1:1"}, "servers are given with --backend"},
 	} {
@@ -191,4 +192,19 @@ func runProxyUntilTERM(t *testing.T, args ...string) (int, string) {
 		t.Fatal("lbsim proxy did not exit after SIGTERM")
 	}
 	return 0, ""
+}
+
+// TestProxyAlgorithmAlias: --algorithm over a config file takes the names
+// of nginx, HAProxy and Envoy, and the proxy runs and shows the policy
+// they name.
+func TestProxyAlgorithmAlias(t *testing.T) {
+	many := writeFile(t, "many.yaml", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nalgorithms: [random, ip_hash]\n")
+	f := proxyFlags{fs: newFlags("proxy", io.Discard), config: many, algorithm: "least_conn"}
+	cfg, err := f.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Algorithm != "least_connections" {
+		t.Errorf("--algorithm least_conn runs %q, want least_connections", cfg.Algorithm)
+	}
 }
