@@ -21,7 +21,7 @@ func init() {
 // unit of weight, InFlight()/Weight, compared exactly by cross-multiplying
 // integers.
 //
-// Ties are broken uniformly at random (tieBreak): at low load, when every
+// Ties are broken uniformly at random: at low load, when every
 // backend is idle, each is equally likely to get the next request, instead of
 // the first backend taking every request while the others sit idle; and with
 // a busy, b and c idle, b and c get half each whatever their order. (A scan
@@ -32,24 +32,51 @@ type leastConnections struct {
 	snap atomic.Pointer[[]member]
 }
 
+// maxTies is how many tied backends a pick remembers by index: enough for
+// every backend of most pools at once, 512 bytes of stack.
+const maxTies = 128
+
 func (p *leastConnections) Pick(*Request) (*Backend, error) {
 	s := p.snap.Load()
 	if s == nil || len(*s) == 0 {
 		return nil, ErrNoBackend
 	}
 	ms := *s
-	best := ms[0]
-	bestLoad := inFlight(best.b)
-	tie, ties := tieBreak{rng: p.rng}, uint64(1) // ties: backends at best's load so far
-	for _, m := range ms[1:] {
+	best, bestLoad := ms[0], inFlight(ms[0].b)
+	// One scan finds the lightest load and remembers the backends at it;
+	// one draw then picks among them, rather than one draw per tie.
+	var tied [maxTies]int32
+	ties := 1
+	for i := 1; i < len(ms); i++ {
+		m := ms[i]
 		l := inFlight(m.b)
 		switch compareLoad(l, m.w, bestLoad, best.w) {
 		case -1:
 			best, bestLoad, ties = m, l, 1
+			tied[0] = int32(i)
 		case 0:
-			if ties++; tie.oneIn(ties) {
-				best, bestLoad = m, l
+			if ties < maxTies {
+				tied[ties] = int32(i)
 			}
+			ties++
+		}
+	}
+	if ties == 1 {
+		return best.b, nil
+	}
+	k := p.rng.IntN(ties)
+	if k < maxTies {
+		return ms[tied[k]].b, nil
+	}
+	// More ties than remembered: count on past the last one remembered to
+	// the k-th. In the proxy loads may have moved since; if the k-th is
+	// gone, the lightest found serves.
+	for i, seen := int(tied[maxTies-1])+1, maxTies; i < len(ms); i++ {
+		if m := ms[i]; compareLoad(inFlight(m.b), m.w, bestLoad, best.w) == 0 {
+			if seen == k {
+				return m.b, nil
+			}
+			seen++
 		}
 	}
 	return best.b, nil

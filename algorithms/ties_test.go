@@ -98,3 +98,42 @@ func TestTiesFollowTheSeed(t *testing.T) {
 		}
 	}
 }
+
+// TestManyTies: least_connections remembers up to maxTies tied backends by
+// index and finds a later one by counting again; with 3*maxTies idle
+// backends each must still get its 1/300th or so: the ones past the
+// remembered count as much as the first. Checked by thirds of the pool,
+// each within 4 binomial standard deviations of a third.
+func TestManyTies(t *testing.T) {
+	const n = 30000
+	size := 3 * maxTies
+	weights := make([]int, size)
+	for i := range weights {
+		weights[i] = 1
+	}
+	bal := mustNew(t, "least_connections", 9)
+	bs := pool(weights...)
+	bal.Update(bs)
+	setInFlight(bs[0], 1) // the first is busier: the others tie
+	third := map[int]int{}
+	for range n {
+		b, err := bal.Pick(&Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == bs[0] {
+			t.Fatal("picked the busy backend")
+		}
+		third[b.Index*3/size]++
+	}
+	for k := range 3 {
+		tied := maxTies // idle backends in this third
+		if k == 0 {
+			tied-- // less the busy one
+		}
+		p := float64(tied) / float64(size-1)
+		if sd := math.Sqrt(n * p * (1 - p)); math.Abs(float64(third[k])-n*p) > 4*sd {
+			t.Errorf("third %d of the pool got %d picks, want %.0f ± %.0f", k, third[k], n*p, 4*sd)
+		}
+	}
+}
