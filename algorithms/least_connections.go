@@ -33,7 +33,7 @@ type leastConnections struct {
 }
 
 // maxTies is how many tied backends a pick remembers by index: enough for
-// every backend of most pools at once, 512 bytes of stack.
+// every backend of most pools at once, 512 bytes of stack. A power of two.
 const maxTies = 128
 
 func (p *leastConnections) Pick(*Request) (*Backend, error) {
@@ -44,39 +44,37 @@ func (p *leastConnections) Pick(*Request) (*Backend, error) {
 	ms := *s
 	best, bestLoad := ms[0], inFlight(ms[0].b)
 	// One scan finds the lightest load and remembers the backends at it;
-	// one draw then picks among them, rather than one draw per tie.
+	// one draw then picks among them. The scan has no branch on ties,
+	// which fall at random: every index is written, and kept by counting
+	// it when it ties.
 	var tied [maxTies]int32
 	ties := 1
 	for i := 1; i < len(ms); i++ {
 		m := ms[i]
 		l := inFlight(m.b)
-		switch compareLoad(l, m.w, bestLoad, best.w) {
-		case -1:
-			best, bestLoad, ties = m, l, 1
-			tied[0] = int32(i)
-		case 0:
-			if ties < maxTies {
-				tied[ties] = int32(i)
-			}
-			ties++
+		lighter, equal := orderLoad(l, m.w, bestLoad, best.w)
+		if lighter {
+			best, bestLoad, ties = m, l, 0
 		}
+		tied[ties&(maxTies-1)] = int32(i)
+		ties += b2i(lighter || equal)
 	}
 	if ties == 1 {
 		return best.b, nil
 	}
 	k := p.rng.IntN(ties)
-	if k < maxTies {
+	if ties <= maxTies {
 		return ms[tied[k]].b, nil
 	}
-	// More ties than remembered: count on past the last one remembered to
-	// the k-th. In the proxy loads may have moved since; if the k-th is
-	// gone, the lightest found serves.
-	for i, seen := int(tied[maxTies-1])+1, maxTies; i < len(ms); i++ {
-		if m := ms[i]; compareLoad(inFlight(m.b), m.w, bestLoad, best.w) == 0 {
-			if seen == k {
+	// More ties than remembered: count them again to the k-th. In the
+	// proxy loads may have moved since; if the k-th is gone, the lightest
+	// found serves.
+	for _, m := range ms {
+		if _, equal := orderLoad(inFlight(m.b), m.w, bestLoad, best.w); equal {
+			if k == 0 {
 				return m.b, nil
 			}
-			seen++
+			k--
 		}
 	}
 	return best.b, nil

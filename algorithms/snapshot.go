@@ -41,29 +41,30 @@ func inFlight(b *Backend) uint64 {
 }
 
 // lighter reports whether the load x/wx is strictly below y/wy.
-func lighter(x, wx, y, wy uint64) bool { return compareLoad(x, wx, y, wy) < 0 }
-
-// compareLoad orders the loads x/wx and y/wy: -1 if x/wx is lighter, 0 if
-// they are equal, 1 if it is heavier. It compares x*wy with y*wx as exact
-// 128-bit products: no floats, no overflow.
-func compareLoad(x, wx, y, wy uint64) int {
-	hx, lx := bits.Mul64(x, wy)
-	hy, ly := bits.Mul64(y, wx)
-	switch {
-	case hx != hy:
-		return cmpBool(hx > hy)
-	case lx != ly:
-		return cmpBool(lx > ly)
-	}
-	return 0
+func lighter(x, wx, y, wy uint64) bool {
+	l, _ := orderLoad(x, wx, y, wy)
+	return l
 }
 
-// cmpBool is 1 for true, -1 for false.
-func cmpBool(greater bool) int {
-	if greater {
+// orderLoad reports whether the load x/wx is below y/wy, and whether they
+// are equal, without a branch when the weights are equal (the common
+// case): scans call it on every backend, and its outcomes fall at random.
+func orderLoad(x, wx, y, wy uint64) (lighter, equal bool) {
+	if wx == wy {
+		return x < y, x == y
+	}
+	hx, lx := bits.Mul64(x, wy)
+	hy, ly := bits.Mul64(y, wx)
+	return hx < hy || hx == hy && lx < ly, hx == hy && lx == ly
+}
+
+// b2i is 1 for true and 0 for false; the compiler makes it a flag move,
+// not a branch.
+func b2i(b bool) int {
+	if b {
 		return 1
 	}
-	return -1
+	return 0
 }
 
 // tieBreak chooses uniformly among the candidates that tie for the best in
