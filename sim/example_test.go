@@ -39,7 +39,7 @@ workload:
 	}
 	// Output:
 	// round_robin: mean 20 ms, app-1=3 app-2=3 app-3=3
-	// least_connections: mean 20 ms, app-1=3 app-2=5 app-3=1
+	// least_connections: mean 20 ms, app-1=5 app-2=2 app-3=2
 }
 
 // A check over three seeds: the scenario's expect: line must hold on each
@@ -102,9 +102,9 @@ workload:
 	}
 	// Output:
 	// t=100ms request 1 (quick) -> app-1, in flight [0 0 0]
-	// t=200ms request 2 (slow) -> app-2, in flight [0 0 0]
-	// t=300ms request 3 (slow) -> app-3, in flight [0 1 0]
-	// t=400ms request 4 (quick) -> app-1, in flight [0 1 1]
-	// t=500ms request 5 (quick) -> app-1, in flight [0 1 1]
-	// t=600ms request 6 (slow) -> app-1, in flight [0 1 1]
+	// t=200ms request 2 (slow) -> app-3, in flight [0 0 0]
+	// t=300ms request 3 (slow) -> app-1, in flight [0 0 1]
+	// t=400ms request 4 (quick) -> app-2, in flight [1 0 1]
+	// t=500ms request 5 (quick) -> app-2, in flight [1 0 1]
+	// t=600ms request 6 (slow) -> app-2, in flight [1 0 1]
 }

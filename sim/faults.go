@@ -278,7 +278,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: now})
 	}
 	s.busy = 0
-	s.waiting = fifo{}
+	s.waiting = ring[int32]{}
 	e.leaveIfDrained(s, now)
 	if e.sess != nil {
 		e.sess.lose(idx)

@@ -66,7 +66,7 @@ func (e *event) before(o *event) bool {
 // sorted at O(1) a push, and the heap stays as small as without them.
 type eventQueue struct {
 	items    []event
-	timeouts eventFIFO
+	timeouts ring[event]
 	seq      uint64
 }
 
@@ -135,35 +135,39 @@ func (q *eventQueue) pop() event {
 	return top
 }
 
-// eventFIFO is a growable ring buffer of events.
-type eventFIFO struct {
-	buf  []event
+// ring is a growable FIFO ring buffer: servers' wait queues and the
+// timeouts. Memory follows the longest queue seen, not the number of
+// requests simulated.
+type ring[T any] struct {
+	buf  []T
 	head int
 	n    int
 }
 
-func (f *eventFIFO) len() int { return f.n }
+func (q *ring[T]) len() int { return q.n }
 
-func (f *eventFIFO) peek() *event { return &f.buf[f.head] }
+// peek returns the oldest entry; the ring must not be empty.
+func (q *ring[T]) peek() *T { return &q.buf[q.head] }
 
-func (f *eventFIFO) push(e event) {
-	if f.n == len(f.buf) {
-		grown := make([]event, max(16, 2*len(f.buf)))
-		for i := 0; i < f.n; i++ {
-			grown[i] = f.buf[(f.head+i)%len(f.buf)]
+func (q *ring[T]) push(v T) {
+	if q.n == len(q.buf) {
+		grown := make([]T, max(8, 2*len(q.buf)))
+		for i := 0; i < q.n; i++ {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
 		}
-		f.buf, f.head = grown, 0
+		q.buf, q.head = grown, 0
 	}
-	f.buf[(f.head+f.n)%len(f.buf)] = e
-	f.n++
+	q.buf[(q.head+q.n)%len(q.buf)] = v
+	q.n++
 }
 
-func (f *eventFIFO) pop() event {
-	e := f.buf[f.head]
-	f.head++
-	if f.head == len(f.buf) {
-		f.head = 0
+// pop removes the oldest entry; the ring must not be empty.
+func (q *ring[T]) pop() T {
+	v := q.buf[q.head]
+	q.head++
+	if q.head == len(q.buf) {
+		q.head = 0
 	}
-	f.n--
-	return e
+	q.n--
+	return v
 }

@@ -25,7 +25,7 @@ type server struct {
 	joinSeq                       uint64 // the pending join event's sequence number
 
 	busy    int
-	waiting fifo
+	waiting ring[int32] // request indices, oldest first
 
 	// Faults: up is false while crashed; slow multiplies service times;
 	// draining servers get no new requests.
@@ -125,37 +125,4 @@ func (s *server) serviceTime(demand time.Duration) time.Duration {
 		return demand
 	}
 	return time.Duration(min(float64(demand)*s.slow/s.speed, float64(maxServiceTime)))
-}
-
-// fifo is a growable ring buffer of request indices. Memory follows the
-// longest queue seen, not the number of requests simulated.
-type fifo struct {
-	buf  []int32
-	head int
-	n    int
-}
-
-func (q *fifo) len() int { return q.n }
-
-func (q *fifo) push(v int32) {
-	if q.n == len(q.buf) {
-		grown := make([]int32, max(8, 2*len(q.buf)))
-		for i := 0; i < q.n; i++ {
-			grown[i] = q.buf[(q.head+i)%len(q.buf)]
-		}
-		q.buf, q.head = grown, 0
-	}
-	q.buf[(q.head+q.n)%len(q.buf)] = v
-	q.n++
-}
-
-// pop removes the oldest index; the queue must not be empty.
-func (q *fifo) pop() int32 {
-	v := q.buf[q.head]
-	q.head++
-	if q.head == len(q.buf) {
-		q.head = 0
-	}
-	q.n--
-	return v
 }
