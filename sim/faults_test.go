@@ -366,6 +366,17 @@ health_check: {interval: 1s, fall: 1, rise: 1}
 	}
 }
 
+// scaleScenario is two servers of an autoscaled group under 16 requests a
+// second of 100 ms (0.8 busy each), then 4 a second from 40 s.
+const scaleScenario = `name: scale
+duration: 70s
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 16, phases: [{at: 40s, rate: 4}]}
+  service: {dist: constant, mean: 100ms}
+autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5s}
+`
+
 // TestAutoscale checks the autoscaler on exact arithmetic: 16 requests a
 // second of 100 ms keep 1.6 servers busy. At 10 s the two servers run at
 // 0.8, so for a target of 0.5 it wants ceil(2 x 0.8 / 0.5) = 4, which
@@ -373,15 +384,7 @@ health_check: {interval: 1s, fall: 1, rise: 1}
 // drops to 4 a second, and at 50 s the 4 servers at 0.1 want 1, so it
 // retires two (min 2).
 func TestAutoscale(t *testing.T) {
-	res, err := Run(parse(t, `name: scale
-duration: 70s
-algorithms: [round_robin]
-servers: [{name: app, count: 2}]
-workload:
-  arrival: {process: constant, rate: 16, phases: [{at: 40s, rate: 4}]}
-  service: {dist: constant, mean: 100ms}
-autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5s}
-`), "round_robin")
+	res, err := Run(parse(t, scaleScenario), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,14 +467,7 @@ func TestBackToBackFaults(t *testing.T) {
 // never launch: they are marked so and left out of fairness, instead of
 // counting as idle servers.
 func TestAutoscaleInService(t *testing.T) {
-	res := mustRun(t, parse(t, `name: scale
-duration: 70s
-servers: [{name: app, count: 2}]
-workload:
-  arrival: {process: constant, rate: 16, phases: [{at: 40s, rate: 4}]}
-  service: {dist: constant, mean: 100ms}
-autoscale: {min: 2, max: 6, target: 0.5, interval: 10s, cooldown: 0s, startup: 5s}
-`), "round_robin")
+	res := mustRun(t, parse(t, scaleScenario), "round_robin")
 	app1, app3 := res.Servers[0], res.Servers[2]
 	if math.Abs(app1.Utilization-27.0/70) > 0.005 || app1.InServiceS != 70 {
 		t.Errorf("app-1 %+v, want utilization 27/70 over 70 s in service", app1)
