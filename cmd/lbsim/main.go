@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/lbsim/lbsim/internal/suggest"
 	"github.com/spf13/pflag"
@@ -137,6 +138,14 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
+		}
+		// pflag says "unknown flag: --algoritms"; name the nearest one.
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			var known []string
+			fs.VisitAll(func(f *pflag.Flag) { known = append(known, f.Name) })
+			if near, ok := suggest.Nearest(name, known); ok {
+				return usagef("%s: %v; did you mean --%s?", fs.Name(), err, near)
+			}
 		}
 		return usagef("%s: %v", fs.Name(), err)
 	}

@@ -67,6 +67,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"; run 'lbsim help'`, ""},
 		{"misspelt command", []string{"rnu", "black-friday"}, 2, `unknown command "rnu"; did you mean "run"?`, ""},
 		{"misspelt command in capitals", []string{"LIST"}, 2, `unknown command "LIST"; did you mean "list"?`, ""},
+		{"misspelt flag", []string{"run", "black-friday", "--algoritms", "random"}, 2, "run: unknown flag: --algoritms; did you mean --algorithms?", ""},
 		{"tab", []string{"run", writeFile(t, "tab.yaml", "name: t\nservers:\n\t- name: app\n")}, 2, "tab.yaml:3: a tab indents this line; YAML indents with spaces\n", ""},
 		{"misspelt key", []string{"validate", bad}, 2, `bad.yaml:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"?`, ""},
 		{"alias twice", []string{"run", "black-friday", "--algorithms", "leastconn,least_connections"}, 2, `--algorithms: "leastconn" and "least_connections" both name least_connections`, ""},
