@@ -72,7 +72,8 @@ func TestNarrate(t *testing.T) {
 
 // staggered is three single-slot servers and requests of 250 ms every
 // 100 ms: under round robin each server's request ends 50 ms before its
-// next turn, so the state can be counted by hand.
+// next turn, so the state can be counted by hand. Nothing retries or
+// ejects: a crash's refusals are told as they come.
 const staggered = `name: staggered
 requests: 50
 servers: [{name: app, count: 3}]
@@ -80,6 +81,8 @@ workload:
   arrival: {process: constant, rate: 10}
   service: {dist: constant, mean: 250ms}
 faults: [{at: 1s, server: app-2, kind: crash}]
+retries: {count: 0}
+passive: {max_fails: 0}
 `
 
 // TestFollow: --first counts decisions, a refused attempt of the last one

@@ -148,8 +148,23 @@ func serveTCP(t *testing.T, name string, handle func(net.Conn)) *testServer {
 func (s *testServer) url() string { return "http://" + s.addr }
 
 // config builds a proxy config over servers, with extra YAML appended;
-// the proxy and its admin listener take any free loopback port.
+// the proxy and its admin listener take any free loopback port. The
+// defences every config has by default (one retry, ejection after a
+// failure) are off unless extra sets them, so that a test sees what the
+// mechanism it tests does alone; defaultConfig keeps them.
 func config(t testing.TB, extra string, servers ...*testServer) *scenarios.Scenario {
+	t.Helper()
+	if !strings.Contains("\n"+extra, "\nretries:") {
+		extra += "retries: {count: 0}\n"
+	}
+	if !strings.Contains("\n"+extra, "\npassive:") {
+		extra += "passive: {max_fails: 0}\n"
+	}
+	return defaultConfig(t, extra, servers...)
+}
+
+// defaultConfig is config with the defaults left as they are.
+func defaultConfig(t testing.TB, extra string, servers ...*testServer) *scenarios.Scenario {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("name: test\nlisten: 127.0.0.1:0\nadmin: 127.0.0.1:0\nservers:\n")

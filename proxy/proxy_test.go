@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // TestSameDecisionsAsSimulator sends requests one after another through
@@ -820,6 +821,43 @@ func TestPanicThreshold(t *testing.T) {
 			}
 			if got := r.Stats().Panic; got != tc.panic {
 				t.Errorf("stats say panic %v, want %v", got, tc.panic)
+			}
+		})
+	}
+}
+
+// TestDefaultDefences: with no retries or passive section, the proxy
+// behaves as nginx's default upstream does. One of three servers refuses
+// connections: the first request sent to it is retried on another server
+// and the server is ejected for 10 s, so no GET of a burst fails, in mode
+// http and in mode tcp. With both turned off, a third of them fail.
+func TestDefaultDefences(t *testing.T) {
+	for _, tcp := range []bool{false, true} {
+		t.Run(modeName(tcp), func(t *testing.T) {
+			dead := refusing(t, "dead")
+			a, b := startServer(t, "a", "127.0.0.1:0", 0), startServer(t, "b", "127.0.0.1:0", 0)
+			// One connection a request, so that mode tcp balances each.
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			burst := func(cfg *scenarios.Scenario) (failed int) {
+				r := startProxy(t, cfg, Options{})
+				for range 30 {
+					resp, err := client.Get(r.url("/"))
+					if err != nil {
+						failed++ // mode tcp closes the connection
+						continue
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						failed++
+					}
+				}
+				return failed
+			}
+			if failed := burst(defaultConfig(t, modeYAML(tcp), dead, a, b)); failed != 0 {
+				t.Errorf("defaults: %d of 30 GETs failed, want none", failed)
+			}
+			if failed := burst(defaultConfig(t, modeYAML(tcp)+"retries: {count: 0}\npassive: {max_fails: 0}\n", dead, a, b)); failed != 10 {
+				t.Errorf("retries and passive ejection off: %d of 30 GETs failed, want the 10 sent to the dead server", failed)
 			}
 		})
 	}

@@ -155,7 +155,7 @@ func (u *upstream) clearChecks() {
 // does: max_fails failures within fail_timeout eject the upstream for
 // fail_timeout. It returns how long the ejection lasts, or 0.
 func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive) time.Duration {
-	if p == nil {
+	if p == nil || p.MaxFails == 0 {
 		return 0
 	}
 	window := p.FailTimeout.D()

@@ -15,8 +15,9 @@ import (
 // The keys below configure failure handling and the live proxy. They sit
 // beside the simulation keys so that a scenario file with server addresses
 // added is a valid proxy config, and a proxy config tuned live can be
-// simulated. Sections that are absent are off: no health checks, no passive
-// ejection, no retries, no stickiness.
+// simulated. Defaults are nginx's, in both: a failed connection or a broken
+// exchange is retried once on another server, and one failure ejects a
+// server for 10 s; health checks and stickiness are off unless asked for.
 
 // HealthCheck configures active health checks, as HAProxy's "check": a
 // request every Interval; Fall failures in a row mark a server down, Rise
@@ -54,10 +55,11 @@ type HealthCheck struct {
 }
 
 // Passive configures passive checks, as nginx's max_fails and fail_timeout:
-// MaxFails failed requests within FailTimeout take a server out of rotation
-// for FailTimeout.
+// MaxFails failed attempts (refused, broken or timed out) within
+// FailTimeout take a server out of rotation for FailTimeout. On by
+// default, as in nginx; MaxFails 0 turns it off (nginx's max_fails=0).
 type Passive struct {
-	MaxFails    int      `yaml:"max_fails"`    // default 1
+	MaxFails    int      `yaml:"max_fails"`    // default 1; 0 is off
 	FailTimeout Duration `yaml:"fail_timeout"` // default 10s
 }
 
@@ -76,9 +78,10 @@ const (
 var RetryConditions = []string{RetryConnect, RetryError, RetryTimeout}
 
 // Retries configures how a failed attempt is tried again, always on another
-// server.
+// server. On by default, as nginx's proxy_next_upstream error: a refused
+// connection, or one that broke before an answer, is tried once more.
 type Retries struct {
-	// Count is the most extra attempts per request; default 1.
+	// Count is the most extra attempts per request; default 1, 0 is off.
 	Count int `yaml:"count"`
 	// On lists the conditions that trigger a retry; default [connect, error].
 	On []string `yaml:"on"`
@@ -200,13 +203,19 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	if hc := s.HealthCheck; hc != nil {
 		*hc = withDefaults(d, "health_check", *hc, DefaultHealthCheck)
 	}
-	if p := s.Passive; p != nil {
-		*p = withDefaults(d, "passive", *p, DefaultPassive)
+	// Retries and passive ejection are on unless the file turns them off,
+	// as nginx's proxy_next_upstream and max_fails are.
+	p := DefaultPassive
+	if s.Passive != nil {
+		p = withDefaults(d, "passive", *s.Passive, DefaultPassive)
 	}
-	if r := s.Retries; r != nil {
-		*r = withDefaults(d, "retries", *r, DefaultRetries)
-		r.On = slices.Clone(r.On) // never share the default's list
+	s.Passive = &p
+	r := DefaultRetries
+	if s.Retries != nil {
+		r = withDefaults(d, "retries", *s.Retries, DefaultRetries)
 	}
+	r.On = slices.Clone(r.On) // never share the default's list
+	s.Retries = &r
 	if st := s.Sticky; st != nil && !d.has("sticky.cookie") {
 		st.Cookie = DefaultStickyCookie
 	}
@@ -307,7 +316,7 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		}
 	}
 	if ps := s.Passive; ps != nil {
-		if err := d.intRange("passive.max_fails", int64(ps.MaxFails), 1, maxChecks); err != nil {
+		if err := d.intRange("passive.max_fails", int64(ps.MaxFails), 0, maxChecks); err != nil {
 			return err
 		}
 		if err := d.durRange("passive.fail_timeout", ps.FailTimeout, false, MaxVirtualTime); err != nil {

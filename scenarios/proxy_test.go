@@ -35,8 +35,16 @@ func TestParseProxyDefaults(t *testing.T) {
 	if off, err := ParseProxy("proxy.yaml", []byte(proxyConfig+"timeouts: {response: 0}\n")); err != nil || off.AttemptTimeout != 0 {
 		t.Errorf("timeouts.response 0: attempt timeout %v (%v), want 0, none", off.AttemptTimeout, err)
 	}
-	if s.HealthCheck != nil || s.Passive != nil || s.Retries != nil || s.Sticky != nil {
-		t.Errorf("absent sections must stay off: %+v %+v %+v %+v", s.HealthCheck, s.Passive, s.Retries, s.Sticky)
+	if s.HealthCheck != nil || s.Sticky != nil {
+		t.Errorf("absent checks and stickiness must stay off: %+v %+v", s.HealthCheck, s.Sticky)
+	}
+	// Retries and passive ejection are on, as nginx's defaults are.
+	if *s.Passive != DefaultPassive || !reflect.DeepEqual(*s.Retries, DefaultRetries) || !s.Retries.Retries(RetryConnect) || !s.Retries.Retries(RetryError) {
+		t.Errorf("passive %+v, retries %+v; want nginx's defaults, one retry on connect and error, ejection after one failure for 10s", *s.Passive, *s.Retries)
+	}
+	off, err := ParseProxy("proxy.yaml", []byte(proxyConfig+"retries: {count: 0}\npassive: {max_fails: 0}\n"))
+	if err != nil || off.Retries.Retries(RetryConnect) || off.Passive.MaxFails != 0 {
+		t.Errorf("retries and passive turned off: %+v %+v (%v)", off.Retries, off.Passive, err)
 	}
 	servers := s.ExpandServers()
 	if len(servers) != 2 || servers[0].Address != "http://127.0.0.1:9001" || servers[0].Weight != 2 || servers[1].Address != "127.0.0.1:9002" {
@@ -156,7 +164,7 @@ var proxyErrorCases = []struct {
 	{"check timeout above interval", proxyConfig + "health_check: {interval: 1s, timeout: 2s}\n", 5, "health_check.timeout", "at most interval"},
 	{"check path", proxyConfig + "health_check: {path: health}\n", 5, "health_check.path", "starting with /"},
 	{"check status", proxyConfig + "health_check: {status: 700}\n", 5, "health_check.status", "at most 599"},
-	{"max_fails 0", proxyConfig + "passive: {max_fails: 0}\n", 5, "passive.max_fails", "at least 1"},
+	{"max_fails below 0", proxyConfig + "passive: {max_fails: -1}\n", 5, "passive.max_fails", "at least 0"},
 	{"retry condition", proxyConfig + "retries: {on: [connect, always]}\n", 5, "retries.on[1]", `unknown condition "always"`},
 	{"retry count", proxyConfig + "retries: {count: -1}\n", 5, "retries.count", "at least 0"},
 	{"retry bool", proxyConfig + "retries: {non_idempotent: yes}\n", 5, "retries.non_idempotent", "must be true or false"},

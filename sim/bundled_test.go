@@ -33,7 +33,7 @@ func TestBundledVariants(t *testing.T) {
 	// requests of that window fail, with it none do.
 	with := open("crash-with-health-checks")
 	noRetry := *with
-	noRetry.Retries = nil
+	noRetry.Retries, noRetry.Passive = nil, nil // checks alone
 	r := run(&noRetry, "round_robin")
 	c := r.Crashes[0]
 	if c.DetectedAfterS < 20 || c.DetectedAfterS > 30 {

@@ -341,7 +341,7 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool
 		}
 	}
 	p := e.passive
-	if p == nil {
+	if p == nil || p.MaxFails == 0 {
 		return
 	}
 	window := p.FailTimeout.D()

@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,14 +15,28 @@ import (
 // (4/s from 0.25 s on, so each server gets one request a second: app-2 at
 // 0.5 s, 1.5 s, ...) of 100 ms each, for duration; extra adds sections.
 func fourServers(duration, extra string) string {
-	return `name: four
+	return bare(`name: four
 duration: ` + duration + `
 algorithms: [round_robin]
 servers: [{name: app, count: 4}]
 workload:
   arrival: {process: constant, rate: 4}
   service: {dist: constant, mean: 100ms}
-` + extra
+` + extra)
+}
+
+// bare turns off the defences a scenario has by default (one retry on
+// another server, ejection after one failed attempt, as nginx has) unless
+// yaml sets them, so that a test counts what the mechanism it tests does
+// alone.
+func bare(yaml string) string {
+	if !strings.Contains(yaml, "\nretries:") {
+		yaml += "retries: {count: 0}\n"
+	}
+	if !strings.Contains(yaml, "\npassive:") {
+		yaml += "passive: {max_fails: 0}\n"
+	}
+	return yaml
 }
 
 // crashScenario is fourServers for 120 s (479 requests) in which app-2
@@ -97,7 +112,7 @@ faults: [{at: 5100ms, server: app-1, kind: crash, for: 100ms}]
 	// Arrivals every 0.5 s alternate between the servers; app-1 gets one
 	// a second and serves one at a time for 2 s, so it has one request in
 	// service and at least one waiting when it crashes.
-	res, err := Run(parse(t, base), "round_robin")
+	res, err := Run(parse(t, bare(base)), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +120,7 @@ faults: [{at: 5100ms, server: app-1, kind: crash, for: 100ms}]
 	if reset < 2 || res.Failed != reset {
 		t.Errorf("failed %d (%v), want 2 or more, all reset", res.Failed, res.FailedByCause)
 	}
-	res2, err := Run(parse(t, base+"retries: {count: 1, on: [error]}\n"), "round_robin")
+	res2, err := Run(parse(t, bare(base+"retries: {count: 1, on: [error]}\n")), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +174,7 @@ workload:
 faults: [{at: 10s, server: app-1, kind: slow, factor: 50, for: 10s}]
 timeouts: {response: 1s}
 `
-	res, err := Run(parse(t, base), "round_robin")
+	res, err := Run(parse(t, bare(base)), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +187,7 @@ timeouts: {response: 1s}
 	if u := res.Servers[0].Utilization; u < 0.15 {
 		t.Errorf("app-1 utilization %.2f, want about 0.2: the abandoned requests keep it busy", u)
 	}
-	res2, err := Run(parse(t, base+"retries: {count: 1, on: [timeout]}\n"), "round_robin")
+	res2, err := Run(parse(t, bare(base+"retries: {count: 1, on: [timeout]}\n")), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +203,7 @@ timeouts: {response: 1s}
 // refusals open it, and every 10 s it turns half-open and lets exactly one
 // probe through, which fails and opens it again.
 func TestCircuitBreaker(t *testing.T) {
-	res, err := Run(parse(t, `name: breaker
+	res, err := Run(parse(t, bare(`name: breaker
 duration: 60s
 algorithms: [round_robin]
 servers: [{name: app, count: 2}]
@@ -197,7 +212,7 @@ workload:
   service: {dist: constant, mean: 50ms}
 faults: [{at: 5s, server: app-1, kind: crash}]
 circuit_breaker: {failures: 3, open: 10s, probes: 1}
-`), "round_robin")
+`)), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +279,7 @@ circuit_breaker: {failures: 1, open: 5s}
 // 5 s intervals, fall 1: at 15 s) to their return (rise 1: the check sent
 // at 30 s is answered 1 ms later, as checks are served like requests).
 func TestBackup(t *testing.T) {
-	res, err := Run(parse(t, `name: backup
+	res, err := Run(parse(t, bare(`name: backup
 duration: 40s
 algorithms: [round_robin]
 servers:
@@ -277,7 +292,7 @@ faults:
   - {at: 12s, server: app-1, kind: crash, for: 15s}
   - {at: 12s, server: app-2, kind: crash, for: 15s}
 health_check: {interval: 5s, fall: 1, rise: 1}
-`), "round_robin")
+`)), "round_robin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,5 +504,30 @@ func TestAutoscaleInService(t *testing.T) {
 	}
 	if res.Fairness.JainUtilization < 0.97 {
 		t.Errorf("Jain %v: the load was even over each server's time in service", res.Fairness.JainUtilization)
+	}
+}
+
+// TestDefaultDefences: a scenario without retries or passive sections has
+// nginx's defaults, one retry on another server and ejection for 10 s
+// after one failed attempt. app-2 crashes at 60 s for good; its first
+// request, at 60.5 s, is refused, retried elsewhere, and ejects it; each
+// time an ejection ends the next request meets it down again: six
+// refusals in the minute (60.5 s, then about every 10 s), all retried,
+// no request lost. Turned off, the minute's 60 requests fail.
+func TestDefaultDefences(t *testing.T) {
+	const file = `name: defaults
+duration: 120s
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 4}
+  service: {dist: constant, mean: 100ms}
+faults: [{at: 60s, server: app-2, kind: crash}]
+`
+	res := mustRun(t, parse(t, file), "round_robin")
+	if c := res.Crashes[0]; res.Failed != 0 || res.Retried != 6 || c.AttemptsFailed != 6 || c.DetectedAfterS != 0.5 {
+		t.Errorf("failed %d, retried %d, crash %+v; want none lost, 6 refusals retried, detected after 0.5 s", res.Failed, res.Retried, c)
+	}
+	if off := mustRun(t, parse(t, file+"retries: {count: 0}\npassive: {max_fails: 0}\n"), "round_robin"); off.Failed != 60 {
+		t.Errorf("defences off: failed %d, want 60", off.Failed)
 	}
 }

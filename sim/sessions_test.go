@@ -11,7 +11,7 @@ import (
 // 100 ms requests a second apart, each alone on the servers; a request
 // that misses its session costs 50 ms more.
 func oneShopper(extra string) string {
-	return `name: one-shopper
+	return bare(`name: one-shopper
 requests: 10
 servers: [{name: app, count: 2}]
 workload:
@@ -19,7 +19,7 @@ workload:
   service: {dist: constant, mean: 100ms}
   clients: {count: 1}
 sessions: {miss_cost: 50ms}
-` + extra
+` + extra)
 }
 
 // TestSessionsByHand counts session misses where they can be counted by

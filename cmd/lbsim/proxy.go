@@ -53,8 +53,8 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.mode, "mode", "", "http or tcp (default http)")
 	fs.StringVar(&f.admin, "admin", "", "address of the admin listener (/stats, /stats.json, /metrics), or off (default "+scenarios.DefaultAdmin+")")
 	fs.StringVar(&f.healthCheck, "health-check", "", "turn on active checks: GET this path on every server (HTTP) or connect (TCP)")
-	fs.IntVar(&f.retries, "retries", 0, "retry a failed attempt this many times on other servers")
-	fs.BoolVar(&f.passive, "passive", false, "eject a server for 10s after a failed request (nginx's max_fails=1 fail_timeout=10s)")
+	fs.IntVar(&f.retries, "retries", 1, "retry a refused or broken attempt this many times on other servers, as nginx does; 0 is off")
+	fs.BoolVar(&f.passive, "passive", true, "eject a server for 10s after a failed attempt (nginx's max_fails=1 fail_timeout=10s); --passive=false is off")
 	fs.StringVar(&f.sticky, "sticky", "", "pin clients to servers with a cookie of this name")
 	fs.BoolVar(&f.adminPublic, "admin-public", false, "allow the admin listener on a non-loopback address")
 	fs.StringVar(&f.accessLog, "access-log", "-", "access log (JSON lines): - for stdout, a file to append to, or off")
@@ -196,11 +196,9 @@ func (f *proxyFlags) yaml() ([]byte, error) {
 	if f.healthCheck != "" {
 		doc["health_check"] = map[string]any{"path": f.healthCheck}
 	}
-	if f.retries != 0 {
-		doc["retries"] = map[string]any{"count": f.retries}
-	}
-	if f.passive {
-		doc["passive"] = map[string]any{}
+	doc["retries"] = map[string]any{"count": f.retries}
+	if !f.passive {
+		doc["passive"] = map[string]any{"max_fails": 0}
 	}
 	if f.sticky != "" {
 		doc["sticky"] = map[string]any{"cookie": f.sticky}
