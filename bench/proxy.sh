@@ -16,6 +16,11 @@
 #                worker; 0 = every core)
 #   PROXIES      which proxies to run, in order (default "nginx haproxy lbsim");
 #                ratios are to nginx, so they show only when nginx is run
+#   IDLE         idle connection counts to measure memory at, after the load
+#                runs (default "3000 10000"; empty skips it): each proxy gets
+#                that many keep-alive connections, one request each, held
+#                open, and the growth of its resident memory is reported
+#                per connection (bench/idle)
 #
 # The table goes to stdout, progress and per-round figures to stderr.
 set -euo pipefail
@@ -24,6 +29,7 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 PROXIES=${PROXIES:-nginx haproxy lbsim}
+IDLE=${IDLE-3000 10000}
 WARMUP=2s
 
 BACKEND_PORTS=(9001 9002 9003 9004)
@@ -42,6 +48,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$ROUNDS'"
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, got '$CONNECTIONS'"
+read -r -a idle_counts <<<"$IDLE"
+for n in "${idle_counts[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "IDLE must be positive integers, got '$IDLE'"
+done
+# Idle connections need file descriptors: take as many as allowed. HAProxy
+# reserves two per connection (client and server side), so it holds half.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+FD_LIMIT=$(ulimit -n)
+HAPROXY_MAXCONN=$((FD_LIMIT / 2 - 64))
 read -r -a proxies <<<"$PROXIES"
 ((${#proxies[@]} > 0)) || die "PROXIES is empty"
 for p in "${proxies[@]}"; do
@@ -133,6 +148,7 @@ if has lbsim; then
 	go build -o bin/lbsim ./cmd/lbsim
 fi
 go build -o "$tmp/backend" ./bench/backend
+go build -o "$tmp/idle" ./bench/idle
 
 listen_args=()
 for port in "${BACKEND_PORTS[@]}"; do listen_args+=(--listen "127.0.0.1:$port"); done
@@ -150,12 +166,13 @@ start_nginx() {
 	# to measure proxying rather than reconnects.
 	cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes 1;
+worker_rlimit_nofile $FD_LIMIT;
 daemon off;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 
 events {
-    worker_connections 4096;
+    worker_connections $((FD_LIMIT - 100));
 }
 
 http {
@@ -195,14 +212,14 @@ start_haproxy() {
 	cat >"$tmp/haproxy.cfg" <<EOF
 global
     nbthread 1
-    maxconn 4096
+    maxconn $HAPROXY_MAXCONN
 
 defaults
     mode http
     option http-keep-alive
     http-reuse always
     timeout connect 5s
-    timeout client 30s
+    timeout client 5m
     timeout server 30s
 
 frontend bench
@@ -226,9 +243,11 @@ start_lbsim() {
 		--algorithm least_connections --access-log off --admin off
 }
 
+declare -A PID
 for p in "${proxies[@]}"; do
 	log "starting $p on 127.0.0.1:${PORT[$p]}"
 	"start_$p"
+	PID[$p]=${pids[-1]}
 	wait_ready "$p" "http://127.0.0.1:${PORT[$p]}/"
 done
 
@@ -282,6 +301,31 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		log "round $r/$ROUNDS $p: $rps req/s, p99 $p99 ms"
 		rps_all[$p]+="$rps "
 		p99_all[$p]+="$p99 "
+	done
+done
+
+# --- Idle connections ------------------------------------------------------
+
+# proc_tree PID: PID and its children (nginx's workers), comma-separated.
+proc_tree() {
+	local kids
+	kids=$(pgrep -P "$1" | paste -sd, -)
+	echo "$1${kids:+,$kids}"
+}
+
+declare -A idle_kb
+for n in "${idle_counts[@]}"; do
+	for p in "${proxies[@]}"; do
+		if [[ $p == haproxy ]] && ((n > HAPROXY_MAXCONN)); then
+			log "haproxy: $n idle connections are past its maxconn, $HAPROXY_MAXCONN with $FD_LIMIT file descriptors"
+			idle_kb[$p,$n]="n/a (maxconn $HAPROXY_MAXCONN)"
+			continue
+		fi
+		log "holding $n idle connections to $p"
+		read -r before after per < <("$tmp/idle" -url "http://127.0.0.1:${PORT[$p]}/" -conns "$n" -pids "$(proc_tree "${PID[$p]}")") ||
+			die "idle connections to $p failed"
+		log "$p: resident $before KiB, $after KiB with $n idle connections: $per KiB each"
+		idle_kb[$p,$n]=$per
 	done
 done
 
@@ -342,6 +386,22 @@ echo
 echo "Ratios are of the medians; paired ratios are the medians of each round's ratio to nginx's run just before it."
 echo
 echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)."
+if ((${#idle_counts[@]} > 0)); then
+	echo
+	echo "### Memory per idle client connection"
+	echo
+	echo "Growth of resident memory (all of a proxy's processes) with N keep-alive client connections, one request each, then held open; KiB per connection. Open files: $FD_LIMIT."
+	echo
+	header="| proxy |" rule="| --- |"
+	for n in "${idle_counts[@]}"; do header+=" $n |" rule+=" ---: |"; done
+	echo "$header"
+	echo "$rule"
+	for p in "${proxies[@]}"; do
+		row="| $p |"
+		for n in "${idle_counts[@]}"; do row+=" ${idle_kb[$p,$n]} |"; done
+		echo "$row"
+	done
+fi
 echo
 joined=$(printf '%s, ' "${versions[@]}")
 echo "Versions: ${joined%, }."
