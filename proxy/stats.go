@@ -165,6 +165,8 @@ func serverStats(st *state, u *upstream, now time.Time, state string, since time
 	ss.SlowStartShare = 1
 	if from := u.rampFrom.Load(); ss.InRotation && from != 0 && st.slowStart > 0 {
 		if ramped := now.Sub(time.Unix(0, from)); ramped < st.slowStart {
+			// Ramping since it came back into rotation.
+			ss.StateSince, ss.StateForS = stamp(time.Unix(0, from)), max(ramped.Seconds(), 0)
 			ss.Ramping = true
 			ss.SlowStartShare = max(ramped.Seconds()/st.slowStart.Seconds(), 0)
 		}
