@@ -27,12 +27,13 @@ type window struct {
 // s), a power of two.
 const windowSlots = 64
 
-// slot is one second's counts; sec is the Unix second it counts.
+// slot is one second's counts; sec is the Unix second it counts. The
+// attempts that ended are the failures and the successes, counted by
+// latency.
 type slot struct {
 	sec    atomic.Int64
-	n      atomic.Uint32 // attempts ended, failed or not
 	failed atomic.Uint32
-	lat    [latBuckets]atomic.Uint32 // successes' latencies
+	lat    [latBuckets]atomic.Uint32
 }
 
 // Latencies go in log-linear buckets of microseconds: exact below 16 µs,
@@ -69,14 +70,14 @@ func latBounds(i int) (lo, hi float64) {
 func newWindow(start time.Time) *window { return &window{start: start} }
 
 // add records one attempt that ended at now: its latency d if it
-// succeeded, or a failure.
+// succeeded, or a failure. It is an atomic load and an atomic add, but
+// once a second, when it clears the slot for the new second.
 func (w *window) add(now time.Time, d time.Duration, failed bool) {
 	sec := now.Unix()
 	s := &w.slots[sec&(windowSlots-1)]
 	if s.sec.Load() != sec {
 		w.turn(s, sec)
 	}
-	s.n.Add(1)
 	if failed {
 		s.failed.Add(1)
 	} else {
@@ -93,7 +94,6 @@ func (w *window) turn(s *slot, sec int64) {
 	if s.sec.Load() >= sec {
 		return
 	}
-	s.n.Store(0)
 	s.failed.Store(0)
 	for i := range s.lat {
 		s.lat[i].Store(0)
@@ -125,10 +125,13 @@ func (w *window) read(now time.Time, span int) recent {
 		if s.sec.Load() != sec-int64(k) {
 			continue
 		}
-		r.n += uint64(s.n.Load())
-		r.failed += uint64(s.failed.Load())
+		f := uint64(s.failed.Load())
+		r.n += f
+		r.failed += f
 		for i := range s.lat {
-			r.lat[i] += uint64(s.lat[i].Load())
+			c := uint64(s.lat[i].Load())
+			r.n += c
+			r.lat[i] += c
 		}
 	}
 	return r

@@ -146,3 +146,18 @@ func TestWindowAddAllocs(t *testing.T) {
 		t.Errorf("add allocates %g times", n)
 	}
 }
+
+// BenchmarkWindowAdd is the stats page's cost per attempt, from many
+// goroutines at once as the proxy records them, dated by a coarse clock as
+// the proxy dates them.
+func BenchmarkWindowAdd(b *testing.B) {
+	var clock coarseClock
+	clock.set()
+	w := newWindow(clock.Now())
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w.add(clock.Now(), time.Millisecond, false)
+		}
+	})
+}
