@@ -259,3 +259,33 @@ func TestStatsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsProxyDraining: while the proxy drains, /stats.json says so,
+// and the request it waits for is in flight.
+func TestStatsProxyDraining(t *testing.T) {
+	release := make(chan struct{})
+	held := serveHTTP(t, "held", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		io.WriteString(w, "late")
+	})
+	r := startProxy(t, config(t, "", held), Options{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := r.client.Get(r.url("/")); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor(t, 5*time.Second, "the request in flight", func() bool { return r.server(t, "held").InFlight == 1 })
+	if s, _ := adminJSON(t, r); s.Draining {
+		t.Fatal("draining before the proxy was stopped")
+	}
+	r.stop()
+	waitFor(t, 5*time.Second, "the drain", func() bool { return r.Stats().Draining })
+	s, _ := adminJSON(t, r)
+	if !s.Draining || s.Totals.InFlight != 1 {
+		t.Errorf("while draining: draining %v, %d in flight", s.Draining, s.Totals.InFlight)
+	}
+	close(release)
+	<-done
+}
