@@ -49,6 +49,12 @@ var statsPage = template.Must(template.New("stats").Funcs(template.FuncMap{
 		}
 		return iso[11:19] + " UTC"
 	},
+	"when": func(iso string) string {
+		if len(iso) < 19 {
+			return iso
+		}
+		return iso[:10] + " " + iso[11:19] + " UTC"
+	},
 	"class": stateClass,
 	"label": stateLabel,
 }).Parse(statsHTML))

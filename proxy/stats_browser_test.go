@@ -83,6 +83,7 @@ func TestStatsPageInChromium(t *testing.T) {
 		Since       string   // dead's "since" text
 		Total       []string // the totals row's cells
 		Status      string
+		Banners     []bool // the panic and draining banners shown
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[look](`(() => {
 		const colour = (s) => getComputedStyle(document.querySelector('tr[data-server="' + s + '"] .st')).color;
@@ -91,6 +92,7 @@ func TestStatsPageInChromium(t *testing.T) {
 			Since: document.querySelector('tr[data-server="dead"] .since').textContent,
 			Total: Array.from(document.querySelectorAll("#servers tfoot td")).map((td) => td.textContent),
 			Status: document.getElementById("status").textContent,
+			Banners: ["panic", "draining"].map((id) => getComputedStyle(document.getElementById(id)).display !== "none"),
 		};
 	})()`))
 	if err != nil {
@@ -108,8 +110,11 @@ func TestStatsPageInChromium(t *testing.T) {
 	if c := got.Total; len(c) != 14 || c[0] != "all servers" || c[3] != "0" || c[7] != "33.3%" || c[10] != "3" || c[11] != "1" {
 		t.Errorf("totals row %q, want all servers, 0 in flight, 33.3%% errors, 3 requests, 1 failure", c)
 	}
-	if !strings.HasPrefix(got.Status, "Figures as of ") {
+	if !strings.HasPrefix(got.Status, "Figures as of ") || !strings.Contains(got.Status, " UTC") {
 		t.Errorf("status %q", got.Status)
+	}
+	if len(got.Banners) != 2 || got.Banners[0] || got.Banners[1] {
+		t.Errorf("panic and draining banners shown: %v; the proxy does neither", got.Banners)
 	}
 
 	mu.Lock()
