@@ -168,6 +168,9 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 func (u *upstream) clearChecks() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.checkDown {
+		u.checkAt = time.Now()
+	}
 	u.checkDown, u.checkFails, u.checkOKs, u.lastCheck = false, 0, 0, ""
 }
 
