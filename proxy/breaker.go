@@ -79,6 +79,7 @@ func (p *Proxy) breakerFailed(st *state, u *upstream, probe bool) {
 			// No slot: back in rotation, as past the cap, until the next
 			// failure finds one.
 			u.cb, u.cbFails = breakerClosed, cb.Failures
+			u.cbAt = time.Now()
 			closed = true
 		}
 	}
@@ -100,6 +101,7 @@ func (p *Proxy) breakerFailed(st *state, u *upstream, probe bool) {
 func (u *upstream) openBreaker() {
 	u.cb, u.cbFails = breakerOpen, 0
 	u.cbGen++
+	u.cbAt = time.Now()
 }
 
 // halfOpen lets u's breaker send probes, if it is still the open breaker
@@ -117,6 +119,7 @@ func (p *Proxy) halfOpen(u *upstream, gen uint64) {
 	} else {
 		u.cb, u.cbProbes, u.cbProbeOK, u.cbLimit = breakerHalf, 0, 0, cb.Probes
 	}
+	u.cbAt = time.Now()
 	u.mu.Unlock()
 	p.opts.Log.Info("circuit breaker half-open", "server", u.be.Name)
 	p.refresh()
@@ -167,6 +170,7 @@ func (p *Proxy) breakerSucceeded(st *state, u *upstream, probe bool) {
 	if u.cb == breakerHalf && probe {
 		if u.cbProbeOK++; u.cbProbeOK >= u.cbLimit {
 			u.cb = breakerClosed
+			u.cbAt = time.Now()
 			closed = true
 		}
 	}
@@ -194,6 +198,9 @@ func (p *Proxy) dropBreaker(u *upstream) {
 // clearBreaker closes u's breaker with no failure counted, and makes a
 // pending half-open a no-op. The caller holds u.mu.
 func (u *upstream) clearBreaker() {
+	if u.cb != breakerClosed {
+		u.cbAt = time.Now()
+	}
 	u.cb, u.cbFails, u.cbProbes, u.cbProbeOK = breakerClosed, 0, 0, 0
 	u.cbGen++
 	u.cbClean.Store(true)

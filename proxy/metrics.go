@@ -3,6 +3,7 @@ package proxy
 import (
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,20 @@ type metrics struct {
 	duration  *prometheus.HistogramVec
 	retries   prometheus.Counter
 	noServer  prometheus.Counter
+
+	// clock is the proxy's coarse clock, which dates the attempts the
+	// stats page counts (their second is all that matters).
+	clock *coarseClock
+	// leaving are the servers a reload removed while they had requests
+	// in flight, until those end: the stats page shows them draining.
+	mu      sync.Mutex
+	leaving []leaving
+}
+
+// leaving is a server that left the config, and when.
+type leaving struct {
+	u     *upstream
+	since time.Time
 }
 
 // serverMetrics are one server's resolved metrics.
@@ -63,11 +78,15 @@ func newMetrics() *metrics {
 // register adds the gauges that are read from the live state at scrape
 // time.
 func (m *metrics) register(p *Proxy) {
+	m.clock = &p.clock
 	m.reg.MustRegister(&stateCollector{p: p})
 }
 
 // attach resolves u's metrics.
 func (m *metrics) attach(u *upstream) {
+	if u.recent == nil {
+		u.recent = newWindow(u.created)
+	}
 	if u.m != nil {
 		return
 	}
@@ -89,9 +108,16 @@ func codeClass(i int) string {
 	return strconv.Itoa(i) + "xx"
 }
 
-// forget drops the series of servers that left with a reload.
+// forget drops the series of servers that left with a reload, and keeps
+// those with requests in flight for the stats page while they drain.
 func (m *metrics) forget(old, cur *state) {
+	now := time.Now()
 	for _, u := range old.ups {
+		if !slices.Contains(cur.ups, u) && u.be.InFlight() > 0 {
+			m.mu.Lock()
+			m.leaving = append(m.leaving, leaving{u, now})
+			m.mu.Unlock()
+		}
 		// A server that kept its name keeps its series.
 		if slices.ContainsFunc(cur.ups, func(c *upstream) bool { return c.be.Name == u.be.Name }) {
 			continue
@@ -114,9 +140,27 @@ func (m *metrics) response(u *upstream, code int) {
 	u.m.codes[i].Inc()
 }
 
-func (m *metrics) failure(u *upstream, cause string) { u.m.failures[cause].Inc() }
+// draining lists the servers that left the config and still have
+// requests in flight, forgetting those done.
+func (m *metrics) draining() []leaving {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.leaving = slices.DeleteFunc(m.leaving, func(l leaving) bool { return l.u.be.InFlight() <= 0 })
+	return slices.Clone(m.leaving)
+}
 
-func (m *metrics) latency(u *upstream, d time.Duration) { u.m.duration.Observe(d.Seconds()) }
+// failure and latency are told how every attempt ended (proxy.finish),
+// and count it for the stats page's recent figures too.
+
+func (m *metrics) failure(u *upstream, cause string) {
+	u.m.failures[cause].Inc()
+	u.recent.add(m.clock.Now(), 0, true)
+}
+
+func (m *metrics) latency(u *upstream, d time.Duration) {
+	u.m.duration.Observe(d.Seconds())
+	u.recent.add(m.clock.Now(), d, false)
+}
 
 // stateCollector reports each server's state, requests in flight and
 // weight as of the scrape.

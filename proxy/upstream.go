@@ -30,6 +30,8 @@ type upstream struct {
 	requests atomic.Int64
 	failures atomic.Int64
 	m        *serverMetrics
+	// recent counts the last minute's attempts for the stats page.
+	recent *window
 
 	mu sync.Mutex
 	// checkDown is set by active checks (fall failures in a row) and
@@ -42,6 +44,13 @@ type upstream struct {
 	passiveSince time.Time
 	passiveUntil time.Time
 	latency      results.Histogram
+	// When the upstream was created, and when checks last took it out or
+	// let it back, passive checks last ejected it and its breaker last
+	// changed state: the stats page's "since".
+	created   time.Time
+	checkAt   time.Time
+	ejectedAt time.Time
+	cbAt      time.Time
 
 	// The circuit breaker's state (breaker.go), under mu: failures in a
 	// row, probes sent and succeeded while half-open, the probes it takes
@@ -66,11 +75,12 @@ type upstream struct {
 func newUpstream(index int, srv scenarios.Server) *upstream {
 	u := serverURL(srv.Address)
 	up := &upstream{
-		be:     algorithms.NewBackend(index, srv.Name, srv.Weight),
-		addr:   u.Host,
-		url:    u,
-		cookie: cookieValue(srv.Name),
-		backup: srv.Backup,
+		be:      algorithms.NewBackend(index, srv.Name, srv.Weight),
+		addr:    u.Host,
+		url:     u,
+		cookie:  cookieValue(srv.Name),
+		backup:  srv.Backup,
+		created: time.Now(),
 	}
 	up.cbClean.Store(true)
 	return up
@@ -101,21 +111,29 @@ func (u *upstream) healthy(now time.Time) bool {
 		u.cb != breakerOpen && !(u.cb == breakerHalf && u.cbProbes >= u.cbLimit)
 }
 
-// state names the upstream's state for the stats page and metrics.
-func (u *upstream) state(now time.Time) string {
+// state names the upstream's state for the stats page and metrics, and
+// says since when it has been in it.
+func (u *upstream) state(now time.Time) (string, time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	switch {
 	case u.checkDown:
-		return "down"
+		return "down", u.checkAt
 	case now.Before(u.passiveUntil):
-		return "ejected"
+		return "ejected", u.ejectedAt
 	case u.cb == breakerOpen:
-		return "open"
+		return "open", u.cbAt
 	case u.cb == breakerHalf:
-		return "half-open"
+		return "half-open", u.cbAt
 	}
-	return "up"
+	// Up since the latest of the ends of the other states.
+	since := u.created
+	for _, t := range []time.Time{u.checkAt, u.passiveUntil, u.cbAt} {
+		if t.After(since) {
+			since = t
+		}
+	}
+	return "up", since
 }
 
 // recordCheck counts one active check result and reports whether the
@@ -131,6 +149,7 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 			// Rise good checks outweigh an older passive ejection.
 			u.checkDown = false
 			u.passiveUntil = time.Time{}
+			u.checkAt = time.Now()
 			return true
 		}
 		return false
@@ -139,6 +158,7 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 	u.checkFails++
 	if !u.checkDown && u.checkFails >= hc.Fall {
 		u.checkDown = true
+		u.checkAt = time.Now()
 		return true
 	}
 	return false
@@ -148,6 +168,9 @@ func (u *upstream) recordCheck(ok bool, detail string, hc *scenarios.HealthCheck
 func (u *upstream) clearChecks() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.checkDown {
+		u.checkAt = time.Now()
+	}
 	u.checkDown, u.checkFails, u.checkOKs, u.lastCheck = false, 0, 0, ""
 }
 
@@ -170,6 +193,7 @@ func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive) time.Durat
 	}
 	u.passiveFails = 0
 	u.passiveUntil = now.Add(window)
+	u.ejectedAt = now
 	return window
 }
 

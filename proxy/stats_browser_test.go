@@ -1,0 +1,183 @@
+package proxy
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// TestStatsPageInChromium opens /stats of a running proxy in headless
+// Chromium, lets a server be ejected, and waits for the page's own
+// refresh to show it: every server has a row with its state in words (and
+// a colour of its own), the totals are filled in, and the page fetched
+// nothing but its own page and /stats.json from the admin listener.
+func TestStatsPageInChromium(t *testing.T) {
+	browser := findChromium(t)
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	b := startServer(t, "b", "127.0.0.1:0", 0)
+	dead := refusing(t, "dead")
+	r := startProxy(t, config(t, "algorithm: round_robin\npassive: {max_fails: 1, fail_timeout: 1m}\n", a, b, dead), Options{})
+	origin := "http://" + r.AdminAddr().String()
+
+	var mu sync.Mutex
+	var fetched []string
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 800),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			fetched = append(fetched, e.Request.URL)
+			mu.Unlock()
+		}
+	}))
+	defer cancelTab()
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/stats")); err != nil {
+		t.Fatalf("loading /stats in %s: %v", browser, err)
+	}
+	states := func() map[string]string {
+		t.Helper()
+		rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]string](`Array.from(document.querySelectorAll("#servers tbody tr")).map(
+			(tr) => [tr.dataset.server, tr.querySelector(".st").textContent])`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, row := range rows {
+			m[row[0]] = row[1]
+		}
+		return m
+	}
+	if got := states(); len(got) != 3 || got["a"] != "up" || got["b"] != "up" || got["dead"] != "up" {
+		t.Errorf("as loaded, the table shows %v; want a, b and dead up", got)
+	}
+
+	// A round: dead fails its request and is ejected.
+	for range 3 {
+		r.get(t, "/")
+	}
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.querySelector('#servers tr[data-server="dead"][data-state="ejected"]') !== null && Number(document.body.dataset.refreshes) > 0`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		t.Fatalf("the page did not refresh to show dead ejected (it shows %v): %v", states(), err)
+	}
+	if got := states(); len(got) != 3 || got["a"] != "up" || got["b"] != "up" || got["dead"] != "ejected" {
+		t.Errorf("after the refresh, the table shows %v; want a and b up, dead ejected", got)
+	}
+	type look struct {
+		Up, Ejected string   // the states' colours
+		Since       string   // dead's "since" text
+		Total       []string // the totals row's cells
+		Status      string
+		Banners     []bool // the panic and draining banners shown
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[look](`(() => {
+		const colour = (s) => getComputedStyle(document.querySelector('tr[data-server="' + s + '"] .st')).color;
+		return {
+			Up: colour("a"), Ejected: colour("dead"),
+			Since: document.querySelector('tr[data-server="dead"] .since').textContent,
+			Total: Array.from(document.querySelectorAll("#servers tfoot td")).map((td) => td.textContent),
+			Status: document.getElementById("status").textContent,
+			Banners: ["panic", "draining"].map((id) => getComputedStyle(document.getElementById(id)).display !== "none"),
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", got)
+	if got.Up == got.Ejected {
+		t.Errorf("up and ejected are both %s", got.Up)
+	}
+	if !strings.HasPrefix(got.Since, "since ") || !strings.Contains(got.Since, " UTC, for ") {
+		t.Errorf("dead's state is dated %q", got.Since)
+	}
+	// The totals row: all servers, 0 in flight, a third of the attempts
+	// failed, 3 requests and 1 failure.
+	if c := got.Total; len(c) != 14 || c[0] != "all servers" || c[3] != "0" || c[7] != "33.3%" || c[10] != "3" || c[11] != "1" {
+		t.Errorf("totals row %q, want all servers, 0 in flight, 33.3%% errors, 3 requests, 1 failure", c)
+	}
+	if !strings.HasPrefix(got.Status, "Figures as of ") || !strings.Contains(got.Status, " UTC") {
+		t.Errorf("status %q", got.Status)
+	}
+	if len(got.Banners) != 2 || got.Banners[0] || got.Banners[1] {
+		t.Errorf("panic and draining banners shown: %v; the proxy does neither", got.Banners)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	json := 0
+	for _, u := range fetched {
+		switch {
+		case u == origin+"/stats.json":
+			json++
+		case u == origin+"/stats" || u == origin+"/favicon.ico":
+		default:
+			t.Errorf("the page fetched %s", u)
+		}
+	}
+	if json == 0 {
+		t.Errorf("the page never fetched /stats.json: %v", fetched)
+	}
+}
+
+// findChromium returns the path of a Chromium (or Chrome) binary. When none
+// is installed it installs Debian's chromium package if it can (as root,
+// with apt-get, not under -short, and not when LBSIM_BROWSER_INSTALL=no),
+// as report's browser test does, and skips the test when it cannot.
+func findChromium(t *testing.T) string {
+	find := func() string {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+			if p, err := exec.LookPath(name); err == nil {
+				return p
+			}
+		}
+		return ""
+	}
+	if p := find(); p != "" {
+		return p
+	}
+	apt, err := exec.LookPath("apt-get")
+	switch {
+	case os.Getenv("LBSIM_BROWSER_INSTALL") == "no":
+		t.Skip("headless Chromium is not installed, and LBSIM_BROWSER_INSTALL=no says not to install it (apt-get install chromium)")
+	case testing.Short():
+		t.Skip("headless Chromium is not installed, and -short does not install it (apt-get install chromium)")
+	case err != nil:
+		t.Skip("headless Chromium is not installed, and there is no apt-get to install it")
+	case os.Geteuid() != 0:
+		t.Skip("headless Chromium is not installed, and installing it needs root: apt-get install chromium")
+	}
+	install := func(args ...string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, apt, args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		return cmd.CombinedOutput()
+	}
+	out, err := install("install", "-y", "--no-install-recommends", "chromium")
+	if err != nil { // the package lists may be missing or stale
+		if out, err = install("update"); err == nil {
+			out, err = install("install", "-y", "--no-install-recommends", "chromium")
+		}
+	}
+	if p := find(); err == nil && p != "" {
+		return p
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	t.Skipf("headless Chromium is not installed, and apt-get could not install it: %v\n%s", err, strings.Join(lines[max(0, len(lines)-5):], "\n"))
+	return ""
+}
