@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/lbsim/lbsim/internal/chromium"
 )
 
 // TestStatsPageInChromium opens /stats of a running proxy in headless
@@ -19,7 +18,7 @@ import (
 // a colour of its own), the totals are filled in, and the page fetched
 // nothing but its own page and /stats.json from the admin listener.
 func TestStatsPageInChromium(t *testing.T) {
-	browser := findChromium(t)
+	browser := chromium.Path(t)
 	a := startServer(t, "a", "127.0.0.1:0", 0)
 	b := startServer(t, "b", "127.0.0.1:0", 0)
 	dead := refusing(t, "dead")
@@ -132,52 +131,4 @@ func TestStatsPageInChromium(t *testing.T) {
 	if json == 0 {
 		t.Errorf("the page never fetched /stats.json: %v", fetched)
 	}
-}
-
-// findChromium returns the path of a Chromium (or Chrome) binary. When none
-// is installed it installs Debian's chromium package if it can (as root,
-// with apt-get, not under -short, and not when LBSIM_BROWSER_INSTALL=no),
-// as report's browser test does, and skips the test when it cannot.
-func findChromium(t *testing.T) string {
-	find := func() string {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-			if p, err := exec.LookPath(name); err == nil {
-				return p
-			}
-		}
-		return ""
-	}
-	if p := find(); p != "" {
-		return p
-	}
-	apt, err := exec.LookPath("apt-get")
-	switch {
-	case os.Getenv("LBSIM_BROWSER_INSTALL") == "no":
-		t.Skip("headless Chromium is not installed, and LBSIM_BROWSER_INSTALL=no says not to install it (apt-get install chromium)")
-	case testing.Short():
-		t.Skip("headless Chromium is not installed, and -short does not install it (apt-get install chromium)")
-	case err != nil:
-		t.Skip("headless Chromium is not installed, and there is no apt-get to install it")
-	case os.Geteuid() != 0:
-		t.Skip("headless Chromium is not installed, and installing it needs root: apt-get install chromium")
-	}
-	install := func(args ...string) ([]byte, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, apt, args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		return cmd.CombinedOutput()
-	}
-	out, err := install("install", "-y", "--no-install-recommends", "chromium")
-	if err != nil { // the package lists may be missing or stale
-		if out, err = install("update"); err == nil {
-			out, err = install("install", "-y", "--no-install-recommends", "chromium")
-		}
-	}
-	if p := find(); err == nil && p != "" {
-		return p
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	t.Skipf("headless Chromium is not installed, and apt-get could not install it: %v\n%s", err, strings.Join(lines[max(0, len(lines)-5):], "\n"))
-	return ""
 }

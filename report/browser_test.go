@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbsim/lbsim/internal/chromium"
 	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
@@ -51,7 +52,7 @@ document.body.setAttribute("data-resources", String(performance.getEntriesByType
 // Chromium: the screenshot is a picture with the charts' colours in it,
 // every chart is laid out at a useful size, and the page fetched nothing.
 func TestPageInChromium(t *testing.T) {
-	browser := chromium(t)
+	browser := chromium.Path(t)
 	sc, err := scenarios.Parse("browser-check.yaml", []byte(browserScenario))
 	if err != nil {
 		t.Fatal(err)
@@ -150,54 +151,6 @@ func pixels(img image.Image) (colours int, ink float64, blue, vermillion int) {
 		}
 	}
 	return len(seen), float64(inked) / float64(b.Dx()*b.Dy()), blue, vermillion
-}
-
-// chromium returns the path of a Chromium (or Chrome) binary. When none is
-// installed it installs Debian's chromium package if it can (as root, with
-// apt-get, not under -short, and not when LBSIM_BROWSER_INSTALL=no, which
-// .ci/run sets when its own install failed), and skips the test when it
-// cannot.
-func chromium(t *testing.T) string {
-	find := func() string {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-			if p, err := exec.LookPath(name); err == nil {
-				return p
-			}
-		}
-		return ""
-	}
-	if p := find(); p != "" {
-		return p
-	}
-	apt, err := exec.LookPath("apt-get")
-	switch {
-	case os.Getenv("LBSIM_BROWSER_INSTALL") == "no":
-		t.Skip("headless Chromium is not installed, and LBSIM_BROWSER_INSTALL=no says not to install it (apt-get install chromium)")
-	case testing.Short():
-		t.Skip("headless Chromium is not installed, and -short does not install it (apt-get install chromium)")
-	case err != nil:
-		t.Skip("headless Chromium is not installed, and there is no apt-get to install it")
-	case os.Geteuid() != 0:
-		t.Skip("headless Chromium is not installed, and installing it needs root: apt-get install chromium")
-	}
-	install := func(args ...string) ([]byte, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, apt, args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		return cmd.CombinedOutput()
-	}
-	out, err := install("install", "-y", "--no-install-recommends", "chromium")
-	if err != nil { // the package lists may be missing or stale
-		if out, err = install("update"); err == nil {
-			out, err = install("install", "-y", "--no-install-recommends", "chromium")
-		}
-	}
-	if p := find(); err == nil && p != "" {
-		return p
-	}
-	t.Skipf("headless Chromium is not installed, and apt-get could not install it: %v\n%s", err, lastLines(out, 5))
-	return ""
 }
 
 // runBrowser runs Chromium headless on its own profile in dir and returns
