@@ -114,6 +114,10 @@ type state struct {
 // without choosing the one to run.
 var ErrNoAlgorithm = errors.New("the config lists several algorithms; choose the one the proxy runs (algorithm: or --algorithm)")
 
+// ErrAdminNotLoopback is returned (wrapped, with the address) for an admin
+// listener on a non-loopback address without Options.AdminPublic.
+var ErrAdminNotLoopback = errors.New("the admin listener shows every server and its state, so it stays on loopback unless explicitly made public (--admin-public)")
+
 // Listen checks cfg, binds the proxy's listeners and returns a Proxy ready
 // to Serve. cfg must come from scenarios.ParseProxy or LoadProxy (or be
 // valid as they would return it); the Proxy keeps it.
@@ -122,7 +126,7 @@ func Listen(cfg *scenarios.Scenario, opts Options) (*Proxy, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Admin != "off" && !opts.AdminPublic && !isLoopback(cfg.Admin) {
-		return nil, fmt.Errorf("admin address %s is not a loopback address; the admin listener shows every server and its state, so it stays on 127.0.0.1 unless explicitly made public", cfg.Admin)
+		return nil, fmt.Errorf("admin address %s is not a loopback address; %w", cfg.Admin, ErrAdminNotLoopback)
 	}
 	p := &Proxy{opts: opts, start: time.Now(), metrics: newMetrics()}
 	p.clock.set()

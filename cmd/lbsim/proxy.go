@@ -82,8 +82,11 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	defer closeLog()
 	p, err := proxy.Listen(cfg, proxy.Options{Log: events, AccessLog: access, AdminPublic: f.adminPublic})
 	if err != nil {
-		if errors.Is(err, proxy.ErrNoAlgorithm) {
+		switch {
+		case errors.Is(err, proxy.ErrNoAlgorithm):
 			return usagef("%s: %v", cfg.Source, err)
+		case errors.Is(err, proxy.ErrAdminNotLoopback):
+			return usagef("proxy: %v", err)
 		}
 		return err
 	}

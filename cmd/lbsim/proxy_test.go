@@ -13,6 +13,7 @@ import (
 
 func TestProxyBadInput(t *testing.T) {
 	cfg := writeFile(t, "p.yaml", "name: p\nservers:\n  - {name: a}\n")
+	public := writeFile(t, "public.yaml", "name: p\nlisten: 127.0.0.1:0\nadmin: 0.0.0.0:0\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\n")
 	many := writeFile(t, "many.yaml", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nalgorithms: [random, ip_hash]\n")
 	for _, tc := range []struct {
 		name   string
@@ -31,6 +32,8 @@ func TestProxyBadInput(t *testing.T) {
 		{"config, misspelt algorithm", []string{"proxy", "--config", many, "--algorithm", "leastconn_"}, `did you mean "least_conn"`},
 		{"missing config", []string{"proxy", "--config", "nope.yaml"}, "nope.yaml: cannot read scenario: no such file"},
 		{"stray argument", []string{"proxy", "http://127.0.0.1:1"}, "servers are given with --backend"},
+		{"public admin", []string{"proxy", "--backend", "127.0.0.1:1", "--admin", "0.0.0.0:0"}, "admin address 0.0.0.0:0 is not a loopback address"},
+		{"public admin from the config", []string{"proxy", "--config", public}, "admin address 0.0.0.0:0 is not a loopback address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := cli(tc.args...)
