@@ -412,9 +412,17 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		ex.path = string(req.URI().PathOriginal())
 	}
 	switch target := req.Header.RequestURI(); {
+	case !knownVersion(req.Header.Protocol()):
+		p.answer(ctx, &ex, fasthttp.StatusHTTPVersionNotSupported, errors.New("unsupported HTTP version"))
+		return
 	case req.Header.IsConnect():
 		// CONNECT asks for a tunnel to any host: that is a forward proxy.
 		p.answer(ctx, &ex, fasthttp.StatusMethodNotAllowed, errors.New("CONNECT is not served"))
+		return
+	case req.Header.IsTrace():
+		// TRACE would echo the request as the server received it, with
+		// whatever the proxy added, back to the client; nginx refuses it too.
+		p.answer(ctx, &ex, fasthttp.StatusMethodNotAllowed, errors.New("TRACE is not served"))
 		return
 	case !validTarget(target, req.Header.IsOptions()):
 		p.answer(ctx, &ex, fasthttp.StatusBadRequest, errors.New("unsupported request target"))
@@ -425,7 +433,18 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	upgrade := isUpgrade(&req.Header)
 	clientClose := req.Header.ConnectionClose()
 	removeHopHeaders(&req.Header, upgrade)
+	// Servers are spoken to in HTTP/1.1, with keep-alive, whatever the
+	// client speaks and however it ends its own connection.
+	if req.Header.Protocol()[7] != '1' {
+		req.Header.SetProtocol("HTTP/1.1")
+	}
+	if clientClose {
+		req.Header.ResetConnectionClose()
+	}
 	req.Header.Del("X-Real-Ip")
+	// Like X-Forwarded-For, a client's Forwarded header says what the
+	// client claims; the proxy is the edge and does not pass it on.
+	req.Header.Del("Forwarded")
 	// The front end answered any "Expect: 100-continue" and holds the
 	// body: the server gets it at once.
 	req.Header.Del("Expect")
@@ -516,9 +535,18 @@ func hasPrefixFold(b []byte, prefix string) bool {
 	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
+// knownVersion reports HTTP/1.1 and HTTP/1.0, the versions the front end
+// speaks; others are answered 505.
+func knownVersion(proto []byte) bool {
+	return string(proto) == "HTTP/1.1" || string(proto) == "HTTP/1.0"
+}
+
 // isUpgrade reports a request to switch protocols (WebSocket and the like).
+// An upgrade to h2c (HTTP/2 over cleartext) is not one: the proxy speaks
+// HTTP/1.1 to servers, so the request goes on as a plain one, its Upgrade
+// header dropped as hop-by-hop, as nginx does.
 func isUpgrade(h *fasthttp.RequestHeader) bool {
-	if len(h.Peek("Upgrade")) == 0 {
+	if up := h.Peek("Upgrade"); len(up) == 0 || isH2C(up) {
 		return false
 	}
 	for _, v := range h.PeekAll("Connection") {
@@ -526,6 +554,16 @@ func isUpgrade(h *fasthttp.RequestHeader) bool {
 			if bytes.EqualFold(bytes.TrimSpace(tok), []byte("upgrade")) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isH2C reports an Upgrade header that offers h2c (and perhaps others).
+func isH2C(up []byte) bool {
+	for tok := range bytes.SplitSeq(up, []byte(",")) {
+		if bytes.EqualFold(bytes.TrimSpace(tok), []byte("h2c")) {
+			return true
 		}
 	}
 	return false
