@@ -48,6 +48,8 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		IdleTimeout:        cfg.Timeouts.Idle.D(),
 		ReadBufferSize:     cfg.MaxHeaderBytes,
 		MaxRequestBodySize: cfg.MaxBodyBytes,
+		// Bodies are read by holdBody, as they arrive.
+		StreamRequestBody: true,
 		// Pass the server's headers on as they are. Header names are
 		// normalized (x-real-ip becomes X-Real-Ip), so that removing a
 		// header removes it whatever its spelling.
@@ -430,6 +432,20 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	}
 
 	st := p.state.Load()
+	held, code, err := p.holdBody(req, st.cfg.MaxBodyBytes, st.cfg.MaxBufferedBytes)
+	if code != 0 {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, fasthttp.ErrTimeout) {
+			code = fasthttp.StatusRequestTimeout
+		}
+		p.answer(ctx, &ex, code, err)
+		// The rest of the body is not read: the connection ends here.
+		ctx.SetConnectionClose()
+		return
+	}
+	if held > 0 {
+		defer p.releaseBody(req, held)
+	}
 	upgrade := isUpgrade(&req.Header)
 	clientClose := req.Header.ConnectionClose()
 	removeHopHeaders(&req.Header, upgrade)

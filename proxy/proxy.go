@@ -76,6 +76,8 @@ type Proxy struct {
 	// budget's balance. Both outlive reloads.
 	breakers breakerSlots
 	budget   retryBudget
+	// held counts the request body bytes held (max_buffered_bytes).
+	held heldBytes
 	// inPanic is set while the balancer has every primary server, healthy
 	// or not (health_check.panic_threshold).
 	inPanic atomic.Bool

@@ -32,6 +32,9 @@ func TestProxyBadInput(t *testing.T) {
 		{"config, misspelt algorithm", []string{"proxy", "--config", many, "--algorithm", "leastconn_"}, `did you mean "least_conn"`},
 		{"missing config", []string{"proxy", "--config", "nope.yaml"}, "nope.yaml: cannot read scenario: no such file"},
 		{"stray argument", []string{"proxy", "http://127.0.0.1:1"}, "servers are given with --backend"},
+		{"small max-buffered-bytes", []string{"proxy", "--backend", "127.0.0.1:1", "--max-buffered-bytes", "1000"}, "--max-buffered-bytes: must be at least max_body_bytes (16777216), got 1000"},
+		{"bad max-buffered-bytes", []string{"proxy", "--backend", "127.0.0.1:1", "--max-buffered-bytes", "lots"}, "--max-buffered-bytes"},
+		{"max-buffered-bytes and config", []string{"proxy", "--config", many, "--max-buffered-bytes", "1000"}, "--max-buffered-bytes cannot be combined with --config"},
 		{"public admin", []string{"proxy", "--backend", "127.0.0.1:1", "--admin", "0.0.0.0:0"}, "admin address 0.0.0.0:0 is not a loopback address"},
 		{"public admin from the config", []string{"proxy", "--config", public}, "admin address 0.0.0.0:0 is not a loopback address"},
 	} {
@@ -209,5 +212,31 @@ func TestProxyAlgorithmAlias(t *testing.T) {
 	}
 	if cfg.Algorithm != "least_connections" {
 		t.Errorf("--algorithm least_conn runs %q, want least_connections", cfg.Algorithm)
+	}
+}
+
+// TestProxyMaxBufferedBytes: --max-buffered-bytes sets max_buffered_bytes,
+// which defaults to 256 MiB.
+func TestProxyMaxBufferedBytes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int64
+	}{
+		{nil, 256 << 20},
+		{[]string{"--max-buffered-bytes", "33554432"}, 32 << 20},
+	} {
+		f := proxyFlags{fs: newFlags("proxy", io.Discard)}
+		f.fs.StringArrayVar(&f.backends, "backend", nil, "")
+		f.fs.Int64Var(&f.maxBuffered, "max-buffered-bytes", 0, "")
+		if err := f.fs.Parse(append([]string{"--backend", "127.0.0.1:1"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MaxBufferedBytes != tc.want {
+			t.Errorf("%v: max_buffered_bytes %d, want %d", tc.args, cfg.MaxBufferedBytes, tc.want)
+		}
 	}
 }
