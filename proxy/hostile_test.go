@@ -15,27 +15,37 @@ import (
 // the headers named in its X-Show header, one per line as "Name: value",
 // and counts the connections it accepted.
 func headServer(t *testing.T, name string) (*testServer, *atomic.Int64) {
-	s := serveHTTP(t, name, func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		var b strings.Builder
-		b.WriteString(r.Proto + "\n")
-		for _, k := range strings.Split(r.Header.Get("X-Show"), ",") {
-			if k != "" {
-				b.WriteString(k + ": " + strings.Join(r.Header.Values(k), ",") + "\n")
-			}
-		}
-		io.WriteString(w, b.String())
-	})
-	conns := new(atomic.Int64)
-	s.srv.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			conns.Add(1)
-		}
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	conns := new(atomic.Int64)
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			var b strings.Builder
+			b.WriteString(r.Proto + "\n")
+			for _, k := range strings.Split(r.Header.Get("X-Show"), ",") {
+				if k != "" {
+					b.WriteString(k + ": " + strings.Join(r.Header.Values(k), ",") + "\n")
+				}
+			}
+			io.WriteString(w, b.String())
+		}),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		},
+	}
+	s := &testServer{name: name, addr: ln.Addr().String(), srv: srv}
+	go srv.Serve(ln)
+	t.Cleanup(s.kill)
 	return s, conns
 }
 
-// exchange sends raw requests on one new connection to addr and reads
+// rawExchange sends raw requests on one new connection to addr and reads
 // an answer to each.
 func rawExchange(t *testing.T, addr string, requests ...string) []*http.Response {
 	t.Helper()
