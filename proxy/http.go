@@ -233,6 +233,7 @@ func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fastht
 		},
 		ReadBufferSize:           cfg.MaxHeaderBytes,
 		StreamResponseBody:       true,
+		Transport:                watchTransport{},
 		NoDefaultUserAgentHeader: true,
 		DisablePathNormalizing:   true,
 		SecureErrorLogMessage:    true,
@@ -271,6 +272,11 @@ type serverConn struct {
 	used time.Time
 	// wrote is set by a write and cleared by the next read.
 	wrote bool
+	// client is the connection of the client waiting for this one's
+	// answer, watched while the server is silent (watch.go); left is set
+	// when it was found closed.
+	client net.Conn
+	left   bool
 }
 
 func (c *serverConn) Read(b []byte) (int, error) {
@@ -283,6 +289,9 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		// again. Under light load there is nobody to yield to.
 		c.wrote = false
 		runtime.Gosched()
+	}
+	if c.client != nil {
+		return c.watchedRead(b)
 	}
 	if c.timeout > 0 {
 		if err := c.read.move(c.clock.Now(), c.timeout, c.Conn.SetReadDeadline); err != nil {
@@ -524,6 +533,12 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		if err == nil {
 			return
 		}
+		if errors.Is(err, errClientGone) {
+			p.finish(st, a, err)
+			p.answer(ctx, &ex, statusClientGone, err)
+			ctx.SetConnectionClose()
+			return
+		}
 		c := p.finish(st, a, err)
 		if !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
 			p.answerError(ctx, &ex, err)
@@ -593,7 +608,18 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 	u := a.u
 	resp := fasthttp.AcquireResponse()
 	resp.Header.SetNoDefaultContentType(true) // or it reports a Content-Type the server did not send
-	if err := st.clients[u.be.Index].Do(&ctx.Request, resp); err != nil {
+	call := calls.Get().(*upstreamCall)
+	call.client = ctx.Conn()
+	ctx.Request.SetUserValue(callKey{}, call)
+	err := st.clients[u.be.Index].Do(&ctx.Request, resp)
+	ctx.Request.RemoveUserValue(callKey{})
+	if err != nil || resp.BodyStream() == nil {
+		// The connection went back to the pool, or was closed.
+		*call = upstreamCall{}
+		calls.Put(call)
+		call = nil
+	}
+	if err != nil {
 		fasthttp.ReleaseResponse(resp)
 		if errors.Is(err, io.EOF) {
 			err = fasthttp.ErrConnectionClosed
@@ -631,7 +657,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		return nil
 	}
 	b := bodies.Get().(*responseBody)
-	*b = responseBody{p: p, st: st, a: a, resp: resp, body: body, ex: *ex}
+	*b = responseBody{p: p, st: st, a: a, resp: resp, body: body, call: call, ex: *ex}
 	out.SetBodyStream(b, resp.Header.ContentLength())
 	return nil
 }
@@ -645,6 +671,10 @@ type responseBody struct {
 	a    attempt
 	resp *fasthttp.Response
 	body io.Reader
+	// call holds the server's connection; whole is set once the body was
+	// read to its end.
+	call  *upstreamCall
+	whole bool
 	// err is the first error reading from the server.
 	err error
 	ex  exchange
@@ -655,6 +685,12 @@ var bodies = sync.Pool{New: func() any { return new(responseBody) }}
 func (b *responseBody) Read(buf []byte) (int, error) {
 	n, err := b.body.Read(buf)
 	b.ex.bytes += int64(n)
+	if err == io.EOF {
+		b.whole = true
+	}
+	if err != nil && err != io.EOF && b.call != nil {
+		err = b.call.sc.why(err)
+	}
 	if err != nil && err != io.EOF && b.err == nil {
 		b.err = err
 	}
@@ -665,11 +701,22 @@ func (b *responseBody) Read(buf []byte) (int, error) {
 // to its end) and ends the attempt. A client that went away is not the
 // server's failure.
 func (b *responseBody) Close() error {
+	whole := b.whole || b.resp.Header.ContentLength() == 0
+	closeConn := b.resp.ConnectionClose()
 	err := b.resp.CloseBodyStream()
+	if b.call != nil {
+		b.call.closeConn = b.call.closeConn || closeConn
+		endCall(b.call, whole && b.err == nil)
+		*b.call = upstreamCall{}
+		calls.Put(b.call)
+	}
 	fasthttp.ReleaseResponse(b.resp)
 	b.p.finish(b.st, b.a, b.err)
 	if b.err != nil {
 		b.ex.err = b.err
+		if errors.Is(b.err, errClientGone) {
+			b.ex.status = statusClientGone
+		}
 	}
 	b.p.logAccess(&b.ex)
 	*b = responseBody{}

@@ -448,6 +448,16 @@ func (p *Proxy) finish(st *state, a attempt, err error) string {
 	now := time.Now()
 	d := now.Sub(a.start)
 	u.be.End()
+	if errors.Is(err, errClientGone) {
+		// Not the server's failure: no failure is counted and a probe is
+		// given back; the balancer hears that the request did not succeed
+		// (and took at least this long).
+		st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
+		if a.probe {
+			p.probeAbandoned(st, u)
+		}
+		return ""
+	}
 	st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
 	if err == nil {
 		u.observe(d)
