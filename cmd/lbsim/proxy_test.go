@@ -240,3 +240,71 @@ func TestProxyMaxBufferedBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestProxySIGTERMAfterClientLeft: a request whose client left no longer
+// holds up a drain, so SIGTERM exits 0 at once even though its server
+// never answered.
+func TestProxySIGTERMAfterClientLeft(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	defer close(release)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := front.Addr().String()
+	front.Close()
+	exit := make(chan int, 1)
+	go func() {
+		code, _, _ := cli("proxy", "--backend", "http://"+ln.Addr().String(), "--listen", addr, "--admin", "off", "--access-log", "off")
+		exit <- code
+	}()
+	for i := 0; ; i++ {
+		if r, err := http.Get("http://" + addr + "/"); err == nil {
+			r.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatal("lbsim proxy did not start serving")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	c.Close()
+	time.Sleep(300 * time.Millisecond) // the proxy notices within about 100ms
+	start := time.Now()
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exit:
+		if code != exitOK {
+			t.Errorf("exit %d after SIGTERM, want 0", code)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("the drain took %s, want at once", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("lbsim proxy did not exit within 5s of SIGTERM")
+	}
+}
