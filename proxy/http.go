@@ -615,7 +615,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 	ctx.Request.RemoveUserValue(callKey{})
 	if err != nil || resp.BodyStream() == nil {
 		// The connection went back to the pool, or was closed.
-		*call = upstreamCall{}
+		call.client = nil
 		calls.Put(call)
 		call = nil
 	}
@@ -629,7 +629,13 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 	code := resp.StatusCode()
 	if code == fasthttp.StatusSwitchingProtocols {
 		// Not asked for (upgrades take another path): the connection now
-		// speaks another protocol, and fasthttp has pooled it.
+		// speaks another protocol, so it is closed, or dropped from the
+		// pool if it went back there.
+		if call != nil {
+			resp.CloseBodyStream()
+			endCall(call, false)
+			calls.Put(call)
+		}
 		fasthttp.ReleaseResponse(resp)
 		st.dropIdle(u)
 		return errors.New("the server switched protocols unasked")
@@ -707,7 +713,6 @@ func (b *responseBody) Close() error {
 	if b.call != nil {
 		b.call.closeConn = b.call.closeConn || closeConn
 		endCall(b.call, whole && b.err == nil)
-		*b.call = upstreamCall{}
 		calls.Put(b.call)
 	}
 	fasthttp.ReleaseResponse(b.resp)

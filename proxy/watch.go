@@ -112,9 +112,10 @@ func (watchTransport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, 
 
 // endCall lets go of a streamed response's connection: back to the pool if
 // its body was read to the end, closed otherwise. The response's body
-// stream must be closed first.
+// stream must be closed first. call is then empty, ready for the pool.
 func endCall(call *upstreamCall, whole bool) {
 	if call.hc == nil {
+		*call = upstreamCall{}
 		return
 	}
 	call.hc.ReleaseReader(call.br)
@@ -124,7 +125,7 @@ func endCall(call *upstreamCall, whole bool) {
 	} else {
 		withConn(call.hc, call.cc, (*fasthttp.HostClient).ReleaseConn)
 	}
-	call.hc, call.cc, call.br, call.sc = nil, nil, nil, nil
+	*call = upstreamCall{}
 }
 
 // withConn calls f with the pooled connection cc holds, whose type fasthttp

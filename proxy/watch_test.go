@@ -64,3 +64,29 @@ func TestClientLeaves(t *testing.T) {
 		})
 	}
 }
+
+// TestUnaskedSwitchCloses checks that a server that switches protocols on
+// a plain request gets 502 sent to the client and its connection closed,
+// not kept open or pooled.
+func TestUnaskedSwitchCloses(t *testing.T) {
+	closed := make(chan error, 1)
+	odd := serveHTTP(t, "odd", func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err = io.Copy(io.Discard, c)
+		closed <- err
+	})
+	r := startProxy(t, config(t, "", odd), Options{})
+	if code, _ := r.get(t, "/"); code != http.StatusBadGateway {
+		t.Errorf("status %d, want 502", code)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("the server's connection was not closed: %v", err)
+	}
+	waitFor(t, time.Second, "no request in flight", func() bool { return r.server(t, "odd").InFlight == 0 })
+}
