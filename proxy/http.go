@@ -48,6 +48,8 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		IdleTimeout:        cfg.Timeouts.Idle.D(),
 		ReadBufferSize:     cfg.MaxHeaderBytes,
 		MaxRequestBodySize: cfg.MaxBodyBytes,
+		// Bodies are read by holdBody, as they arrive.
+		StreamRequestBody: true,
 		// Pass the server's headers on as they are. Header names are
 		// normalized (x-real-ip becomes X-Real-Ip), so that removing a
 		// header removes it whatever its spelling.
@@ -231,6 +233,7 @@ func newClient(cfg *scenarios.Scenario, u *upstream, clock *coarseClock) *fastht
 		},
 		ReadBufferSize:           cfg.MaxHeaderBytes,
 		StreamResponseBody:       true,
+		Transport:                watchTransport{},
 		NoDefaultUserAgentHeader: true,
 		DisablePathNormalizing:   true,
 		SecureErrorLogMessage:    true,
@@ -269,6 +272,11 @@ type serverConn struct {
 	used time.Time
 	// wrote is set by a write and cleared by the next read.
 	wrote bool
+	// client is the connection of the client waiting for this one's
+	// answer, watched while the server is silent (watch.go); left is set
+	// when it was found closed.
+	client net.Conn
+	left   bool
 }
 
 func (c *serverConn) Read(b []byte) (int, error) {
@@ -281,6 +289,9 @@ func (c *serverConn) Read(b []byte) (int, error) {
 		// again. Under light load there is nobody to yield to.
 		c.wrote = false
 		runtime.Gosched()
+	}
+	if c.client != nil {
+		return c.watchedRead(b)
 	}
 	if c.timeout > 0 {
 		if err := c.read.move(c.clock.Now(), c.timeout, c.Conn.SetReadDeadline); err != nil {
@@ -412,9 +423,17 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		ex.path = string(req.URI().PathOriginal())
 	}
 	switch target := req.Header.RequestURI(); {
+	case !knownVersion(req.Header.Protocol()):
+		p.answer(ctx, &ex, fasthttp.StatusHTTPVersionNotSupported, errors.New("unsupported HTTP version"))
+		return
 	case req.Header.IsConnect():
 		// CONNECT asks for a tunnel to any host: that is a forward proxy.
 		p.answer(ctx, &ex, fasthttp.StatusMethodNotAllowed, errors.New("CONNECT is not served"))
+		return
+	case req.Header.IsTrace():
+		// TRACE would echo the request as the server received it, with
+		// whatever the proxy added, back to the client; nginx refuses it too.
+		p.answer(ctx, &ex, fasthttp.StatusMethodNotAllowed, errors.New("TRACE is not served"))
 		return
 	case !validTarget(target, req.Header.IsOptions()):
 		p.answer(ctx, &ex, fasthttp.StatusBadRequest, errors.New("unsupported request target"))
@@ -422,10 +441,35 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	}
 
 	st := p.state.Load()
+	held, code, err := p.holdBody(req, st.cfg.MaxBodyBytes, st.cfg.MaxBufferedBytes)
+	if code != 0 {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, fasthttp.ErrTimeout) {
+			code = fasthttp.StatusRequestTimeout
+		}
+		p.answer(ctx, &ex, code, err)
+		// The rest of the body is not read: the connection ends here.
+		ctx.SetConnectionClose()
+		return
+	}
+	if held > 0 {
+		defer p.releaseBody(req, held)
+	}
 	upgrade := isUpgrade(&req.Header)
 	clientClose := req.Header.ConnectionClose()
 	removeHopHeaders(&req.Header, upgrade)
+	// Servers are spoken to in HTTP/1.1, with keep-alive, whatever the
+	// client speaks and however it ends its own connection.
+	if req.Header.Protocol()[7] != '1' {
+		req.Header.SetProtocol("HTTP/1.1")
+	}
+	if clientClose {
+		req.Header.ResetConnectionClose()
+	}
 	req.Header.Del("X-Real-Ip")
+	// Like X-Forwarded-For, a client's Forwarded header says what the
+	// client claims; the proxy is the edge and does not pass it on.
+	req.Header.Del("Forwarded")
 	// The front end answered any "Expect: 100-continue" and holds the
 	// body: the server gets it at once.
 	req.Header.Del("Expect")
@@ -489,6 +533,12 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		if err == nil {
 			return
 		}
+		if errors.Is(err, errClientGone) {
+			p.finish(st, a, err)
+			p.answer(ctx, &ex, statusClientGone, err)
+			ctx.SetConnectionClose()
+			return
+		}
 		c := p.finish(st, a, err)
 		if !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
 			p.answerError(ctx, &ex, err)
@@ -516,9 +566,18 @@ func hasPrefixFold(b []byte, prefix string) bool {
 	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
+// knownVersion reports HTTP/1.1 and HTTP/1.0, the versions the front end
+// speaks; others are answered 505.
+func knownVersion(proto []byte) bool {
+	return string(proto) == "HTTP/1.1" || string(proto) == "HTTP/1.0"
+}
+
 // isUpgrade reports a request to switch protocols (WebSocket and the like).
+// An upgrade to h2c (HTTP/2 over cleartext) is not one: the proxy speaks
+// HTTP/1.1 to servers, so the request goes on as a plain one, its Upgrade
+// header dropped as hop-by-hop, as nginx does.
 func isUpgrade(h *fasthttp.RequestHeader) bool {
-	if len(h.Peek("Upgrade")) == 0 {
+	if up := h.Peek("Upgrade"); len(up) == 0 || isH2C(up) {
 		return false
 	}
 	for _, v := range h.PeekAll("Connection") {
@@ -526,6 +585,16 @@ func isUpgrade(h *fasthttp.RequestHeader) bool {
 			if bytes.EqualFold(bytes.TrimSpace(tok), []byte("upgrade")) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isH2C reports an Upgrade header that offers h2c (and perhaps others).
+func isH2C(up []byte) bool {
+	for tok := range bytes.SplitSeq(up, []byte(",")) {
+		if bytes.EqualFold(bytes.TrimSpace(tok), []byte("h2c")) {
+			return true
 		}
 	}
 	return false
@@ -539,7 +608,18 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 	u := a.u
 	resp := fasthttp.AcquireResponse()
 	resp.Header.SetNoDefaultContentType(true) // or it reports a Content-Type the server did not send
-	if err := st.clients[u.be.Index].Do(&ctx.Request, resp); err != nil {
+	call := calls.Get().(*upstreamCall)
+	call.client = ctx.Conn()
+	ctx.Request.SetUserValue(callKey{}, call)
+	err := st.clients[u.be.Index].Do(&ctx.Request, resp)
+	ctx.Request.RemoveUserValue(callKey{})
+	if err != nil || resp.BodyStream() == nil {
+		// The connection went back to the pool, or was closed.
+		call.client = nil
+		calls.Put(call)
+		call = nil
+	}
+	if err != nil {
 		fasthttp.ReleaseResponse(resp)
 		if errors.Is(err, io.EOF) {
 			err = fasthttp.ErrConnectionClosed
@@ -549,7 +629,13 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 	code := resp.StatusCode()
 	if code == fasthttp.StatusSwitchingProtocols {
 		// Not asked for (upgrades take another path): the connection now
-		// speaks another protocol, and fasthttp has pooled it.
+		// speaks another protocol, so it is closed, or dropped from the
+		// pool if it went back there.
+		if call != nil {
+			resp.CloseBodyStream()
+			endCall(call, false)
+			calls.Put(call)
+		}
 		fasthttp.ReleaseResponse(resp)
 		st.dropIdle(u)
 		return errors.New("the server switched protocols unasked")
@@ -577,7 +663,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		return nil
 	}
 	b := bodies.Get().(*responseBody)
-	*b = responseBody{p: p, st: st, a: a, resp: resp, body: body, ex: *ex}
+	*b = responseBody{p: p, st: st, a: a, resp: resp, body: body, call: call, ex: *ex}
 	out.SetBodyStream(b, resp.Header.ContentLength())
 	return nil
 }
@@ -591,6 +677,10 @@ type responseBody struct {
 	a    attempt
 	resp *fasthttp.Response
 	body io.Reader
+	// call holds the server's connection; whole is set once the body was
+	// read to its end.
+	call  *upstreamCall
+	whole bool
 	// err is the first error reading from the server.
 	err error
 	ex  exchange
@@ -601,6 +691,12 @@ var bodies = sync.Pool{New: func() any { return new(responseBody) }}
 func (b *responseBody) Read(buf []byte) (int, error) {
 	n, err := b.body.Read(buf)
 	b.ex.bytes += int64(n)
+	if err == io.EOF {
+		b.whole = true
+	}
+	if err != nil && err != io.EOF && b.call != nil {
+		err = b.call.sc.why(err)
+	}
 	if err != nil && err != io.EOF && b.err == nil {
 		b.err = err
 	}
@@ -611,11 +707,21 @@ func (b *responseBody) Read(buf []byte) (int, error) {
 // to its end) and ends the attempt. A client that went away is not the
 // server's failure.
 func (b *responseBody) Close() error {
+	whole := b.whole || b.resp.Header.ContentLength() == 0
+	closeConn := b.resp.ConnectionClose()
 	err := b.resp.CloseBodyStream()
+	if b.call != nil {
+		b.call.closeConn = b.call.closeConn || closeConn
+		endCall(b.call, whole && b.err == nil)
+		calls.Put(b.call)
+	}
 	fasthttp.ReleaseResponse(b.resp)
 	b.p.finish(b.st, b.a, b.err)
 	if b.err != nil {
 		b.ex.err = b.err
+		if errors.Is(b.err, errClientGone) {
+			b.ex.status = statusClientGone
+		}
 	}
 	b.p.logAccess(&b.ex)
 	*b = responseBody{}

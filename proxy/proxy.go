@@ -76,6 +76,8 @@ type Proxy struct {
 	// budget's balance. Both outlive reloads.
 	breakers breakerSlots
 	budget   retryBudget
+	// held counts the request body bytes held (max_buffered_bytes).
+	held heldBytes
 	// inPanic is set while the balancer has every primary server, healthy
 	// or not (health_check.panic_threshold).
 	inPanic atomic.Bool
@@ -114,6 +116,10 @@ type state struct {
 // without choosing the one to run.
 var ErrNoAlgorithm = errors.New("the config lists several algorithms; choose the one the proxy runs (algorithm: or --algorithm)")
 
+// ErrAdminNotLoopback is returned (wrapped, with the address) for an admin
+// listener on a non-loopback address without Options.AdminPublic.
+var ErrAdminNotLoopback = errors.New("the admin listener shows every server and its state, so it stays on loopback unless explicitly made public (--admin-public)")
+
 // Listen checks cfg, binds the proxy's listeners and returns a Proxy ready
 // to Serve. cfg must come from scenarios.ParseProxy or LoadProxy (or be
 // valid as they would return it); the Proxy keeps it.
@@ -122,7 +128,7 @@ func Listen(cfg *scenarios.Scenario, opts Options) (*Proxy, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Admin != "off" && !opts.AdminPublic && !isLoopback(cfg.Admin) {
-		return nil, fmt.Errorf("admin address %s is not a loopback address; the admin listener shows every server and its state, so it stays on 127.0.0.1 unless explicitly made public", cfg.Admin)
+		return nil, fmt.Errorf("admin address %s is not a loopback address; %w", cfg.Admin, ErrAdminNotLoopback)
 	}
 	p := &Proxy{opts: opts, start: time.Now(), metrics: newMetrics()}
 	p.clock.set()
@@ -442,6 +448,16 @@ func (p *Proxy) finish(st *state, a attempt, err error) string {
 	now := time.Now()
 	d := now.Sub(a.start)
 	u.be.End()
+	if errors.Is(err, errClientGone) {
+		// Not the server's failure: no failure is counted and a probe is
+		// given back; the balancer hears that the request did not succeed
+		// (and took at least this long).
+		st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
+		if a.probe {
+			p.probeAbandoned(st, u)
+		}
+		return ""
+	}
 	st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
 	if err == nil {
 		u.observe(d)

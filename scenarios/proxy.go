@@ -153,6 +153,9 @@ const (
 	// DefaultMaxBodySize bounds request bodies, which the proxy reads in
 	// full before sending them on.
 	DefaultMaxBodySize = 16 << 20
+	// DefaultMaxBuffered bounds the request body bytes the proxy holds at
+	// once, over all requests: sixteen bodies of the largest size.
+	DefaultMaxBuffered = 256 << 20
 )
 
 // Default timeouts and check settings, shared by the file and the proxy's
@@ -173,6 +176,7 @@ var (
 const (
 	maxHeaderSize = 16 << 20
 	maxBodySize   = 1 << 30
+	maxBuffered   = 1 << 40
 	maxChecks     = 1000
 	maxRetries    = 100
 )
@@ -193,6 +197,9 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	}
 	if !d.has("max_body_bytes") {
 		s.MaxBodyBytes = DefaultMaxBodySize
+	}
+	if !d.has("max_buffered_bytes") {
+		s.MaxBufferedBytes = max(DefaultMaxBuffered, int64(s.MaxBodyBytes))
 	}
 	t := DefaultTimeouts
 	if s.Timeouts != nil {
@@ -252,6 +259,13 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		return err
 	}
 	if err := d.intRange("max_body_bytes", int64(s.MaxBodyBytes), 1, maxBodySize); err != nil {
+		return err
+	}
+	if s.MaxBufferedBytes < int64(s.MaxBodyBytes) {
+		// A body of the largest size accepted must fit.
+		return d.errorf("max_buffered_bytes", "must be at least max_body_bytes (%d), got %d", s.MaxBodyBytes, s.MaxBufferedBytes)
+	}
+	if err := d.intRange("max_buffered_bytes", s.MaxBufferedBytes, 1, maxBuffered); err != nil {
 		return err
 	}
 	for i, g := range s.Servers {

@@ -174,6 +174,8 @@ var proxyErrorCases = []struct {
 	{"max utilization over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nhealth_check: {max_utilization: 0.9}\n", 5, "health_check.max_utilization", "mode http only"},
 	{"panic threshold", proxyConfig + "health_check: {panic_threshold: -0.5}\n", 5, "health_check.panic_threshold", "at least 0"},
 	{"header size", proxyConfig + "max_header_bytes: 10\n", 5, "max_header_bytes", "at least 1024"},
+	{"buffered below a body", proxyConfig + "max_body_bytes: 2048\nmax_buffered_bytes: 1024\n", 6, "max_buffered_bytes", "at least max_body_bytes (2048), got 1024"},
+	{"buffered below the default body", proxyConfig + "max_buffered_bytes: 1048576\n", 5, "max_buffered_bytes", "at least max_body_bytes (16777216)"},
 	{"cookie name", proxyConfig + "sticky: {cookie: \"a b\"}\n", 5, "sticky.cookie", "must be a cookie name"},
 	{"sticky over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nsticky: {}\n", 5, "sticky", "mode http only"},
 }

@@ -81,6 +81,10 @@ type Scenario struct {
 	AttemptTimeout Duration `yaml:"-"`
 	Sticky         *Sticky  `yaml:"sticky"`
 
+	// MaxBufferedBytes bounds the request body bytes the live proxy holds
+	// at once, over all requests (max_buffered_bytes).
+	MaxBufferedBytes int64 `yaml:"max_buffered_bytes"`
+
 	// Source names where the scenario came from (a path, or "bundled:NAME"),
 	// for messages.
 	Source string `yaml:"-"`

@@ -34,6 +34,7 @@ type proxyFlags struct {
 	sticky      string
 	adminPublic bool
 	accessLog   string
+	maxBuffered int64
 	fs          *pflag.FlagSet
 }
 
@@ -56,6 +57,7 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.retries, "retries", 1, "retry a refused or broken attempt this many times on other servers, as nginx does; 0 is off")
 	fs.BoolVar(&f.passive, "passive", true, "eject a server for 10s after a failed attempt (nginx's max_fails=1 fail_timeout=10s); --passive=false is off")
 	fs.StringVar(&f.sticky, "sticky", "", "pin clients to servers with a cookie of this name")
+	fs.Int64Var(&f.maxBuffered, "max-buffered-bytes", scenarios.DefaultMaxBuffered, "request body bytes held at once over all requests; a body beyond it is answered 503")
 	fs.BoolVar(&f.adminPublic, "admin-public", false, "allow the admin listener on a non-loopback address")
 	fs.StringVar(&f.accessLog, "access-log", "-", "access log (JSON lines): - for stdout, a file to append to, or off")
 	if err := parseFlags(fs, args); err != nil {
@@ -82,8 +84,11 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 	defer closeLog()
 	p, err := proxy.Listen(cfg, proxy.Options{Log: events, AccessLog: access, AdminPublic: f.adminPublic})
 	if err != nil {
-		if errors.Is(err, proxy.ErrNoAlgorithm) {
+		switch {
+		case errors.Is(err, proxy.ErrNoAlgorithm):
 			return usagef("%s: %v", cfg.Source, err)
+		case errors.Is(err, proxy.ErrAdminNotLoopback):
+			return usagef("proxy: %v", err)
 		}
 		return err
 	}
@@ -124,7 +129,7 @@ func proxyCmd(args []string, stdout, stderr io.Writer) error {
 // applies the flags that override a file.
 func (f *proxyFlags) load() (*scenarios.Scenario, error) {
 	if f.config != "" {
-		for _, name := range []string{"backend", "health-check", "retries", "passive", "sticky", "mode"} {
+		for _, name := range []string{"backend", "health-check", "retries", "passive", "sticky", "mode", "max-buffered-bytes"} {
 			if f.fs.Changed(name) {
 				return nil, usagef("proxy: --%s cannot be combined with --config; set it in the file", name)
 			}
@@ -202,6 +207,9 @@ func (f *proxyFlags) yaml() ([]byte, error) {
 	}
 	if f.sticky != "" {
 		doc["sticky"] = map[string]any{"cookie": f.sticky}
+	}
+	if f.fs.Changed("max-buffered-bytes") {
+		doc["max_buffered_bytes"] = f.maxBuffered
 	}
 	return yaml.Marshal(doc)
 }

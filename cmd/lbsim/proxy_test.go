@@ -13,6 +13,7 @@ import (
 
 func TestProxyBadInput(t *testing.T) {
 	cfg := writeFile(t, "p.yaml", "name: p\nservers:\n  - {name: a}\n")
+	public := writeFile(t, "public.yaml", "name: p\nlisten: 127.0.0.1:0\nadmin: 0.0.0.0:0\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\n")
 	many := writeFile(t, "many.yaml", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nalgorithms: [random, ip_hash]\n")
 	for _, tc := range []struct {
 		name   string
@@ -31,6 +32,11 @@ func TestProxyBadInput(t *testing.T) {
 		{"config, misspelt algorithm", []string{"proxy", "--config", many, "--algorithm", "leastconn_"}, `did you mean "least_conn"`},
 		{"missing config", []string{"proxy", "--config", "nope.yaml"}, "nope.yaml: cannot read scenario: no such file"},
 		{"stray argument", []string{"proxy", "http://127.0.0.1:1"}, "servers are given with --backend"},
+		{"small max-buffered-bytes", []string{"proxy", "--backend", "127.0.0.1:1", "--max-buffered-bytes", "1000"}, "--max-buffered-bytes: must be at least max_body_bytes (16777216), got 1000"},
+		{"bad max-buffered-bytes", []string{"proxy", "--backend", "127.0.0.1:1", "--max-buffered-bytes", "lots"}, "--max-buffered-bytes"},
+		{"max-buffered-bytes and config", []string{"proxy", "--config", many, "--max-buffered-bytes", "1000"}, "--max-buffered-bytes cannot be combined with --config"},
+		{"public admin", []string{"proxy", "--backend", "127.0.0.1:1", "--admin", "0.0.0.0:0"}, "admin address 0.0.0.0:0 is not a loopback address"},
+		{"public admin from the config", []string{"proxy", "--config", public}, "admin address 0.0.0.0:0 is not a loopback address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := cli(tc.args...)
@@ -206,5 +212,99 @@ func TestProxyAlgorithmAlias(t *testing.T) {
 	}
 	if cfg.Algorithm != "least_connections" {
 		t.Errorf("--algorithm least_conn runs %q, want least_connections", cfg.Algorithm)
+	}
+}
+
+// TestProxyMaxBufferedBytes: --max-buffered-bytes sets max_buffered_bytes,
+// which defaults to 256 MiB.
+func TestProxyMaxBufferedBytes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int64
+	}{
+		{nil, 256 << 20},
+		{[]string{"--max-buffered-bytes", "33554432"}, 32 << 20},
+	} {
+		f := proxyFlags{fs: newFlags("proxy", io.Discard)}
+		f.fs.StringArrayVar(&f.backends, "backend", nil, "")
+		f.fs.Int64Var(&f.maxBuffered, "max-buffered-bytes", 0, "")
+		if err := f.fs.Parse(append([]string{"--backend", "127.0.0.1:1"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MaxBufferedBytes != tc.want {
+			t.Errorf("%v: max_buffered_bytes %d, want %d", tc.args, cfg.MaxBufferedBytes, tc.want)
+		}
+	}
+}
+
+// TestProxySIGTERMAfterClientLeft: a request whose client left no longer
+// holds up a drain, so SIGTERM exits 0 at once even though its server
+// never answered.
+func TestProxySIGTERMAfterClientLeft(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	defer close(release)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := front.Addr().String()
+	front.Close()
+	exit := make(chan int, 1)
+	go func() {
+		code, _, _ := cli("proxy", "--backend", "http://"+ln.Addr().String(), "--listen", addr, "--admin", "off", "--access-log", "off")
+		exit <- code
+	}()
+	for i := 0; ; i++ {
+		if r, err := http.Get("http://" + addr + "/"); err == nil {
+			r.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatal("lbsim proxy did not start serving")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	c.Close()
+	time.Sleep(300 * time.Millisecond) // the proxy notices within about 100ms
+	start := time.Now()
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exit:
+		if code != exitOK {
+			t.Errorf("exit %d after SIGTERM, want 0", code)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("the drain took %s, want at once", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("lbsim proxy did not exit within 5s of SIGTERM")
 	}
 }
