@@ -50,6 +50,10 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 		MaxRequestBodySize: cfg.MaxBodyBytes,
 		// Bodies are read by holdBody, as they arrive.
 		StreamRequestBody: true,
+		// An idle keep-alive connection gives its write buffer and request
+		// context back to the pool (its read buffer, max_header_bytes,
+		// stays while bodies stream): about 4 KiB less per idle client.
+		ReduceMemoryUsage: true,
 		// Pass the server's headers on as they are. Header names are
 		// normalized (x-real-ip becomes X-Real-Ip), so that removing a
 		// header removes it whatever its spelling.
