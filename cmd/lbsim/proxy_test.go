@@ -51,40 +51,12 @@ func TestProxyBadInput(t *testing.T) {
 // request is in flight, and expects that request to complete and the
 // command to exit 0.
 func TestProxySIGTERM(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	started := make(chan struct{}, 1)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr, exit := runProxy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started <- struct{}{}
 		time.Sleep(300 * time.Millisecond)
 		fmt.Fprint(w, "done")
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := front.Addr().String()
-	front.Close()
-
-	exit := make(chan int, 1)
-	go func() {
-		code, _, _ := cli("proxy", "--backend", "http://"+ln.Addr().String(), "--listen", addr, "--admin", "off", "--access-log", "off")
-		exit <- code
-	}()
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("lbsim proxy did not start listening")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}))
 	got := make(chan string, 1)
 	go func() {
 		r, err := http.Get("http://" + addr + "/")
@@ -245,14 +217,10 @@ func TestProxyMaxBufferedBytes(t *testing.T) {
 // holds up a drain, so SIGTERM exits 0 at once even though its server
 // never answered.
 func TestProxySIGTERMAfterClientLeft(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})
 	defer close(release)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr, exit := runProxy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			started <- struct{}{}
 			select {
@@ -260,30 +228,7 @@ func TestProxySIGTERMAfterClientLeft(t *testing.T) {
 			case <-r.Context().Done():
 			}
 		}
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := front.Addr().String()
-	front.Close()
-	exit := make(chan int, 1)
-	go func() {
-		code, _, _ := cli("proxy", "--backend", "http://"+ln.Addr().String(), "--listen", addr, "--admin", "off", "--access-log", "off")
-		exit <- code
-	}()
-	for i := 0; ; i++ {
-		if r, err := http.Get("http://" + addr + "/"); err == nil {
-			r.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("lbsim proxy did not start serving")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -306,5 +251,40 @@ func TestProxySIGTERMAfterClientLeft(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("lbsim proxy did not exit within 5s of SIGTERM")
+	}
+}
+
+// runProxy runs lbsim proxy in front of handler, served on a port of its
+// own, and returns the proxy's address once it accepts connections, and
+// the channel its exit code comes on.
+func runProxy(t *testing.T, handler http.Handler) (addr string, exit chan int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = front.Addr().String()
+	front.Close()
+	exit = make(chan int, 1)
+	go func() {
+		code, _, _ := cli("proxy", "--backend", "http://"+ln.Addr().String(), "--listen", addr, "--admin", "off", "--access-log", "off")
+		exit <- code
+	}()
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, exit
+		}
+		if i > 200 {
+			t.Fatal("lbsim proxy did not start listening")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
