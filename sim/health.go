@@ -26,7 +26,7 @@ func (e *engine) check(s *server, now time.Duration) {
 		e.checked(s, false, now)
 	case hc.OutOfBand:
 		e.checked(s, time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D(), now)
-	case s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit:
+	case s.full():
 		e.checked(s, false, now) // turned away like a request
 	default:
 		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true})

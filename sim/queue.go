@@ -7,7 +7,8 @@ type eventKind uint8
 
 // Kinds in the order they fire when they fall on the same instant: a
 // request that completes as its server crashes has completed, a health
-// check at the instant of a crash still finds the server up, and a fault
+// check at the instant of a crash is sent before it (an out-of-band one
+// finds the server up; one served like a request is reset), and a fault
 // that ends as the next one on its server starts ends first, so that both
 // take effect.
 const (

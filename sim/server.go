@@ -111,6 +111,12 @@ func latencySpread(servers []server) float64 {
 	return highest / (sum / float64(n))
 }
 
+// full reports whether s turns a newcomer away: every slot busy and its
+// queue at its limit.
+func (s *server) full() bool {
+	return s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit
+}
+
 // inService reports whether s counts as a server of the fleet: launched,
 // and not gone after a scale-in.
 func (s *server) inService() bool { return !s.idle && !s.starting && !s.left }

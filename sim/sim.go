@@ -364,7 +364,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
 		var b *algorithms.Backend
-		if s := e.pinned(e.reqs[i].clientID, now); s != nil && len(e.tried) == 0 {
+		if len(e.tried) > 0 {
+			b = e.choose(e.reqs[i].client, now) // a retry goes elsewhere
+		} else if s := e.pinned(e.reqs[i].clientID, now); s != nil {
 			b = s.backend // its cookie names a usable server
 		} else {
 			b = e.choose(e.reqs[i].client, now)
@@ -406,7 +408,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			e.fail(i, causeRefused)
 			return
 		}
-		if s.queueLimit > 0 && s.busy >= s.capacity && s.waiting.len() >= s.queueLimit {
+		if s.full() {
 			b.Begin()
 			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
 			e.unprobe(s, now, probe) // it never reached the server
@@ -418,15 +420,17 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		b.Begin()
 		e.reqs[i].server = int32(b.Index)
-		// A request served at once whose service ends within the timeout
-		// cannot time out: most requests need no timeout event at all.
-		free := s.busy < s.capacity
-		if e.attemptTimeout > 0 && (!free || s.serviceTime(e.reqs[i].demand) > e.attemptTimeout) {
-			e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
-		}
-		if free {
-			e.start(s, i, now)
+		if s.busy < s.capacity {
+			// A request served at once whose service ends within the
+			// timeout cannot time out: most requests need no timeout
+			// event at all.
+			if done := e.start(s, i, now); e.attemptTimeout > 0 && done-now > e.attemptTimeout {
+				e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
+			}
 			return
+		}
+		if e.attemptTimeout > 0 {
+			e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
 		}
 		s.waiting.push(i)
 		if measured && s.waiting.len() > s.maxQueue {
@@ -484,11 +488,14 @@ func (e *engine) store(q request) int32 {
 	return int32(len(e.reqs) - 1)
 }
 
-// start gives request i a slot on s at now and schedules its completion.
-func (e *engine) start(s *server, i int32, now time.Duration) {
+// start gives request i a slot on s at now and schedules its completion,
+// which it returns.
+func (e *engine) start(s *server, i int32, now time.Duration) time.Duration {
 	e.account(s, now)
 	s.busy++
-	e.reqs[i].doneSeq = e.events.push(event{at: now + s.serviceTime(e.reqs[i].demand), req: i, kind: completion})
+	done := now + s.serviceTime(e.reqs[i].demand)
+	e.reqs[i].doneSeq = e.events.push(event{at: done, req: i, kind: completion})
+	return done
 }
 
 func (e *engine) fire(ev event) {
@@ -551,12 +558,13 @@ func (e *engine) complete(i int32, now time.Duration) {
 	s := &e.servers[q.server]
 	e.account(s, now)
 	s.busy--
-	if q.check {
+	switch {
+	case q.check:
 		e.checkAnswered(i, s, now)
-	} else {
+	case q.orphan:
+		e.release(i) // its client gave up: nobody counts it
+	default:
 		e.release(i)
-	}
-	if !q.orphan && !q.check {
 		latency := now - q.arrival
 		if e.recording() {
 			e.tl.hist.Record(latency)
