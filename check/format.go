@@ -2,7 +2,6 @@ package check
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -156,10 +155,7 @@ func writeCheckJSON(b *bytes.Buffer, reports []Report) error {
 		out.Checks[i] = check{Passed: r.Failed() == 0, Report: r}
 		out.Passed = out.Passed && out.Checks[i].Passed
 	}
-	enc := json.NewEncoder(b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return results.WriteJSON(b, out)
 }
 
 // The JUnit XML schema as CI systems read it (Jenkins, GitLab, GitHub

@@ -80,7 +80,7 @@ func render(w io.Writer, f Format, table func(w io.Writer, markdown bool) error,
 	case FormatCSV:
 		err = csv(&buf)
 	case FormatJSON:
-		err = writeJSON(&buf, v)
+		err = results.WriteJSON(&buf, v)
 	default:
 		return unknownFormat(string(f))
 	}

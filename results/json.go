@@ -118,3 +118,14 @@ func ReadSweep(data []byte) (*Sweep, error) {
 	}
 	return &s, nil
 }
+
+// WriteJSON writes v as lbsim's JSON outputs are written: one object with
+// 2-space indentation, no HTML escaping, and a trailing newline. Results
+// (rounded first, see Rounded), sweeps and check verdicts all go through
+// it, and ReadComparison and ReadSweep read it back.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
