@@ -1,6 +1,9 @@
 package results
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 const (
 	latencyDecimals = 3 // milliseconds: microsecond resolution
@@ -22,41 +25,34 @@ func Rounded(c *Comparison) Comparison {
 			MaxOverMeanUtilization: round(r.Fairness.MaxOverMeanUtilization, ratioDecimals),
 			MaxOverMeanLatency:     round(r.Fairness.MaxOverMeanLatency, ratioDecimals),
 		}
-		servers := make([]Server, len(r.Servers))
-		for j, s := range r.Servers {
+		r.Servers = roundEach(r.Servers, func(s *Server) {
 			s.Utilization = round(s.Utilization, ratioDecimals)
 			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
 			s.InServiceS = round(s.InServiceS, secondDecimals)
-			servers[j] = s
+		})
+		if r.Servers == nil {
+			r.Servers = []Server{} // [] in JSON, not null
 		}
-		r.Servers = servers
-		if r.Crashes != nil {
-			crashes := make([]Crash, len(r.Crashes))
-			for j, cr := range r.Crashes {
-				cr.AtS, cr.DetectedAfterS = round(cr.AtS, secondDecimals), round(cr.DetectedAfterS, secondDecimals)
-				crashes[j] = cr
-			}
-			r.Crashes = crashes
-		}
-		if r.Scaling != nil {
-			scaling := make([]Scale, len(r.Scaling))
-			for j, sc := range r.Scaling {
-				sc.AtS, sc.Utilization = round(sc.AtS, secondDecimals), round(sc.Utilization, ratioDecimals)
-				scaling[j] = sc
-			}
-			r.Scaling = scaling
-		}
-		if r.Classes != nil {
-			classes := make([]Class, len(r.Classes))
-			for j, cl := range r.Classes {
-				cl.Latency = roundLatency(cl.Latency)
-				classes[j] = cl
-			}
-			r.Classes = classes
-		}
+		r.Crashes = roundEach(r.Crashes, func(cr *Crash) {
+			cr.AtS, cr.DetectedAfterS = round(cr.AtS, secondDecimals), round(cr.DetectedAfterS, secondDecimals)
+		})
+		r.Scaling = roundEach(r.Scaling, func(sc *Scale) {
+			sc.AtS, sc.Utilization = round(sc.AtS, secondDecimals), round(sc.Utilization, ratioDecimals)
+		})
+		r.Classes = roundEach(r.Classes, func(cl *Class) { cl.Latency = roundLatency(cl.Latency) })
 		n.Results[i] = r
 	}
 	return n
+}
+
+// roundEach returns a copy of xs with round applied to each element, nil
+// for nil: the input is never changed.
+func roundEach[T any](xs []T, round func(*T)) []T {
+	out := slices.Clone(xs)
+	for i := range out {
+		round(&out[i])
+	}
+	return out
 }
 
 func roundLatency(l Latency) Latency {
