@@ -12,8 +12,10 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -45,9 +47,12 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 			}
 			return bodyTimeout
 		},
-		IdleTimeout:        cfg.Timeouts.Idle.D(),
-		ReadBufferSize:     cfg.MaxHeaderBytes,
-		MaxRequestBodySize: cfg.MaxBodyBytes,
+		IdleTimeout: fasthttpIdle(cfg.Timeouts.Idle.D()),
+		// A goroutine that served a connection now parked waits this long
+		// for another before it exits, its grown stack with it.
+		MaxIdleWorkerDuration: time.Second,
+		ReadBufferSize:        cfg.MaxHeaderBytes,
+		MaxRequestBodySize:    cfg.MaxBodyBytes,
 		// Bodies are read by holdBody, as they arrive.
 		StreamRequestBody: true,
 		// An idle keep-alive connection gives its write buffer and request
@@ -72,8 +77,7 @@ func (p *Proxy) newHTTPServer(cfg *scenarios.Scenario) *fasthttp.Server {
 // clientListener hands out clientConns.
 type clientListener struct {
 	net.Listener
-	timeout time.Duration
-	clock   *coarseClock
+	side *clientSide
 }
 
 func (l clientListener) Accept() (net.Conn, error) {
@@ -81,25 +85,82 @@ func (l clientListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &clientConn{Conn: c, timeout: l.timeout, clock: l.clock}, nil
+	return &clientConn{Conn: c, side: l.side}, nil
 }
 
 // clientConn is a client's connection, on which a write fails when the
 // client has not read for timeouts.idle (nginx's send_timeout). The
-// deadline moves on the coarse clock, as serverConn's do.
+// deadline moves on the coarse clock, as serverConn's do. A connection
+// that waited parkAfter for its next request is parked rather than closed
+// when fasthttp lets it go (park.go).
 type clientConn struct {
 	net.Conn
-	timeout time.Duration
-	clock   *coarseClock
-	write   lazyDeadline
+	side  *clientSide
+	write lazyDeadline
+	// state is connOpen, connIdle or connParked; see Close.
+	state atomic.Int32
+	// answered is set by a write and cleared by a read that got bytes:
+	// the connection waits for a new request.
+	answered bool
+	// lastWrite is when the last response was written.
+	lastWrite time.Time
+	// first is a byte read while the connection was parked, handed to
+	// fasthttp by the first Read.
+	first    byte
+	hasFirst bool
+}
+
+// The states of a clientConn.
+const (
+	connOpen int32 = iota
+	// connIdle: the wait for the next request timed out; Close parks.
+	connIdle
+	// connParked: handed over to park, so that this clientConn no longer
+	// owns the connection: Close does nothing.
+	connParked
+	// connHijacked: upgraded; never parked.
+	connHijacked
+)
+
+func (c *clientConn) Read(b []byte) (int, error) {
+	if c.hasFirst && len(b) > 0 {
+		c.hasFirst = false
+		b[0] = c.first
+		return 1, nil
+	}
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.answered = false
+	} else if c.answered && errors.Is(err, os.ErrDeadlineExceeded) {
+		c.state.CompareAndSwap(connOpen, connIdle)
+	}
+	return n, err
 }
 
 func (c *clientConn) Write(b []byte) (int, error) {
-	if err := c.write.move(c.clock.Now(), c.timeout, c.Conn.SetWriteDeadline); err != nil {
+	now := c.side.clock.Now()
+	c.answered, c.lastWrite = true, now
+	if err := c.write.move(now, c.side.idle, c.Conn.SetWriteDeadline); err != nil {
 		return 0, err
 	}
 	return c.Conn.Write(b)
 }
+
+// Close closes the connection, unless fasthttp closes it because it
+// waited parkAfter for a request: then it is parked.
+func (c *clientConn) Close() error {
+	if c.side.parker != nil && c.state.CompareAndSwap(connIdle, connParked) {
+		c.side.parker.park(c.Conn, c.lastWrite)
+		return nil
+	}
+	if c.state.Load() == connParked {
+		return nil
+	}
+	return c.Conn.Close()
+}
+
+// hijacked stops the connection from ever being parked.
+func (c *clientConn) hijacked() { c.state.Store(connHijacked) }
 
 // CloseWrite half-closes the connection, for splice.
 func (c *clientConn) CloseWrite() error { return closeWrite(c.Conn) }
@@ -140,6 +201,9 @@ type connSet struct {
 	// pending holds what to do if a connection about to be handed over
 	// to an upgraded session closes instead.
 	pending map[net.Conn]func()
+	// parked are the connections park waits on; draining refuses more.
+	parked   map[net.Conn]struct{}
+	draining bool
 }
 
 // track follows a connection from its opening to its closing (or its
@@ -154,6 +218,9 @@ func (s *connSet) track(c net.Conn, state fasthttp.ConnState) {
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		if cc, ok := c.(*clientConn); ok && state == fasthttp.StateHijacked {
+			cc.hijacked()
+		}
 		s.mu.Lock()
 		delete(s.conns, c)
 		f := s.pending[c]
@@ -187,6 +254,9 @@ func (s *connSet) closeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
+		c.Close()
+	}
+	for c := range s.parked {
 		c.Close()
 	}
 }

@@ -188,7 +188,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	if p.tcp != nil {
 		go func() { errc <- p.tcp.serve(p.ln) }()
 	} else {
-		ln := clientListener{Listener: p.ln, timeout: p.state.Load().cfg.Timeouts.Idle.D(), clock: &p.clock}
+		ln := clientListener{Listener: p.ln, side: p.clientSide()}
 		go func() { errc <- ignoreClosed(p.http.Serve(ln)) }()
 	}
 
@@ -208,8 +208,11 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	var drainErr error
 	if p.tcp != nil {
 		p.tcp.close()
-	} else if drainErr = p.http.ShutdownWithContext(dctx); drainErr != nil {
-		p.clientConns.closeAll()
+	} else {
+		p.clientConns.drain()
+		if drainErr = p.http.ShutdownWithContext(dctx); drainErr != nil {
+			p.clientConns.closeAll()
+		}
 	}
 	drainErr = errors.Join(drainErr, p.sessions.drain(dctx))
 	if p.admin != nil {
@@ -220,6 +223,16 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	p.state.Load().closeIdle(nil)
 	return errors.Join(serveErr, drainErr)
+}
+
+// clientSide is what mode http's client connections share.
+func (p *Proxy) clientSide() *clientSide {
+	idle := p.state.Load().cfg.Timeouts.Idle.D()
+	side := &clientSide{idle: idle, clock: &p.clock}
+	if fasthttpIdle(idle) < idle {
+		side.parker = &parker{srv: p.http, conns: &p.clientConns, side: side}
+	}
+	return side
 }
 
 // Reload replaces the config without dropping connections. Servers that
