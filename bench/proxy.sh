@@ -196,6 +196,11 @@ ${servers}        keepalive 64;
             proxy_pass http://backends;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+            # The headers lbsim adds, so that every proxy sends the
+            # backends the same request.
+            proxy_set_header X-Forwarded-For \$remote_addr;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-Proto \$scheme;
         }
     }
 }
@@ -224,6 +229,11 @@ defaults
 
 frontend bench
     bind 127.0.0.1:${PORT[haproxy]}
+    # The headers lbsim adds, so that every proxy sends the backends the
+    # same request.
+    option forwardfor
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    http-request set-header X-Forwarded-Proto http
     default_backend backends
 
 backend backends
