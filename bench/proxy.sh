@@ -370,9 +370,11 @@ done
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 versions=()
 has nginx && versions+=("$(nginx -v 2>&1 | sed 's/^nginx version: //')")
-has haproxy && versions+=("$(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }')")
+# awk reads to the end where head would not: a writer cut off by SIGPIPE
+# fails the pipeline, and with it the script, before the table is out.
+has haproxy && versions+=("$(haproxy -v | awk 'NR == 1 { print "HAProxy " $3 }')")
 has lbsim && versions+=("lbsim $(git describe --always --dirty 2>/dev/null || echo unknown)")
-versions+=("wrk $( (wrk -v 2>&1 || true) | head -n 1 | awk '{ print $2 }')")
+versions+=("wrk $( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')")
 versions+=("$(go version | awk '{ print $3 }')")
 
 echo "## Proxy benchmark: least connections over ${#BACKEND_PORTS[@]} loopback backends"
