@@ -87,6 +87,8 @@ func TestCheckExpectations(t *testing.T) {
 		{"round_robin.throughput_rps > 5", results.AggregateWorst, seedRuns(), true, u64(1), 10, "10 > 5"},
 		// A cause absent in seed 1 reads 0 there; seed 2 had 3.
 		{"round_robin.failed_by_cause.refused == 0", results.AggregateWorst, seedRuns(), false, u64(2), 3, "3 == 0"},
+		// A cause named with a digit first, absent in both seeds.
+		{"round_robin.failed_by_cause.5xx == 0", results.AggregateWorst, seedRuns(), true, u64(1), 0, "0 == 0"},
 		// Seed 2 had no crash: a problem outranks a verdict.
 		{"round_robin.crashes[0].at_s > 0", results.AggregateWorst, seedRuns(), false, u64(2), 0, "the round_robin run has no crashes[0].at_s"},
 		// The mean p99 is 250 and the mean max 375, though seed 2 and

@@ -554,7 +554,7 @@ func (p *parser) metric(alg string, from int) (expr, *ExpectationError) {
 		if p.text[p.pos] == '.' {
 			p.pos++
 			at := p.pos
-			if p.pos >= len(p.text) || !isIdentStart(p.text[p.pos]) {
+			if p.pos >= len(p.text) || !isIdentStart(p.text[p.pos]) && !isDigit(p.text[p.pos]) {
 				return nil, p.errorf(p.pos, "expected a metric name after \".\", got %s", p.describeNext())
 			}
 			parts = append(parts, results.PathPart{Name: p.ident(), At: at})

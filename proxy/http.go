@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -324,6 +325,21 @@ type connectError struct{ err error }
 func (e *connectError) Error() string { return "connect: " + e.err.Error() }
 func (e *connectError) Unwrap() error { return e.err }
 
+// statusError is a server's answer with an error status (500 to 599): an
+// answer, which passive checks and retries may count as a failure when
+// their on lists name 5xx.
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return "the server answered " + strconv.Itoa(e.code) }
+
+// errorStatus is a *statusError for an error status, nil for another.
+func errorStatus(code int) error {
+	if code >= 500 && code <= 599 {
+		return &statusError{code}
+	}
+	return nil
+}
+
 // errStaleConn is a pooled connection found closed by the server before a
 // request was written on it.
 var errStaleConn = errors.New("the server closed the idle connection")
@@ -617,7 +633,9 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		c := p.finish(st, a, err)
-		if !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
+		// An error status comes back only when forward chose to retry it.
+		var status *statusError
+		if !errors.As(err, &status) && !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
 			p.answerError(ctx, &ex, err)
 			return
 		}
@@ -717,6 +735,20 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		st.dropIdle(u)
 		return errors.New("the server switched protocols unasked")
 	}
+	if se := errorStatus(code); se != nil && p.retryable(st.cfg.Retries, string(ctx.Request.Header.Method()), scenarios.Retry5xx, ex.attempts, ex.start) {
+		// Tried again elsewhere, as nginx's proxy_next_upstream http_500:
+		// this answer is dropped, and its connection with it unless the
+		// answer was all in.
+		p.metrics.response(u, code)
+		whole := resp.Header.ContentLength() == 0
+		if call != nil {
+			resp.CloseBodyStream()
+			endCall(call, whole)
+			calls.Put(call)
+		}
+		fasthttp.ReleaseResponse(resp)
+		return se
+	}
 	out := &ctx.Response
 	copyResponseHead(&out.Header, &resp.Header)
 	if clientClose {
@@ -735,7 +767,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 			out.Header.SetContentLength(n)
 		}
 		fasthttp.ReleaseResponse(resp)
-		p.finish(st, a, nil)
+		p.finish(st, a, errorStatus(code))
 		p.logAccess(ex)
 		return nil
 	}
@@ -793,7 +825,11 @@ func (b *responseBody) Close() error {
 		calls.Put(b.call)
 	}
 	fasthttp.ReleaseResponse(b.resp)
-	b.p.finish(b.st, b.a, b.err)
+	if b.err == nil {
+		b.p.finish(b.st, b.a, errorStatus(b.ex.status))
+	} else {
+		b.p.finish(b.st, b.a, b.err)
+	}
 	if b.err != nil {
 		b.ex.err = b.err
 		if errors.Is(b.err, errClientGone) {
@@ -1013,6 +1049,10 @@ func cause(err error) string {
 	var ce *connectError
 	if errors.As(err, &ce) {
 		return scenarios.RetryConnect
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return scenarios.Retry5xx
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout()) {

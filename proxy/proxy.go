@@ -442,7 +442,13 @@ func (p *Proxy) failed(st *state, u *upstream, cause string) {
 		// too (a restarted server closed them all).
 		st.dropIdle(u)
 	}
-	if d := u.recordFailure(time.Now(), st.cfg.Passive); d > 0 {
+	p.passiveFailed(st, u, cause)
+}
+
+// passiveFailed counts a failed attempt against u's passive checks,
+// ejecting it when they say so.
+func (p *Proxy) passiveFailed(st *state, u *upstream, cause string) {
+	if d := u.recordFailure(time.Now(), st.cfg.Passive, cause); d > 0 {
 		p.opts.Log.Warn("server ejected", "server", u.be.Name, "cause", cause, "for", d.String())
 		p.refresh()
 		time.AfterFunc(d, func() {
@@ -453,9 +459,11 @@ func (p *Proxy) failed(st *state, u *upstream, cause string) {
 }
 
 // finish ends an attempt, whatever its outcome: the in-flight count, the
-// balancer's outcome, and then the latency of a success or the accounting
-// of a failure, for passive checks and the circuit breaker alike. It
-// returns the failure's cause, or "".
+// balancer's outcome, and then the latency of an answer or the accounting
+// of a failure, for passive checks and the circuit breaker alike. An
+// error status (a *statusError) is an answer that failed: the balancer
+// and passive checks that count 5xx see a failure. It returns the
+// failure's cause, or "".
 func (p *Proxy) finish(st *state, a attempt, err error) string {
 	u := a.u
 	now := time.Now()
@@ -472,11 +480,18 @@ func (p *Proxy) finish(st *state, a attempt, err error) string {
 		return ""
 	}
 	st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
-	if err == nil {
+	var status *statusError
+	if err == nil || errors.As(err, &status) {
+		// An answer, even an error status, is no failure for the circuit
+		// breaker; passive checks may count error statuses.
 		u.observe(d)
 		p.metrics.latency(u, d)
 		p.breakerSucceeded(st, u, a.probe)
-		return ""
+		if status == nil {
+			return ""
+		}
+		p.passiveFailed(st, u, scenarios.Retry5xx)
+		return scenarios.Retry5xx
 	}
 	c := cause(err)
 	p.metrics.failure(u, c)

@@ -174,11 +174,12 @@ func (u *upstream) clearChecks() {
 	u.checkDown, u.checkFails, u.checkOKs, u.lastCheck = false, 0, 0, ""
 }
 
-// recordFailure counts a failed request against passive checks, as nginx
-// does: max_fails failures within fail_timeout eject the upstream for
-// fail_timeout. It returns how long the ejection lasts, or 0.
-func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive) time.Duration {
-	if p == nil || p.MaxFails == 0 {
+// recordFailure counts a failed request of this cause against passive
+// checks, as nginx does, if they count it: max_fails failures within
+// fail_timeout eject the upstream for fail_timeout. It returns how long
+// the ejection lasts, or 0.
+func (u *upstream) recordFailure(now time.Time, p *scenarios.Passive, cause string) time.Duration {
+	if !p.Counts(cause) {
 		return 0
 	}
 	window := p.FailTimeout.D()

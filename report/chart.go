@@ -612,6 +612,7 @@ var eventStyles = map[results.EventKind]draw.LineStyle{
 	results.EventCrash:   eventStyle(color.RGBA{170, 0, 0, 255}, 6, 2),
 	results.EventRecover: eventStyle(color.RGBA{0, 120, 50, 255}, 6, 2),
 	results.EventSlow:    eventStyle(color.RGBA{140, 80, 0, 255}, 6, 2),
+	results.EventErrors:  eventStyle(color.RGBA{200, 60, 0, 255}, 2, 2),
 	results.EventDrain:   eventStyle(color.RGBA{110, 40, 140, 255}, 6, 2),
 	results.EventOut:     eventStyle(color.Gray{Y: 90}, 3, 2),
 	results.EventIn:      eventStyle(color.Gray{Y: 90}, 1, 2),

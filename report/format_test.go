@@ -327,7 +327,7 @@ func TestFailureTable(t *testing.T) {
 	if strings.Contains(mustWrite(t, FormatTable, c), "\nfailures\n") {
 		t.Error("a failures table for a run without causes or crashes")
 	}
-	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2}
+	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2, "5xx": 7}
 	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 12, AttemptsFailed: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3, AttemptsFailed: 4}}
 	out := mustWrite(t, FormatTable, c)
 	line := ""
@@ -336,8 +336,12 @@ func TestFailureTable(t *testing.T) {
 			line = l
 		}
 	}
-	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "3", "1/2", "15.0", "19", "15"}) {
+	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "7", "3", "1/2", "15.0", "19", "15"}) {
 		t.Errorf("failures row %q", line)
+	}
+	// One header for each column, 5xx after no server.
+	if !strings.Contains(out, "no server  5xx  retried") {
+		t.Errorf("failures header does not name 5xx where its count is:\n%s", out)
 	}
 }
 

@@ -151,10 +151,13 @@ func crashStats(r *results.Result) (detected int, meanS float64, attempts, lost 
 // (FailureCauses, in order), retries, crashes detected out of all crashes,
 // the mean time to detect one, the attempts that met a crashed server
 // (refused or reset), and the requests that failed for good after one did.
-var failureHeader = []string{
-	"algorithm", "refused", "reset", "timeout", "queue full", "no server",
-	"retried", "detected", "detect s", "hit crashed", "lost to crashes",
-}
+var failureHeader = func() []string {
+	h := []string{"algorithm"}
+	for _, cause := range results.FailureCauses {
+		h = append(h, strings.ReplaceAll(cause, "_", " "))
+	}
+	return append(h, "retried", "detected", "detect s", "hit crashed", "lost to crashes")
+}()
 
 // writeSection writes a section: its heading, when it has one, and its
 // table.

@@ -46,6 +46,7 @@ const (
 	EventCrash   EventKind = "crash"   // the server stopped; the balancer may not know yet
 	EventRecover EventKind = "recover" // the server works again
 	EventSlow    EventKind = "slow"    // the server slowed down
+	EventErrors  EventKind = "5xx"     // the server answers requests with errors
 	EventDrain   EventKind = "drain"   // the server takes no new requests
 	EventOut     EventKind = "out"     // the balancer took the server out of rotation
 	EventIn      EventKind = "in"      // the balancer put it back

@@ -20,7 +20,7 @@ func TestBundled(t *testing.T) {
 		"deep-health-checks", "deep-health-checks-panic", "dying-disk",
 		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "nat-skew",
 		"quiz-independent-api", "quiz-one-new-two-old", "quiz-shopping-cart", "quiz-video-encoding",
-		"retry-storm", "retry-storm-with-breaker"}
+		"retry-storm", "retry-storm-with-breaker", "zombie-server", "zombie-server-ejected"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("BundledNames() = %v, want %v", names, want)
 	}

@@ -20,10 +20,18 @@ const (
 	// FaultDrain takes a server out of rotation, as an operator does
 	// before maintenance: requests in flight finish, no new ones arrive.
 	FaultDrain = "drain"
+	// FaultErrors makes a server answer Share of the requests it starts
+	// with an error status after ErrorLatency, as a server whose
+	// dependency broke does, while its health checks still pass.
+	FaultErrors = "5xx"
 )
 
+// ErrorLatency is how long a server under a 5xx fault takes to fail a
+// request: failing is fast, which is what draws traffic to it.
+const ErrorLatency = time.Millisecond
+
 // FaultKinds lists the kinds faults[].kind may name.
-var FaultKinds = []string{FaultCrash, FaultSlow, FaultRecover, FaultDrain}
+var FaultKinds = []string{FaultCrash, FaultSlow, FaultRecover, FaultDrain, FaultErrors}
 
 // Fault is a timed event on a named server. The simulator applies faults;
 // the live proxy ignores them.
@@ -32,11 +40,14 @@ type Fault struct {
 	At Duration `yaml:"at"`
 	// Server names one server (NAME-i for a server of a group).
 	Server string `yaml:"server"`
-	// Kind is crash, slow, recover or drain.
+	// Kind is crash, slow, recover, drain or 5xx.
 	Kind string `yaml:"kind"`
 	// Factor multiplies service times while a server is slow; required
 	// for slow, above 1.
 	Factor float64 `yaml:"factor"`
+	// Share is the fraction of its requests a server under a 5xx fault
+	// fails, above 0 and at most 1 (the default).
+	Share float64 `yaml:"share"`
 	// For ends the fault after this long (the server recovers); 0, the
 	// default, lasts until a recover fault or the end of the run.
 	For Duration `yaml:"for"`
@@ -143,6 +154,16 @@ func checkFaults(s *Scenario, d *decoder) error {
 			}
 		case d.has(p + ".factor"):
 			return d.errorf(p+".factor", "applies to slow faults only")
+		}
+		switch {
+		case f.Kind == FaultErrors && !d.has(p+".share"):
+			s.Faults[i].Share = 1
+		case f.Kind == FaultErrors:
+			if err := d.floatRange(p+".share", f.Share, 0, true, 1); err != nil {
+				return err
+			}
+		case d.has(p + ".share"):
+			return d.errorf(p+".share", "applies to 5xx faults only")
 		}
 		if f.Kind == FaultRecover && d.has(p+".for") {
 			return d.errorf(p+".for", "a recover fault has no length")

@@ -299,6 +299,9 @@ var errorCases = []struct {
 	{"negative fault time", faultBase + "faults: [{at: -5s, server: app-1, kind: crash}]\n", 4, "faults[0].at", ""},
 	{"slow without factor", faultBase + "faults: [{at: 1s, server: app-1, kind: slow}]\n", 4, "faults[0].factor", ""},
 	{"factor on a crash", faultBase + "faults: [{at: 1s, server: app-1, kind: crash, factor: 2}]\n", 4, "faults[0].factor", "slow faults only"},
+	{"share of none", faultBase + "faults: [{at: 1s, server: app-1, kind: 5xx, share: 0}]\n", 4, "faults[0].share", ""},
+	{"share above all", faultBase + "faults: [{at: 1s, server: app-1, kind: 5xx, share: 1.5}]\n", 4, "faults[0].share", ""},
+	{"share on a slow fault", faultBase + "faults: [{at: 1s, server: app-1, kind: slow, factor: 2, share: 0.5}]\n", 4, "faults[0].share", "5xx faults only"},
 	{"overlapping faults", faultBase + "faults: [{at: 1s, server: app-1, kind: crash, for: 10s}, {at: 5s, server: app-1, kind: slow, factor: 3}]\n", 4, "faults[1].at", "overlaps faults[0]"},
 	{"breaker failures", faultBase + "circuit_breaker: {failures: 0}\n", 4, "circuit_breaker.failures", "at least 1"},
 	{"breaker open time", faultBase + "circuit_breaker: {open: -1s}\n", 4, "circuit_breaker.open", ""},
@@ -710,7 +713,7 @@ workload:
   arrival: {rate: 10}
   service: {dist: constant, mean: 10ms}
 health_check: {path: /healthz, status: 204, interval: 7s, timeout: 2s, fall: 4, rise: 5, out_of_band: true, max_utilization: 0.8, panic_threshold: 0.3}
-passive: {max_fails: 3, fail_timeout: 20s}
+passive: {max_fails: 3, fail_timeout: 20s, on: [5xx]}
 retries: {count: 2, on: [timeout], timeout: 9s, non_idempotent: true, budget: 0.2}
 timeouts: {connect: 1s, header: 2s, idle: 3s, response: 4s, grace: 5s}
 circuit_breaker: {failures: 9, open: 11s, probes: 3, max_open: 0.5}

@@ -61,6 +61,16 @@ type HealthCheck struct {
 type Passive struct {
 	MaxFails    int      `yaml:"max_fails"`    // default 1; 0 is off
 	FailTimeout Duration `yaml:"fail_timeout"` // default 10s
+	// On lists the failed attempts that count, from the retry
+	// conditions; default [connect, error, timeout]. With 5xx it is
+	// Envoy's outlier detection on errors.
+	On []string `yaml:"on"`
+}
+
+// Counts reports whether a failed attempt of this condition counts
+// towards ejection.
+func (p *Passive) Counts(condition string) bool {
+	return p != nil && p.MaxFails > 0 && slices.Contains(p.On, condition)
 }
 
 // Retry conditions: what makes a failed attempt worth another try.
@@ -72,10 +82,13 @@ const (
 	RetryError = "error"
 	// RetryTimeout retries when the server did not answer in time.
 	RetryTimeout = "timeout"
+	// Retry5xx retries when the server answered with an error status
+	// (500 to 599), as nginx's proxy_next_upstream http_500 and the like.
+	Retry5xx = "5xx"
 )
 
-// RetryConditions lists the conditions retries.on may name.
-var RetryConditions = []string{RetryConnect, RetryError, RetryTimeout}
+// RetryConditions lists the conditions retries.on and passive.on may name.
+var RetryConditions = []string{RetryConnect, RetryError, RetryTimeout, Retry5xx}
 
 // Retries configures how a failed attempt is tried again, always on another
 // server. On by default, as nginx's proxy_next_upstream error: a refused
@@ -169,7 +182,7 @@ var (
 		Grace:    Duration(30 * time.Second),
 	}
 	DefaultHealthCheck = HealthCheck{Path: "/", Interval: Duration(2 * time.Second), Timeout: Duration(time.Second), Fall: 3, Rise: 2}
-	DefaultPassive     = Passive{MaxFails: 1, FailTimeout: Duration(10 * time.Second)}
+	DefaultPassive     = Passive{MaxFails: 1, FailTimeout: Duration(10 * time.Second), On: []string{RetryConnect, RetryError, RetryTimeout}}
 	DefaultRetries     = Retries{Count: 1, On: []string{RetryConnect, RetryError}}
 )
 
@@ -216,6 +229,7 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	if s.Passive != nil {
 		p = withDefaults(d, "passive", *s.Passive, DefaultPassive)
 	}
+	p.On = slices.Clone(p.On) // never share the default's list
 	s.Passive = &p
 	r := DefaultRetries
 	if s.Retries != nil {
@@ -226,6 +240,25 @@ func proxyDefaults(s *Scenario, d *decoder) {
 	if st := s.Sticky; st != nil && !d.has("sticky.cookie") {
 		st.Cookie = DefaultStickyCookie
 	}
+}
+
+// checkConditions checks a list of retry conditions at path.
+func checkConditions(d *decoder, path string, on []string) error {
+	for i, c := range on {
+		if !slices.Contains(RetryConditions, c) {
+			return d.errorf(path+"["+strconv.Itoa(i)+"]", "unknown condition %s (known: %s)", quote(c), strings.Join(RetryConditions, ", "))
+		}
+	}
+	return nil
+}
+
+// httpOnly5xx refuses 5xx in the list at path in mode tcp, which sees no
+// statuses.
+func httpOnly5xx(s *Scenario, d *decoder, path string, on []string) error {
+	if i := slices.Index(on, Retry5xx); i >= 0 && s.Mode == ModeTCP {
+		return d.errorf(path+"["+strconv.Itoa(i)+"]", "5xx applies to mode http only: a TCP proxy sees no statuses")
+	}
+	return nil
 }
 
 // withDefaults returns def with each field the file gave under path taken
@@ -336,15 +369,22 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		if err := d.durRange("passive.fail_timeout", ps.FailTimeout, false, MaxVirtualTime); err != nil {
 			return err
 		}
+		if err := checkConditions(d, "passive.on", ps.On); err != nil {
+			return err
+		}
+		if err := httpOnly5xx(s, d, "passive.on", ps.On); err != nil {
+			return err
+		}
 	}
 	if r := s.Retries; r != nil {
 		if err := d.intRange("retries.count", int64(r.Count), 0, maxRetries); err != nil {
 			return err
 		}
-		for i, c := range r.On {
-			if !slices.Contains(RetryConditions, c) {
-				return d.errorf("retries.on["+strconv.Itoa(i)+"]", "unknown condition %s (known: %s)", quote(c), strings.Join(RetryConditions, ", "))
-			}
+		if err := checkConditions(d, "retries.on", r.On); err != nil {
+			return err
+		}
+		if err := httpOnly5xx(s, d, "retries.on", r.On); err != nil {
+			return err
 		}
 		if err := d.durRange("retries.timeout", r.Timeout, true, MaxVirtualTime); err != nil {
 			return err

@@ -39,7 +39,7 @@ func TestParseProxyDefaults(t *testing.T) {
 		t.Errorf("absent checks and stickiness must stay off: %+v %+v", s.HealthCheck, s.Sticky)
 	}
 	// Retries and passive ejection are on, as nginx's defaults are.
-	if *s.Passive != DefaultPassive || !reflect.DeepEqual(*s.Retries, DefaultRetries) || !s.Retries.Retries(RetryConnect) || !s.Retries.Retries(RetryError) {
+	if !reflect.DeepEqual(*s.Passive, DefaultPassive) || !reflect.DeepEqual(*s.Retries, DefaultRetries) || !s.Retries.Retries(RetryConnect) || !s.Retries.Retries(RetryError) {
 		t.Errorf("passive %+v, retries %+v; want nginx's defaults, one retry on connect and error, ejection after one failure for 10s", *s.Passive, *s.Retries)
 	}
 	off, err := ParseProxy("proxy.yaml", []byte(proxyConfig+"retries: {count: 0}\npassive: {max_fails: 0}\n"))
@@ -71,7 +71,7 @@ sticky: {}
 	if *s.HealthCheck != hc {
 		t.Errorf("health_check %+v, want %+v", *s.HealthCheck, hc)
 	}
-	if want := (Passive{MaxFails: 1, FailTimeout: Duration(30 * time.Second)}); *s.Passive != want {
+	if want := (Passive{MaxFails: 1, FailTimeout: Duration(30 * time.Second), On: []string{RetryConnect, RetryError, RetryTimeout}}); !reflect.DeepEqual(*s.Passive, want) {
 		t.Errorf("passive %+v, want %+v", *s.Passive, want)
 	}
 	if want := (Retries{Count: 2, On: []string{RetryConnect}}); !reflect.DeepEqual(*s.Retries, want) {
@@ -166,6 +166,9 @@ var proxyErrorCases = []struct {
 	{"check status", proxyConfig + "health_check: {status: 700}\n", 5, "health_check.status", "at most 599"},
 	{"max_fails below 0", proxyConfig + "passive: {max_fails: -1}\n", 5, "passive.max_fails", "at least 0"},
 	{"retry condition", proxyConfig + "retries: {on: [connect, always]}\n", 5, "retries.on[1]", `unknown condition "always"`},
+	{"passive condition", proxyConfig + "passive: {on: [5xx, 4xx]}\n", 5, "passive.on[1]", `unknown condition "4xx"`},
+	{"5xx retries in mode tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nretries: {on: [connect, 5xx]}\n", 5, "retries.on[1]", "mode http only"},
+	{"5xx ejection in mode tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\npassive: {on: [5xx]}\n", 5, "passive.on[0]", "mode http only"},
 	{"retry count", proxyConfig + "retries: {count: -1}\n", 5, "retries.count", "at least 0"},
 	{"retry bool", proxyConfig + "retries: {non_idempotent: yes}\n", 5, "retries.non_idempotent", "must be true or false"},
 	{"zero timeout", proxyConfig + "timeouts: {header: 0s}\n", 5, "timeouts.header", "greater than 0"},

@@ -22,6 +22,9 @@ var (
 	// ErrTimeout is an attempt that got no response within
 	// timeouts.response.
 	ErrTimeout = errors.New("timeout: no response in time")
+	// ErrStatus is an attempt a 5xx fault failed: the server answered
+	// with an error status.
+	ErrStatus = errors.New("error status: the server answered 500")
 )
 
 // Causes of failed requests, in the order of results.FailureCauses, which
@@ -32,6 +35,7 @@ const (
 	causeTimeout
 	causeQueueFull
 	causeNoServer
+	cause5xx
 	numCauses
 )
 
@@ -64,6 +68,8 @@ type failures struct {
 	// which requests it turns away meanwhile.
 	slowStart time.Duration
 	ramp      *rand.Rand
+	// errDraw decides which requests a 5xx fault of a share below 1 fails.
+	errDraw *rand.Rand
 
 	retried int64
 	// budget is the retry budget's saved-up retries.
@@ -90,6 +96,7 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	e.attemptTimeout = sc.AttemptTimeout.D()
 	e.slowStart = sc.SlowStart.D()
 	e.ramp = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x736c6f77))
+	e.errDraw = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x35787878))
 	e.breaker = sc.CircuitBreaker
 	if b := e.breaker; b != nil {
 		e.maxOpen = max(1, int(b.MaxOpen*float64(len(e.servers))))
@@ -233,17 +240,47 @@ func (e *engine) applyFault(i int, now time.Duration) {
 		s.draining = true
 		e.changed(now, results.EventDrain, s, "draining")
 		e.refresh(now)
+	case scenarios.FaultErrors:
+		s.errShare = f.Share
+		e.changed(now, results.EventErrors, s, "answers %s%% of its requests with 500", trimFloat(100*f.Share))
 	case scenarios.FaultRecover:
 		e.recover(s, now)
 	}
 }
 
-// recover ends whatever fault from the file s is in: a crash, a slowdown
-// or a drain. A random crash and an autoscaler's retirement are not its to
+// failsFast reports whether s, under a 5xx fault, fails request q, which
+// it starts now. Health checks are answered as ever.
+func (e *engine) failsFast(s *server, q *request) bool {
+	return s.errShare > 0 && !q.check && (s.errShare >= 1 || e.errDraw.Float64() < s.errShare)
+}
+
+// answeredError ends request i's attempt on s, which a 5xx fault failed:
+// an answer, so not a failure for the circuit breaker, but one for
+// passive checks that count 5xx, and a retry when retries.on has 5xx.
+func (e *engine) answeredError(i int32, s *server, now time.Duration) {
+	q := &e.reqs[i]
+	measured := q.arrival >= e.warmup
+	q.server, q.doneSeq, q.timeoutSeq, q.errAnswer = -1, 0, 0, false
+	e.attemptFailed(i, s, now, now-q.arrival, ErrStatus, "answered 500")
+	if measured {
+		s.failed++
+	}
+	e.succeeded(s, now, q.probe)
+	e.passiveFailed(s, now, scenarios.Retry5xx)
+	if e.retry(i, scenarios.Retry5xx, now) {
+		e.tried = append(e.tried[:0], s.backend.Index)
+		e.dispatch(i, now)
+		return
+	}
+	e.fail(i, cause5xx)
+}
+
+// recover ends whatever fault from the file s is in: a crash, a slowdown,
+// errors or a drain. A random crash and an autoscaler's retirement are not its to
 // end.
 func (e *engine) recover(s *server, now time.Duration) {
 	e.trackState(s, now)
-	s.faultDown, s.slow = false, 1
+	s.faultDown, s.slow, s.errShare = false, 1, 0
 	e.setUp(s, now)
 	if s.draining && !s.retired {
 		s.draining = false
@@ -301,7 +338,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		e.attemptFailed(int32(i), s, now, now-q.arrival, ErrReset, "reset by the crash")
 		e.hitCrash(q, s)
-		e.serverFailed(s, now, measured, q.probe)
+		e.serverFailed(s, now, measured, q.probe, scenarios.RetryError)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.tried = append(e.tried[:0], idx)
 			e.dispatch(int32(i), now)
@@ -311,10 +348,10 @@ func (e *engine) crash(s *server, now time.Duration) {
 	}
 }
 
-// serverFailed counts a failed attempt on s: against the crash being
-// detected, against its circuit breaker (a failed probe reopens a
+// serverFailed counts a failed attempt of this condition (connect, error
+// or timeout) on s: against its circuit breaker (a failed probe reopens a
 // half-open one), and against passive checks, which may eject s.
-func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool) {
+func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool, condition string) {
 	if measured {
 		s.failed++
 	}
@@ -340,8 +377,14 @@ func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool
 			}
 		}
 	}
+	e.passiveFailed(s, now, condition)
+}
+
+// passiveFailed counts a failed attempt of this condition on s against
+// passive checks, which may eject s.
+func (e *engine) passiveFailed(s *server, now time.Duration, condition string) {
 	p := e.passive
-	if p == nil || p.MaxFails == 0 {
+	if !p.Counts(condition) {
 		return
 	}
 	window := p.FailTimeout.D()
@@ -444,7 +487,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	s := &e.servers[q.server]
 	e.attemptFailed(i, s, now, e.attemptTimeout, ErrTimeout, "timed out")
 	measured := q.arrival >= e.warmup
-	e.serverFailed(s, now, measured, q.probe)
+	e.serverFailed(s, now, measured, q.probe, scenarios.RetryTimeout)
 	if !e.retry(i, scenarios.RetryTimeout, now) {
 		e.failedForGood(q, causeTimeout)
 		return

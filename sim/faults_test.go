@@ -531,3 +531,87 @@ faults: [{at: 60s, server: app-2, kind: crash}]
 		t.Errorf("defences off: failed %d, want 60", off.Failed)
 	}
 }
+
+// TestFailFast checks a 5xx fault on hand-countable cases: from 60 s on,
+// app-2 answers its requests (one a second, 60 in all) with an error
+// after 1 ms. They fail unless a retry on 5xx sends them elsewhere;
+// passive checks eject the server only when told to count 5xx answers;
+// health checks, which it still answers, never take it out.
+func TestFailFast(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		fault, extra   string
+		failLo, failHi int64
+		retried        bool
+	}{
+		{"all of its requests", "", "", 60, 60, false},
+		// Binomial(60, 0.5): mean 30, sd 3.9; 15 to 45 is about 4 sd.
+		{"half of them", ", share: 0.5", "", 15, 45, false},
+		{"a retry on 5xx", "", "retries: {count: 1, on: [5xx]}\n", 0, 0, true},
+		{"a retry on errors only", "", "retries: {count: 1, on: [connect, error]}\n", 60, 60, false},
+		{"passive checks on 5xx", "", "passive: {max_fails: 1, fail_timeout: 1000s, on: [5xx]}\n", 1, 1, false},
+		{"passive checks by default", "", "passive: {max_fails: 1, fail_timeout: 1000s}\n", 60, 60, false},
+		{"health checks", "", "health_check: {interval: 5s, fall: 1}\n", 60, 60, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, fourServers("120s", "faults: [{at: 60s, server: app-2, kind: 5xx"+tc.fault+"}]\n"+tc.extra))
+			res, err := Run(sc, "round_robin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Failed < tc.failLo || res.Failed > tc.failHi || res.FailedByCause["5xx"] != res.Failed {
+				t.Errorf("failed %d (%v), want %d to %d, all 5xx", res.Failed, res.FailedByCause, tc.failLo, tc.failHi)
+			}
+			if tc.retried != (res.Retried >= 60) {
+				t.Errorf("retried %d; want 60 or more: %v", res.Retried, tc.retried)
+			}
+			if total := res.Completed + res.Failed; total != 479 {
+				t.Errorf("completed + failed = %d, want the 479 arrivals", total)
+			}
+		})
+	}
+}
+
+// TestBlackHole checks why a server that fails fast is dangerous: it is
+// always free, so least connections sends it far more than its quarter of
+// the requests (round robin gives it exactly a quarter), until passive
+// checks that count 5xx eject it, for 10 s after each error.
+func TestBlackHole(t *testing.T) {
+	const base = `name: black-hole
+duration: 120s
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {rate: 28}
+  service: {dist: exponential, mean: 100ms}
+faults: [{at: 0s, server: app-2, kind: 5xx}]
+`
+	for _, tc := range []struct {
+		name, alg, extra string
+		lo, hi           float64
+	}{
+		{"round robin", "round_robin", "", 0.24, 0.26},
+		// It ties with every idle server and beats every busy one: with
+		// the others at about 70% it draws nearly half; 0.4 is well past
+		// the fair quarter.
+		{"least connections", "least_connections", "", 0.4, 1},
+		{"least connections, ejected on 5xx", "least_connections", "passive: {max_fails: 1, fail_timeout: 10s, on: [5xx]}\n", 0, 0.01},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(parse(t, bare(base+tc.extra)), tc.alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total int64
+			for _, s := range res.Servers {
+				total += s.Requests
+			}
+			share := float64(res.Servers[1].Requests) / float64(total)
+			if share < tc.lo || share > tc.hi {
+				t.Errorf("app-2 got %.3f of the requests, want %v to %v", share, tc.lo, tc.hi)
+			}
+			if res.FailedByCause["5xx"] != res.Servers[1].Requests {
+				t.Errorf("%d failed with 5xx, want every one of app-2's %d requests", res.FailedByCause["5xx"], res.Servers[1].Requests)
+			}
+		})
+	}
+}

@@ -28,10 +28,13 @@ type server struct {
 	waiting ring[int32] // request indices, oldest first
 
 	// Faults: up is false while crashed; slow multiplies service times;
-	// draining servers get no new requests.
+	// draining servers get no new requests; errShare is a 5xx fault's.
 	up       bool
 	slow     float64
 	draining bool
+	// errShare is the share of the requests it starts that a 5xx fault
+	// has it fail, 0 without one.
+	errShare float64
 	// faultDown and randomDown say what holds a crashed server down: a
 	// crash fault of the file, or a random (mtbf) failure.
 	faultDown, randomDown bool

@@ -166,6 +166,9 @@ type request struct {
 	// check marks an in-band health check, which the server serves like a
 	// request but which nobody counts as one.
 	check bool
+	// errAnswer marks an attempt a 5xx fault fails: it ends after
+	// scenarios.ErrorLatency with an error status.
+	errAnswer bool
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
@@ -401,7 +404,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			b.Begin()
 			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
 			e.hitCrash(&e.reqs[i], s)
-			e.serverFailed(s, now, measured, probe)
+			e.serverFailed(s, now, measured, probe, scenarios.RetryConnect)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
 			}
@@ -493,8 +496,14 @@ func (e *engine) store(q request) int32 {
 func (e *engine) start(s *server, i int32, now time.Duration) time.Duration {
 	e.account(s, now)
 	s.busy++
-	done := now + s.serviceTime(e.reqs[i].demand)
-	e.reqs[i].doneSeq = e.events.push(event{at: done, req: i, kind: completion})
+	q := &e.reqs[i]
+	var done time.Duration
+	if q.errAnswer = e.failsFast(s, q); q.errAnswer {
+		done = now + scenarios.ErrorLatency
+	} else {
+		done = now + s.serviceTime(q.demand)
+	}
+	q.doneSeq = e.events.push(event{at: done, req: i, kind: completion})
 	return done
 }
 
@@ -563,6 +572,8 @@ func (e *engine) complete(i int32, now time.Duration) {
 		e.checkAnswered(i, s, now)
 	case q.orphan:
 		e.release(i) // its client gave up: nobody counts it
+	case q.errAnswer:
+		e.answeredError(i, s, now)
 	default:
 		e.release(i)
 		latency := now - q.arrival
