@@ -29,7 +29,11 @@ func Narrate(ev *sim.TraceEvent) string {
 	switch ev.Kind {
 	case sim.Routed:
 		b.WriteString(request(ev))
-		b.WriteString(" -> " + ev.Server + " " + state(ev))
+		b.WriteString(" -> " + ev.Server)
+		if ev.Text != "" {
+			b.WriteString(" " + ev.Text) // its connection, at layer 4
+		}
+		b.WriteString(" " + state(ev))
 		if ev.Session != "" {
 			b.WriteString(", session " + ev.Session)
 		}

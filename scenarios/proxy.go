@@ -197,7 +197,7 @@ const (
 // proxyDefaults fills in the absent keys of the sections that are present.
 func proxyDefaults(s *Scenario, d *decoder) {
 	if !d.has("mode") {
-		s.Mode = ModeHTTP
+		s.Mode = layerMode(s.Layer())
 	}
 	if !d.has("listen") {
 		s.Listen = DefaultListen

@@ -38,6 +38,13 @@ func TestParseProxyDefaults(t *testing.T) {
 	if s.HealthCheck != nil || s.Sticky != nil {
 		t.Errorf("absent checks and stickiness must stay off: %+v %+v", s.HealthCheck, s.Sticky)
 	}
+	// Layer 4 is mode tcp.
+	if l4, err := ParseProxy("proxy.yaml", []byte("name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nbalancers: {layer: 4}\n")); err != nil || l4.Mode != ModeTCP || l4.Layer() != Layer4 {
+		t.Errorf("balancers.layer 4: mode %v (%v), want tcp", l4, err)
+	}
+	if s.Layer() != Layer7 {
+		t.Errorf("mode http: layer %d, want 7", s.Layer())
+	}
 	// Retries and passive ejection are on, as nginx's defaults are.
 	if !reflect.DeepEqual(*s.Passive, DefaultPassive) || !reflect.DeepEqual(*s.Retries, DefaultRetries) || !s.Retries.Retries(RetryConnect) || !s.Retries.Retries(RetryError) {
 		t.Errorf("passive %+v, retries %+v; want nginx's defaults, one retry on connect and error, ejection after one failure for 10s", *s.Passive, *s.Retries)

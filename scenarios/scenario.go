@@ -62,6 +62,9 @@ type Scenario struct {
 	HealthCheck *HealthCheck `yaml:"health_check"`
 	Passive     *Passive     `yaml:"passive"`
 	Retries     *Retries     `yaml:"retries"`
+	// Balancers describes the balancing tier (see balancers.go); nil
+	// when the file leaves it out.
+	Balancers *Balancers `yaml:"balancers"`
 	// Sessions keeps client sessions on servers (see sessions.go); nil,
 	// the default, when the file leaves it out: requests carry no state.
 	Sessions *Sessions `yaml:"sessions"`
@@ -131,6 +134,8 @@ type Workload struct {
 	// Classes mixes request kinds, each with its share of arrivals.
 	Classes []Class `yaml:"classes"`
 	Clients Clients `yaml:"clients"`
+	// Connections, when set, carry the requests (see balancers.go).
+	Connections *Connections `yaml:"connections"`
 }
 
 // Arrival is the arrival process.

@@ -28,6 +28,7 @@ func validate(s *Scenario, d *decoder, forProxy bool) error {
 	if simulated {
 		checks = append(checks, checkWorkload)
 	}
+	checks = append(checks, checkBalancers)
 	checks = append(checks, checkAlgorithms, checkAlgorithm, checkExpect,
 		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) })
 	if simulated {

@@ -214,7 +214,7 @@ func (e *engine) refresh(now time.Duration) {
 		}
 		s.inRotation = usable
 		if usable {
-			list = append(list, s.backend)
+			list = append(list, e.balanced(s))
 		}
 		if s.crash >= 0 && !e.healthy(s, now) {
 			e.crashes[s.crash].detected = now
@@ -429,7 +429,7 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 // word for it).
 func (e *engine) attemptFailed(i int32, s *server, now, latency time.Duration, err error, why string) {
 	s.backend.End()
-	e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency, Err: err})
+	e.tellBalancer(s, algorithms.Outcome{Now: now, Latency: latency, Err: err})
 	if e.tracer != nil {
 		e.trace(Failed, now, i, s, why)
 	}
@@ -493,7 +493,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
 	e.tried = append(e.tried[:0], int(q.server))
 	e.dispatch(e.store(again), now)
 }

@@ -215,7 +215,9 @@ type TraceEvent struct {
 	Class   string
 	// Server is the server chosen or concerned.
 	Server string
-	Text   string
+	// Text says how an attempt failed or what changed; for a request
+	// Routed at layer 4, which connection it is on.
+	Text string
 	// Session is "hit" or "miss" for a request Routed to a server that is
 	// up, when the scenario keeps sessions: whether the server holds the
 	// client's session. It is "" otherwise.

@@ -169,6 +169,8 @@ type request struct {
 	// errAnswer marks an attempt a 5xx fault fails: it ends after
 	// scenarios.ErrorLatency with an error status.
 	errAnswer bool
+	// conn is the connection it came on (workloads.Request.Conn).
+	conn int32
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
@@ -208,6 +210,7 @@ type engine struct {
 	scale    *scaler   // nil unless autoscaling (autoscale.go)
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
 	pins     pins      // nil unless the scenario is sticky (sessions.go)
+	l4       *layer4   // nil unless an L4 balancer carries connections (conns.go)
 
 	// Observers (observe.go), nil unless asked for.
 	tl         *timeline
@@ -253,6 +256,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		}
 	}
 	e.sess = newSessions(sc.Sessions, len(e.servers))
+	e.l4 = newLayer4(sc, e.servers)
 	if sc.Sticky != nil {
 		e.pins = make(pins)
 	}
@@ -371,6 +375,8 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			b = e.choose(e.reqs[i].client, now) // a retry goes elsewhere
 		} else if s := e.pinned(e.reqs[i].clientID, now); s != nil {
 			b = s.backend // its cookie names a usable server
+		} else if s := e.onConnection(i, now); s != nil {
+			b = s.backend // its connection is open to s (layer 4)
 		} else {
 			b = e.choose(e.reqs[i].client, now)
 		}
@@ -392,8 +398,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		s := &e.servers[b.Index]
+		conn := e.connect(i, s, now)
 		if e.tracer != nil {
-			e.trace(Routed, now, i, s, "")
+			e.trace(Routed, now, i, s, conn)
 		}
 		if measured {
 			s.requests++
@@ -401,7 +408,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		probe := e.probe(s, now)
 		e.reqs[i].probe = probe
 		if !s.up {
-			b.Begin()
+			s.backend.Begin()
 			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
 			e.hitCrash(&e.reqs[i], s)
 			e.serverFailed(s, now, measured, probe, scenarios.RetryConnect)
@@ -412,7 +419,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		if s.full() {
-			b.Begin()
+			s.backend.Begin()
 			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
 			e.unprobe(s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
@@ -421,7 +428,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if e.sess != nil {
 			e.serveSession(i, b.Index, measured)
 		}
-		b.Begin()
+		s.backend.Begin()
 		e.reqs[i].server = int32(b.Index)
 		if s.busy < s.capacity {
 			// A request served at once whose service ends within the
@@ -475,7 +482,7 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 // alloc stores a request in flight, on no server yet, and returns its
 // index.
 func (e *engine) alloc(r *workloads.Request) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, number: e.arrivals, server: -1, class: int32(r.Class)})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -590,7 +597,7 @@ func (e *engine) complete(i int32, now time.Duration) {
 			}
 		}
 		s.backend.End()
-		e.bal.Done(s.backend, algorithms.Outcome{Now: now, Latency: latency})
+		e.tellBalancer(s, algorithms.Outcome{Now: now, Latency: latency})
 		e.succeeded(s, now, q.probe)
 		if e.pins != nil {
 			e.pins[q.clientID] = q.server

@@ -40,6 +40,10 @@ type Request struct {
 	// Demand is the service the request needs on a server of speed 1, at
 	// least 1ns and at most MaxDemand.
 	Demand time.Duration
+	// Conn is the connection it is sent on, numbered from 0: its client's
+	// (ClientID mod workload.connections.count); -1 when the workload
+	// has no connections.
+	Conn int32
 }
 
 // Generator produces a workload's requests in arrival order. It is not safe
@@ -54,6 +58,8 @@ type Generator struct {
 	services []service
 
 	clients clients
+	// conns is workload.connections.count, 0 without connections.
+	conns uint32
 }
 
 // Fixed constants that, with the seed, seed each random stream; they spell
@@ -127,6 +133,12 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 	if err := g.clients.init(&w.Clients, newRand(seed, streamClients), newRand(seed, streamBehind)); err != nil {
 		return nil, err
 	}
+	if c := w.Connections; c != nil {
+		if c.Count < 1 {
+			return nil, invalid("workload.connections.count", "must be at least 1, got %d", c.Count)
+		}
+		g.conns = uint32(min(c.Count, math.MaxInt32))
+	}
 	return g, nil
 }
 
@@ -142,6 +154,10 @@ func (g *Generator) Next(r *Request) {
 	r.Class = c
 	r.Demand = g.services[c].draw()
 	r.ClientID, r.Client = g.clients.next()
+	r.Conn = -1
+	if g.conns > 0 {
+		r.Conn = int32(r.ClientID % g.conns)
+	}
 }
 
 // class returns the class that the uniform draw u in [0, 1) selects.
