@@ -961,12 +961,17 @@ func (p *Proxy) answer(ctx *fasthttp.RequestCtx, ex *exchange, code int, err err
 }
 
 // answerError answers a request that failed: 503 when no server was
-// usable, 504 when the last one timed out, 502 otherwise.
+// usable, 504 when the last one timed out, the last server's status when
+// it answered with an error status that was to be retried but no server
+// was left (its body is gone), 502 otherwise.
 func (p *Proxy) answerError(ctx *fasthttp.RequestCtx, ex *exchange, err error) {
 	code := fasthttp.StatusBadGateway
+	var status *statusError
 	switch {
 	case errors.Is(err, errNoServer):
 		code = fasthttp.StatusServiceUnavailable
+	case errors.As(err, &status):
+		code = status.code
 	case cause(err) == scenarios.RetryTimeout:
 		code = fasthttp.StatusGatewayTimeout
 	}

@@ -68,3 +68,14 @@ func TestErrorStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorStatusLastServer checks that an error status to be retried
+// with no other server left reaches the client as that status, as nginx
+// answers with the last server's response, not as a 502.
+func TestErrorStatusLastServer(t *testing.T) {
+	bad, hits := zombie(t)
+	r := startProxy(t, config(t, "retries: {count: 1, on: [5xx]}\n", bad), Options{})
+	if code, _ := r.get(t, "/"); code != http.StatusInternalServerError || hits.Load() != 1 {
+		t.Errorf("status %d after %d attempts, want the server's 500 after 1", code, hits.Load())
+	}
+}
