@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -101,13 +103,12 @@ type clientConn struct {
 	net.Conn
 	side  *clientSide
 	write lazyDeadline
-	// state is connOpen, connIdle or connParked; see Close.
+	// state is connOpen, connIdle, connParked or connHijacked; see Close.
 	state atomic.Int32
-	// answered is set by a write and cleared by a read that got bytes:
-	// the connection waits for a new request.
-	answered bool
-	// lastWrite is when the last response was written.
-	lastWrite time.Time
+	// idleSince is when fasthttp last began to wait for the
+	// connection's next request (Unix nanoseconds), 0 while it serves
+	// one: only a wait for a request that does not come parks.
+	idleSince atomic.Int64
 	// first is a byte read while the connection was parked, handed to
 	// fasthttp by the first Read.
 	first    byte
@@ -133,9 +134,7 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		return 1, nil
 	}
 	n, err := c.Conn.Read(b)
-	if n > 0 {
-		c.answered = false
-	} else if c.answered && errors.Is(err, os.ErrDeadlineExceeded) {
+	if n == 0 && c.idleSince.Load() != 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 		c.state.CompareAndSwap(connOpen, connIdle)
 	}
 	return n, err
@@ -143,7 +142,6 @@ func (c *clientConn) Read(b []byte) (int, error) {
 
 func (c *clientConn) Write(b []byte) (int, error) {
 	now := c.side.clock.Now()
-	c.answered, c.lastWrite = true, now
 	if err := c.write.move(now, c.side.idle, c.Conn.SetWriteDeadline); err != nil {
 		return 0, err
 	}
@@ -154,7 +152,7 @@ func (c *clientConn) Write(b []byte) (int, error) {
 // waited parkAfter for a request: then it is parked.
 func (c *clientConn) Close() error {
 	if c.side.parker != nil && c.state.CompareAndSwap(connIdle, connParked) {
-		c.side.parker.park(c.Conn, c.lastWrite)
+		c.side.parker.park(c.Conn, time.Unix(0, c.idleSince.Load()))
 		return nil
 	}
 	if c.state.Load() == connParked {
@@ -165,6 +163,16 @@ func (c *clientConn) Close() error {
 
 // hijacked stops the connection from ever being parked.
 func (c *clientConn) hijacked() { c.state.Store(connHijacked) }
+
+// waiting records whether fasthttp waits for the connection's next
+// request (after a response on a connection kept alive) or serves one.
+func (c *clientConn) waiting(yes bool) {
+	var since int64
+	if yes {
+		since = c.side.clock.Now().UnixNano()
+	}
+	c.idleSince.Store(since)
+}
 
 // CloseWrite half-closes the connection, for splice.
 func (c *clientConn) CloseWrite() error { return closeWrite(c.Conn) }
@@ -208,6 +216,9 @@ type connSet struct {
 	// parked are the connections park waits on; draining refuses more.
 	parked   map[net.Conn]struct{}
 	draining bool
+	// resuming counts the parked connections fasthttp serves again, so
+	// that a drain waits for one it does not count yet.
+	resuming sync.WaitGroup
 }
 
 // track follows a connection from its opening to its closing (or its
@@ -221,6 +232,10 @@ func (s *connSet) track(c net.Conn, state fasthttp.ConnState) {
 		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
+	case fasthttp.StateIdle, fasthttp.StateActive:
+		if cc, ok := c.(*clientConn); ok {
+			cc.waiting(state == fasthttp.StateIdle)
+		}
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		if cc, ok := c.(*clientConn); ok && state == fasthttp.StateHijacked {
 			cc.hijacked()
@@ -253,14 +268,14 @@ func (s *connSet) unpend(c net.Conn) {
 	s.mu.Unlock()
 }
 
-// closeAll closes every tracked connection.
+// closeAll closes every tracked connection. It closes them unlocked: a
+// clientConn's Close may park its connection, which takes the lock.
 func (s *connSet) closeAll() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		c.Close()
-	}
-	for c := range s.parked {
+	all := slices.Collect(maps.Keys(s.conns))
+	all = slices.AppendSeq(all, maps.Keys(s.parked))
+	s.mu.Unlock()
+	for _, c := range all {
 		c.Close()
 	}
 }
@@ -886,7 +901,7 @@ func (p *Proxy) upgrade(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		conn.Close()
 		copyResponseHead(&ctx.Response.Header, &resp.Header)
 		ctx.Response.SetBody(resp.Body())
-		p.finish(st, a, nil)
+		p.finish(st, a, errorStatus(code))
 		p.logAccess(ex)
 		return nil
 	}

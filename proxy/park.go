@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"net"
 	"time"
 
@@ -75,6 +76,7 @@ func (pk *parker) wait(c net.Conn, deadline time.Time) {
 	if !pk.conns.unpark(c, cc) {
 		return // closed by a drain
 	}
+	defer pk.conns.resuming.Done()
 	// fasthttp sets the read deadline again, and closes cc or parks it.
 	pk.srv.ServeConn(cc) //nolint:errcheck // nothing to report it to
 }
@@ -94,8 +96,9 @@ func (s *connSet) park(c net.Conn) bool {
 	return true
 }
 
-// unpark moves c from the parked connections to the open ones as cc (or
-// just drops it when cc is nil); it reports false if a drain closed c
+// unpark moves c from the parked connections to the open ones as cc,
+// counting it in resuming until its caller is done serving it (or just
+// drops c when cc is nil); it reports false if a drain closed c
 // meanwhile.
 func (s *connSet) unpark(c, cc net.Conn) bool {
 	s.mu.Lock()
@@ -111,7 +114,24 @@ func (s *connSet) unpark(c, cc net.Conn) bool {
 		s.conns = make(map[net.Conn]struct{})
 	}
 	s.conns[cc] = struct{}{}
+	s.resuming.Add(1)
 	return true
+}
+
+// resumed waits until every connection unparked before the drain has been
+// served, or ctx is done.
+func (s *connSet) resumed(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.resuming.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // drain refuses to park any more connections and closes the parked ones,

@@ -174,3 +174,32 @@ func TestDrainParked(t *testing.T) {
 		t.Error("a parked connection outlived the drain")
 	}
 }
+
+// TestStalledBodyNotParked checks that a connection whose request body
+// stalls is answered 408 and closed, not parked and served again: only a
+// wait for a new request parks, never one inside a request (after fasthttp's
+// own "100 Continue" here), or bytes sent later would be read as a request.
+func TestStalledBodyNotParked(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "timeouts: {idle: 300ms}\n", a), Options{})
+	k := dialKeepAlive(t, r)
+	io.WriteString(k.c, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+	k.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	cont, err := http.ReadResponse(k.br, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("interim answer %v (%v), want 100 Continue", cont, err)
+	}
+	resp, err := http.ReadResponse(k.br, nil)
+	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("answer %v (%v), want 408 once the body stalls", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if n := r.clientConns.parkedConns(); n != 0 {
+		t.Errorf("%d parked connections, want 0", n)
+	}
+	// What the client sends next is not served.
+	io.WriteString(k.c, get)
+	if resp, err := http.ReadResponse(k.br, nil); err == nil {
+		t.Errorf("a request after the 408 was answered %d, want the connection closed", resp.StatusCode)
+	}
+}

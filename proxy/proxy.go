@@ -210,7 +210,13 @@ func (p *Proxy) Serve(ctx context.Context) error {
 		p.tcp.close()
 	} else {
 		p.clientConns.drain()
-		if drainErr = p.http.ShutdownWithContext(dctx); drainErr != nil {
+		drainErr = p.http.ShutdownWithContext(dctx)
+		if drainErr == nil {
+			// A connection unparked as the drain began may not have
+			// counted for fasthttp yet.
+			drainErr = p.clientConns.resumed(dctx)
+		}
+		if drainErr != nil {
 			p.clientConns.closeAll()
 		}
 	}

@@ -398,7 +398,10 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		s := &e.servers[b.Index]
-		conn := e.connect(i, s, now)
+		conn := ""
+		if s.up { // a crashed server refuses the connection
+			conn = e.connect(i, s, now)
+		}
 		if e.tracer != nil {
 			e.trace(Routed, now, i, s, conn)
 		}
