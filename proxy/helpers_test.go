@@ -256,6 +256,22 @@ func (r *running) get(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// adminGet fetches path from the proxy's admin listener, which must
+// answer 200.
+func adminGet(t *testing.T, r *running, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + r.AdminAddr().String() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", path, resp.StatusCode)
+	}
+	return string(b)
+}
+
 // server returns a server's stats by name.
 func (r *running) server(t *testing.T, name string) ServerStats {
 	t.Helper()

@@ -170,12 +170,14 @@ var (
 	upDesc       = prometheus.NewDesc("lbsim_proxy_server_up", "1 when the server is healthy, 0 when checks, an ejection or its circuit breaker took it out.", []string{"server"}, nil)
 	inFlightDesc = prometheus.NewDesc("lbsim_proxy_server_in_flight", "Requests (or connections) in flight to the server.", []string{"server"}, nil)
 	weightDesc   = prometheus.NewDesc("lbsim_proxy_server_weight", "The server's configured weight.", []string{"server"}, nil)
+	clientsDesc  = prometheus.NewDesc("lbsim_proxy_client_connections", "Client connections open in mode http: served (busy, or idle under 100 ms) and parked (idle longer, on a small goroutine without buffers).", []string{"state"}, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- upDesc
 	ch <- inFlightDesc
 	ch <- weightDesc
+	ch <- clientsDesc
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -189,4 +191,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(inFlightDesc, prometheus.GaugeValue, float64(u.be.InFlight()), u.be.Name)
 		ch <- prometheus.MustNewConstMetric(weightDesc, prometheus.GaugeValue, float64(u.be.Weight), u.be.Name)
 	}
+	served, parked := c.p.clientConns.counts()
+	ch <- prometheus.MustNewConstMetric(clientsDesc, prometheus.GaugeValue, float64(served), "served")
+	ch <- prometheus.MustNewConstMetric(clientsDesc, prometheus.GaugeValue, float64(parked), "parked")
 }

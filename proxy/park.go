@@ -134,6 +134,14 @@ func (s *connSet) resumed(ctx context.Context) error {
 	}
 }
 
+// counts returns how many client connections fasthttp serves and how many
+// are parked.
+func (s *connSet) counts() (served, parked int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns), len(s.parked)
+}
+
 // drain refuses to park any more connections and closes the parked ones,
 // which wait for no request (nginx closes idle keep-alive connections
 // when it shuts down, as fasthttp does).

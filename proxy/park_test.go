@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,6 +94,9 @@ func TestParkedConnection(t *testing.T) {
 			k := dialKeepAlive(t, r)
 			first := k.send(t, 1, 0, get)
 			waitFor(t, 2*time.Second, "the connection to park", func() bool { return r.clientConns.parkedConns() == 1 })
+			if m := adminGet(t, r, "/metrics"); !strings.Contains(m, `lbsim_proxy_client_connections{state="parked"} 1`) || !strings.Contains(m, `lbsim_proxy_client_connections{state="served"} 0`) {
+				t.Errorf("metrics do not count the parked connection:\n%s", m)
+			}
 			got := k.send(t, tc.n, 50*time.Millisecond, tc.pieces...)
 			for _, b := range got {
 				if b != first[0] {

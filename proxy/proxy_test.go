@@ -422,19 +422,7 @@ func TestAdmin(t *testing.T) {
 	for range 3 {
 		r.get(t, "/page?q=1")
 	}
-	admin := "http://" + r.AdminAddr().String()
-	get := func(path string) string {
-		resp, err := http.Get(admin + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", path, resp.StatusCode)
-		}
-		return string(b)
-	}
+	get := func(path string) string { return adminGet(t, r, path) }
 	var stats Stats
 	if err := json.Unmarshal([]byte(get("/stats.json")), &stats); err != nil {
 		t.Fatal(err)
