@@ -268,7 +268,7 @@ func (e *engine) answeredError(i int32, s *server, now time.Duration) {
 	e.succeeded(s, now, q.probe)
 	e.passiveFailed(s, now, scenarios.Retry5xx)
 	if e.retry(i, scenarios.Retry5xx, now) {
-		e.tried = append(e.tried[:0], s.backend.Index)
+		e.retryTried(i, s.backend.Index)
 		e.dispatch(i, now)
 		return
 	}
@@ -340,7 +340,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		e.hitCrash(q, s)
 		e.serverFailed(s, now, measured, q.probe, scenarios.RetryError)
 		if e.retry(int32(i), scenarios.RetryError, now) {
-			e.tried = append(e.tried[:0], idx)
+			e.retryTried(int32(i), idx)
 			e.dispatch(int32(i), now)
 			continue
 		}
@@ -494,7 +494,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	}
 	// The retry is a new request entry: the orphan keeps its place.
 	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
-	e.tried = append(e.tried[:0], int(q.server))
+	e.retryTried(i, int(q.server))
 	e.dispatch(e.store(again), now)
 }
 

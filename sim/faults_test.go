@@ -615,3 +615,31 @@ faults: [{at: 0s, server: app-2, kind: 5xx}]
 		})
 	}
 }
+
+// TestRetriesAvoidEveryTriedServer checks that a request retried twice
+// never goes back to a server it tried, as in the proxy: two of three
+// servers never answer within the 1 s timeout, so with two retries every
+// request reaches the third, whichever order random choices try them in.
+func TestRetriesAvoidEveryTriedServer(t *testing.T) {
+	sc := parse(t, bare(`name: two-retries
+duration: 60s
+servers:
+  - {name: slow, count: 2, capacity: 100, speed: 0.001}
+  - {name: fast, capacity: 100}
+workload:
+  arrival: {process: constant, rate: 5}
+  service: {dist: constant, mean: 10ms}
+timeouts: {response: 1s}
+retries: {count: 2, on: [timeout]}
+`))
+	res, err := Run(sc, "random")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 || res.Completed != 299 {
+		t.Errorf("completed %d, failed %d (%v); want all 299 completed", res.Completed, res.Failed, res.FailedByCause)
+	}
+	if res.Retried < 150 {
+		t.Errorf("retried %d, want about two thirds of 299 first attempts and a half of those twice", res.Retried)
+	}
+}

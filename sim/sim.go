@@ -211,6 +211,9 @@ type engine struct {
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
 	pins     pins      // nil unless the scenario is sticky (sessions.go)
 	l4       *layer4   // nil unless an L4 balancer carries connections (conns.go)
+	// triedBy keeps the servers each request tried, when it may be
+	// retried more than once (tried.go).
+	triedBy map[int32][]int
 
 	// Observers (observe.go), nil unless asked for.
 	tl         *timeline
@@ -433,6 +436,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		}
 		s.backend.Begin()
 		e.reqs[i].server = int32(b.Index)
+		e.keepTried(i)
 		if s.busy < s.capacity {
 			// A request served at once whose service ends within the
 			// timeout cannot time out: most requests need no timeout
@@ -568,6 +572,9 @@ func (e *engine) stale(ev *event) bool {
 
 // release frees request i's slot.
 func (e *engine) release(i int32) {
+	if e.triedBy != nil {
+		delete(e.triedBy, i)
+	}
 	e.reqs[i] = request{server: -1}
 	e.free = append(e.free, i)
 }
