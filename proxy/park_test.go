@@ -97,6 +97,9 @@ func TestParkedConnection(t *testing.T) {
 			if m := adminGet(t, r, "/metrics"); !strings.Contains(m, `lbsim_proxy_client_connections{state="parked"} 1`) || !strings.Contains(m, `lbsim_proxy_client_connections{state="served"} 0`) {
 				t.Errorf("metrics do not count the parked connection:\n%s", m)
 			}
+			if c := r.Stats().Clients; c != (ClientStats{Served: 0, Parked: 1}) {
+				t.Errorf("stats count clients %+v, want one parked", c)
+			}
 			got := k.send(t, tc.n, 50*time.Millisecond, tc.pieces...)
 			for _, b := range got {
 				if b != first[0] {

@@ -29,11 +29,20 @@ type Stats struct {
 	Draining bool `json:"draining"`
 	// SlowStartS is slow_start in seconds, 0 when off.
 	SlowStartS float64 `json:"slow_start_s"`
+	// Clients counts mode http's client connections.
+	Clients ClientStats `json:"clients"`
 	// Totals sums the servers, those draining included.
 	Totals Totals `json:"totals"`
 	// DrainingServers are servers a reload removed while they had
 	// requests in flight, with state "draining", until those end.
 	DrainingServers []ServerStats `json:"draining_servers"`
+}
+
+// ClientStats counts client connections: those fasthttp serves (busy, or
+// idle for under 100 ms) and those parked.
+type ClientStats struct {
+	Served int `json:"served"`
+	Parked int `json:"parked"`
 }
 
 // ServerStats is one server's state and counters since it joined.
@@ -113,6 +122,7 @@ func (p *Proxy) Stats() Stats {
 		SlowStartS: st.slowStart.Seconds(),
 		Servers:    []ServerStats{}, DrainingServers: []ServerStats{},
 	}
+	s.Clients.Served, s.Clients.Parked = p.clientConns.counts()
 	var r10, r60 recent
 	add := func(list []ServerStats, u *upstream, state string, since time.Time) []ServerStats {
 		ss, a, b := serverStats(st, u, now, state, since)

@@ -77,6 +77,12 @@ func TestStatsPageInChromium(t *testing.T) {
 	if got := states(); len(got) != 3 || got["a"] != "up" || got["b"] != "up" || got["dead"] != "ejected" {
 		t.Errorf("after the refresh, the table shows %v; want a and b up, dead ejected", got)
 	}
+	// The client's keep-alive connection, idle since, is parked.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.getElementById("parked").textContent === "1" && document.getElementById("served").textContent === "0"`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the page does not show the idle client connection parked: %v", err)
+	}
 	type look struct {
 		Up, Ejected string   // the states' colours
 		Since       string   // dead's "since" text

@@ -114,7 +114,7 @@ func TestStatsJSONFigures(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 	// The names that scripts and docs/proxy.md use.
-	for _, k := range []string{"name", "mode", "algorithm", "uptime_s", "panic", "servers", "time", "started", "draining", "slow_start_s", "totals", "draining_servers"} {
+	for _, k := range []string{"name", "mode", "algorithm", "uptime_s", "panic", "servers", "time", "started", "draining", "slow_start_s", "clients", "totals", "draining_servers"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("/stats.json lacks %s", k)
 		}
