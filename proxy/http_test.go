@@ -301,25 +301,6 @@ func TestServerClosesIdle(t *testing.T) {
 	}
 }
 
-// rawRequest sends request on a new connection to addr and reads the
-// response.
-func rawRequest(t *testing.T, addr, request string) (*http.Response, string) {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, request)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
 // TestHeaderSpelling checks that headers are handled whatever their case:
 // a client's lowercase x-forwarded-for, x-real-ip, te and hop-by-hop
 // headers do not reach the server, and a lowercase upgrade is an upgrade.
@@ -332,7 +313,7 @@ func TestHeaderSpelling(t *testing.T) {
 		}
 	})
 	r := startProxy(t, config(t, "", app), Options{})
-	rawRequest(t, r.Addr().String(), "GET http://user:pw@app/ HTTP/1.1\r\nHost: app\r\n"+
+	rawExchange(t, r.Addr().String(), "GET http://user:pw@app/ HTTP/1.1\r\nHost: app\r\n"+
 		"x-forwarded-for: 6.6.6.6\r\nx-real-ip: 6.6.6.6\r\nte: trailers\r\nkeep-alive: 5\r\n"+
 		"connection: x-hop, close\r\nx-hop: 1\r\nproxy-authorization: secret\r\n\r\n")
 	h := <-seen
@@ -370,7 +351,8 @@ func TestOddServers(t *testing.T) {
 		io.WriteString(c, "HTTP/1.0 200 OK\r\nX-Old: 1\r\n\r\nhello")
 	})
 	r := startProxy(t, config(t, "", old), Options{})
-	resp, body := rawRequest(t, r.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp := rawExchange(t, r.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")[0]
+	body := bodyOf(resp)
 	if resp.StatusCode != http.StatusOK || body != "hello" || resp.Header.Get("X-Old") != "1" {
 		t.Errorf("HTTP/1.0 server: %d %q %v, want 200 hello", resp.StatusCode, body, resp.Header)
 	}
@@ -387,7 +369,7 @@ func TestOddServers(t *testing.T) {
 	})
 	r2 := startProxy(t, config(t, "", declining), Options{})
 	start := time.Now()
-	resp, _ = rawRequest(t, r2.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	resp = rawExchange(t, r2.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")[0]
 	if resp.StatusCode != http.StatusNotModified || time.Since(start) > 2*time.Second {
 		t.Errorf("declined upgrade: %d after %s, want 304 at once", resp.StatusCode, time.Since(start))
 	}

@@ -83,23 +83,35 @@ func (e *engine) onConnection(i int32, now time.Duration) *server {
 
 // connect puts request i's connection on s, which the balancer chose for
 // it (or which the connection was already open to): the connection opens
-// there, or moves there on a retry. It returns what the trace says of it,
-// "" at layer 7.
-func (e *engine) connect(i int32, s *server, now time.Duration) string {
-	if e.l4 == nil {
-		return ""
+// there, or moves there on a retry, unless s is down, which refuses it.
+// It reports whether a connection opened.
+func (e *engine) connect(i int32, s *server, now time.Duration) bool {
+	if e.l4 == nil || !s.up {
+		return false
 	}
-	n := e.reqs[i].conn
-	c := &e.l4.conns[n]
+	c := &e.l4.conns[e.reqs[i].conn]
 	if c.server == int32(s.backend.Index) {
-		return "on connection " + strconv.Itoa(int(n)+1)
+		return false
 	}
 	if c.server >= 0 {
 		e.closeConnection(c, now, true)
 	}
 	c.server, c.opened = int32(s.backend.Index), now
 	e.l4.backends[c.server].Begin()
-	return "on connection " + strconv.Itoa(int(n)+1) + ", opened now"
+	return true
+}
+
+// connText is what the trace says of request i's connection at layer 4,
+// "" at layer 7.
+func (e *engine) connText(i int32, opened bool) string {
+	if e.l4 == nil {
+		return ""
+	}
+	text := "on connection " + strconv.Itoa(int(e.reqs[i].conn)+1)
+	if opened {
+		text += ", opened now"
+	}
+	return text
 }
 
 // closeConnection closes c, which broke when its server failed, and tells

@@ -401,12 +401,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		s := &e.servers[b.Index]
-		conn := ""
-		if s.up { // a crashed server refuses the connection
-			conn = e.connect(i, s, now)
-		}
+		opened := e.connect(i, s, now)
 		if e.tracer != nil {
-			e.trace(Routed, now, i, s, conn)
+			e.trace(Routed, now, i, s, e.connText(i, opened))
 		}
 		if measured {
 			s.requests++
