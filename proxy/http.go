@@ -105,10 +105,10 @@ type clientConn struct {
 	write lazyDeadline
 	// state is connOpen, connIdle, connParked or connHijacked; see Close.
 	state atomic.Int32
-	// idleSince is when fasthttp last began to wait for the
-	// connection's next request (Unix nanoseconds), 0 while it serves
-	// one: only a wait for a request that does not come parks.
-	idleSince atomic.Int64
+	// idle is set while fasthttp waits for the connection's next request,
+	// clear while it serves one: only a wait for a request that does not
+	// come parks.
+	idle atomic.Bool
 	// first is a byte read while the connection was parked, handed to
 	// fasthttp by the first Read.
 	first    byte
@@ -134,7 +134,7 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		return 1, nil
 	}
 	n, err := c.Conn.Read(b)
-	if n == 0 && c.idleSince.Load() != 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+	if n == 0 && c.idle.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 		c.state.CompareAndSwap(connOpen, connIdle)
 	}
 	return n, err
@@ -152,7 +152,8 @@ func (c *clientConn) Write(b []byte) (int, error) {
 // waited parkAfter for a request: then it is parked.
 func (c *clientConn) Close() error {
 	if c.side.parker != nil && c.state.CompareAndSwap(connIdle, connParked) {
-		c.side.parker.park(c.Conn, time.Unix(0, c.idleSince.Load()))
+		// The wait that timed out began parkAfter ago.
+		c.side.parker.park(c.Conn, time.Now().Add(-parkAfter))
 		return nil
 	}
 	if c.state.Load() == connParked {
@@ -163,16 +164,6 @@ func (c *clientConn) Close() error {
 
 // hijacked stops the connection from ever being parked.
 func (c *clientConn) hijacked() { c.state.Store(connHijacked) }
-
-// waiting records whether fasthttp waits for the connection's next
-// request (after a response on a connection kept alive) or serves one.
-func (c *clientConn) waiting(yes bool) {
-	var since int64
-	if yes {
-		since = c.side.clock.Now().UnixNano()
-	}
-	c.idleSince.Store(since)
-}
 
 // CloseWrite half-closes the connection, for splice.
 func (c *clientConn) CloseWrite() error { return closeWrite(c.Conn) }
@@ -234,7 +225,7 @@ func (s *connSet) track(c net.Conn, state fasthttp.ConnState) {
 		s.mu.Unlock()
 	case fasthttp.StateIdle, fasthttp.StateActive:
 		if cc, ok := c.(*clientConn); ok {
-			cc.waiting(state == fasthttp.StateIdle)
+			cc.idle.Store(state == fasthttp.StateIdle)
 		}
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		if cc, ok := c.(*clientConn); ok && state == fasthttp.StateHijacked {
