@@ -32,6 +32,11 @@ func (b *Backend) Begin() { b.inFlight.Add(1) }
 // End records that a request sent to b is over, whatever its outcome.
 func (b *Backend) End() { b.inFlight.Add(-1) }
 
+// SetInFlight sets the count a host learns from elsewhere rather than by
+// Begin and End: the simulator's stale views hold the servers' load as of
+// their last refresh this way.
+func (b *Backend) SetInFlight(n int64) { b.inFlight.Store(n) }
+
 // InFlight is the number of requests sent to b that have not ended yet:
 // those being served and those waiting in the server's queue.
 func (b *Backend) InFlight() int64 { return b.inFlight.Load() }

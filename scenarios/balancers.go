@@ -1,12 +1,57 @@
 package scenarios
 
-// Balancers describes the balancing tier in front of the servers.
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Balancers describes the balancing tier in front of the servers: its
+// layer, and how many balancer instances share the traffic and what each
+// knows of the servers.
 type Balancers struct {
 	// Layer is 4, a server picked per connection as an L4 (TCP) balancer
 	// does, or 7, a server picked per request; default 7, or 4 when mode
 	// is tcp. In the proxy, layer 4 is mode tcp and layer 7 mode http.
 	Layer int `yaml:"layer"`
+	// Count is how many balancer instances split the arrivals, at random;
+	// default 1. They are numbered from 1.
+	Count int `yaml:"count"`
+	// View is what each balancer knows of the servers: ViewShared,
+	// ViewLocal or ViewStale. Default shared for one balancer, local for
+	// more.
+	View string `yaml:"view"`
+	// Refresh is how often a stale view catches up with the servers'
+	// true state; default 1s, and only with view stale.
+	Refresh Duration `yaml:"refresh"`
+	// Failover is how long clients go on sending a crashed balancer its
+	// share before they stop (a DNS TTL, a VRRP takeover); default 0.
+	Failover Duration `yaml:"failover"`
 }
+
+// Balancers' views of the servers.
+const (
+	// ViewShared: every balancer sees the servers' true load and one
+	// health state, as a single balancer would.
+	ViewShared = "shared"
+	// ViewLocal: each balancer knows only the requests it sent itself,
+	// and keeps its own health checks, ejections, breakers and retry
+	// budget, as separate proxies do.
+	ViewLocal = "local"
+	// ViewStale: as local, but each balancer sees the servers' true load
+	// as of its last refresh, as from a stats service polled every
+	// Refresh.
+	ViewStale = "stale"
+)
+
+// Views lists the values balancers.view may take.
+var Views = []string{ViewShared, ViewLocal, ViewStale}
+
+// DefaultRefresh is how often a stale view refreshes unless the file says.
+const DefaultRefresh = Duration(time.Second)
+
+// MaxBalancers bounds balancers.count.
+const MaxBalancers = 1000
 
 // Connections are the long-lived connections clients send their requests
 // on, as gRPC and HTTP/2 clients do.
@@ -41,6 +86,27 @@ func (s *Scenario) Layer() int {
 	return Layer7
 }
 
+// BalancerCount is how many balancers share the traffic: balancers.count,
+// else 1.
+func (s *Scenario) BalancerCount() int {
+	if s.Balancers == nil || s.Balancers.Count == 0 {
+		return 1
+	}
+	return s.Balancers.Count
+}
+
+// BalancerView is the balancers' view of the servers: balancers.view,
+// else shared for one balancer and local for more.
+func (s *Scenario) BalancerView() string {
+	switch {
+	case s.Balancers != nil && s.Balancers.View != "":
+		return s.Balancers.View
+	case s.BalancerCount() > 1:
+		return ViewLocal
+	}
+	return ViewShared
+}
+
 // layerMode is the proxy mode that balances at layer.
 func layerMode(layer int) string {
 	if layer == Layer4 {
@@ -49,17 +115,8 @@ func layerMode(layer int) string {
 	return ModeHTTP
 }
 
-// checkBalancers checks the balancers section, which must agree with mode
-// when both are given, and the workload's connections.
-func checkBalancers(s *Scenario, d *decoder) error {
-	if b := s.Balancers; b != nil && d.has("balancers.layer") {
-		if b.Layer != Layer4 && b.Layer != Layer7 {
-			return d.errorf("balancers.layer", "must be 4 (a server per connection) or 7 (a server per request), got %d", b.Layer)
-		}
-		if d.has("mode") && layerMode(b.Layer) != s.Mode {
-			return d.errorf("balancers.layer", "layer %d is mode %s, but mode is %s; give one of them, or both alike", b.Layer, layerMode(b.Layer), s.Mode)
-		}
-	}
+// checkConnections checks the workload's connections.
+func checkConnections(s *Scenario, d *decoder) error {
 	c := s.Workload.Connections
 	if c == nil {
 		return nil
@@ -72,4 +129,40 @@ func checkBalancers(s *Scenario, d *decoder) error {
 		return err
 	}
 	return d.durRange(p+".lifetime", c.Lifetime, true, MaxVirtualTime)
+}
+
+// checkBalancers checks and completes the balancers section, whose layer
+// must agree with mode when both are given.
+func checkBalancers(s *Scenario, d *decoder) error {
+	b := s.Balancers
+	if b == nil {
+		return nil
+	}
+	if d.has("balancers.layer") {
+		if b.Layer != Layer4 && b.Layer != Layer7 {
+			return d.errorf("balancers.layer", "must be 4 (a server per connection) or 7 (a server per request), got %d", b.Layer)
+		}
+		if d.has("mode") && layerMode(b.Layer) != s.Mode {
+			return d.errorf("balancers.layer", "layer %d is mode %s, but mode is %s; give one of them, or both alike", b.Layer, layerMode(b.Layer), s.Mode)
+		}
+	}
+	if d.has("balancers.count") {
+		if err := d.intRange("balancers.count", int64(b.Count), 1, MaxBalancers); err != nil {
+			return err
+		}
+	}
+	if d.has("balancers.view") && !slices.Contains(Views, b.View) {
+		return d.errorf("balancers.view", "must be one of %s, got %s", strings.Join(Views, ", "), quote(b.View))
+	}
+	switch {
+	case s.BalancerView() == ViewStale && !d.has("balancers.refresh"):
+		b.Refresh = DefaultRefresh
+	case s.BalancerView() == ViewStale:
+		if err := d.durRange("balancers.refresh", b.Refresh, false, MaxVirtualTime); err != nil {
+			return err
+		}
+	case d.has("balancers.refresh"):
+		return d.errorf("balancers.refresh", "applies to view: stale only; the view here is %s", s.BalancerView())
+	}
+	return d.durRange("balancers.failover", b.Failover, true, MaxVirtualTime)
 }

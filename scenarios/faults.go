@@ -33,13 +33,16 @@ const ErrorLatency = time.Millisecond
 // FaultKinds lists the kinds faults[].kind may name.
 var FaultKinds = []string{FaultCrash, FaultSlow, FaultRecover, FaultDrain, FaultErrors}
 
-// Fault is a timed event on a named server. The simulator applies faults;
-// the live proxy ignores them.
+// Fault is a timed event on a named server, or on a balancer. The
+// simulator applies faults; the live proxy ignores them.
 type Fault struct {
 	// At is when the fault starts, in virtual time.
 	At Duration `yaml:"at"`
 	// Server names one server (NAME-i for a server of a group).
 	Server string `yaml:"server"`
+	// Balancer numbers one balancer, from 1, in place of a server: it
+	// may crash (and recover).
+	Balancer int `yaml:"balancer"`
 	// Kind is crash, slow, recover, drain or 5xx.
 	Kind string `yaml:"kind"`
 	// Factor multiplies service times while a server is slow; required
@@ -129,14 +132,9 @@ func checkFaults(s *Scenario, d *decoder) error {
 	last := make(map[string]span)
 	for i, f := range s.Faults {
 		p := "faults[" + strconv.Itoa(i) + "]"
-		if !d.has(p + ".server") {
-			return d.errorf(p+".server", "required; name the server the fault hits")
-		}
-		if !names[f.Server] {
-			return d.errorf(p+".server", "no server is named %s (servers of a group are NAME-1, NAME-2, ...)", quote(f.Server))
-		}
-		if !slices.Contains(FaultKinds, f.Kind) {
-			return d.errorf(p+".kind", "must be one of %s, got %s", strings.Join(FaultKinds, ", "), quote(f.Kind))
+		target, err := checkFaultTarget(s, d, i, names)
+		if err != nil {
+			return err
 		}
 		if !d.has(p + ".at") {
 			return d.errorf(p+".at", "required; when the fault starts, e.g. 60s")
@@ -172,20 +170,45 @@ func checkFaults(s *Scenario, d *decoder) error {
 		if f.For > 0 {
 			end = f.At + f.For
 		}
-		if prev, ok := last[f.Server]; ok {
+		if prev, ok := last[target]; ok {
 			if f.At < prev.start {
-				return d.errorf(p+".at", "faults on %s must be listed in time order: faults[%d] starts at %s", f.Server, prev.index, prev.start)
+				return d.errorf(p+".at", "faults on %s must be listed in time order: faults[%d] starts at %s", target, prev.index, prev.start)
 			}
 			if f.Kind != FaultRecover && f.At < prev.end {
-				return d.errorf(p+".at", "overlaps faults[%d] on %s, which lasts until %s; end it first (for, or a recover fault)", prev.index, f.Server, prev.end)
+				return d.errorf(p+".at", "overlaps faults[%d] on %s, which lasts until %s; end it first (for, or a recover fault)", prev.index, target, prev.end)
 			}
 		}
 		if f.Kind == FaultRecover {
 			end = f.At
 		}
-		last[f.Server] = span{f.At, end, i}
+		last[target] = span{f.At, end, i}
 	}
 	return nil
+}
+
+// checkFaultTarget checks what fault i hits, a server or a balancer, and
+// its kind, and returns the target's name for messages.
+func checkFaultTarget(s *Scenario, d *decoder, i int, names map[string]bool) (string, error) {
+	f, p := &s.Faults[i], "faults["+strconv.Itoa(i)+"]"
+	switch {
+	case d.has(p+".server") && d.has(p+".balancer"):
+		return "", d.errorf(p+".balancer", "give server or balancer, not both")
+	case d.has(p + ".balancer"):
+		if n := s.BalancerCount(); f.Balancer < 1 || f.Balancer > n {
+			return "", d.errorf(p+".balancer", "balancers are numbered 1 to %d (balancers.count), got %d", n, f.Balancer)
+		}
+		if f.Kind != FaultCrash && f.Kind != FaultRecover {
+			return "", d.errorf(p+".kind", "a balancer fault is crash or recover, got %s", quote(f.Kind))
+		}
+		return "balancer " + strconv.Itoa(f.Balancer), nil
+	case !d.has(p + ".server"):
+		return "", d.errorf(p+".server", "required; name the server the fault hits (or give balancer: N)")
+	case !names[f.Server]:
+		return "", d.errorf(p+".server", "no server is named %s (servers of a group are NAME-1, NAME-2, ...)", quote(f.Server))
+	case !slices.Contains(FaultKinds, f.Kind):
+		return "", d.errorf(p+".kind", "must be one of %s, got %s", strings.Join(FaultKinds, ", "), quote(f.Kind))
+	}
+	return f.Server, nil
 }
 
 // Autoscale adds and removes servers of one group as their utilization

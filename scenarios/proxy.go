@@ -470,12 +470,14 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 	return nil
 }
 
-// simulationKeys are the top-level keys that describe the simulated world
-// (its traffic, run length, faults and checks) and serverSimulationKeys
+// simulationKeys are the keys that describe the simulated world (its
+// traffic, run length, faults, checks and balancer instances) and serverSimulationKeys
 // those of a server, which a live proxy has no use for: real traffic and
 // real servers take their place.
 var (
-	simulationKeys       = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "faults", "autoscale", "expect"}
+	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "faults", "autoscale", "expect",
+		// A proxy process is one balancer of the tier these describe.
+		"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover"}
 	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr"}
 )
 

@@ -226,6 +226,8 @@ autoscale: {group: a, max: 3}
 sessions: {miss_cost: 1ms}
 expect: ["random.p99 < 1"]
 `, []string{"workload", "sessions", "faults", "autoscale", "expect", "servers[].capacity", "servers[].mtbf", "servers[].mttr"}},
+		{"balancer instances", proxyConfig + "balancers: {layer: 7, count: 4, view: stale, refresh: 2s, failover: 30s}\n",
+			[]string{"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover"}},
 		{"through a merge key", `name: p
 servers:
   - &a {name: a, address: "127.0.0.1:1", speed: 2}

@@ -24,11 +24,11 @@ var (
 // is checked as in any scenario.
 func validate(s *Scenario, d *decoder, forProxy bool) error {
 	simulated := !forProxy || d.has("workload")
-	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkAutoscale}
+	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkBalancers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkAutoscale}
 	if simulated {
 		checks = append(checks, checkWorkload)
 	}
-	checks = append(checks, checkBalancers)
+	checks = append(checks, checkConnections)
 	checks = append(checks, checkAlgorithms, checkAlgorithm, checkExpect,
 		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) })
 	if simulated {

@@ -23,14 +23,15 @@ type layer4 struct {
 	lifetime time.Duration
 	// conns is each connection's server, by workloads.Request.Conn.
 	conns []connection
-	// backends are what the balancer sees of each server: its open
-	// connections as Begin and End count them.
+	// backends count each server's open connections, through every
+	// balancer; a shared view sees them.
 	backends []*algorithms.Backend
 }
 
 // connection is one client connection through an L4 balancer.
 type connection struct {
 	server int32 // -1 while closed
+	lb     int32 // the balancer it goes through, while open
 	opened time.Duration
 }
 
@@ -54,12 +55,22 @@ func newLayer4(sc *scenarios.Scenario, servers []server) *layer4 {
 	return l
 }
 
-// balanced is what the balancer sees of s.
+// balanced is what a balancer with a shared, fresh view sees of s: its
+// requests in flight, or at layer 4 its open connections.
 func (e *engine) balanced(s *server) *algorithms.Backend {
 	if e.l4 != nil {
 		return e.l4.backends[s.backend.Index]
 	}
 	return s.backend
+}
+
+// openConnection returns connection c when it is open through one of
+// several balancers, else nil.
+func (e *engine) openConnection(c int32) *connection {
+	if e.l4 == nil || e.tier == nil || e.l4.conns[c].server < 0 {
+		return nil
+	}
+	return &e.l4.conns[c]
 }
 
 // onConnection returns the server request i's open connection goes to, or
@@ -96,18 +107,26 @@ func (e *engine) connect(i int32, s *server, now time.Duration) bool {
 	if c.server >= 0 {
 		e.closeConnection(c, now, true)
 	}
-	c.server, c.opened = int32(s.backend.Index), now
+	c.server, c.opened, c.lb = int32(s.backend.Index), now, e.reqs[i].lb
 	e.l4.backends[c.server].Begin()
+	if v := e.lbs[c.lb].view; v.counted {
+		v.backends[c.server].Begin()
+	}
 	return true
 }
 
-// connText is what the trace says of request i's connection at layer 4,
-// "" at layer 7.
-func (e *engine) connText(i int32, opened bool) string {
+// routeText is what the trace says of how request i was routed: the
+// balancer it came through, when there are several, and its connection
+// at layer 4; "" for neither.
+func (e *engine) routeText(i int32, opened bool) string {
+	text := e.viaText(i)
 	if e.l4 == nil {
-		return ""
+		return text
 	}
-	text := "on connection " + strconv.Itoa(int(e.reqs[i].conn)+1)
+	if text != "" {
+		text += ", "
+	}
+	text += "on connection " + strconv.Itoa(int(e.reqs[i].conn)+1)
 	if opened {
 		text += ", opened now"
 	}
@@ -117,20 +136,29 @@ func (e *engine) connText(i int32, opened bool) string {
 // closeConnection closes c, which broke when its server failed, and tells
 // the balancer, as the proxy in mode tcp does when a session ends.
 func (e *engine) closeConnection(c *connection, now time.Duration, broke bool) {
-	b := e.l4.backends[c.server]
-	b.End()
+	lb := e.lbs[c.lb]
 	o := algorithms.Outcome{Now: now, Latency: now - c.opened}
 	if broke {
 		o.Err = ErrReset
 	}
-	e.bal.Done(b, o)
+	lb.alg.Done(lb.view.backends[c.server], o)
+	e.dropConnection(c)
+}
+
+// dropConnection closes c without telling its balancer, which crashed.
+func (e *engine) dropConnection(c *connection) {
+	e.l4.backends[c.server].End()
+	if v := e.lbs[c.lb].view; v.counted {
+		v.backends[c.server].End()
+	}
 	c.server = -1
 }
 
-// tellBalancer tells the balancer how a request's attempt on s ended; an L4
-// balancer never hears of requests.
-func (e *engine) tellBalancer(s *server, o algorithms.Outcome) {
+// tellBalancer tells request i's balancer how its attempt on s ended; an
+// L4 balancer never hears of requests.
+func (e *engine) tellBalancer(i int32, s *server, o algorithms.Outcome) {
 	if e.l4 == nil {
-		e.bal.Done(s.backend, o)
+		lb := e.balancerOf(i)
+		lb.alg.Done(lb.view.backends[s.backend.Index], o)
 	}
 }

@@ -2,8 +2,8 @@ package sim
 
 import (
 	"errors"
-	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -36,6 +36,7 @@ const (
 	causeQueueFull
 	causeNoServer
 	cause5xx
+	causeBalancerDown
 	numCauses
 )
 
@@ -47,9 +48,8 @@ type failures struct {
 	passive *scenarios.Passive
 	retries *scenarios.Retries
 	breaker *scenarios.CircuitBreaker
-	// breakersOpen counts the servers whose breaker is open; maxOpen is
-	// circuit_breaker.max_open as a number of servers.
-	breakersOpen, maxOpen int
+	// maxOpen is circuit_breaker.max_open as a number of servers.
+	maxOpen int
 	// attemptTimeout is timeouts.response when the file gives it: the
 	// client gives up on an attempt after it.
 	attemptTimeout time.Duration
@@ -61,9 +61,6 @@ type failures struct {
 	// arrivalsDone stops the health checks: after the last arrival they
 	// could only go on for ever.
 	arrivalsDone bool
-	// primaryUp is set while some server that is not a backup is healthy;
-	// panicking while fewer than health_check.panic_threshold of them are.
-	primaryUp, panicking bool
 	// slowStart is the ramp of a server back in rotation; ramp decides
 	// which requests it turns away meanwhile.
 	slowStart time.Duration
@@ -72,8 +69,6 @@ type failures struct {
 	errDraw *rand.Rand
 
 	retried int64
-	// budget is the retry budget's saved-up retries.
-	budget  float64
 	causes  [numCauses]int64
 	crashes []crash
 }
@@ -105,20 +100,20 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	for i := range e.servers {
 		index[e.servers[i].name] = i
 		e.servers[i].crash, e.servers[i].downCrash = -1, -1
-		// In rotation from the start is not coming back: no ramp.
-		e.servers[i].rampFrom = math.MinInt64 / 2
 	}
 	for i, f := range e.faults {
-		e.faultServer = append(e.faultServer, index[f.Server])
+		target := index[f.Server]
+		if f.Balancer > 0 {
+			target = -f.Balancer // a balancer's fault: -1 for balancer 1
+		}
+		e.faultServer = append(e.faultServer, target)
 		e.events.push(event{at: f.At.D(), req: int32(i), kind: fault})
 		if f.For > 0 && f.Kind != scenarios.FaultRecover {
 			e.events.push(event{at: (f.At + f.For).D(), req: int32(i), kind: faultEnd})
 		}
 	}
-	if e.health != nil {
-		for i := range e.servers {
-			e.events.push(event{at: e.health.Interval.D(), req: int32(i), kind: check})
-		}
+	for _, v := range e.views {
+		e.startChecks(v, 0)
 	}
 	for i := range e.servers {
 		if s := &e.servers[i]; s.mtbf > 0 {
@@ -166,67 +161,111 @@ func (s *server) available() bool {
 	return !s.idle && !s.starting && !s.retired && !s.draining
 }
 
-// healthy reports whether s may serve as far as the host knows: it is
+// healthy reports whether s may serve as far as view v knows: it is
 // available, and checks, ejection and breaker all let it. A crashed server
 // stays healthy until something notices.
-func (e *engine) healthy(s *server, now time.Duration) bool {
-	return s.available() && !s.checkDown && now >= s.ejectedUntil &&
-		s.breaker != breakerOpen && !(s.breaker == breakerHalf && s.cbProbes >= e.breaker.Probes)
+func (e *engine) healthy(v *view, s *server, now time.Duration) bool {
+	st := &v.standing[s.backend.Index]
+	return s.available() && !st.checkDown && now >= st.ejectedUntil &&
+		st.breaker != breakerOpen && !(st.breaker == breakerHalf && st.cbProbes >= e.breaker.Probes)
 }
 
-// usable reports whether the balancer may choose s now: it is healthy, and
-// it is a primary or no primary is healthy. In panic (see refresh) every
-// available primary is usable, healthy or not.
-func (e *engine) usable(s *server, now time.Duration) bool {
-	if e.panicking {
+// usable reports whether v's balancers may choose s now: it is healthy,
+// and it is a primary or no primary is healthy. In panic (see refresh)
+// every available primary is usable, healthy or not.
+func (e *engine) usable(v *view, s *server, now time.Duration) bool {
+	if v.panicking {
 		return !s.backup && s.available()
 	}
-	return e.healthy(s, now) && (!s.backup || !e.primaryUp)
+	return e.healthy(v, s, now) && (!s.backup || !v.primaryUp)
 }
 
-// refresh tells the balancer which servers are usable, and marks the
-// crashes that this takes out of rotation as detected.
+// refresh tells every balancer which servers are usable, and marks the
+// crashes that this takes out of rotation everywhere as detected.
 func (e *engine) refresh(now time.Duration) {
-	healthy, primaries := 0, 0
-	for i := range e.servers {
-		if s := &e.servers[i]; !s.backup && s.available() {
-			primaries++
-			if e.healthy(s, now) {
-				healthy++
-			}
-		}
+	for _, v := range e.views {
+		e.refreshView(v, now)
 	}
-	e.primaryUp = healthy > 0
-	e.panicking = e.health != nil && float64(healthy) < e.health.PanicThreshold*float64(primaries)
-	list := make([]*algorithms.Backend, 0, len(e.servers))
 	for i := range e.servers {
-		s := &e.servers[i]
-		usable := e.usable(s, now)
-		if usable && !s.inRotation && now > 0 {
-			s.rampFrom = now
-		}
-		if usable != s.inRotation && e.observed() {
-			if usable {
-				e.changed(now, results.EventIn, s, "back in rotation")
-			} else {
-				e.changed(now, results.EventOut, s, "%s", e.outReason(s, now))
-			}
-		}
-		s.inRotation = usable
-		if usable {
-			list = append(list, e.balanced(s))
-		}
-		if s.crash >= 0 && !e.healthy(s, now) {
+		if s := &e.servers[i]; s.crash >= 0 && !e.anyHealthy(s, now) {
 			e.crashes[s.crash].detected = now
 			s.crash = -1
 		}
 	}
-	e.bal.Update(list)
+}
+
+// refreshView tells v's balancers which servers are usable.
+func (e *engine) refreshView(v *view, now time.Duration) {
+	healthy, primaries := 0, 0
+	for i := range e.servers {
+		if s := &e.servers[i]; !s.backup && s.available() {
+			primaries++
+			if e.healthy(v, s, now) {
+				healthy++
+			}
+		}
+	}
+	v.primaryUp = healthy > 0
+	v.panicking = e.health != nil && float64(healthy) < e.health.PanicThreshold*float64(primaries)
+	list := make([]*algorithms.Backend, 0, len(e.servers))
+	for i := range e.servers {
+		s, st := &e.servers[i], &v.standing[i]
+		usable := e.usable(v, s, now)
+		if usable && !st.inRotation && now > 0 {
+			st.rampFrom = now
+		}
+		if usable != st.inRotation && e.observed() {
+			if usable {
+				e.changed(now, results.EventIn, s, "%sback in rotation", e.byView(v))
+			} else {
+				e.changed(now, results.EventOut, s, "%s%s", e.byView(v), e.outReason(v, s, now))
+			}
+		}
+		st.inRotation = usable
+		if usable {
+			list = append(list, v.backends[i])
+		}
+	}
+	if e.separate() {
+		e.lbs[v.index].alg.Update(list)
+		return
+	}
+	for _, b := range e.lbs {
+		b.alg.Update(list)
+	}
+}
+
+// anyHealthy reports whether some balancer that is up may still choose s,
+// as far as its view knows.
+func (e *engine) anyHealthy(s *server, now time.Duration) bool {
+	for _, v := range e.views {
+		if (!e.separate() || !e.lbs[v.index].down) && e.healthy(v, s, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// byView is what the timeline says of a view's decision: "" for the
+// only or shared view, "balancer N: " for a balancer's own.
+func (e *engine) byView(v *view) string {
+	if !e.separate() {
+		return ""
+	}
+	return "balancer " + strconv.Itoa(v.index+1) + ": "
 }
 
 // applyFault starts fault i.
 func (e *engine) applyFault(i int, now time.Duration) {
 	f := &e.faults[i]
+	if k := e.faultServer[i]; k < 0 {
+		if b := e.lbs[-k-1]; f.Kind == scenarios.FaultCrash {
+			e.crashBalancer(b, now)
+		} else {
+			e.recoverBalancer(b, now)
+		}
+		return
+	}
 	s := &e.servers[e.faultServer[i]]
 	switch f.Kind {
 	case scenarios.FaultCrash:
@@ -265,8 +304,9 @@ func (e *engine) answeredError(i int32, s *server, now time.Duration) {
 	if measured {
 		s.failed++
 	}
-	e.succeeded(s, now, q.probe)
-	e.passiveFailed(s, now, scenarios.Retry5xx)
+	v := e.viewOf(i)
+	e.succeeded(v, s, now, q.probe)
+	e.passiveFailed(v, s, now, scenarios.Retry5xx)
 	if e.retry(i, scenarios.Retry5xx, now) {
 		e.retryTried(i, s.backend.Index)
 		e.dispatch(i, now)
@@ -307,7 +347,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	e.changed(now, results.EventCrash, s, "crashed")
 	idx := s.backend.Index
 	s.downCrash = len(e.crashes)
-	if e.healthy(s, now) {
+	if e.anyHealthy(s, now) {
 		s.crash = s.downCrash
 		e.crashes = append(e.crashes, crash{server: idx, at: now, detected: -1})
 	} else {
@@ -326,8 +366,9 @@ func (e *engine) crash(s *server, now time.Duration) {
 		}
 		q := &e.reqs[i]
 		if q.check && !q.orphan {
+			v := e.viewOf(int32(i))
 			e.release(int32(i))
-			e.checked(s, false, now) // the check's connection is reset
+			e.checked(v, s, false, now) // the check's connection is reset
 			continue
 		}
 		if q.orphan {
@@ -338,7 +379,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 		q.server, q.doneSeq, q.timeoutSeq = -1, 0, 0
 		e.attemptFailed(int32(i), s, now, now-q.arrival, ErrReset, "reset by the crash")
 		e.hitCrash(q, s)
-		e.serverFailed(s, now, measured, q.probe, scenarios.RetryError)
+		e.serverFailed(e.viewOf(int32(i)), s, now, measured, q.probe, scenarios.RetryError)
 		if e.retry(int32(i), scenarios.RetryError, now) {
 			e.retryTried(int32(i), idx)
 			e.dispatch(int32(i), now)
@@ -349,55 +390,58 @@ func (e *engine) crash(s *server, now time.Duration) {
 }
 
 // serverFailed counts a failed attempt of this condition (connect, error
-// or timeout) on s: against its circuit breaker (a failed probe reopens a
-// half-open one), and against passive checks, which may eject s.
-func (e *engine) serverFailed(s *server, now time.Duration, measured, probe bool, condition string) {
+// or timeout) on s: against its circuit breaker in view v (a failed probe
+// reopens a half-open one), and against v's passive checks, which may
+// eject s.
+func (e *engine) serverFailed(v *view, s *server, now time.Duration, measured, probe bool, condition string) {
 	if measured {
 		s.failed++
 	}
 	if cb := e.breaker; cb != nil {
-		switch s.breaker {
+		st := &v.standing[s.backend.Index]
+		switch st.breaker {
 		case breakerClosed:
 			// Past the cap on open breakers the run of failures goes on,
 			// and opens the breaker at the next failure once a slot is free.
-			if s.cbFails++; s.cbFails >= cb.Failures && e.breakersOpen < e.maxOpen {
-				e.openBreaker(s, now)
+			if st.cbFails++; st.cbFails >= cb.Failures && v.breakersOpen < e.maxOpen {
+				e.openBreaker(v, s, now)
 			}
 		case breakerHalf:
 			if !probe {
 				break
 			}
-			if e.breakersOpen < e.maxOpen {
-				e.openBreaker(s, now)
+			if v.breakersOpen < e.maxOpen {
+				e.openBreaker(v, s, now)
 			} else {
 				// No slot: back in rotation, as past the cap, until the
 				// next failure finds one.
-				s.breaker, s.cbFails = breakerClosed, cb.Failures
+				st.breaker, st.cbFails = breakerClosed, cb.Failures
 				e.refresh(now)
 			}
 		}
 	}
-	e.passiveFailed(s, now, condition)
+	e.passiveFailed(v, s, now, condition)
 }
 
 // passiveFailed counts a failed attempt of this condition on s against
-// passive checks, which may eject s.
-func (e *engine) passiveFailed(s *server, now time.Duration, condition string) {
+// v's passive checks, which may eject s.
+func (e *engine) passiveFailed(v *view, s *server, now time.Duration, condition string) {
 	p := e.passive
 	if !p.Counts(condition) {
 		return
 	}
+	st := &v.standing[s.backend.Index]
 	window := p.FailTimeout.D()
-	if now-s.passiveSince > window {
-		s.passiveSince, s.passiveFails = now, 0
+	if now-st.passiveSince > window {
+		st.passiveSince, st.passiveFails = now, 0
 	}
-	s.passiveFails++
-	if s.passiveFails < p.MaxFails || now < s.ejectedUntil {
+	st.passiveFails++
+	if st.passiveFails < p.MaxFails || now < st.ejectedUntil {
 		return
 	}
-	s.passiveFails = 0
-	s.ejectedUntil = now + window
-	e.events.push(event{at: s.ejectedUntil, req: int32(s.backend.Index), kind: ejectEnd})
+	st.passiveFails = 0
+	st.ejectedUntil = now + window
+	e.events.push(event{at: st.ejectedUntil, req: int32(s.backend.Index), kind: ejectEnd})
 	e.refresh(now)
 }
 
@@ -412,10 +456,11 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 		return false
 	}
 	if e.retries.Budget > 0 {
-		if e.budget < 1 {
+		v := e.viewOf(i)
+		if v.budget < 1 {
 			return false
 		}
-		e.budget--
+		v.budget--
 	}
 	q.attempts++
 	if q.arrival >= e.warmup {
@@ -428,8 +473,8 @@ func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 // after latency, and tells the balancer and the trace (why is the trace's
 // word for it).
 func (e *engine) attemptFailed(i int32, s *server, now, latency time.Duration, err error, why string) {
-	s.backend.End()
-	e.tellBalancer(s, algorithms.Outcome{Now: now, Latency: latency, Err: err})
+	e.end(i, s)
+	e.tellBalancer(i, s, algorithms.Outcome{Now: now, Latency: latency, Err: err})
 	if e.tracer != nil {
 		e.trace(Failed, now, i, s, why)
 	}
@@ -487,13 +532,13 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 	s := &e.servers[q.server]
 	e.attemptFailed(i, s, now, e.attemptTimeout, ErrTimeout, "timed out")
 	measured := q.arrival >= e.warmup
-	e.serverFailed(s, now, measured, q.probe, scenarios.RetryTimeout)
+	e.serverFailed(e.viewOf(i), s, now, measured, q.probe, scenarios.RetryTimeout)
 	if !e.retry(i, scenarios.RetryTimeout, now) {
 		e.failedForGood(q, causeTimeout)
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb}
 	e.retryTried(i, int(q.server))
 	e.dispatch(e.store(again), now)
 }
@@ -558,57 +603,61 @@ const (
 	breakerHalf
 )
 
-// openBreaker opens s's breaker: no requests until it turns half-open.
-// Open breakers hold the max_open slots; half-open ones do not, as a
-// server taken out by health checks may never get its probes.
-func (e *engine) openBreaker(s *server, now time.Duration) {
-	e.breakersOpen++
-	s.breaker, s.cbFails = breakerOpen, 0
-	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen})
+// openBreaker opens s's breaker in view v: no requests until it turns
+// half-open. Open breakers hold the max_open slots; half-open ones do not,
+// as a server taken out by health checks may never get its probes.
+func (e *engine) openBreaker(v *view, s *server, now time.Duration) {
+	v.breakersOpen++
+	st := &v.standing[s.backend.Index]
+	st.breaker, st.cbFails = breakerOpen, 0
+	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen, lb: uint16(v.index), epoch: v.epoch})
 	e.refresh(now)
 }
 
-// halfOpen lets s's breaker send probes.
-func (e *engine) halfOpen(s *server, now time.Duration) {
-	e.breakersOpen--
-	s.breaker, s.cbProbes, s.cbProbeOK = breakerHalf, 0, 0
+// halfOpen lets s's breaker in view v send probes.
+func (e *engine) halfOpen(v *view, s *server, now time.Duration) {
+	v.breakersOpen--
+	st := &v.standing[s.backend.Index]
+	st.breaker, st.cbProbes, st.cbProbeOK = breakerHalf, 0, 0
 	e.refresh(now)
 }
 
-// probe counts a request sent to s while its breaker is half-open, and
-// reports whether it is a probe; once the probes are out, s gets nothing
-// more until they come back.
-func (e *engine) probe(s *server, now time.Duration) bool {
-	if s.breaker != breakerHalf {
+// probe counts a request sent to s while its breaker in view v is
+// half-open, and reports whether it is a probe; once the probes are out,
+// s gets nothing more from v's balancers until they come back.
+func (e *engine) probe(v *view, s *server, now time.Duration) bool {
+	st := &v.standing[s.backend.Index]
+	if st.breaker != breakerHalf {
 		return false
 	}
-	s.cbProbes++
-	if s.cbProbes == e.breaker.Probes {
+	st.cbProbes++
+	if st.cbProbes == e.breaker.Probes {
 		e.refresh(now)
 	}
 	return true
 }
 
 // unprobe gives back a probe that never reached the server.
-func (e *engine) unprobe(s *server, now time.Duration, probe bool) {
-	if probe && s.breaker == breakerHalf {
-		s.cbProbes--
+func (e *engine) unprobe(v *view, s *server, now time.Duration, probe bool) {
+	if st := &v.standing[s.backend.Index]; probe && st.breaker == breakerHalf {
+		st.cbProbes--
 		e.refresh(now)
 	}
 }
 
-// succeeded counts a completed request on s for its breaker: a success
-// ends a run of failures, and closes a half-open breaker once every probe
-// has succeeded (requests sent before it opened do not count).
-func (e *engine) succeeded(s *server, now time.Duration, probe bool) {
+// succeeded counts a completed request on s for its breaker in view v: a
+// success ends a run of failures, and closes a half-open breaker once
+// every probe has succeeded (requests sent before it opened do not count).
+func (e *engine) succeeded(v *view, s *server, now time.Duration, probe bool) {
 	if e.breaker == nil {
 		return
 	}
-	s.cbFails = 0
-	if s.breaker == breakerHalf && probe {
-		s.cbProbeOK++
-		if s.cbProbeOK >= e.breaker.Probes {
-			s.breaker = breakerClosed
+	st := &v.standing[s.backend.Index]
+	st.cbFails = 0
+	if st.breaker == breakerHalf && probe {
+		st.cbProbeOK++
+		if st.cbProbeOK >= e.breaker.Probes {
+			st.breaker = breakerClosed
 			e.refresh(now)
 		}
 	}
@@ -625,9 +674,9 @@ func (e *engine) rampShare(from, now time.Duration) float64 {
 }
 
 // turnedAway reports whether slow start keeps a request off s: a server
-// back in rotation for half the ramp takes half of what it is offered.
+// back in v's rotation for half the ramp takes half of what it is offered.
 // The balancer chose, so this works with every algorithm.
-func (e *engine) turnedAway(s *server, now time.Duration) bool {
-	share := e.rampShare(s.rampFrom, now)
+func (e *engine) turnedAway(v *view, s *server, now time.Duration) bool {
+	share := e.rampShare(v.standing[s.backend.Index].rampFrom, now)
 	return share < 1 && e.ramp.Float64() >= share
 }

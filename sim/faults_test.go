@@ -440,9 +440,9 @@ circuit_breaker: {probes: `+strconv.Itoa(probes)+`}
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &e.servers[0]
-		s.breaker = breakerOpen
-		e.halfOpen(s, time.Second)
+		v := e.views[0]
+		v.standing[0].breaker = breakerOpen
+		e.halfOpen(v, &e.servers[0], time.Second)
 		// least_connections keeps choosing the idle server 0 while the
 		// breaker lets it.
 		var r workloads.Request
@@ -450,7 +450,7 @@ circuit_breaker: {probes: `+strconv.Itoa(probes)+`}
 			r.Arrival = time.Second
 			e.arrive(&r)
 		}
-		if got := s.backend.InFlight(); got != int64(probes) {
+		if got := e.servers[0].backend.InFlight(); got != int64(probes) {
 			t.Errorf("probes %d: %d requests reached the half-open server, want %d", probes, got, probes)
 		}
 	}

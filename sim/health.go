@@ -8,28 +8,49 @@ import "time"
 // thousand times slower does not.
 const checkCost = time.Millisecond
 
-// check runs an active health check of s. A crashed server fails it at
+// startChecks schedules view v's first health check of every server, one
+// interval after now.
+func (e *engine) startChecks(v *view, now time.Duration) {
+	if e.health == nil {
+		return
+	}
+	for i := range e.servers {
+		e.events.push(event{at: now + e.health.Interval.D(), req: int32(i), kind: check, lb: uint16(v.index), epoch: v.epoch})
+	}
+}
+
+// checkEvent runs the check event ev, unless it belongs to a view that
+// is gone, or whose balancer is down: a crashed proxy checks nothing.
+func (e *engine) checkEvent(ev *event) {
+	v := e.views[ev.lb]
+	if ev.epoch != v.epoch || (e.separate() && e.lbs[v.index].down) {
+		return
+	}
+	e.check(v, &e.servers[ev.req], ev.at)
+}
+
+// check runs view v's active health check of s. A crashed server fails it at
 // once (the connection is refused). Otherwise, by default, the check is
 // served like a request: it takes a slot or waits in the server's queue,
 // and passes if it is answered within the timeout, so a server with a deep
 // queue fails its checks. An out-of-band check (a dedicated health port)
 // skips the queue and passes unless the server is too slow to answer in
 // time.
-func (e *engine) check(s *server, now time.Duration) {
+func (e *engine) check(v *view, s *server, now time.Duration) {
 	if e.arrivalsDone {
 		return
 	}
 	hc := e.health
-	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check})
+	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check, lb: uint16(v.index), epoch: v.epoch})
 	switch {
 	case !s.up:
-		e.checked(s, false, now)
+		e.checked(v, s, false, now)
 	case hc.OutOfBand:
-		e.checked(s, time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D(), now)
+		e.checked(v, s, time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D(), now)
 	case s.full():
-		e.checked(s, false, now) // turned away like a request
+		e.checked(v, s, false, now) // turned away like a request
 	default:
-		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true})
+		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true, lb: int32(v.index)})
 		e.reqs[i].timeoutSeq = e.events.push(event{at: now + hc.Timeout.D(), req: i, kind: checkTimeout})
 		if s.busy < s.capacity {
 			e.start(s, i, now)
@@ -42,10 +63,10 @@ func (e *engine) check(s *server, now time.Duration) {
 // checkAnswered ends in-band check i, served by s at now: it passes unless
 // it timed out already.
 func (e *engine) checkAnswered(i int32, s *server, now time.Duration) {
-	late := e.reqs[i].orphan
+	late, v := e.reqs[i].orphan, e.viewOf(i)
 	e.release(i)
 	if !late {
-		e.checked(s, true, now)
+		e.checked(v, s, true, now)
 	}
 }
 
@@ -54,34 +75,35 @@ func (e *engine) checkAnswered(i int32, s *server, now time.Duration) {
 func (e *engine) checkTimedOut(i int32, now time.Duration) {
 	q := &e.reqs[i]
 	q.orphan, q.timeoutSeq = true, 0
-	e.checked(&e.servers[q.server], false, now)
+	e.checked(e.viewOf(i), &e.servers[q.server], false, now)
 }
 
-// checked counts a check's verdict on s: fall failures in a row take it
+// checked counts view v's check verdict on s: fall failures in a row take it
 // out, rise passes bring it back. A check that was answered still fails
 // when the server was busier than max_utilization since its last answer,
 // as a deep health check reports.
-func (e *engine) checked(s *server, ok bool, now time.Duration) {
+func (e *engine) checked(v *view, s *server, ok bool, now time.Duration) {
 	hc := e.health
+	st := &v.standing[s.backend.Index]
 	if ok && hc.MaxUtilization > 0 {
 		e.account(s, now)
-		if span := now - s.checkAt; span > 0 {
-			ok = (s.busyAll-s.checkBusy)/(float64(s.capacity)*float64(span)) <= hc.MaxUtilization
+		if span := now - st.checkAt; span > 0 {
+			ok = (s.busyAll-st.checkBusy)/(float64(s.capacity)*float64(span)) <= hc.MaxUtilization
 		}
-		s.checkAt, s.checkBusy = now, s.busyAll
+		st.checkAt, st.checkBusy = now, s.busyAll
 	}
 	changed := false
 	if ok {
-		s.checkFails = 0
-		s.checkOKs++
-		if s.checkDown && s.checkOKs >= hc.Rise {
-			s.checkDown, s.ejectedUntil, changed = false, 0, true
+		st.checkFails = 0
+		st.checkOKs++
+		if st.checkDown && st.checkOKs >= hc.Rise {
+			st.checkDown, st.ejectedUntil, changed = false, 0, true
 		}
 	} else {
-		s.checkOKs = 0
-		s.checkFails++
-		if !s.checkDown && s.checkFails >= hc.Fall {
-			s.checkDown, changed = true, true
+		st.checkOKs = 0
+		st.checkFails++
+		if !st.checkDown && st.checkFails >= hc.Fall {
+			st.checkDown, changed = true, true
 		}
 	}
 	if changed {

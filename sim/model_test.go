@@ -134,8 +134,8 @@ faults: [{at: 10s, server: app-1, kind: slow, factor: 200, for: 20s}]
 timeouts: {response: 1s}
 circuit_breaker: {failures: 2, open: 5s, probes: 1}
 `, "round_robin")
-	if s := &e.servers[0]; s.breaker != breakerClosed || !s.inRotation {
-		t.Errorf("app-1's breaker is %d (in rotation %v) at the end, want closed", s.breaker, s.inRotation)
+	if st := &e.views[0].standing[0]; st.breaker != breakerClosed || !st.inRotation {
+		t.Errorf("app-1's breaker is %d (in rotation %v) at the end, want closed", st.breaker, st.inRotation)
 	}
 
 	// A scale-down cancels a launch rather than retire the only server.
@@ -170,7 +170,7 @@ workload: {arrival: {process: constant, rate: 10}, service: {dist: constant, mea
 autoscale: {min: 1, max: 3, interval: 10s, cooldown: 0s, startup: 5s}
 `, "round_robin")
 	for i := range e.servers {
-		if s := &e.servers[i]; s.retired && s.inRotation {
+		if s := &e.servers[i]; s.retired && e.views[0].standing[i].inRotation {
 			t.Errorf("%s is retired but in rotation", s.name)
 		}
 	}

@@ -283,17 +283,22 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 			}
 		}
 	}
+	v := e.views[0]
+	if i >= 0 && e.separate() {
+		v = e.viewOf(i)
+	}
 	for k := range e.servers {
 		ev.InFlight[k] = int(e.servers[k].backend.InFlight())
-		ev.InRotation[k] = e.servers[k].inRotation
+		ev.InRotation[k] = v.standing[k].inRotation
 	}
 	if !t.fn(ev) {
 		t.stopped = true
 	}
 }
 
-// outReason says why s is out of rotation.
-func (e *engine) outReason(s *server, now time.Duration) string {
+// outReason says why s is out of view v's rotation.
+func (e *engine) outReason(v *view, s *server, now time.Duration) string {
+	st := &v.standing[s.backend.Index]
 	switch {
 	case s.idle:
 		return "not launched"
@@ -303,15 +308,15 @@ func (e *engine) outReason(s *server, now time.Duration) string {
 		return "scaled in"
 	case s.retired:
 		return "scaled in, draining"
-	case s.checkDown:
+	case st.checkDown:
 		return fmt.Sprintf("failed %d health checks", e.health.Fall)
-	case now < s.ejectedUntil:
+	case now < st.ejectedUntil:
 		return "ejected by passive checks"
 	case s.draining:
 		return "draining"
-	case s.breaker == breakerOpen:
+	case st.breaker == breakerOpen:
 		return "circuit breaker open"
-	case s.breaker == breakerHalf:
+	case st.breaker == breakerHalf:
 		return "circuit breaker half-open, probes in flight"
 	case s.backup:
 		return "backup, primaries are up"

@@ -16,7 +16,7 @@ const (
 	completion eventKind = iota
 	// timeout: request req's attempt has waited timeouts.response.
 	timeout
-	// check: an active health check of server req.
+	// check: an active health check of server req by view lb.
 	check
 	// checkTimeout: in-band health check req has waited its timeout.
 	checkTimeout
@@ -24,9 +24,10 @@ const (
 	faultEnd
 	// fault: faults[req] starts.
 	fault
-	// ejectEnd: server req's passive ejection may be over.
+	// ejectEnd: server req's passive ejection by view lb may be over.
 	ejectEnd
-	// breakerHalfOpen: server req's open circuit breaker turns half-open.
+	// breakerHalfOpen: server req's open circuit breaker in view lb
+	// turns half-open.
 	breakerHalfOpen
 	// randomCrash and randomRepair: server req fails or is repaired at
 	// random (mtbf, mttr).
@@ -36,6 +37,10 @@ const (
 	// it, joins.
 	autoscale
 	join
+	// snapshot: stale view lb catches up with the servers' load.
+	snapshot
+	// withdraw: clients stop sending to crashed balancer lb.
+	withdraw
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)
@@ -46,6 +51,11 @@ type event struct {
 	seq  uint64
 	req  int32 // index into engine.reqs, or a server or fault index
 	kind eventKind
+	// lb is the view (checks, ejections, breakers, snapshots) or balancer
+	// (withdraw) it concerns, and epoch that view's epoch when it was
+	// scheduled.
+	lb    uint16
+	epoch uint8
 }
 
 func (e *event) before(o *event) bool {

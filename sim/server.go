@@ -38,32 +38,10 @@ type server struct {
 	// faultDown and randomDown say what holds a crashed server down: a
 	// crash fault of the file, or a random (mtbf) failure.
 	faultDown, randomDown bool
-	// Health as the host sees it: active checks' verdict and counts,
-	// passive checks' failures and ejection.
-	checkDown  bool
-	checkFails int
-	checkOKs   int
-	// checkAt and checkBusy are when a check last read its utilization
-	// and its busy slot-time then, for health_check.max_utilization.
-	checkAt      time.Duration
-	checkBusy    float64
-	passiveFails int
-	passiveSince time.Duration
-	ejectedUntil time.Duration
-	// The circuit breaker: its state, failures in a row while closed,
-	// and probes sent and succeeded while half-open.
-	breaker   breakerState
-	cbFails   int
-	cbProbes  int
-	cbProbeOK int
 	// mtbf and mttr are its random failures' means (0: none), drawn
 	// from failRNG.
 	mtbf, mttr time.Duration
 	failRNG    *rand.Rand
-	// inRotation is whether the balancer may choose it, as of the last
-	// refresh; rampFrom is when it last came back, for slow start.
-	inRotation bool
-	rampFrom   time.Duration
 	// crash indexes the engine's crashes while one is not yet detected,
 	// else -1; downCrash indexes the crash that holds it down, else -1.
 	crash, downCrash int

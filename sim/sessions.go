@@ -73,14 +73,14 @@ func (e *engine) serveSession(i int32, s int, measured bool) {
 // the client, not to its address, so it survives NAT.
 type pins map[uint32]int32
 
-// pinned returns the server client c is pinned to while that server is
-// usable, else nil.
-func (e *engine) pinned(c uint32, now time.Duration) *server {
+// pinned returns the server request i's client is pinned to while that
+// server is usable by its balancer, else nil.
+func (e *engine) pinned(i int32, now time.Duration) *server {
 	if e.pins == nil {
 		return nil
 	}
-	if i, ok := e.pins[c]; ok && e.usable(&e.servers[i], now) {
-		return &e.servers[i]
+	if k, ok := e.pins[e.reqs[i].clientID]; ok && e.usable(e.viewOf(i), &e.servers[k], now) {
+		return &e.servers[k]
 	}
 	return nil
 }

@@ -171,6 +171,9 @@ type request struct {
 	errAnswer bool
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
+	// lb is the balancer it came through, by index (for a health check,
+	// the view that sent it).
+	lb int32
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
@@ -179,11 +182,17 @@ type request struct {
 
 type engine struct {
 	algorithm string
-	bal       algorithms.Balancer
-	pick      algorithms.Request // reused: a fresh one per pick would escape to the heap
+	seed      uint64
 	gen       *workloads.Generator
 	servers   []server
 	events    eventQueue
+
+	// The balancing tier (balancers.go): the balancers, their views of
+	// the servers (one when shared), and, with several balancers or
+	// balancer faults, the state that splits arrivals among them.
+	lbs   []*balancer
+	views []*view
+	tier  *tier
 
 	// reqs holds requests in flight; free lists the reusable slots, so
 	// memory follows the requests in flight, not the requests simulated.
@@ -222,17 +231,13 @@ type engine struct {
 }
 
 func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
-	bal, err := algorithms.New(algorithm, algorithms.Options{Seed: routingSeed(sc.Seed)})
-	if err != nil {
-		return nil, err
-	}
 	gen, err := workloads.New(&sc.Workload, sc.Seed)
 	if err != nil {
 		return nil, err
 	}
 	e := &engine{
 		algorithm:   algorithm,
-		bal:         bal,
+		seed:        sc.Seed,
 		gen:         gen,
 		maxArrivals: sc.Requests,
 		duration:    sc.Duration.D(),
@@ -262,6 +267,9 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	e.l4 = newLayer4(sc, e.servers)
 	if sc.Sticky != nil {
 		e.pins = make(pins)
+	}
+	if err := e.initBalancers(sc); err != nil {
+		return nil, err
 	}
 	e.initFailures(sc)
 	e.initScaler(sc, firstExtra)
@@ -360,33 +368,47 @@ func (e *engine) finished(r *workloads.Request) bool {
 
 func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
+	lb, ok := e.pickBalancer()
+	if c := e.openConnection(r.Conn); c != nil {
+		lb, ok = int(c.lb), true // it stays on its connection's balancer
+	}
+	i := e.alloc(r, lb)
 	if e.retries != nil && e.retries.Budget > 0 {
-		e.budget = min(e.budget+e.retries.Budget, scenarios.RetryBudgetBurst)
+		v := e.lbs[lb].view
+		v.budget = min(v.budget+e.retries.Budget, scenarios.RetryBudgetBurst)
+	}
+	if !ok || e.lbs[lb].down {
+		if e.tracer != nil {
+			e.trace(Failed, r.Arrival, i, nil, "its balancer is down")
+		}
+		e.fail(i, causeBalancerDown)
+		return
 	}
 	e.tried = e.tried[:0]
-	e.dispatch(e.alloc(r), r.Arrival)
+	e.dispatch(i, r.Arrival)
 }
 
 // dispatch sends request i to a server at now. A server that refuses it
 // (crashed) fails the attempt, which is retried elsewhere as configured.
 func (e *engine) dispatch(i int32, now time.Duration) {
 	measured := e.reqs[i].arrival >= e.warmup
+	v := e.viewOf(i)
 	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
 		var b *algorithms.Backend
 		if len(e.tried) > 0 {
-			b = e.choose(e.reqs[i].client, now) // a retry goes elsewhere
-		} else if s := e.pinned(e.reqs[i].clientID, now); s != nil {
+			b = e.choose(i, now) // a retry goes elsewhere
+		} else if s := e.pinned(i, now); s != nil {
 			b = s.backend // its cookie names a usable server
 		} else if s := e.onConnection(i, now); s != nil {
 			b = s.backend // its connection is open to s (layer 4)
 		} else {
-			b = e.choose(e.reqs[i].client, now)
+			b = e.choose(i, now)
 		}
 		switch {
 		case b != nil:
 			e.tried = append(e.tried, b.Index)
-			if e.slowStart > 0 && e.turnedAway(&e.servers[b.Index], now) {
+			if e.slowStart > 0 && e.turnedAway(v, &e.servers[b.Index], now) {
 				rampedAway = b
 				continue
 			}
@@ -403,18 +425,18 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		s := &e.servers[b.Index]
 		opened := e.connect(i, s, now)
 		if e.tracer != nil {
-			e.trace(Routed, now, i, s, e.connText(i, opened))
+			e.trace(Routed, now, i, s, e.routeText(i, opened))
 		}
 		if measured {
 			s.requests++
 		}
-		probe := e.probe(s, now)
+		probe := e.probe(v, s, now)
 		e.reqs[i].probe = probe
 		if !s.up {
-			s.backend.Begin()
+			e.begin(i, s)
 			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
 			e.hitCrash(&e.reqs[i], s)
-			e.serverFailed(s, now, measured, probe, scenarios.RetryConnect)
+			e.serverFailed(v, s, now, measured, probe, scenarios.RetryConnect)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
 			}
@@ -422,16 +444,16 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			return
 		}
 		if s.full() {
-			s.backend.Begin()
+			e.begin(i, s)
 			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
-			e.unprobe(s, now, probe) // it never reached the server
+			e.unprobe(v, s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
 			return
 		}
 		if e.sess != nil {
 			e.serveSession(i, b.Index, measured)
 		}
-		s.backend.Begin()
+		e.begin(i, s)
 		e.reqs[i].server = int32(b.Index)
 		e.keepTried(i)
 		if s.busy < s.capacity {
@@ -454,12 +476,14 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 	}
 }
 
-// choose picks a server for a request, avoiding those it already tried:
-// a retry always goes to another server. It returns nil when none is left.
-func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backend {
-	e.pick = algorithms.Request{Client: client, Now: now}
+// choose picks a server for request i with its balancer, avoiding those
+// it already tried: a retry always goes to another server. It returns nil
+// when none is left.
+func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
+	lb := e.balancerOf(i)
+	lb.pick = algorithms.Request{Client: e.reqs[i].client, Now: now}
 	for range 4 {
-		b, err := e.bal.Pick(&e.pick)
+		b, err := lb.alg.Pick(&lb.pick)
 		if err != nil {
 			return nil
 		}
@@ -470,23 +494,24 @@ func (e *engine) choose(client netip.Addr, now time.Duration) *algorithms.Backen
 	// The policy keeps choosing servers already tried (ip_hash always
 	// does, least_connections does when slow start turned its choice
 	// away): take the usable one not tried with the fewest requests in
-	// flight, a choice that does not pile onto one server.
+	// flight, as far as the balancer knows, a choice that does not pile
+	// onto one server.
 	var best *algorithms.Backend
-	for i := range e.servers {
-		if slices.Contains(e.tried, i) || !e.usable(&e.servers[i], now) {
+	for k := range e.servers {
+		if slices.Contains(e.tried, k) || !e.usable(lb.view, &e.servers[k], now) {
 			continue
 		}
-		if b := e.servers[i].backend; best == nil || b.InFlight() < best.InFlight() {
+		if b := lb.view.backends[k]; best == nil || b.InFlight() < best.InFlight() {
 			best = b
 		}
 	}
 	return best
 }
 
-// alloc stores a request in flight, on no server yet, and returns its
-// index.
-func (e *engine) alloc(r *workloads.Request) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class)})
+// alloc stores a request in flight through balancer lb, on no server
+// yet, and returns its index.
+func (e *engine) alloc(r *workloads.Request, lb int) int32 {
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -531,7 +556,7 @@ func (e *engine) fire(ev event) {
 	case timeout:
 		e.timedOut(ev.req, ev.at)
 	case check:
-		e.check(&e.servers[ev.req], ev.at)
+		e.checkEvent(&ev)
 	case checkTimeout:
 		e.checkTimedOut(ev.req, ev.at)
 	case fault:
@@ -541,7 +566,9 @@ func (e *engine) fire(ev event) {
 	case ejectEnd:
 		e.refresh(ev.at)
 	case breakerHalfOpen:
-		e.halfOpen(&e.servers[ev.req], ev.at)
+		if v := e.views[ev.lb]; v.epoch == ev.epoch {
+			e.halfOpen(v, &e.servers[ev.req], ev.at)
+		}
 	case randomCrash:
 		e.randomCrash(&e.servers[ev.req], ev.at)
 	case randomRepair:
@@ -550,6 +577,10 @@ func (e *engine) fire(ev event) {
 		e.evaluate(ev.at)
 	case join:
 		e.joinServer(&e.servers[ev.req], ev.at, ev.seq)
+	case snapshot:
+		e.takeSnapshot(int(ev.lb), ev.at)
+	case withdraw:
+		e.withdraw(e.lbs[ev.lb], ev.at, ev.seq)
 	}
 }
 
@@ -589,8 +620,10 @@ func (e *engine) complete(i int32, now time.Duration) {
 	case q.errAnswer:
 		e.answeredError(i, s, now)
 	default:
+		latency, v := now-q.arrival, e.viewOf(i)
+		e.end(i, s)
+		e.tellBalancer(i, s, algorithms.Outcome{Now: now, Latency: latency})
 		e.release(i)
-		latency := now - q.arrival
 		if e.recording() {
 			e.tl.hist.Record(latency)
 		}
@@ -603,9 +636,7 @@ func (e *engine) complete(i int32, now time.Duration) {
 				e.completedInWindow++
 			}
 		}
-		s.backend.End()
-		e.tellBalancer(s, algorithms.Outcome{Now: now, Latency: latency})
-		e.succeeded(s, now, q.probe)
+		e.succeeded(v, s, now, q.probe)
 		if e.pins != nil {
 			e.pins[q.clientID] = q.server
 		}
