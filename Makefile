@@ -28,7 +28,7 @@ lint:
 # (its allocations are the proxy's own). bench/proxy.sh compares the proxy
 # with nginx and HAProxy.
 bench:
-	$(GO) test -run='^$$' -bench='^BenchmarkThroughput$$' -benchtime=3x -cpu=1 ./sim/
+	$(GO) test -run='^$$' -bench='^(BenchmarkThroughput|BenchmarkBalancers)$$' -benchtime=3x -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkSweep$$' -benchtime=3x -cpu=1,2 ./sim/
 	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./results/ ./report/

@@ -31,7 +31,7 @@ func Narrate(ev *sim.TraceEvent) string {
 		b.WriteString(request(ev))
 		b.WriteString(" -> " + ev.Server)
 		if ev.Text != "" {
-			b.WriteString(" " + ev.Text) // its connection, at layer 4
+			b.WriteString(" " + ev.Text) // its balancer, its connection
 		}
 		b.WriteString(" " + state(ev))
 		if ev.Session != "" {
@@ -45,11 +45,14 @@ func Narrate(ev *sim.TraceEvent) string {
 		}
 		b.WriteString(": " + ev.Text)
 	case sim.Changed:
-		b.WriteString(ev.Server)
-		if ev.Change == results.EventOut {
-			b.WriteString(" out of rotation:")
+		if ev.Server != "" { // else the text names what changed
+			b.WriteString(ev.Server)
+			if ev.Change == results.EventOut {
+				b.WriteString(" out of rotation:")
+			}
+			b.WriteString(" ")
 		}
-		b.WriteString(" " + ev.Text)
+		b.WriteString(ev.Text)
 	}
 	b.WriteString(" " + state(ev))
 	return b.String()

@@ -336,12 +336,12 @@ func TestFailureTable(t *testing.T) {
 			line = l
 		}
 	}
-	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "7", "3", "1/2", "15.0", "19", "15"}) {
+	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "7", "0", "3", "1/2", "15.0", "19", "15"}) {
 		t.Errorf("failures row %q", line)
 	}
 	// One header for each column, 5xx after no server.
-	if !strings.Contains(out, "no server  5xx  retried") {
-		t.Errorf("failures header does not name 5xx where its count is:\n%s", out)
+	if !strings.Contains(out, "no server  5xx  balancer down  retried") {
+		t.Errorf("failures header does not name 5xx and balancer down where their counts are:\n%s", out)
 	}
 }
 

@@ -303,6 +303,16 @@ var errorCases = []struct {
 	{"share above all", faultBase + "faults: [{at: 1s, server: app-1, kind: 5xx, share: 1.5}]\n", 4, "faults[0].share", ""},
 	{"balancing layer", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {layer: 3}\n", 4, "balancers.layer", "must be 4"},
 	{"layer against mode", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "mode: tcp\nbalancers: {layer: 7}\n", 5, "balancers.layer", "layer 7 is mode http, but mode is tcp"},
+	{"no balancers", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 0}\n", 4, "balancers.count", "at least 1"},
+	{"too many balancers", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 1001}\n", 4, "balancers.count", "at most 1000"},
+	{"unknown view", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2, view: psychic}\n", 4, "balancers.view", "must be one of shared, local, stale"},
+	{"refresh without stale", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2, refresh: 1s}\n", 4, "balancers.refresh", "view: stale only; the view here is local"},
+	{"zero refresh", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2, view: stale, refresh: 0s}\n", 4, "balancers.refresh", ""},
+	{"negative failover", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2, failover: -1s}\n", 4, "balancers.failover", "negative"},
+	{"fault on balancer 3 of 2", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2}\nfaults: [{at: 1s, balancer: 3, kind: crash}]\n", 5, "faults[0].balancer", "numbered 1 to 2"},
+	{"slow balancer", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2}\nfaults: [{at: 1s, balancer: 1, kind: slow, factor: 2}]\n", 5, "faults[0].kind", "crash or recover"},
+	{"fault on a server and a balancer", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "faults: [{at: 1s, server: app-1, balancer: 1, kind: crash}]\n", 4, "faults[0].balancer", "not both"},
+	{"overlapping balancer faults", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2}\nfaults: [{at: 1s, balancer: 2, kind: crash, for: 10s}, {at: 5s, balancer: 2, kind: crash}]\n", 5, "faults[1].at", "overlaps faults[0] on balancer 2"},
 	{"connections without count", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {lifetime: 1m}}\n", 3, "workload.connections.count", "required"},
 	{"negative lifetime", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {count: 2, lifetime: -1m}}\n", 3, "workload.connections.lifetime", "negative"},
 	{"share on a slow fault", faultBase + "faults: [{at: 1s, server: app-1, kind: slow, factor: 2, share: 0.5}]\n", 4, "faults[0].share", "5xx faults only"},
@@ -779,5 +789,37 @@ expect:
 	s = mustParse(t, valid+"algorithm: random two least_conn\n")
 	if s.Algorithm != "power_of_two" || !slices.Equal(s.Algorithms, []string{"power_of_two"}) {
 		t.Errorf("algorithm %q, algorithms %q; want power_of_two", s.Algorithm, s.Algorithms)
+	}
+}
+
+// TestBalancerDefaults: one balancer sees the servers as they are; several
+// know only what they sent, unless the file says; a stale view refreshes
+// every second unless the file says.
+func TestBalancerDefaults(t *testing.T) {
+	const base = "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n"
+	for _, tc := range []struct {
+		balancers string
+		count     int
+		view      string
+		refresh   time.Duration
+	}{
+		{"", 1, ViewShared, 0},
+		{"balancers: {layer: 7}\n", 1, ViewShared, 0},
+		{"balancers: {count: 8}\n", 8, ViewLocal, 0},
+		{"balancers: {count: 8, view: shared}\n", 8, ViewShared, 0},
+		{"balancers: {count: 8, view: stale}\n", 8, ViewStale, time.Second},
+		{"balancers: {count: 3, view: stale, refresh: 250ms}\n", 3, ViewStale, 250 * time.Millisecond},
+	} {
+		s, err := Parse("t.yaml", []byte(base+tc.balancers))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.balancers, err)
+		}
+		var refresh time.Duration
+		if s.Balancers != nil {
+			refresh = s.Balancers.Refresh.D()
+		}
+		if s.BalancerCount() != tc.count || s.BalancerView() != tc.view || refresh != tc.refresh {
+			t.Errorf("%q: %d balancers, view %s, refresh %v; want %d, %s, %v", tc.balancers, s.BalancerCount(), s.BalancerView(), refresh, tc.count, tc.view, tc.refresh)
+		}
 	}
 }

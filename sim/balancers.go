@@ -251,7 +251,7 @@ func (e *engine) takeSnapshot(k int, now time.Duration) {
 // stop sending to it after the failover time.
 func (e *engine) crashBalancer(b *balancer, now time.Duration) {
 	b.down = true
-	e.changedBalancer(now, b, results.EventCrash, "crashed")
+	e.changed(now, results.EventCrash, nil, "balancer %d crashed", b.index+1)
 	if e.tier.failover > 0 {
 		b.withdrawSeq = e.events.push(event{at: now + e.tier.failover, lb: uint16(b.index), kind: withdraw})
 	} else {
@@ -292,7 +292,7 @@ func (e *engine) withdraw(b *balancer, now time.Duration, seq uint64) {
 	}
 	b.advertised = false
 	e.readvertise()
-	e.changedBalancer(now, b, results.EventOut, "clients stop sending to it")
+	e.changed(now, results.EventOut, nil, "clients stop sending to balancer %d", b.index+1)
 }
 
 // recoverBalancer restarts b: clients send to it again, and it starts
@@ -312,7 +312,7 @@ func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
 		e.startChecks(b.view, now)
 	}
 	e.readvertise()
-	e.changedBalancer(now, b, results.EventRecover, "works again")
+	e.changed(now, results.EventRecover, nil, "balancer %d works again", b.index+1)
 	e.refresh(now)
 }
 
@@ -342,11 +342,6 @@ func (e *engine) balancerDown(i int32, now time.Duration) bool {
 		return true
 	}
 	return false
-}
-
-// changedBalancer records an event of balancer b.
-func (e *engine) changedBalancer(now time.Duration, b *balancer, kind results.EventKind, text string) {
-	e.changed(now, kind, nil, "balancer %d %s", b.index+1, text)
 }
 
 // viaText is what the trace says of the balancer a request came through,

@@ -93,3 +93,32 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(float64(len(values)*b.N)/elapsed, "points/s")
 	b.ReportMetric(float64(len(values)*len(algs)*requests*b.N)/elapsed, "req/s")
 }
+
+// BenchmarkBalancers is BenchmarkThroughput's yardstick run by one
+// balancer and by eight, in each view, with least_connections (which reads
+// every server's count at each pick) and power_of_two: what several
+// balancers cost over one.
+func BenchmarkBalancers(b *testing.B) {
+	const requests = 1_000_000
+	for _, tier := range []struct{ name, yaml string }{
+		{"one", ""},
+		{"8-shared", "balancers: {count: 8, view: shared}\n"},
+		{"8-local", "balancers: {count: 8, view: local}\n"},
+		{"8-stale", "balancers: {count: 8, view: stale, refresh: 1s}\n"},
+	} {
+		sc := parse(b, benchScenario+tier.yaml)
+		sc.Requests = requests
+		for _, alg := range []string{"least_connections", "power_of_two"} {
+			b.Run(tier.name+"/"+alg, func(b *testing.B) {
+				b.ReportAllocs()
+				start := time.Now()
+				for b.Loop() {
+					if _, err := Run(sc, alg); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+			})
+		}
+	}
+}

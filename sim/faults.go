@@ -287,6 +287,15 @@ func (e *engine) applyFault(i int, now time.Duration) {
 	}
 }
 
+// endFault ends fault i, whose time ("for") is over.
+func (e *engine) endFault(i int, now time.Duration) {
+	if k := e.faultServer[i]; k < 0 {
+		e.recoverBalancer(e.lbs[-k-1], now)
+	} else {
+		e.recover(&e.servers[k], now)
+	}
+}
+
 // failsFast reports whether s, under a 5xx fault, fails request q, which
 // it starts now. Health checks are answered as ever.
 func (e *engine) failsFast(s *server, q *request) bool {

@@ -122,7 +122,7 @@ func (e *engine) changed(now time.Duration, kind results.EventKind, s *server, f
 		}
 		e.tl.Events = append(e.tl.Events, ev)
 	}
-	if e.tracer != nil && s != nil {
+	if e.tracer != nil {
 		e.tracer.ev.Change = kind
 		e.trace(Changed, now, -1, s, text)
 	}
@@ -213,8 +213,12 @@ type TraceEvent struct {
 	Attempt int
 	Client  netip.Addr
 	Class   string
-	// Server is the server chosen or concerned.
+	// Server is the server chosen or concerned; "" for a change of the
+	// whole run or of a balancer.
 	Server string
+	// Balancer is the balancer the request came through, from 1, when
+	// there are several; 0 otherwise.
+	Balancer int
 	// Text says how an attempt failed or what changed; for a request
 	// Routed at layer 4, which connection it is on.
 	Text string
@@ -224,7 +228,9 @@ type TraceEvent struct {
 	Session string
 	// Servers, InFlight and InRotation are every server's name, requests
 	// in flight and whether the balancer may choose it, just before the
-	// event. The slices are reused: copy them to keep them.
+	// event, as the request's balancer sees them (with views of their
+	// own, its counts; otherwise the servers' own). The slices are
+	// reused: copy them to keep them.
 	Servers    []string
 	InFlight   []int
 	InRotation []bool
@@ -268,10 +274,13 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 	if kind != Changed {
 		ev.Change = ""
 	}
-	ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Server = 0, 0, netip.Addr{}, "", ""
+	ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Server, ev.Balancer = 0, 0, netip.Addr{}, "", "", 0
 	if i >= 0 {
 		q := &e.reqs[i]
 		ev.Request, ev.Attempt, ev.Client, ev.Class = q.number, int(q.attempts), q.client, e.classNames[q.class]
+		if len(e.lbs) > 1 {
+			ev.Balancer = int(q.lb) + 1
+		}
 	}
 	ev.Session = ""
 	if s != nil {
@@ -288,7 +297,11 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 		v = e.viewOf(i)
 	}
 	for k := range e.servers {
-		ev.InFlight[k] = int(e.servers[k].backend.InFlight())
+		b := e.servers[k].backend
+		if v.counted || e.tier != nil && e.tier.refresh > 0 {
+			b = v.backends[k]
+		}
+		ev.InFlight[k] = int(b.InFlight())
 		ev.InRotation[k] = v.standing[k].inRotation
 	}
 	if !t.fn(ev) {

@@ -562,7 +562,7 @@ func (e *engine) fire(ev event) {
 	case fault:
 		e.applyFault(int(ev.req), ev.at)
 	case faultEnd:
-		e.recover(&e.servers[e.faultServer[ev.req]], ev.at)
+		e.endFault(int(ev.req), ev.at)
 	case ejectEnd:
 		e.refresh(ev.at)
 	case breakerHalfOpen:
