@@ -174,6 +174,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 		return nil
 	case reflect.Slice:
 		return d.decodeSlice(n, v, path)
+	case reflect.Map:
+		return d.decodeMap(n, v, path)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!binary" {
 			return d.errorf(path, "must be text, got %s", describe(n))
@@ -317,6 +319,46 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) error
 		}
 	}
 	return nil
+}
+
+// decodeMap decodes a mapping from names the file chooses (pools, the
+// pools of a split) to values. The names become path elements, so they
+// are restricted to letters, digits, '-' and '_'.
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errorf(path, "must be a mapping of names to values, got %s", describe(n))
+	}
+	pairs, err := d.pairs(n, path, 0, nil, nil)
+	if err != nil {
+		return err
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(pairs))
+	for _, p := range pairs {
+		name := p.key.Value
+		fp := joinPath(path, name)
+		if msg := checkName(name); msg != "" {
+			return d.nodeErr(p.key, fp, msg)
+		}
+		d.keys[fp] = p.key
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if err := d.decode(p.value, elem, fp); err != nil {
+			return err
+		}
+		m.SetMapIndex(reflect.ValueOf(name), elem)
+	}
+	v.Set(m)
+	return nil
+}
+
+// checkName checks the name of a pool or zone, and returns what is wrong
+// with it, or "".
+func checkName(name string) string {
+	if name == "" || len(name) > maxKeyNameLen || strings.ContainsFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		return fmt.Sprintf("a name is 1 to %d letters, digits, '-' and '_', got %s", maxKeyNameLen, quote(name))
+	}
+	return ""
 }
 
 type pair struct{ key, value *yaml.Node }

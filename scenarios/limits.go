@@ -22,19 +22,21 @@ const (
 	maxAlgorithms = 100
 	maxExpect     = 1000
 
-	maxNameLen  = 128
-	maxCount    = MaxServers
-	maxCapacity = 1_000_000
-	minSpeed    = 0.001
-	maxSpeed    = 1000
-	maxWeight   = 1000
-	maxQueue    = 10_000_000
-	maxRate     = 1e9
-	maxLoad     = 100
-	maxSigma    = 10
-	maxAlpha    = 100
-	maxClients  = 16_000_000
-	maxGateways = 508
+	maxNameLen = 128
+	// maxKeyNameLen bounds the names a file chooses for pools and zones.
+	maxKeyNameLen = 64
+	maxCount      = MaxServers
+	maxCapacity   = 1_000_000
+	minSpeed      = 0.001
+	maxSpeed      = 1000
+	maxWeight     = 1000
+	maxQueue      = 10_000_000
+	maxRate       = 1e9
+	maxLoad       = 100
+	maxSigma      = 10
+	maxAlpha      = 100
+	maxClients    = 16_000_000
+	maxGateways   = 508
 
 	// shareTolerance is how far class shares may sum from 1.
 	shareTolerance = 1e-9

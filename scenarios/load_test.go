@@ -186,16 +186,17 @@ func TestExpandServers(t *testing.T) {
 	s := mustParse(t, `name: t
 servers:
   - {name: app, count: 3, weight: 2}
-  - {name: db, capacity: 8, speed: 0.5, queue: 10}
+  - {name: db, capacity: 8, speed: 0.5, queue: 10, pool: db}
 workload:
   arrival: {rate: 1}
   service: {dist: constant, mean: 1s}
+routes: [{pool: default}]
 `)
 	want := []Server{
-		{Name: "app-1", Group: "app", Capacity: 1, Speed: 1, Weight: 2},
-		{Name: "app-2", Group: "app", Capacity: 1, Speed: 1, Weight: 2},
-		{Name: "app-3", Group: "app", Capacity: 1, Speed: 1, Weight: 2},
-		{Name: "db", Group: "db", Capacity: 8, Speed: 0.5, Weight: 1, Queue: 10},
+		{Name: "app-1", Group: "app", Capacity: 1, Speed: 1, Weight: 2, Pool: "default"},
+		{Name: "app-2", Group: "app", Capacity: 1, Speed: 1, Weight: 2, Pool: "default"},
+		{Name: "app-3", Group: "app", Capacity: 1, Speed: 1, Weight: 2, Pool: "default"},
+		{Name: "db", Group: "db", Capacity: 8, Speed: 0.5, Weight: 1, Queue: 10, Pool: "db"},
 	}
 	if got := s.ExpandServers(); !reflect.DeepEqual(got, want) {
 		t.Errorf("ExpandServers() = %+v\nwant %+v", got, want)
@@ -313,6 +314,24 @@ var errorCases = []struct {
 	{"slow balancer", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2}\nfaults: [{at: 1s, balancer: 1, kind: slow, factor: 2}]\n", 5, "faults[0].kind", "crash or recover"},
 	{"fault on a server and a balancer", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "faults: [{at: 1s, server: app-1, balancer: 1, kind: crash}]\n", 4, "faults[0].balancer", "not both"},
 	{"overlapping balancer faults", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "balancers: {count: 2}\nfaults: [{at: 1s, balancer: 2, kind: crash, for: 10s}, {at: 5s, balancer: 2, kind: crash}]\n", 5, "faults[1].at", "overlaps faults[0] on balancer 2"},
+	{"pools without routes", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "", 1, "routes", `the servers are in 2 pools (api, reports); give routes`},
+	{"bad pool name", "name: t\nservers: [{name: api, pool: \"api v2\"}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n", 2, "servers[0].pool", `a name is 1 to 64 letters`},
+	{"route to no pool", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{class: report, pool: report}, {pool: api}]\n", 8, "routes[0].pool", `no server is in pool "report" (pools: api, reports)`},
+	{"route to a class that is not", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{class: reports, pool: reports}, {pool: api}]\n", 8, "routes[0].class", `no workload class is named "reports"`},
+	{"route without a pool", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{class: report}, {pool: api}]\n", 8, "routes[0].pool", `required`},
+	{"pool and split", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api, split: {api: 1}}]\n", 8, "routes[0].split", `not both`},
+	{"split to no pool", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{split: {api: 9, canary: 1}}]\n", 8, "routes[0].split.canary", `no server is in pool`},
+	{"split of nothing", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{split: {api: 0, reports: 0}}]\n", 8, "routes[0].split", `weight above 0`},
+	{"negative weight", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{split: {api: -1, reports: 2}}]\n", 8, "routes[0].split.api", `at least 0`},
+	{"class left unrouted", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{class: report, pool: reports}]\n", 8, "routes", `no route matches the requests of class "call"`},
+	{"route path", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{path: reports, pool: reports}, {pool: api}]\n", 8, "routes[0].path", `must be a URL path`},
+	{"phases without split", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api, phases: [{at: 1m, split: {api: 1}}]}]\n", 8, "routes[0].phases", `split only`},
+	{"phases out of order", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{split: {api: 1, reports: 0}, phases: [{at: 2m, split: {api: 0, reports: 1}}, {at: 1m, split: {api: 1, reports: 1}}]}]\n", 8, "routes[0].phases[1].at", `later than`},
+	{"routes at layer 4", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "balancers: {layer: 4}\nroutes: [{pool: api}]\n", 9, "routes", `need a layer 7 balancer`},
+	{"pool settings for no pool", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {canary: {algorithm: random}}\n", 9, "pools.canary", `no server is in pool`},
+	{"pool algorithm", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {algorithm: leest_conn}}\n", 9, "pools.api.algorithm", `unknown`},
+	{"pool passive", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {passive: {max_fails: -1}}}\n", 9, "pools.api.passive.max_fails", `at least 0`},
+	{"pool retries", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {retries: {on: [sometimes]}}}\n", 9, "pools.api.retries.on[0]", `unknown condition`},
 	{"connections without count", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {lifetime: 1m}}\n", 3, "workload.connections.count", "required"},
 	{"negative lifetime", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {count: 2, lifetime: -1m}}\n", 3, "workload.connections.lifetime", "negative"},
 	{"share on a slow fault", faultBase + "faults: [{at: 1s, server: app-1, kind: slow, factor: 2, share: 0.5}]\n", 4, "faults[0].share", "5xx faults only"},
@@ -324,7 +343,7 @@ var errorCases = []struct {
 	{"unknown sessions key", faultBase + "sessions: {cost: 100ms}\n", 4, "sessions.cost", `unknown key "cost" (known: miss_cost)`},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
 	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server", did you mean "servers"? (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
-	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`},
+	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape" (known:`},
 	{"misspelt key in service", strings.Replace(valid, "mean: 50ms", "maen: 50ms", 1), 8, "workload.service.maen", `unknown key "maen", did you mean "mean"? (known:`},
 	{"misspelt key of the arrival", strings.Replace(valid, "rate: 10", "rtae: 10", 1), 7, "workload.arrival.rtae", `did you mean "rate"?`},
@@ -641,7 +660,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Load(bad)
-	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr)`; err == nil || err.Error() != want {
+	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool)`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v\nwant %s", err, want)
 	}
 

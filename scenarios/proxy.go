@@ -325,76 +325,8 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 			return err
 		}
 	}
-	if hc := s.HealthCheck; hc != nil {
-		const p = "health_check"
-		if !strings.HasPrefix(hc.Path, "/") || strings.ContainsAny(hc.Path, " \r\n\t") {
-			return d.errorf(p+".path", "must be a URL path starting with /, without spaces, got %s", quote(hc.Path))
-		}
-		if hc.Status != 0 {
-			if err := d.intRange(p+".status", int64(hc.Status), 100, 599); err != nil {
-				return err
-			}
-		}
-		if err := d.durRange(p+".interval", hc.Interval, false, MaxVirtualTime); err != nil {
-			return err
-		}
-		if err := d.durRange(p+".timeout", hc.Timeout, false, MaxVirtualTime); err != nil {
-			return err
-		}
-		if hc.Timeout > hc.Interval {
-			return d.errorf(p+".timeout", "must be at most interval (%s), got %s", hc.Interval, hc.Timeout)
-		}
-		if err := d.intRange(p+".fall", int64(hc.Fall), 1, maxChecks); err != nil {
-			return err
-		}
-		if err := d.intRange(p+".rise", int64(hc.Rise), 1, maxChecks); err != nil {
-			return err
-		}
-		if err := d.floatRange(p+".max_utilization", hc.MaxUtilization, 0, false, 1); err != nil {
-			return err
-		}
-		if forProxy && s.Mode == ModeTCP && hc.MaxUtilization > 0 {
-			// The simulator knows every server's utilization; a live
-			// proxy learns it from a check's answer, which mode tcp has not.
-			return d.errorf(p+".max_utilization", "applies to mode http only: a TCP check is a connection, which reports no utilization")
-		}
-		if err := d.floatRange(p+".panic_threshold", hc.PanicThreshold, 0, false, 1); err != nil {
-			return err
-		}
-	}
-	if ps := s.Passive; ps != nil {
-		if err := d.intRange("passive.max_fails", int64(ps.MaxFails), 0, maxChecks); err != nil {
-			return err
-		}
-		if err := d.durRange("passive.fail_timeout", ps.FailTimeout, false, MaxVirtualTime); err != nil {
-			return err
-		}
-		if err := checkConditions(d, "passive.on", ps.On); err != nil {
-			return err
-		}
-		if err := httpOnly5xx(s, d, "passive.on", ps.On); err != nil {
-			return err
-		}
-	}
-	if r := s.Retries; r != nil {
-		if err := d.intRange("retries.count", int64(r.Count), 0, maxRetries); err != nil {
-			return err
-		}
-		if err := checkConditions(d, "retries.on", r.On); err != nil {
-			return err
-		}
-		if err := httpOnly5xx(s, d, "retries.on", r.On); err != nil {
-			return err
-		}
-		if err := d.durRange("retries.timeout", r.Timeout, true, MaxVirtualTime); err != nil {
-			return err
-		}
-		if err := d.floatRange("retries.budget", r.Budget, 0, false, 1); err != nil {
-			return err
-		}
-		if i := slices.Index(r.On, RetryTimeout); i >= 0 && s.Timeouts.Response == 0 {
-			return d.errorf("retries.on["+strconv.Itoa(i)+"]", "retries on timeout, but timeouts.response is 0, which is none: nothing ever times out; set timeouts.response (for example 30s) or leave timeout out of retries.on")
-		}
+	if err := checkFailureHandling(s, d, "", s.HealthCheck, s.Passive, s.Retries, forProxy); err != nil {
+		return err
 	}
 	if st := s.Sticky; st != nil {
 		if st.Cookie == "" || strings.ContainsFunc(st.Cookie, func(r rune) bool {
@@ -405,6 +337,95 @@ func checkProxy(s *Scenario, d *decoder, forProxy bool) error {
 		if s.Mode == ModeTCP {
 			return d.errorf("sticky", "applies to mode http only: a TCP proxy cannot see cookies")
 		}
+	}
+	return nil
+}
+
+// checkFailureHandling checks the health_check, passive and retries
+// sections under prefix ("" for the top level, "pools.NAME." for a pool's
+// own); nil sections are absent.
+func checkFailureHandling(s *Scenario, d *decoder, prefix string, hc *HealthCheck, ps *Passive, r *Retries, forProxy bool) error {
+	if hc != nil {
+		if err := checkHealthCheck(s, d, prefix+"health_check", hc, forProxy); err != nil {
+			return err
+		}
+	}
+	if ps != nil {
+		p := prefix + "passive"
+		if err := d.intRange(p+".max_fails", int64(ps.MaxFails), 0, maxChecks); err != nil {
+			return err
+		}
+		if err := d.durRange(p+".fail_timeout", ps.FailTimeout, false, MaxVirtualTime); err != nil {
+			return err
+		}
+		if err := checkConditions(d, p+".on", ps.On); err != nil {
+			return err
+		}
+		if err := httpOnly5xx(s, d, p+".on", ps.On); err != nil {
+			return err
+		}
+	}
+	if r != nil {
+		return checkRetries(s, d, prefix+"retries", r)
+	}
+	return nil
+}
+
+// checkHealthCheck checks the health_check section at p.
+func checkHealthCheck(s *Scenario, d *decoder, p string, hc *HealthCheck, forProxy bool) error {
+	if !strings.HasPrefix(hc.Path, "/") || strings.ContainsAny(hc.Path, " \r\n\t") {
+		return d.errorf(p+".path", "must be a URL path starting with /, without spaces, got %s", quote(hc.Path))
+	}
+	if hc.Status != 0 {
+		if err := d.intRange(p+".status", int64(hc.Status), 100, 599); err != nil {
+			return err
+		}
+	}
+	if err := d.durRange(p+".interval", hc.Interval, false, MaxVirtualTime); err != nil {
+		return err
+	}
+	if err := d.durRange(p+".timeout", hc.Timeout, false, MaxVirtualTime); err != nil {
+		return err
+	}
+	if hc.Timeout > hc.Interval {
+		return d.errorf(p+".timeout", "must be at most interval (%s), got %s", hc.Interval, hc.Timeout)
+	}
+	if err := d.intRange(p+".fall", int64(hc.Fall), 1, maxChecks); err != nil {
+		return err
+	}
+	if err := d.intRange(p+".rise", int64(hc.Rise), 1, maxChecks); err != nil {
+		return err
+	}
+	if err := d.floatRange(p+".max_utilization", hc.MaxUtilization, 0, false, 1); err != nil {
+		return err
+	}
+	if forProxy && s.Mode == ModeTCP && hc.MaxUtilization > 0 {
+		// The simulator knows every server's utilization; a live
+		// proxy learns it from a check's answer, which mode tcp has not.
+		return d.errorf(p+".max_utilization", "applies to mode http only: a TCP check is a connection, which reports no utilization")
+	}
+	return d.floatRange(p+".panic_threshold", hc.PanicThreshold, 0, false, 1)
+}
+
+// checkRetries checks the retries section at p.
+func checkRetries(s *Scenario, d *decoder, p string, r *Retries) error {
+	if err := d.intRange(p+".count", int64(r.Count), 0, maxRetries); err != nil {
+		return err
+	}
+	if err := checkConditions(d, p+".on", r.On); err != nil {
+		return err
+	}
+	if err := httpOnly5xx(s, d, p+".on", r.On); err != nil {
+		return err
+	}
+	if err := d.durRange(p+".timeout", r.Timeout, true, MaxVirtualTime); err != nil {
+		return err
+	}
+	if err := d.floatRange(p+".budget", r.Budget, 0, false, 1); err != nil {
+		return err
+	}
+	if i := slices.Index(r.On, RetryTimeout); i >= 0 && s.Timeouts.Response == 0 {
+		return d.errorf(p+".on["+strconv.Itoa(i)+"]", "retries on timeout, but timeouts.response is 0, which is none: nothing ever times out; set timeouts.response (for example 30s) or leave timeout out of retries.on")
 	}
 	return nil
 }

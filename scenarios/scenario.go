@@ -65,6 +65,10 @@ type Scenario struct {
 	// Balancers describes the balancing tier (see balancers.go); nil
 	// when the file leaves it out.
 	Balancers *Balancers `yaml:"balancers"`
+	// Routes send requests to pools of servers, and Pools holds the
+	// pools' own settings (see routes.go).
+	Routes []Route          `yaml:"routes"`
+	Pools  map[string]*Pool `yaml:"pools"`
 	// Sessions keeps client sessions on servers (see sessions.go); nil,
 	// the default, when the file leaves it out: requests carry no state.
 	Sessions *Sessions `yaml:"sessions"`
@@ -123,6 +127,9 @@ type ServerGroup struct {
 	// and again. Both or neither; the simulator applies them.
 	MTBF Duration `yaml:"mtbf"`
 	MTTR Duration `yaml:"mttr"`
+	// Pool is the pool the servers are in, which routes send requests to;
+	// default DefaultPool.
+	Pool string `yaml:"pool"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.
@@ -185,6 +192,9 @@ type Service struct {
 // Class is one kind of request in a mix.
 type Class struct {
 	Name string `yaml:"name"`
+	// Path is the URL path prefix of the class's requests, which lets the
+	// proxy route them as the simulator routes the class.
+	Path string `yaml:"path"`
 	// Share is the fraction of arrivals of this class; shares sum to 1.
 	Share   float64 `yaml:"share"`
 	Service Service `yaml:"service"`

@@ -30,7 +30,8 @@ func validate(s *Scenario, d *decoder, forProxy bool) error {
 	}
 	checks = append(checks, checkConnections)
 	checks = append(checks, checkAlgorithms, checkAlgorithm, checkExpect,
-		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) })
+		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) },
+		func(s *Scenario, d *decoder) error { return checkRoutes(s, d, forProxy) })
 	if simulated {
 		checks = append(checks, resolveLoads, checkRunLength)
 	}

@@ -1,0 +1,321 @@
+package scenarios
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lbsim/lbsim/algorithms"
+)
+
+// DefaultPool is the pool of the servers that name none.
+const DefaultPool = "default"
+
+// maxSplitWeight bounds the weights of a split.
+const maxSplitWeight = 1_000_000
+
+// Route sends the requests it matches to one pool, or splits them among
+// pools by weight. Routes are tried in file order; the first that matches
+// wins. A route without Class or Path matches every request.
+type Route struct {
+	// Class matches the requests of a workload class. In the proxy it
+	// matches the class's path (Class.Path), which it must then have.
+	Class string `yaml:"class"`
+	// Path matches the requests whose path starts with it: in the proxy
+	// the request's own path, in the simulator its class's path.
+	Path string `yaml:"path"`
+	// Pool is where the matched requests go; or Split divides them among
+	// pools by weight (a canary, blue/green).
+	Pool  string         `yaml:"pool"`
+	Split map[string]int `yaml:"split"`
+	// Phases change Split at points in virtual time, as a blue/green
+	// cutover does; the simulator applies them.
+	Phases []RoutePhase `yaml:"phases"`
+
+	// ClassPath is Class's path, which the proxy matches; "" without
+	// Class.
+	ClassPath string `yaml:"-"`
+}
+
+// RoutePhase is a split that takes effect at a point in virtual time.
+type RoutePhase struct {
+	At    Duration       `yaml:"at"`
+	Split map[string]int `yaml:"split"`
+}
+
+// Pool is a pool's own settings, which override the top level's for its
+// servers. Its sections are whole: a pool's passive section with only
+// max_fails takes the other keys from their defaults, not from the top
+// level's passive section.
+type Pool struct {
+	// Algorithm, when set, is the pool's policy whatever the comparison
+	// or the proxy runs elsewhere.
+	Algorithm   string       `yaml:"algorithm"`
+	HealthCheck *HealthCheck `yaml:"health_check"`
+	Passive     *Passive     `yaml:"passive"`
+	Retries     *Retries     `yaml:"retries"`
+}
+
+// Weighted is one pool of a split and its weight.
+type Weighted struct {
+	Pool   string
+	Weight int
+}
+
+// PoolNames lists the pools in the order of their first servers.
+func (s *Scenario) PoolNames() []string {
+	var out []string
+	for _, g := range s.Servers {
+		if name := g.PoolName(); !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// PoolName is the pool g's servers are in.
+func (g *ServerGroup) PoolName() string {
+	if g.Pool == "" {
+		return DefaultPool
+	}
+	return g.Pool
+}
+
+// PoolSettings returns pool name's settings: its own sections where it
+// has them, the top level's otherwise. Algorithm is "" unless the pool
+// fixes one.
+func (s *Scenario) PoolSettings(name string) Pool {
+	out := Pool{HealthCheck: s.HealthCheck, Passive: s.Passive, Retries: s.Retries}
+	if p := s.Pools[name]; p != nil {
+		out.Algorithm = p.Algorithm
+		if p.HealthCheck != nil {
+			out.HealthCheck = p.HealthCheck
+		}
+		if p.Passive != nil {
+			out.Passive = p.Passive
+		}
+		if p.Retries != nil {
+			out.Retries = p.Retries
+		}
+	}
+	return out
+}
+
+// Targets lists the pools the route sends to at virtual time at, in the
+// order of their names: its pool with weight 1, or the split in effect.
+func (r *Route) Targets(at time.Duration) []Weighted {
+	if r.Split == nil {
+		return []Weighted{{r.Pool, 1}}
+	}
+	split := r.Split
+	for _, p := range r.Phases {
+		if at >= p.At.D() {
+			split = p.Split
+		}
+	}
+	return weights(split)
+}
+
+// weights lists a split in the order of the pools' names.
+func weights(split map[string]int) []Weighted {
+	out := make([]Weighted, 0, len(split))
+	for pool, w := range split {
+		out = append(out, Weighted{pool, w})
+	}
+	slices.SortFunc(out, func(a, b Weighted) int { return strings.Compare(a.Pool, b.Pool) })
+	return out
+}
+
+// ClassRoute returns the index of the first route that matches the
+// requests of class c (an index into Workload.RequestClasses()), or -1
+// when none does or there are no routes.
+func (s *Scenario) ClassRoute(c int) int {
+	class := s.Workload.RequestClasses()[c]
+	for i, r := range s.Routes {
+		if (r.Class == "" || r.Class == class.Name) && (r.Path == "" || class.Path != "" && strings.HasPrefix(class.Path, r.Path)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// PathRoute returns the index of the first route that matches a request
+// for path, as the proxy routes, or -1 when none does.
+func (s *Scenario) PathRoute(path string) int {
+	for i, r := range s.Routes {
+		if strings.HasPrefix(path, r.Path) && strings.HasPrefix(path, r.ClassPath) {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkRoutes checks servers' pools, the pools section and the routes,
+// and fills in the pools' own failure-handling sections. forProxy is set
+// for a live proxy's config, which routes by path.
+func checkRoutes(s *Scenario, d *decoder, forProxy bool) error {
+	pools := s.PoolNames()
+	for i, c := range s.Workload.Classes {
+		if p := "workload.classes[" + strconv.Itoa(i) + "].path"; d.has(p) && (!strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, " \r\n\t")) {
+			return d.errorf(p, "must be a URL path starting with /, without spaces, got %s", quote(c.Path))
+		}
+	}
+	for i, g := range s.Servers {
+		if p := "servers[" + strconv.Itoa(i) + "].pool"; d.has(p) {
+			if msg := checkName(g.Pool); msg != "" {
+				return d.errorf(p, "%s", msg)
+			}
+		}
+	}
+	for _, name := range sortedKeys(s.Pools) {
+		if err := checkPool(s, d, name, pools, forProxy); err != nil {
+			return err
+		}
+	}
+	if len(s.Routes) > 0 && s.Layer() == Layer4 {
+		return d.errorf("routes", "need a layer 7 balancer, which sees each request; at layer 4 (mode tcp) a balancer sees only connections")
+	}
+	if len(s.Routes) == 0 {
+		if len(pools) > 1 {
+			return d.errorf("routes", "the servers are in %d pools (%s); give routes that say which requests go to each", len(pools), strings.Join(pools, ", "))
+		}
+		return nil
+	}
+	for i := range s.Routes {
+		if err := checkRoute(s, d, i, pools, forProxy); err != nil {
+			return err
+		}
+	}
+	if forProxy && !d.has("workload") {
+		return nil
+	}
+	for c, class := range s.Workload.RequestClasses() {
+		if s.ClassRoute(c) < 0 {
+			return d.errorf("routes", "no route matches the requests of class %s; end the routes with one for every request, such as {pool: %s}", quote(class.Name), pools[0])
+		}
+	}
+	return nil
+}
+
+// checkPool checks pools.NAME and fills in its sections' defaults.
+func checkPool(s *Scenario, d *decoder, name string, pools []string, forProxy bool) error {
+	p := "pools." + name
+	pool := s.Pools[name]
+	if !slices.Contains(pools, name) {
+		return d.errorf(p, "no server is in pool %s (pools: %s)", quote(name), strings.Join(pools, ", "))
+	}
+	if pool == nil {
+		return d.errorf(p, "%s", noValue)
+	}
+	if d.has(p + ".algorithm") {
+		canon, ok := algorithms.Canonical(pool.Algorithm)
+		if !ok {
+			return d.errorf(p+".algorithm", "%v", &algorithms.UnknownError{Name: pool.Algorithm})
+		}
+		pool.Algorithm = canon
+	}
+	if hc := pool.HealthCheck; hc != nil {
+		*hc = withDefaults(d, p+".health_check", *hc, DefaultHealthCheck)
+	}
+	if ps := pool.Passive; ps != nil {
+		*ps = withDefaults(d, p+".passive", *ps, DefaultPassive)
+		ps.On = slices.Clone(ps.On)
+	}
+	if r := pool.Retries; r != nil {
+		*r = withDefaults(d, p+".retries", *r, DefaultRetries)
+		r.On = slices.Clone(r.On)
+	}
+	return checkFailureHandling(s, d, p+".", pool.HealthCheck, pool.Passive, pool.Retries, forProxy)
+}
+
+// checkRoute checks routes[i].
+func checkRoute(s *Scenario, d *decoder, i int, pools []string, forProxy bool) error {
+	r := &s.Routes[i]
+	p := "routes[" + strconv.Itoa(i) + "]"
+	if r.Class != "" {
+		classes := s.Workload.RequestClasses()
+		k := slices.IndexFunc(classes, func(c Class) bool { return c.Name == r.Class })
+		switch {
+		case k < 0 && (!forProxy || d.has("workload")):
+			return d.errorf(p+".class", "no workload class is named %s", quote(r.Class))
+		case k < 0 || classes[k].Path == "":
+			if forProxy {
+				return d.errorf(p+".class", "the proxy routes by path: give class %s a path (workload.classes[].path), or route by path", quote(r.Class))
+			}
+		default:
+			r.ClassPath = classes[k].Path
+		}
+	}
+	if d.has(p+".path") && !strings.HasPrefix(r.Path, "/") {
+		return d.errorf(p+".path", "must be a URL path starting with /, got %s", quote(r.Path))
+	}
+	switch {
+	case d.has(p+".pool") && d.has(p+".split"):
+		return d.errorf(p+".split", "give pool or split, not both")
+	case d.has(p + ".pool"):
+		if !slices.Contains(pools, r.Pool) {
+			return d.errorf(p+".pool", "no server is in pool %s (pools: %s)", quote(r.Pool), strings.Join(pools, ", "))
+		}
+	case d.has(p + ".split"):
+		if err := checkSplit(d, p+".split", r.Split, pools); err != nil {
+			return err
+		}
+	default:
+		return d.errorf(p+".pool", "required: the pool the route sends to (or split: {POOL: WEIGHT, ...})")
+	}
+	if len(r.Phases) == 0 {
+		return nil
+	}
+	if r.Split == nil {
+		return d.errorf(p+".phases", "apply to a split only")
+	}
+	if forProxy {
+		return d.errorf(p+".phases", "move a split over a run's virtual time, which a live proxy has not; reload the proxy with the new split instead")
+	}
+	for k, ph := range r.Phases {
+		pp := p + ".phases[" + strconv.Itoa(k) + "]"
+		if err := d.durRange(pp+".at", ph.At, false, MaxVirtualTime); err != nil {
+			return err
+		}
+		if k > 0 && ph.At <= r.Phases[k-1].At {
+			return d.errorf(pp+".at", "must be later than the phase before it (%s)", r.Phases[k-1].At)
+		}
+		if !d.has(pp + ".split") {
+			return d.errorf(pp+".split", "required: the split from this time on")
+		}
+		if err := checkSplit(d, pp+".split", ph.Split, pools); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSplit checks a split at p: known pools, weights from 0 and not all
+// 0.
+func checkSplit(d *decoder, p string, split map[string]int, pools []string) error {
+	total := 0
+	for _, w := range weights(split) {
+		if !slices.Contains(pools, w.Pool) {
+			return d.errorf(p+"."+w.Pool, "no server is in pool %s (pools: %s)", quote(w.Pool), strings.Join(pools, ", "))
+		}
+		if err := d.intRange(p+"."+w.Pool, int64(w.Weight), 0, maxSplitWeight); err != nil {
+			return err
+		}
+		total += w.Weight
+	}
+	if total == 0 {
+		return d.errorf(p, "needs a pool with a weight above 0")
+	}
+	return nil
+}
+
+// sortedKeys lists m's keys in order.
+func sortedKeys[T any](m map[string]T) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
