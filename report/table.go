@@ -29,6 +29,10 @@ var spreadHeader = []string{"algorithm", "util jain", "util max/mean", "latency 
 
 var classHeader = []string{"algorithm", "class", "completed", "p50 ms", "p99 ms"}
 
+// poolHeader is the per-pool table's header: what routes sent each pool
+// and how it fared.
+var poolHeader = []string{"algorithm", "pool", "requests", "completed", "rejected", "failed", "p50 ms", "p99 ms"}
+
 // writeTable writes the title, the summary table and, when some algorithm
 // saw more than one request class, the per-class table. markdown selects
 // GitHub markdown instead of a plain text table.
@@ -60,7 +64,8 @@ type section struct {
 }
 
 // sections returns the tables of c: the summary, the spread over servers,
-// the latency by request class when some algorithm saw more than one class, the session misses
+// the latency by request class when some algorithm saw more than one
+// class, each pool when routes send requests to several, the session misses
 // when a run had any, and the failures when anything failed or crashed. markdown escapes the text cells.
 func sections(c *results.Comparison, markdown bool) []section {
 	rows := make([][]string, 0, len(c.Results))
@@ -97,6 +102,19 @@ func sections(c *results.Comparison, markdown bool) []section {
 			}
 		}
 		out = append(out, section{"latency by request class", classHeader, rows, 2})
+	}
+	if len(c.Results) > 0 && len(c.Results[0].Pools) > 0 {
+		rows = nil
+		for _, r := range c.Results {
+			for _, p := range r.Pools {
+				rows = append(rows, []string{
+					cell(r.Algorithm, markdown), cell(p.Name, markdown),
+					itoa(p.Requests), itoa(p.Completed), itoa(p.Rejected), itoa(p.Failed),
+					fmtMS(p.Latency.P50), fmtMS(p.Latency.P99),
+				})
+			}
+		}
+		out = append(out, section{"pools", poolHeader, rows, 2})
 	}
 	if anySessionMisses(c) {
 		rows = nil

@@ -73,6 +73,9 @@ type Result struct {
 	// "profile" and 5s "report" calls of a mixed workload). Empty for a
 	// single-class workload. An addition to the DESIGN.md contract.
 	Classes []Class `json:"classes,omitempty"`
+	// Pools sums up each pool of servers that routes send requests to.
+	// Empty for a scenario with one pool.
+	Pools []Pool `json:"pools,omitempty"`
 	// Detail is the run's data for charts, when it was asked for.
 	Detail *Detail `json:"-"`
 }
@@ -156,6 +159,17 @@ type Crash struct {
 type Class struct {
 	Name      string  `json:"name"`
 	Completed int64   `json:"completed"`
+	Latency   Latency `json:"latency_ms"`
+}
+
+// Pool is one pool's share of a run: the measured requests routes sent
+// it, and how they ended.
+type Pool struct {
+	Name      string  `json:"name"`
+	Requests  int64   `json:"requests"`
+	Completed int64   `json:"completed"`
+	Failed    int64   `json:"failed"`
+	Rejected  int64   `json:"rejected"`
 	Latency   Latency `json:"latency_ms"`
 }
 

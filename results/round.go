@@ -40,6 +40,7 @@ func Rounded(c *Comparison) Comparison {
 			sc.AtS, sc.Utilization = round(sc.AtS, secondDecimals), round(sc.Utilization, ratioDecimals)
 		})
 		r.Classes = roundEach(r.Classes, func(cl *Class) { cl.Latency = roundLatency(cl.Latency) })
+		r.Pools = roundEach(r.Pools, func(p *Pool) { p.Latency = roundLatency(p.Latency) })
 		n.Results[i] = r
 	}
 	return n

@@ -29,8 +29,9 @@ import (
 // balancer is one balancer instance.
 type balancer struct {
 	index int // from 0; balancers are numbered index+1
-	alg   algorithms.Balancer
-	view  *view
+	// algs are its instances of the algorithm, one for each pool.
+	algs []algorithms.Balancer
+	view *view
 	// pick is reused: a fresh one per pick would escape to the heap.
 	pick algorithms.Request
 	// down while it is crashed; advertised while clients send to it,
@@ -50,6 +51,17 @@ type view struct {
 	backends []*algorithms.Backend
 	counted  bool
 	standing []standing // each server's, by index
+	pools    []viewPool // each pool's, by index
+	// index is its place in engine.views, and the index of its first
+	// balancer.
+	index int
+	// epoch tells a view from the one its balancer had before it
+	// restarted, so that the events of the old one are ignored.
+	epoch uint8
+}
+
+// viewPool is what a view knows of a pool as a whole.
+type viewPool struct {
 	// primaryUp is set while some server that is not a backup is healthy;
 	// panicking while fewer than health_check.panic_threshold of them are.
 	primaryUp, panicking bool
@@ -57,12 +69,6 @@ type view struct {
 	breakersOpen int
 	// budget is the retry budget's saved-up retries.
 	budget float64
-	// index is its place in engine.views, and the index of its first
-	// balancer.
-	index int
-	// epoch tells a view from the one its balancer had before it
-	// restarted, so that the events of the old one are ignored.
-	epoch uint8
 }
 
 // standing is a server's standing with one view: what its checks,
@@ -148,22 +154,29 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 	return nil
 }
 
-// newAlgorithm gives b a fresh instance of the algorithm, with a random
-// stream of its own: the first balancer's is the one a single balancer
-// uses, so that one balancer decides as it always did.
+// newAlgorithm gives b a fresh instance of each pool's algorithm, each
+// with a random stream of its own: the first balancer's for the first
+// pool is the one a single balancer uses, so that one balancer decides as
+// it always did.
 func (e *engine) newAlgorithm(b *balancer) error {
-	seed := routingSeed(e.seed)
-	if b.index > 0 || b.restarts > 0 {
-		seed = routingSeed(seed ^ (uint64(b.index)<<32 | b.restarts))
+	b.algs = make([]algorithms.Balancer, len(e.pools))
+	for k := range e.pools {
+		seed := routingSeed(e.seed)
+		if b.index > 0 || b.restarts > 0 || k > 0 {
+			seed = routingSeed(seed ^ (uint64(k)<<48 | uint64(b.index)<<32 | b.restarts))
+		}
+		alg, err := algorithms.New(e.pools[k].algorithm, algorithms.Options{Seed: seed})
+		if err != nil {
+			return err
+		}
+		b.algs[k] = alg
 	}
-	alg, err := algorithms.New(e.algorithm, algorithms.Options{Seed: seed})
-	b.alg = alg
-	return err
+	return nil
 }
 
 // newView returns a fresh view of the given kind for balancer i.
 func (e *engine) newView(kind string, i int) *view {
-	v := &view{index: i, standing: make([]standing, len(e.servers))}
+	v := &view{index: i, standing: make([]standing, len(e.servers)), pools: make([]viewPool, len(e.pools))}
 	for k := range v.standing {
 		// In rotation from the start is not coming back: no ramp.
 		v.standing[k].rampFrom = math.MinInt64 / 2

@@ -160,7 +160,7 @@ workload:
 		var r workloads.Request
 		for range 20 {
 			r.Arrival = 6 * time.Second
-			i := e.alloc(&r, 1)
+			i := e.alloc(&r, 1, 0)
 			e.tried = e.tried[:0]
 			if b := e.choose(i, r.Arrival); b.Index == busy {
 				t.Fatalf("balancer 2 chose app-%d, which it saw busy, over an idle one", busy+1)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -115,22 +116,25 @@ func (e *engine) connect(i int32, s *server, now time.Duration) bool {
 	return true
 }
 
-// routeText is what the trace says of how request i was routed: the
-// balancer it came through, when there are several, and its connection
-// at layer 4; "" for neither.
+// routeText is what the trace says of how request i was routed: its
+// pool and the balancer it came through, when there are several, and its
+// connection at layer 4; "" for none of them.
 func (e *engine) routeText(i int32, opened bool) string {
-	text := e.viaText(i)
-	if e.l4 == nil {
-		return text
+	var parts []string
+	if len(e.pools) > 1 {
+		parts = append(parts, "in pool "+e.poolOf(i).name)
 	}
-	if text != "" {
-		text += ", "
+	if via := e.viaText(i); via != "" {
+		parts = append(parts, via)
 	}
-	text += "on connection " + strconv.Itoa(int(e.reqs[i].conn)+1)
-	if opened {
-		text += ", opened now"
+	if e.l4 != nil {
+		conn := "on connection " + strconv.Itoa(int(e.reqs[i].conn)+1)
+		if opened {
+			conn += ", opened now"
+		}
+		parts = append(parts, conn)
 	}
-	return text
+	return strings.Join(parts, ", ")
 }
 
 // closeConnection closes c, which broke when its server failed, and tells
@@ -141,7 +145,7 @@ func (e *engine) closeConnection(c *connection, now time.Duration, broke bool) {
 	if broke {
 		o.Err = ErrReset
 	}
-	lb.alg.Done(lb.view.backends[c.server], o)
+	lb.algs[e.servers[c.server].pool].Done(lb.view.backends[c.server], o)
 	e.dropConnection(c)
 }
 
@@ -159,6 +163,6 @@ func (e *engine) dropConnection(c *connection) {
 func (e *engine) tellBalancer(i int32, s *server, o algorithms.Outcome) {
 	if e.l4 == nil {
 		lb := e.balancerOf(i)
-		lb.alg.Done(lb.view.backends[s.backend.Index], o)
+		lb.algs[s.pool].Done(lb.view.backends[s.backend.Index], o)
 	}
 }

@@ -41,15 +41,11 @@ const (
 )
 
 // failures is the engine's state for faults, health checks, passive checks
-// and retries. Each works as its live-proxy counterpart does (HAProxy's
-// fall and rise, nginx's max_fails and fail_timeout), on the virtual clock.
+// and retries, whose settings are each pool's (pools.go). Each works as
+// its live-proxy counterpart does (HAProxy's fall and rise, nginx's
+// max_fails and fail_timeout), on the virtual clock.
 type failures struct {
-	health  *scenarios.HealthCheck
-	passive *scenarios.Passive
-	retries *scenarios.Retries
 	breaker *scenarios.CircuitBreaker
-	// maxOpen is circuit_breaker.max_open as a number of servers.
-	maxOpen int
 	// attemptTimeout is timeouts.response when the file gives it: the
 	// client gives up on an attempt after it.
 	attemptTimeout time.Duration
@@ -87,15 +83,12 @@ type crash struct {
 // initFailures reads the failure-handling sections and schedules the
 // faults and the first health checks.
 func (e *engine) initFailures(sc *scenarios.Scenario) {
-	e.health, e.passive, e.retries, e.faults = sc.HealthCheck, sc.Passive, sc.Retries, sc.Faults
+	e.faults = sc.Faults
 	e.attemptTimeout = sc.AttemptTimeout.D()
 	e.slowStart = sc.SlowStart.D()
 	e.ramp = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x736c6f77))
 	e.errDraw = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x35787878))
 	e.breaker = sc.CircuitBreaker
-	if b := e.breaker; b != nil {
-		e.maxOpen = max(1, int(b.MaxOpen*float64(len(e.servers))))
-	}
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {
 		index[e.servers[i].name] = i
@@ -174,10 +167,11 @@ func (e *engine) healthy(v *view, s *server, now time.Duration) bool {
 // and it is a primary or no primary is healthy. In panic (see refresh)
 // every available primary is usable, healthy or not.
 func (e *engine) usable(v *view, s *server, now time.Duration) bool {
-	if v.panicking {
+	vp := &v.pools[s.pool]
+	if vp.panicking {
 		return !s.backup && s.available()
 	}
-	return e.healthy(v, s, now) && (!s.backup || !v.primaryUp)
+	return e.healthy(v, s, now) && (!s.backup || !vp.primaryUp)
 }
 
 // refresh tells every balancer which servers are usable, and marks the
@@ -194,10 +188,18 @@ func (e *engine) refresh(now time.Duration) {
 	}
 }
 
-// refreshView tells v's balancers which servers are usable.
+// refreshView tells v's balancers which servers of each pool are usable.
 func (e *engine) refreshView(v *view, now time.Duration) {
+	for k := range e.pools {
+		e.refreshPool(v, k, now)
+	}
+}
+
+// refreshPool tells v's balancers which servers of pool k are usable.
+func (e *engine) refreshPool(v *view, k int, now time.Duration) {
+	p, vp := &e.pools[k], &v.pools[k]
 	healthy, primaries := 0, 0
-	for i := range e.servers {
+	for _, i := range p.servers {
 		if s := &e.servers[i]; !s.backup && s.available() {
 			primaries++
 			if e.healthy(v, s, now) {
@@ -205,10 +207,10 @@ func (e *engine) refreshView(v *view, now time.Duration) {
 			}
 		}
 	}
-	v.primaryUp = healthy > 0
-	v.panicking = e.health != nil && float64(healthy) < e.health.PanicThreshold*float64(primaries)
-	list := make([]*algorithms.Backend, 0, len(e.servers))
-	for i := range e.servers {
+	vp.primaryUp = healthy > 0
+	vp.panicking = p.health != nil && float64(healthy) < p.health.PanicThreshold*float64(primaries)
+	list := make([]*algorithms.Backend, 0, len(p.servers))
+	for _, i := range p.servers {
 		s, st := &e.servers[i], &v.standing[i]
 		usable := e.usable(v, s, now)
 		if usable && !st.inRotation && now > 0 {
@@ -227,11 +229,11 @@ func (e *engine) refreshView(v *view, now time.Duration) {
 		}
 	}
 	if e.separate() {
-		e.lbs[v.index].alg.Update(list)
+		e.lbs[v.index].algs[k].Update(list)
 		return
 	}
 	for _, b := range e.lbs {
-		b.alg.Update(list)
+		b.algs[k].Update(list)
 	}
 }
 
@@ -412,14 +414,14 @@ func (e *engine) serverFailed(v *view, s *server, now time.Duration, measured, p
 		case breakerClosed:
 			// Past the cap on open breakers the run of failures goes on,
 			// and opens the breaker at the next failure once a slot is free.
-			if st.cbFails++; st.cbFails >= cb.Failures && v.breakersOpen < e.maxOpen {
+			if st.cbFails++; st.cbFails >= cb.Failures && v.pools[s.pool].breakersOpen < e.pools[s.pool].maxOpen {
 				e.openBreaker(v, s, now)
 			}
 		case breakerHalf:
 			if !probe {
 				break
 			}
-			if v.breakersOpen < e.maxOpen {
+			if v.pools[s.pool].breakersOpen < e.pools[s.pool].maxOpen {
 				e.openBreaker(v, s, now)
 			} else {
 				// No slot: back in rotation, as past the cap, until the
@@ -435,7 +437,7 @@ func (e *engine) serverFailed(v *view, s *server, now time.Duration, measured, p
 // passiveFailed counts a failed attempt of this condition on s against
 // v's passive checks, which may eject s.
 func (e *engine) passiveFailed(v *view, s *server, now time.Duration, condition string) {
-	p := e.passive
+	p := e.pools[s.pool].passive
 	if !p.Counts(condition) {
 		return
 	}
@@ -458,18 +460,19 @@ func (e *engine) passiveFailed(v *view, s *server, now time.Duration, condition 
 // failure of this condition, and counts it.
 func (e *engine) retry(i int32, condition string, now time.Duration) bool {
 	q := &e.reqs[i]
-	if !e.retries.Retries(condition) || int(q.attempts) >= e.retries.Count {
+	rt := e.pools[q.pool].retries
+	if !rt.Retries(condition) || int(q.attempts) >= rt.Count {
 		return false
 	}
-	if e.retries.Timeout > 0 && now-q.arrival >= e.retries.Timeout.D() {
+	if rt.Timeout > 0 && now-q.arrival >= rt.Timeout.D() {
 		return false
 	}
-	if e.retries.Budget > 0 {
-		v := e.viewOf(i)
-		if v.budget < 1 {
+	if rt.Budget > 0 {
+		vp := &e.viewOf(i).pools[q.pool]
+		if vp.budget < 1 {
 			return false
 		}
-		v.budget--
+		vp.budget--
 	}
 	q.attempts++
 	if q.arrival >= e.warmup {
@@ -511,6 +514,13 @@ func (e *engine) fail(i int32, cause int) {
 // the crash it met, if any.
 func (e *engine) failedForGood(q *request, cause int) {
 	e.countFailure(q.arrival >= e.warmup, cause)
+	if p := &e.pools[q.pool]; p.hist != nil && q.arrival >= e.warmup {
+		if rejected(cause) {
+			p.rejected++
+		} else {
+			p.failed++
+		}
+	}
 	if q.crash > 0 {
 		e.crashes[q.crash-1].failed++
 	}
@@ -523,13 +533,17 @@ func (e *engine) countFailure(measured bool, cause int) {
 	if !measured {
 		return
 	}
-	if cause == causeQueueFull || cause == causeNoServer {
+	if rejected(cause) {
 		e.rejected++
 	} else {
 		e.failed++
 	}
 	e.causes[cause]++
 }
+
+// rejected reports whether a request that fails for cause counts as
+// rejected (turned away at once) rather than failed.
+func rejected(cause int) bool { return cause == causeQueueFull || cause == causeNoServer }
 
 // timedOut gives up on request i's attempt: the balancer hears of a
 // timeout, and the request is retried elsewhere or fails, while its server,
@@ -547,7 +561,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb, pool: q.pool}
 	e.retryTried(i, int(q.server))
 	e.dispatch(e.store(again), now)
 }
@@ -616,7 +630,7 @@ const (
 // half-open. Open breakers hold the max_open slots; half-open ones do not,
 // as a server taken out by health checks may never get its probes.
 func (e *engine) openBreaker(v *view, s *server, now time.Duration) {
-	v.breakersOpen++
+	v.pools[s.pool].breakersOpen++
 	st := &v.standing[s.backend.Index]
 	st.breaker, st.cbFails = breakerOpen, 0
 	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen, lb: uint16(v.index), epoch: v.epoch})
@@ -625,7 +639,7 @@ func (e *engine) openBreaker(v *view, s *server, now time.Duration) {
 
 // halfOpen lets s's breaker in view v send probes.
 func (e *engine) halfOpen(v *view, s *server, now time.Duration) {
-	v.breakersOpen--
+	v.pools[s.pool].breakersOpen--
 	st := &v.standing[s.backend.Index]
 	st.breaker, st.cbProbes, st.cbProbeOK = breakerHalf, 0, 0
 	e.refresh(now)

@@ -11,11 +11,10 @@ const checkCost = time.Millisecond
 // startChecks schedules view v's first health check of every server, one
 // interval after now.
 func (e *engine) startChecks(v *view, now time.Duration) {
-	if e.health == nil {
-		return
-	}
 	for i := range e.servers {
-		e.events.push(event{at: now + e.health.Interval.D(), req: int32(i), kind: check, lb: uint16(v.index), epoch: v.epoch})
+		if hc := e.pools[e.servers[i].pool].health; hc != nil {
+			e.events.push(event{at: now + hc.Interval.D(), req: int32(i), kind: check, lb: uint16(v.index), epoch: v.epoch})
+		}
 	}
 }
 
@@ -40,7 +39,7 @@ func (e *engine) check(v *view, s *server, now time.Duration) {
 	if e.arrivalsDone {
 		return
 	}
-	hc := e.health
+	hc := e.pools[s.pool].health
 	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check, lb: uint16(v.index), epoch: v.epoch})
 	switch {
 	case !s.up:
@@ -83,7 +82,7 @@ func (e *engine) checkTimedOut(i int32, now time.Duration) {
 // when the server was busier than max_utilization since its last answer,
 // as a deep health check reports.
 func (e *engine) checked(v *view, s *server, ok bool, now time.Duration) {
-	hc := e.health
+	hc := e.pools[s.pool].health
 	st := &v.standing[s.backend.Index]
 	if ok && hc.MaxUtilization > 0 {
 		e.account(s, now)

@@ -322,7 +322,7 @@ func (e *engine) outReason(v *view, s *server, now time.Duration) string {
 	case s.retired:
 		return "scaled in, draining"
 	case st.checkDown:
-		return fmt.Sprintf("failed %d health checks", e.health.Fall)
+		return fmt.Sprintf("failed %d health checks", e.pools[s.pool].health.Fall)
 	case now < st.ejectedUntil:
 		return "ejected by passive checks"
 	case s.draining:

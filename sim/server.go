@@ -18,6 +18,9 @@ type server struct {
 	queueLimit int // 0 is unbounded
 	backup     bool
 	group      string
+	// pool indexes the engine's pools; poolName is its name, until then.
+	pool     int32
+	poolName string
 	// Autoscaling: idle servers were never launched, starting ones are on
 	// their way, retired ones were drained by a scale-down, and left ones
 	// are retired servers that finished their last request.

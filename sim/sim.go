@@ -172,8 +172,9 @@ type request struct {
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
 	// lb is the balancer it came through, by index (for a health check,
-	// the view that sent it).
-	lb int32
+	// the view that sent it); pool is the pool its route sent it to.
+	lb   int32
+	pool int32
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
@@ -193,6 +194,10 @@ type engine struct {
 	lbs   []*balancer
 	views []*view
 	tier  *tier
+	// pools are the pools of servers, and router sends each request to
+	// one (pools.go); router is nil without routes.
+	pools  []pool
+	router *router
 
 	// reqs holds requests in flight; free lists the reusable slots, so
 	// memory follows the requests in flight, not the requests simulated.
@@ -257,6 +262,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			queueLimit: s.Queue,
 			backup:     s.Backup,
 			group:      s.Group,
+			poolName:   s.Pool,
 			mtbf:       s.MTBF.D(),
 			mttr:       s.MTTR.D(),
 			up:         true,
@@ -268,6 +274,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	if sc.Sticky != nil {
 		e.pins = make(pins)
 	}
+	e.initPools(sc)
 	if err := e.initBalancers(sc); err != nil {
 		return nil, err
 	}
@@ -299,6 +306,12 @@ func (e *engine) recycle() {
 		histograms.Put(h)
 	}
 	e.classes = nil
+	for k := range e.pools {
+		if h := e.pools[k].hist; h != nil {
+			histograms.Put(h)
+			e.pools[k].hist = nil
+		}
+	}
 }
 
 // routingSeed derives the balancers' random stream from the scenario seed,
@@ -372,10 +385,14 @@ func (e *engine) arrive(r *workloads.Request) {
 	if c := e.openConnection(r.Conn); c != nil {
 		lb, ok = int(c.lb), true // it stays on its connection's balancer
 	}
-	i := e.alloc(r, lb)
-	if e.retries != nil && e.retries.Budget > 0 {
-		v := e.lbs[lb].view
-		v.budget = min(v.budget+e.retries.Budget, scenarios.RetryBudgetBurst)
+	pool := e.route(r)
+	i := e.alloc(r, lb, pool)
+	if r.Arrival >= e.warmup {
+		e.pools[pool].requests++
+	}
+	if rt := e.pools[pool].retries; rt != nil && rt.Budget > 0 {
+		vp := &e.lbs[lb].view.pools[pool]
+		vp.budget = min(vp.budget+rt.Budget, scenarios.RetryBudgetBurst)
 	}
 	if !ok || e.lbs[lb].down {
 		if e.tracer != nil {
@@ -480,10 +497,10 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 // it already tried: a retry always goes to another server. It returns nil
 // when none is left.
 func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
-	lb := e.balancerOf(i)
+	lb, pool := e.balancerOf(i), e.reqs[i].pool
 	lb.pick = algorithms.Request{Client: e.reqs[i].client, Now: now}
 	for range 4 {
-		b, err := lb.alg.Pick(&lb.pick)
+		b, err := lb.algs[pool].Pick(&lb.pick)
 		if err != nil {
 			return nil
 		}
@@ -497,7 +514,7 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	// flight, as far as the balancer knows, a choice that does not pile
 	// onto one server.
 	var best *algorithms.Backend
-	for k := range e.servers {
+	for _, k := range e.pools[pool].servers {
 		if slices.Contains(e.tried, k) || !e.usable(lb.view, &e.servers[k], now) {
 			continue
 		}
@@ -508,10 +525,10 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	return best
 }
 
-// alloc stores a request in flight through balancer lb, on no server
-// yet, and returns its index.
-func (e *engine) alloc(r *workloads.Request, lb int) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb)})
+// alloc stores a request in flight through balancer lb to pool, on no
+// server yet, and returns its index.
+func (e *engine) alloc(r *workloads.Request, lb int, pool int32) int32 {
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb), pool: pool})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -630,6 +647,10 @@ func (e *engine) complete(i int32, now time.Duration) {
 		if q.arrival >= e.warmup {
 			e.completed++
 			e.classes[q.class].Record(latency)
+			if p := &e.pools[q.pool]; p.hist != nil {
+				p.completed++
+				p.hist.Record(latency)
+			}
 			s.latencySum += float64(latency)
 			s.latencyCount++
 			if now <= e.windowEnd {
@@ -674,6 +695,7 @@ func (e *engine) result() results.Result {
 	if e.scale != nil {
 		res.Scaling = e.scale.events
 	}
+	res.Pools = e.poolResults()
 	if e.sess != nil {
 		res.SessionMisses = e.sess.misses
 	}

@@ -13,7 +13,7 @@ import "slices"
 // keepTried records the servers request i tried so far, when it may be
 // retried again after this attempt.
 func (e *engine) keepTried(i int32) {
-	if e.retries == nil || e.retries.Count < 2 || int(e.reqs[i].attempts) >= e.retries.Count {
+	if rt := e.poolOf(i).retries; rt == nil || rt.Count < 2 || int(e.reqs[i].attempts) >= rt.Count {
 		return
 	}
 	if e.triedBy == nil {
