@@ -16,9 +16,9 @@ const maxBundledArrivals = 500_000
 
 func TestBundled(t *testing.T) {
 	names := BundledNames()
-	want := []string{"autoscale-black-friday", "balancer-failover", "black-friday", "crash-with-health-checks", "crash-without-health-checks",
+	want := []string{"autoscale-black-friday", "balancer-failover", "black-friday", "blue-green", "canary", "crash-with-health-checks", "crash-without-health-checks",
 		"deep-health-checks", "deep-health-checks-panic", "dying-disk", "grpc-behind-l4", "grpc-behind-l7", "herding",
-		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "nat-skew",
+		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "mixed-routed", "nat-skew",
 		"quiz-independent-api", "quiz-one-new-two-old", "quiz-shopping-cart", "quiz-video-encoding",
 		"retry-storm", "retry-storm-with-breaker", "zombie-server", "zombie-server-ejected"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
