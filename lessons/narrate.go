@@ -44,6 +44,8 @@ func Narrate(ev *sim.TraceEvent) string {
 			b.WriteString(" on " + ev.Server)
 		}
 		b.WriteString(": " + ev.Text)
+	case sim.Held:
+		b.WriteString(request(ev) + " held " + ev.Text)
 	case sim.Changed:
 		if ev.Server != "" { // else the text names what changed
 			b.WriteString(ev.Server)

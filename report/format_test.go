@@ -319,29 +319,44 @@ func TestMarkdownEscape(t *testing.T) {
 }
 
 // TestFailureTable checks the failures table, written when a run failed
-// requests by cause or had crashes: counts by cause, retries, crashes
-// detected, their mean detection time, the attempts that met a crashed
-// server and the requests lost after one did.
+// requests by cause or had crashes: counts by the causes some run met,
+// retries, and, when a run had crashes, those detected, their mean
+// detection time, the attempts that met a crashed server and the requests
+// lost after one did.
 func TestFailureTable(t *testing.T) {
+	row := func(out, algorithm string) []string {
+		i := strings.Index(out, "\nfailures\n")
+		if i < 0 {
+			t.Fatalf("no failures table:\n%s", out)
+		}
+		for l := range strings.Lines(out[i:]) {
+			if strings.HasPrefix(l, algorithm+" ") {
+				return strings.Fields(l)
+			}
+		}
+		return nil
+	}
 	c := sample()
 	if strings.Contains(mustWrite(t, FormatTable, c), "\nfailures\n") {
 		t.Error("a failures table for a run without causes or crashes")
 	}
 	c.Results[0].FailedByCause = map[string]int64{"refused": 15, "timeout": 2, "5xx": 7}
-	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 12, AttemptsFailed: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3, AttemptsFailed: 4}}
+	c.Results[1].FailedByCause = map[string]int64{"rate_limited": 4}
 	out := mustWrite(t, FormatTable, c)
-	line := ""
-	for l := range strings.Lines(out[strings.Index(out, "\nfailures\n"):]) {
-		if strings.HasPrefix(l, c.Results[0].Algorithm+" ") {
-			line = l
-		}
+	// Only the causes some run met, in their order, and no crash columns.
+	if !strings.Contains(out, "algorithm          refused  timeout  5xx  rate limited  retried\n") {
+		t.Errorf("failures header, want the causes met and retried:\n%s", out)
 	}
-	if got := strings.Fields(line); !slices.Equal(got, []string{c.Results[0].Algorithm, "15", "0", "2", "0", "0", "7", "0", "3", "1/2", "15.0", "19", "15"}) {
-		t.Errorf("failures row %q", line)
+	if got, want := row(out, c.Results[0].Algorithm), []string{c.Results[0].Algorithm, "15", "2", "7", "0", "3"}; !slices.Equal(got, want) {
+		t.Errorf("failures row %q, want %q", got, want)
 	}
-	// One header for each column, 5xx after no server.
-	if !strings.Contains(out, "no server  5xx  balancer down  retried") {
-		t.Errorf("failures header does not name 5xx and balancer down where their counts are:\n%s", out)
+	c.Results[0].Crashes = []results.Crash{{Server: "a", AtS: 60, DetectedAfterS: 15, FailedDuring: 12, AttemptsFailed: 15}, {Server: "b", AtS: 90, DetectedAfterS: -1, FailedDuring: 3, AttemptsFailed: 4}}
+	out = mustWrite(t, FormatTable, c)
+	if got, want := row(out, c.Results[0].Algorithm), []string{c.Results[0].Algorithm, "15", "2", "7", "0", "3", "1/2", "15.0", "19", "15"}; !slices.Equal(got, want) {
+		t.Errorf("failures row with crashes %q, want %q", got, want)
+	}
+	if !strings.Contains(out, "retried  detected  detect s  hit crashed  lost to crashes") {
+		t.Errorf("failures header with crashes:\n%s", out)
 	}
 }
 

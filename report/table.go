@@ -130,20 +130,54 @@ func sections(c *results.Comparison, markdown bool) []section {
 	if !anyFailures(c) {
 		return out
 	}
+	causes, crashes := failureColumns(c)
+	header := []string{"algorithm"}
+	for _, cause := range causes {
+		header = append(header, strings.ReplaceAll(cause, "_", " "))
+	}
+	header = append(header, "retried")
+	if crashes {
+		header = append(header, "detected", "detect s", "hit crashed", "lost to crashes")
+	}
 	rows = nil
 	for _, r := range c.Results {
-		detected, meanS, attempts, lost := crashStats(&r)
-		mean := "-"
-		if detected > 0 {
-			mean = strconv.FormatFloat(meanS, 'f', 1, 64)
-		}
 		row := []string{cell(r.Algorithm, markdown)}
-		for _, cause := range results.FailureCauses {
+		for _, cause := range causes {
 			row = append(row, itoa(r.FailedByCause[cause]))
 		}
-		rows = append(rows, append(row, itoa(r.Retried), fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(attempts), itoa(lost)))
+		row = append(row, itoa(r.Retried))
+		if crashes {
+			detected, meanS, attempts, lost := crashStats(&r)
+			mean := "-"
+			if detected > 0 {
+				mean = strconv.FormatFloat(meanS, 'f', 1, 64)
+			}
+			row = append(row, fmt.Sprintf("%d/%d", detected, len(r.Crashes)), mean, itoa(attempts), itoa(lost))
+		}
+		rows = append(rows, row)
 	}
-	return append(out, section{"failures", failureHeader, rows, 1})
+	return append(out, section{"failures", header, rows, 1})
+}
+
+// failureColumns says what the failures table of c shows: the causes
+// (in the order of FailureCauses) some run lost requests to, and whether
+// some run had crashes, which add the columns of crashes detected out of
+// all, the mean time to detect one, the attempts that met a crashed
+// server (refused or reset), and the requests that failed for good after
+// one did. Causes no run met would only widen it with zeros.
+func failureColumns(c *results.Comparison) (causes []string, crashes bool) {
+	for _, cause := range results.FailureCauses {
+		for _, r := range c.Results {
+			if r.FailedByCause[cause] > 0 {
+				causes = append(causes, cause)
+				break
+			}
+		}
+	}
+	for _, r := range c.Results {
+		crashes = crashes || len(r.Crashes) > 0
+	}
+	return causes, crashes
 }
 
 // crashStats sums up r's crashes: how many were detected, the mean time
@@ -164,18 +198,6 @@ func crashStats(r *results.Result) (detected int, meanS float64, attempts, lost 
 	}
 	return detected, meanS, attempts, lost
 }
-
-// failureHeader is the failures table's header: failed requests by cause
-// (FailureCauses, in order), retries, crashes detected out of all crashes,
-// the mean time to detect one, the attempts that met a crashed server
-// (refused or reset), and the requests that failed for good after one did.
-var failureHeader = func() []string {
-	h := []string{"algorithm"}
-	for _, cause := range results.FailureCauses {
-		h = append(h, strings.ReplaceAll(cause, "_", " "))
-	}
-	return append(h, "retried", "detected", "detect s", "hit crashed", "lost to crashes")
-}()
 
 // writeSection writes a section: its heading, when it has one, and its
 // table.

@@ -10,7 +10,7 @@ import (
 
 // FailureCauses are the keys of Result.FailedByCause, in the order tables
 // list them.
-var FailureCauses = []string{"refused", "reset", "timeout", "queue_full", "no_server", "5xx", "balancer_down"}
+var FailureCauses = []string{"refused", "reset", "timeout", "queue_full", "no_server", "5xx", "balancer_down", "rate_limited"}
 
 // The metrics of a Result are its numeric JSON fields, found by reflection
 // so the expectation language names exactly what --format json prints.

@@ -32,11 +32,51 @@ type Route struct {
 	// Phases change Split at points in virtual time, as a blue/green
 	// cutover does; the simulator applies them.
 	Phases []RoutePhase `yaml:"phases"`
+	// Limit caps the rate of the requests the route matches (nginx's
+	// limit_req); nil for none.
+	Limit *Limit `yaml:"limit"`
 
 	// ClassPath is Class's path, which the proxy matches; "" without
 	// Class.
 	ClassPath string `yaml:"-"`
 }
+
+// Limit is nginx's limit_req: a leaky bucket that lets Rate requests a
+// second through, per client address or for all clients together. A
+// request that finds Burst requests in excess already is rejected at once;
+// one within the burst waits until the bucket has drained to it (excess /
+// Rate), unless NoDelay lets it through at once, or Delay lets the first
+// Delay excess requests through at once and holds only the rest (nginx's
+// two-stage limiting).
+type Limit struct {
+	// Per is LimitPerClient (each client address has its own bucket, as
+	// nginx's limit_req_zone $binary_remote_addr) or LimitPerAll.
+	Per string `yaml:"per"`
+	// Rate is the requests a second a bucket lets through. Required.
+	Rate float64 `yaml:"rate"`
+	// Burst is how many requests in excess of Rate a bucket holds;
+	// default 0.
+	Burst   int  `yaml:"burst"`
+	NoDelay bool `yaml:"nodelay"`
+	Delay   int  `yaml:"delay"`
+	// Status is what the proxy answers a rejected request: 503 (nginx's
+	// default) or another 4xx or 5xx status such as 429.
+	Status int `yaml:"status"`
+}
+
+// Limit keys.
+const (
+	LimitPerClient = "client"
+	LimitPerAll    = "all"
+)
+
+// DefaultLimitStatus is what the proxy answers a request over a limit.
+const DefaultLimitStatus = 503
+
+const (
+	maxLimitRate  = 1e9
+	maxLimitBurst = 1_000_000_000
+)
 
 // RoutePhase is a split that takes effect at a point in virtual time.
 type RoutePhase struct {
@@ -264,6 +304,11 @@ func checkRoute(s *Scenario, d *decoder, i int, pools []string, forProxy bool) e
 	default:
 		return d.errorf(p+".pool", "required: the pool the route sends to (or split: {POOL: WEIGHT, ...})")
 	}
+	if r.Limit != nil {
+		if err := checkLimit(d, p+".limit", r.Limit); err != nil {
+			return err
+		}
+	}
 	if len(r.Phases) == 0 {
 		return nil
 	}
@@ -289,6 +334,34 @@ func checkRoute(s *Scenario, d *decoder, i int, pools []string, forProxy bool) e
 		}
 	}
 	return nil
+}
+
+// checkLimit checks and completes a route's limit at p.
+func checkLimit(d *decoder, p string, l *Limit) error {
+	if !d.has(p + ".per") {
+		l.Per = LimitPerClient
+	} else if l.Per != LimitPerClient && l.Per != LimitPerAll {
+		return d.errorf(p+".per", "must be client (a bucket per client address) or all (one bucket), got %s", quote(l.Per))
+	}
+	if !d.has(p + ".rate") {
+		return d.errorf(p+".rate", "required: the requests a second the limit lets through")
+	}
+	if err := d.floatRange(p+".rate", l.Rate, 0, true, maxLimitRate); err != nil {
+		return err
+	}
+	if err := d.intRange(p+".burst", int64(l.Burst), 0, maxLimitBurst); err != nil {
+		return err
+	}
+	if err := d.intRange(p+".delay", int64(l.Delay), 0, int64(l.Burst)); err != nil {
+		return err
+	}
+	if l.NoDelay && d.has(p+".delay") {
+		return d.errorf(p+".delay", "give nodelay (no request waits) or delay (the first delay excess requests do not wait), not both")
+	}
+	if !d.has(p + ".status") {
+		l.Status = DefaultLimitStatus
+	}
+	return d.intRange(p+".status", int64(l.Status), 400, 599)
 }
 
 // checkSplit checks a split at p: known pools, weights from 0 and not all

@@ -52,6 +52,7 @@ type view struct {
 	counted  bool
 	standing []standing // each server's, by index
 	pools    []viewPool // each pool's, by index
+	limits   []*limiter // each route's rate limit, nil without any
 	// index is its place in engine.views, and the index of its first
 	// balancer.
 	index int
@@ -176,7 +177,7 @@ func (e *engine) newAlgorithm(b *balancer) error {
 
 // newView returns a fresh view of the given kind for balancer i.
 func (e *engine) newView(kind string, i int) *view {
-	v := &view{index: i, standing: make([]standing, len(e.servers)), pools: make([]viewPool, len(e.pools))}
+	v := &view{index: i, standing: make([]standing, len(e.servers)), pools: make([]viewPool, len(e.pools)), limits: e.newLimiters()}
 	for k := range v.standing {
 		// In rotation from the start is not coming back: no ramp.
 		v.standing[k].rampFrom = math.MinInt64 / 2
@@ -272,6 +273,10 @@ func (e *engine) crashBalancer(b *balancer, now time.Duration) {
 	}
 	for i := range e.reqs {
 		q := &e.reqs[i]
+		if int(q.lb) == b.index && q.held {
+			e.fail(int32(i), causeBalancerDown) // held by its rate limit
+			continue
+		}
 		if int(q.lb) != b.index || q.server < 0 || q.orphan {
 			continue
 		}

@@ -37,6 +37,7 @@ const (
 	causeNoServer
 	cause5xx
 	causeBalancerDown
+	causeRateLimited
 	numCauses
 )
 
@@ -543,7 +544,9 @@ func (e *engine) countFailure(measured bool, cause int) {
 
 // rejected reports whether a request that fails for cause counts as
 // rejected (turned away at once) rather than failed.
-func rejected(cause int) bool { return cause == causeQueueFull || cause == causeNoServer }
+func rejected(cause int) bool {
+	return cause == causeQueueFull || cause == causeNoServer || cause == causeRateLimited
+}
 
 // timedOut gives up on request i's attempt: the balancer hears of a
 // timeout, and the request is retried elsewhere or fails, while its server,

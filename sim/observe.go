@@ -199,6 +199,9 @@ const (
 	// through failures and checks, or the balancer took it out of rotation
 	// or put it back.
 	Changed
+	// Held: a rate limit holds the request before its balancer chooses a
+	// server (Text says for how long).
+	Held
 )
 
 // TraceEvent is one step of a run as the balancer's host saw it.

@@ -41,6 +41,10 @@ type router struct {
 	// splits holds each route's pools and weights, phase by phase.
 	splits [][]split
 	rng    *rand.Rand
+	// limits holds each route's limit, nil for none; limited is set
+	// when some route has one.
+	limits  []*scenarios.Limit
+	limited bool
 }
 
 // split is the pools a route sends to from a point in virtual time, with
@@ -88,6 +92,8 @@ func (e *engine) initPools(sc *scenarios.Scenario) {
 		e.router.classRoute = append(e.router.classRoute, sc.ClassRoute(c))
 	}
 	for _, r := range sc.Routes {
+		e.router.limits = append(e.router.limits, r.Limit)
+		e.router.limited = e.router.limited || r.Limit != nil
 		froms := []time.Duration{0}
 		for _, ph := range r.Phases {
 			froms = append(froms, ph.At.D())

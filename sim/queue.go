@@ -41,6 +41,8 @@ const (
 	snapshot
 	// withdraw: clients stop sending to crashed balancer lb.
 	withdraw
+	// unhold: request req, which a rate limit held, goes on.
+	unhold
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)

@@ -169,6 +169,9 @@ type request struct {
 	// errAnswer marks an attempt a 5xx fault fails: it ends after
 	// scenarios.ErrorLatency with an error status.
 	errAnswer bool
+	// held marks a request a rate limit holds; doneSeq is then its
+	// release's event.
+	held bool
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
 	// lb is the balancer it came through, by index (for a health check,
@@ -401,6 +404,9 @@ func (e *engine) arrive(r *workloads.Request) {
 		e.fail(i, causeBalancerDown)
 		return
 	}
+	if !e.limit(i, r.Arrival) {
+		return
+	}
 	e.tried = e.tried[:0]
 	e.dispatch(i, r.Arrival)
 }
@@ -598,6 +604,8 @@ func (e *engine) fire(ev event) {
 		e.takeSnapshot(int(ev.lb), ev.at)
 	case withdraw:
 		e.withdraw(e.lbs[ev.lb], ev.at, ev.seq)
+	case unhold:
+		e.unhold(ev.req, ev.at)
 	}
 }
 
@@ -606,7 +614,7 @@ func (e *engine) fire(ev event) {
 // removed, and do nothing, not even move the timeline on.
 func (e *engine) stale(ev *event) bool {
 	switch ev.kind {
-	case completion:
+	case completion, unhold:
 		return e.reqs[ev.req].doneSeq != ev.seq
 	case timeout, checkTimeout:
 		q := &e.reqs[ev.req]
