@@ -87,10 +87,10 @@ func (s *Scenario) Layer() int {
 }
 
 // BalancerCount is how many balancers share the traffic: balancers.count,
-// else 1.
+// else one in each zone, else 1.
 func (s *Scenario) BalancerCount() int {
 	if s.Balancers == nil || s.Balancers.Count == 0 {
-		return 1
+		return max(1, len(s.ZoneNames()))
 	}
 	return s.Balancers.Count
 }

@@ -43,6 +43,9 @@ type Fault struct {
 	// Balancer numbers one balancer, from 1, in place of a server: it
 	// may crash (and recover).
 	Balancer int `yaml:"balancer"`
+	// Zone names a zone in place of a server: it may crash (and recover),
+	// with all its servers and balancers.
+	Zone string `yaml:"zone"`
 	// Kind is crash, slow, recover, drain or 5xx.
 	Kind string `yaml:"kind"`
 	// Factor multiplies service times while a server is slow; required
@@ -190,9 +193,23 @@ func checkFaults(s *Scenario, d *decoder) error {
 // its kind, and returns the target's name for messages.
 func checkFaultTarget(s *Scenario, d *decoder, i int, names map[string]bool) (string, error) {
 	f, p := &s.Faults[i], "faults["+strconv.Itoa(i)+"]"
+	targets := 0
+	for _, k := range []string{".server", ".balancer", ".zone"} {
+		if d.has(p + k) {
+			targets++
+		}
+	}
 	switch {
-	case d.has(p+".server") && d.has(p+".balancer"):
-		return "", d.errorf(p+".balancer", "give server or balancer, not both")
+	case targets > 1:
+		return "", d.errorf(p, "give one of server, balancer and zone")
+	case d.has(p + ".zone"):
+		if !slices.Contains(s.ZoneNames(), f.Zone) {
+			return "", d.errorf(p+".zone", "no server is in zone %s (zones: %s)", quote(f.Zone), strings.Join(s.ZoneNames(), ", "))
+		}
+		if f.Kind != FaultCrash && f.Kind != FaultRecover {
+			return "", d.errorf(p+".kind", "a zone fault is crash or recover, got %s", quote(f.Kind))
+		}
+		return "zone " + f.Zone, nil
 	case d.has(p + ".balancer"):
 		if n := s.BalancerCount(); f.Balancer < 1 || f.Balancer > n {
 			return "", d.errorf(p+".balancer", "balancers are numbered 1 to %d (balancers.count), got %d", n, f.Balancer)
@@ -202,7 +219,7 @@ func checkFaultTarget(s *Scenario, d *decoder, i int, names map[string]bool) (st
 		}
 		return "balancer " + strconv.Itoa(f.Balancer), nil
 	case !d.has(p + ".server"):
-		return "", d.errorf(p+".server", "required; name the server the fault hits (or give balancer: N)")
+		return "", d.errorf(p+".server", "required; name the server the fault hits (or give balancer: N, or zone: NAME)")
 	case !names[f.Server]:
 		return "", d.errorf(p+".server", "no server is named %s (servers of a group are NAME-1, NAME-2, ...)", quote(f.Server))
 	case !slices.Contains(FaultKinds, f.Kind):

@@ -498,8 +498,8 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 var (
 	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "faults", "autoscale", "expect",
 		// A proxy process is one balancer of the tier these describe.
-		"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover"}
-	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr"}
+		"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover", "zones"}
+	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr", "zone"}
 )
 
 // SimulationKeys lists the keys of s's file that only the simulator reads,

@@ -69,6 +69,9 @@ type Scenario struct {
 	// pools' own settings (see routes.go).
 	Routes []Route          `yaml:"routes"`
 	Pools  map[string]*Pool `yaml:"pools"`
+	// Zones says how zones route and what crossing them costs (see
+	// zones.go); nil when the file leaves it out.
+	Zones *Zones `yaml:"zones"`
 	// Sessions keeps client sessions on servers (see sessions.go); nil,
 	// the default, when the file leaves it out: requests carry no state.
 	Sessions *Sessions `yaml:"sessions"`
@@ -130,6 +133,9 @@ type ServerGroup struct {
 	// Pool is the pool the servers are in, which routes send requests to;
 	// default DefaultPool.
 	Pool string `yaml:"pool"`
+	// Zone is the zone (or region) the servers are in; every group names
+	// one, or none does.
+	Zone string `yaml:"zone"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.

@@ -21,6 +21,7 @@ type Server struct {
 	MTBF     Duration
 	MTTR     Duration
 	Pool     string
+	Zone     string
 }
 
 // ExpandServers lists every server, groups expanded, in file order. (It
@@ -63,7 +64,7 @@ func (s *Scenario) AutoscaleServers() []Server {
 // server is one server of group g, named name.
 func (g *ServerGroup) server(name string) Server {
 	return Server{Name: name, Group: g.Name, Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight,
-		Queue: g.Queue, Address: g.Address, Backup: g.Backup, MTBF: g.MTBF, MTTR: g.MTTR, Pool: g.PoolName()}
+		Queue: g.Queue, Address: g.Address, Backup: g.Backup, MTBF: g.MTBF, MTTR: g.MTTR, Pool: g.PoolName(), Zone: g.Zone}
 }
 
 // serverName names the k-th (1-based) server of group g.

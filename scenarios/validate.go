@@ -24,7 +24,7 @@ var (
 // is checked as in any scenario.
 func validate(s *Scenario, d *decoder, forProxy bool) error {
 	simulated := !forProxy || d.has("workload")
-	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkBalancers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkAutoscale}
+	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkZones, checkBalancers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkAutoscale}
 	if simulated {
 		checks = append(checks, checkWorkload)
 	}
