@@ -9,6 +9,7 @@ import (
 	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/workloads"
 )
 
 // The balancing tier is balancers.count balancer instances that split the
@@ -29,14 +30,21 @@ import (
 // balancer is one balancer instance.
 type balancer struct {
 	index int // from 0; balancers are numbered index+1
-	// algs are its instances of the algorithm, one for each pool.
-	algs []algorithms.Balancer
-	view *view
+	zone  int32
+	// algs are its instances of the algorithm, one for each pool: over
+	// the pool's servers, or under zoned routing over those of its zone.
+	// Under local_first, spill are those over the other zones' servers,
+	// and localShare the share of its requests it keeps in its zone.
+	algs       []algorithms.Balancer
+	spill      []algorithms.Balancer
+	localShare []float64
+	view       *view
 	// pick is reused: a fresh one per pick would escape to the heap.
 	pick algorithms.Request
-	// down while it is crashed; advertised while clients send to it,
-	// which outlasts a crash by the failover time.
-	down, advertised bool
+	// down while it is crashed, by its own fault or its zone's;
+	// advertised while clients send to it, which outlasts a crash by the
+	// failover time.
+	down, faultDown, zoneDown, advertised bool
 	// withdrawSeq is the pending withdrawal's event, so that one from an
 	// earlier crash is ignored.
 	withdrawSeq uint64
@@ -110,6 +118,8 @@ type tier struct {
 	// split draws the balancer of each arrival among those advertised.
 	split      *rand.Rand
 	advertised []int
+	// advertisedIn lists them by zone.
+	advertisedIn [][]int
 }
 
 // initBalancers makes the scenario's balancers and their views.
@@ -131,7 +141,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 	}
 	e.lbs = make([]*balancer, n)
 	for i := range e.lbs {
-		b := &balancer{index: i, advertised: true}
+		b := &balancer{index: i, zone: e.balancerZone(i), advertised: true}
 		if err := e.newAlgorithm(b); err != nil {
 			return err
 		}
@@ -161,6 +171,10 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 // it always did.
 func (e *engine) newAlgorithm(b *balancer) error {
 	b.algs = make([]algorithms.Balancer, len(e.pools))
+	spills := e.zones != nil && e.zones.routing == scenarios.ZoneLocalFirst
+	if spills {
+		b.spill, b.localShare = make([]algorithms.Balancer, len(e.pools)), make([]float64, len(e.pools))
+	}
 	for k := range e.pools {
 		seed := routingSeed(e.seed)
 		if b.index > 0 || b.restarts > 0 || k > 0 {
@@ -171,6 +185,12 @@ func (e *engine) newAlgorithm(b *balancer) error {
 			return err
 		}
 		b.algs[k] = alg
+		if spills {
+			if b.spill[k], err = algorithms.New(e.pools[k].algorithm, algorithms.Options{Seed: routingSeed(seed ^ 0x7370696c6c)}); err != nil {
+				return err
+			}
+			b.localShare[k] = 1
+		}
 	}
 	return nil
 }
@@ -202,12 +222,18 @@ func (e *engine) balancerOf(i int32) *balancer { return e.lbs[e.reqs[i].lb] }
 func (e *engine) viewOf(i int32) *view { return e.lbs[e.reqs[i].lb].view }
 
 // pickBalancer draws the balancer an arrival goes to, among those its
-// clients send to, and reports false when they send to none.
-func (e *engine) pickBalancer() (int, bool) {
+// clients send to (in its zone's target, while it has one), and reports
+// false when they send to none.
+func (e *engine) pickBalancer(r *workloads.Request) (int, bool) {
 	if e.tier == nil {
 		return 0, true
 	}
 	adv := e.tier.advertised
+	if e.zones != nil {
+		if in := e.tier.advertisedIn[e.targetZone(e.clientZone(r))]; len(in) > 0 {
+			adv = in
+		}
+	}
 	if len(adv) == 0 {
 		return 0, false
 	}
@@ -222,10 +248,20 @@ func (e *engine) readvertise() {
 	if e.tier == nil {
 		return
 	}
-	e.tier.advertised = e.tier.advertised[:0]
+	t := e.tier
+	t.advertised = t.advertised[:0]
+	if e.zones != nil && t.advertisedIn == nil {
+		t.advertisedIn = make([][]int, len(e.zones.names))
+	}
+	for z := range t.advertisedIn {
+		t.advertisedIn[z] = t.advertisedIn[z][:0]
+	}
 	for _, b := range e.lbs {
 		if b.advertised {
-			e.tier.advertised = append(e.tier.advertised, b.index)
+			t.advertised = append(t.advertised, b.index)
+			if t.advertisedIn != nil {
+				t.advertisedIn[b.zone] = append(t.advertisedIn[b.zone], b.index)
+			}
 		}
 	}
 }
@@ -302,6 +338,20 @@ func (e *engine) crashBalancer(b *balancer, now time.Duration) {
 	}
 }
 
+// balancerDown crashes b unless it is down already; balancerUp brings
+// it back unless something still holds it down.
+func (e *engine) balancerDown(b *balancer, now time.Duration) {
+	if !b.down {
+		e.crashBalancer(b, now)
+	}
+}
+
+func (e *engine) balancerUp(b *balancer, now time.Duration) {
+	if b.down && !b.faultDown && !b.zoneDown {
+		e.recoverBalancer(b, now)
+	}
+}
+
 // withdraw stops b's clients from sending to it, unless it recovered
 // since the crash that scheduled this (seq; 0 for at once).
 func (e *engine) withdraw(b *balancer, now time.Duration, seq uint64) {
@@ -347,19 +397,6 @@ func (e *engine) viewKind() string {
 		return scenarios.ViewLocal
 	}
 	return scenarios.ViewStale
-}
-
-// balancerDown reports whether request i's balancer is down, and fails
-// it if so.
-func (e *engine) balancerDown(i int32, now time.Duration) bool {
-	if b := e.balancerOf(i); b.down || !b.advertised {
-		if e.tracer != nil {
-			e.trace(Failed, now, i, nil, "its balancer is down")
-		}
-		e.fail(i, causeBalancerDown)
-		return true
-	}
-	return false
 }
 
 // viaText is what the trace says of the balancer a request came through,

@@ -145,7 +145,7 @@ func (e *engine) closeConnection(c *connection, now time.Duration, broke bool) {
 	if broke {
 		o.Err = ErrReset
 	}
-	lb.algs[e.servers[c.server].pool].Done(lb.view.backends[c.server], o)
+	e.zoneDone(lb, &e.servers[c.server]).Done(lb.view.backends[c.server], o)
 	e.dropConnection(c)
 }
 
@@ -163,6 +163,6 @@ func (e *engine) dropConnection(c *connection) {
 func (e *engine) tellBalancer(i int32, s *server, o algorithms.Outcome) {
 	if e.l4 == nil {
 		lb := e.balancerOf(i)
-		lb.algs[s.pool].Done(lb.view.backends[s.backend.Index], o)
+		e.zoneDone(lb, s).Done(lb.view.backends[s.backend.Index], o)
 	}
 }

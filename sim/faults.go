@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,8 +52,8 @@ type failures struct {
 	// client gives up on an attempt after it.
 	attemptTimeout time.Duration
 	faults         []scenarios.Fault
-	// faultServer is the server index of each fault.
-	faultServer []int
+	// faultOn is what each fault hits.
+	faultOn []faultTarget
 	// tried lists the servers the request being dispatched was sent to.
 	tried []int
 	// arrivalsDone stops the health checks: after the last arrival they
@@ -96,11 +97,14 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 		e.servers[i].crash, e.servers[i].downCrash = -1, -1
 	}
 	for i, f := range e.faults {
-		target := index[f.Server]
-		if f.Balancer > 0 {
-			target = -f.Balancer // a balancer's fault: -1 for balancer 1
+		target := faultTarget{server: index[f.Server], balancer: -1, zone: -1}
+		switch {
+		case f.Balancer > 0:
+			target.balancer = f.Balancer - 1
+		case f.Zone != "":
+			target.zone = int32(slices.Index(e.zones.names, f.Zone))
 		}
-		e.faultServer = append(e.faultServer, target)
+		e.faultOn = append(e.faultOn, target)
 		e.events.push(event{at: f.At.D(), req: int32(i), kind: fault})
 		if f.For > 0 && f.Kind != scenarios.FaultRecover {
 			e.events.push(event{at: (f.At + f.For).D(), req: int32(i), kind: faultEnd})
@@ -211,6 +215,10 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 	vp.primaryUp = healthy > 0
 	vp.panicking = p.health != nil && float64(healthy) < p.health.PanicThreshold*float64(primaries)
 	list := make([]*algorithms.Backend, 0, len(p.servers))
+	var usableNow []bool
+	if e.zoned() {
+		usableNow = make([]bool, len(e.servers))
+	}
 	for _, i := range p.servers {
 		s, st := &e.servers[i], &v.standing[i]
 		usable := e.usable(v, s, now)
@@ -228,6 +236,13 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 		if usable {
 			list = append(list, v.backends[i])
 		}
+		if usableNow != nil {
+			usableNow[i] = usable
+		}
+	}
+	if usableNow != nil {
+		e.updateZoned(v, k, usableNow)
+		return
 	}
 	if e.separate() {
 		e.lbs[v.index].algs[k].Update(list)
@@ -258,18 +273,35 @@ func (e *engine) byView(v *view) string {
 	return "balancer " + strconv.Itoa(v.index+1) + ": "
 }
 
+// faultTarget is what a fault hits: a balancer (by index) or a zone, when
+// not -1, else a server.
+type faultTarget struct {
+	server, balancer int
+	zone             int32
+}
+
 // applyFault starts fault i.
 func (e *engine) applyFault(i int, now time.Duration) {
-	f := &e.faults[i]
-	if k := e.faultServer[i]; k < 0 {
-		if b := e.lbs[-k-1]; f.Kind == scenarios.FaultCrash {
-			e.crashBalancer(b, now)
+	f, on := &e.faults[i], e.faultOn[i]
+	crash := f.Kind == scenarios.FaultCrash
+	switch {
+	case on.balancer >= 0:
+		b := e.lbs[on.balancer]
+		b.faultDown = crash
+		if crash {
+			e.balancerDown(b, now)
 		} else {
-			e.recoverBalancer(b, now)
+			e.balancerUp(b, now)
 		}
 		return
+	case on.zone >= 0 && crash:
+		e.crashZone(on.zone, now)
+		return
+	case on.zone >= 0:
+		e.recoverZone(on.zone, now)
+		return
 	}
-	s := &e.servers[e.faultServer[i]]
+	s := &e.servers[on.server]
 	switch f.Kind {
 	case scenarios.FaultCrash:
 		s.faultDown = true
@@ -292,10 +324,15 @@ func (e *engine) applyFault(i int, now time.Duration) {
 
 // endFault ends fault i, whose time ("for") is over.
 func (e *engine) endFault(i int, now time.Duration) {
-	if k := e.faultServer[i]; k < 0 {
-		e.recoverBalancer(e.lbs[-k-1], now)
-	} else {
-		e.recover(&e.servers[k], now)
+	switch on := e.faultOn[i]; {
+	case on.balancer >= 0:
+		b := e.lbs[on.balancer]
+		b.faultDown = false
+		e.balancerUp(b, now)
+	case on.zone >= 0:
+		e.recoverZone(on.zone, now)
+	default:
+		e.recover(&e.servers[on.server], now)
 	}
 }
 
@@ -342,11 +379,12 @@ func (e *engine) recover(s *server, now time.Duration) {
 
 // setUp brings s up if neither a fault nor a random crash holds it down.
 func (e *engine) setUp(s *server, now time.Duration) {
-	if !s.faultDown && !s.randomDown {
+	if !s.faultDown && !s.randomDown && !s.zoneDown {
 		if !s.up {
 			e.changed(now, results.EventRecover, s, "works again")
 		}
 		s.up, s.crash, s.downCrash = true, -1, -1
+		e.regionChanged(s.zone, now)
 	}
 }
 
@@ -357,6 +395,7 @@ func (e *engine) crash(s *server, now time.Duration) {
 	e.trackState(s, now)
 	s.up = false
 	e.changed(now, results.EventCrash, s, "crashed")
+	e.regionChanged(s.zone, now)
 	idx := s.backend.Index
 	s.downCrash = len(e.crashes)
 	if e.anyHealthy(s, now) {
@@ -373,8 +412,8 @@ func (e *engine) crash(s *server, now time.Duration) {
 		e.sess.lose(idx)
 	}
 	for i := range e.reqs {
-		if e.reqs[i].server != int32(idx) {
-			continue
+		if q := &e.reqs[i]; q.server != int32(idx) || q.transit || q.returning {
+			continue // not on it: on its way there (and refused when it gets there), or answered
 		}
 		q := &e.reqs[i]
 		if q.check && !q.orphan {

@@ -43,6 +43,13 @@ const (
 	withdraw
 	// unhold: request req, which a rate limit held, goes on.
 	unhold
+	// reach and deliver: request req, crossing zones, reaches its
+	// server, and its answer its client.
+	reach
+	deliver
+	// regionFailover: the clients of region lb, all of whose servers are
+	// down, move on.
+	regionFailover
 )
 
 // event is one entry on the virtual clock. Events fire in (at, kind, seq)

@@ -18,9 +18,10 @@ type server struct {
 	queueLimit int // 0 is unbounded
 	backup     bool
 	group      string
-	// pool indexes the engine's pools; poolName is its name, until then.
-	pool     int32
-	poolName string
+	// pool indexes the engine's pools and zone its zones; poolName and
+	// zoneName are their names, until then.
+	pool, zone         int32
+	poolName, zoneName string
 	// Autoscaling: idle servers were never launched, starting ones are on
 	// their way, retired ones were drained by a scale-down, and left ones
 	// are retired servers that finished their last request.
@@ -38,9 +39,10 @@ type server struct {
 	// errShare is the share of the requests it starts that a 5xx fault
 	// has it fail, 0 without one.
 	errShare float64
-	// faultDown and randomDown say what holds a crashed server down: a
-	// crash fault of the file, or a random (mtbf) failure.
-	faultDown, randomDown bool
+	// faultDown, randomDown and zoneDown say what holds a crashed server
+	// down: a crash fault of the file, a random (mtbf) failure, or its
+	// zone's crash.
+	faultDown, randomDown, zoneDown bool
 	// mtbf and mttr are its random failures' means (0: none), drawn
 	// from failRNG.
 	mtbf, mttr time.Duration

@@ -172,6 +172,12 @@ type request struct {
 	// held marks a request a rate limit holds; doneSeq is then its
 	// release's event.
 	held bool
+	// transit and returning mark a request crossing zones on its way to
+	// its server, and its answer on its way back; doneSeq is then the
+	// event of its arrival.
+	transit, returning bool
+	// zone is its client's zone.
+	zone int32
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
 	// lb is the balancer it came through, by index (for a health check,
@@ -201,6 +207,7 @@ type engine struct {
 	// one (pools.go); router is nil without routes.
 	pools  []pool
 	router *router
+	zones  *zones // nil without zones (zones.go)
 
 	// reqs holds requests in flight; free lists the reusable slots, so
 	// memory follows the requests in flight, not the requests simulated.
@@ -266,6 +273,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 			backup:     s.Backup,
 			group:      s.Group,
 			poolName:   s.Pool,
+			zoneName:   s.Zone,
 			mtbf:       s.MTBF.D(),
 			mttr:       s.MTTR.D(),
 			up:         true,
@@ -278,6 +286,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		e.pins = make(pins)
 	}
 	e.initPools(sc)
+	e.initZones(sc)
 	if err := e.initBalancers(sc); err != nil {
 		return nil, err
 	}
@@ -384,7 +393,7 @@ func (e *engine) finished(r *workloads.Request) bool {
 
 func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
-	lb, ok := e.pickBalancer()
+	lb, ok := e.pickBalancer(r)
 	if c := e.openConnection(r.Conn); c != nil {
 		lb, ok = int(c.lb), true // it stays on its connection's balancer
 	}
@@ -477,8 +486,12 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 			e.serveSession(i, b.Index, measured)
 		}
 		e.begin(i, s)
-		e.reqs[i].server = int32(b.Index)
 		e.keepTried(i)
+		if e.crosses(i, s) {
+			e.crossTo(i, s, now)
+			return
+		}
+		e.reqs[i].server = int32(b.Index)
 		if s.busy < s.capacity {
 			// A request served at once whose service ends within the
 			// timeout cannot time out: most requests need no timeout
@@ -505,8 +518,13 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	lb, pool := e.balancerOf(i), e.reqs[i].pool
 	lb.pick = algorithms.Request{Client: e.reqs[i].client, Now: now}
+	alg, other := e.zoneAlgorithm(lb, pool)
 	for range 4 {
-		b, err := lb.algs[pool].Pick(&lb.pick)
+		b, err := alg.Pick(&lb.pick)
+		if err != nil && other != nil {
+			alg, other = other, nil // its side has no usable server
+			b, err = alg.Pick(&lb.pick)
+		}
 		if err != nil {
 			return nil
 		}
@@ -521,7 +539,7 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	// onto one server.
 	var best *algorithms.Backend
 	for _, k := range e.pools[pool].servers {
-		if slices.Contains(e.tried, k) || !e.usable(lb.view, &e.servers[k], now) {
+		if slices.Contains(e.tried, k) || !e.usable(lb.view, &e.servers[k], now) || e.outOfReach(lb, &e.servers[k]) {
 			continue
 		}
 		if b := lb.view.backends[k]; best == nil || b.InFlight() < best.InFlight() {
@@ -534,7 +552,7 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 // alloc stores a request in flight through balancer lb to pool, on no
 // server yet, and returns its index.
 func (e *engine) alloc(r *workloads.Request, lb int, pool int32) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb), pool: pool})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb), pool: pool, zone: e.clientZone(r)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -606,6 +624,12 @@ func (e *engine) fire(ev event) {
 		e.withdraw(e.lbs[ev.lb], ev.at, ev.seq)
 	case unhold:
 		e.unhold(ev.req, ev.at)
+	case reach:
+		e.reached(ev.req, ev.at)
+	case deliver:
+		e.delivered(ev.req, ev.at)
+	case regionFailover:
+		e.failRegion(int(ev.lb), ev.at, ev.seq)
 	}
 }
 
@@ -614,7 +638,7 @@ func (e *engine) fire(ev event) {
 // removed, and do nothing, not even move the timeline on.
 func (e *engine) stale(ev *event) bool {
 	switch ev.kind {
-	case completion, unhold:
+	case completion, unhold, reach, deliver:
 		return e.reqs[ev.req].doneSeq != ev.seq
 	case timeout, checkTimeout:
 		q := &e.reqs[ev.req]
@@ -633,10 +657,28 @@ func (e *engine) release(i int32) {
 }
 
 func (e *engine) complete(i int32, now time.Duration) {
-	q := e.reqs[i]
+	q := &e.reqs[i]
 	s := &e.servers[q.server]
 	e.account(s, now)
 	s.busy--
+	if e.crosses(i, s) && !q.orphan {
+		e.returnAnswer(i, now)
+	} else {
+		e.delivered(i, now)
+	}
+	if s.waiting.len() > 0 {
+		e.start(s, s.waiting.pop(), now)
+	} else if s.retired {
+		e.leaveIfDrained(s, now)
+	}
+}
+
+// delivered ends request i's attempt, whose server has answered and
+// whose answer has reached its client (at once, unless it crossed
+// zones).
+func (e *engine) delivered(i int32, now time.Duration) {
+	q := e.reqs[i]
+	s := &e.servers[q.server]
 	switch {
 	case q.check:
 		e.checkAnswered(i, s, now)
@@ -669,11 +711,6 @@ func (e *engine) complete(i int32, now time.Duration) {
 		if e.pins != nil {
 			e.pins[q.clientID] = q.server
 		}
-	}
-	if s.waiting.len() > 0 {
-		e.start(s, s.waiting.pop(), now)
-	} else if s.retired {
-		e.leaveIfDrained(s, now)
 	}
 }
 
