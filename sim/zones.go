@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // Servers, balancers and clients live in zones: the availability zones of
 // a region, or the regions of a site. Balancer k is in zone k mod the
 // number of zones and client c in zone c mod it, so both are spread
-// evenly, and a client sends to a balancer of its own zone while one is
+// evenly (clients by address), and a client sends to a balancer of its own zone while one is
 // up. A request served in another zone than its client's pays the
 // crossing each way: it travels to the server, whose slot it takes only
 // when it gets there, and its answer travels back; its balancer counts it
@@ -67,12 +68,14 @@ func (e *engine) initZones(sc *scenarios.Scenario) {
 	e.zones = z
 }
 
-// clientZone is the zone of r's client, 0 without zones.
+// clientZone is the zone of r's client, 0 without zones: where its
+// address is, so that the clients behind one NAT gateway are in one place.
 func (e *engine) clientZone(r *workloads.Request) int32 {
 	if e.zones == nil {
 		return 0
 	}
-	return int32(r.ClientID % uint32(len(e.zones.names)))
+	a := r.Client.As16()
+	return int32(binary.BigEndian.Uint32(a[12:]) % uint32(len(e.zones.names)))
 }
 
 // balancerZone is the zone of balancer k.
