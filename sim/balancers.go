@@ -128,7 +128,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 	view := sc.BalancerView()
 	balancerFaults := false
 	for _, f := range sc.Faults {
-		balancerFaults = balancerFaults || f.Balancer > 0
+		balancerFaults = balancerFaults || f.Balancer > 0 || f.Zone != ""
 	}
 	if n > 1 || balancerFaults {
 		e.tier = &tier{split: rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x73706c6974))}
