@@ -120,3 +120,20 @@ faults: [{at: 60s, zone: za, kind: crash, for: 60s}]
 		}
 	}
 }
+
+// TestOneZoneOutage: a zone fault where the zone is the whole site, with
+// its one balancer: every request of the outage fails, and the run goes
+// on after it.
+func TestOneZoneOutage(t *testing.T) {
+	res := mustRun(t, parse(t, bare(`name: one-zone
+duration: 100s
+servers: [{name: a, count: 2, capacity: 10, zone: only}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 10ms}
+faults: [{at: 50s, zone: only, kind: crash, for: 10s}]
+`)), "round_robin")
+	if got := res.FailedByCause["balancer_down"]; got != 100 {
+		t.Errorf("balancer_down %d (%v), want the 100 arrivals of the outage", got, res.FailedByCause)
+	}
+}
