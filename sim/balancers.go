@@ -153,6 +153,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 		}
 		e.lbs[i] = b
 	}
+	e.counting = view == scenarios.ViewLocal && e.l4 == nil
 	e.readvertise()
 	if e.tier != nil && e.tier.refresh > 0 {
 		// The views refresh in turn, spread over the period, as proxies
@@ -271,16 +272,16 @@ func (e *engine) readvertise() {
 // layer 4 connections are counted instead (connect).
 func (e *engine) begin(i int32, s *server) {
 	s.backend.Begin()
-	if v := e.viewOf(i); v.counted && e.l4 == nil {
-		v.backends[s.backend.Index].Begin()
+	if e.counting {
+		e.viewOf(i).backends[s.backend.Index].Begin()
 	}
 }
 
 // end is begin's counterpart, when the attempt is over.
 func (e *engine) end(i int32, s *server) {
 	s.backend.End()
-	if v := e.viewOf(i); v.counted && e.l4 == nil {
-		v.backends[s.backend.Index].End()
+	if e.counting {
+		e.viewOf(i).backends[s.backend.Index].End()
 	}
 }
 

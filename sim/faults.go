@@ -691,6 +691,9 @@ func (e *engine) halfOpen(v *view, s *server, now time.Duration) {
 // half-open, and reports whether it is a probe; once the probes are out,
 // s gets nothing more from v's balancers until they come back.
 func (e *engine) probe(v *view, s *server, now time.Duration) bool {
+	if e.breaker == nil {
+		return false
+	}
 	st := &v.standing[s.backend.Index]
 	if st.breaker != breakerHalf {
 		return false

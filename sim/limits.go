@@ -71,11 +71,11 @@ func (l *limiter) admit(client netip.Addr, now time.Duration) (hold time.Duratio
 // it, at now: it reports false for a request over the limit, which it
 // fails, and holds one the limit delays until its release.
 func (e *engine) limit(i int32, now time.Duration) bool {
-	q := &e.reqs[i]
-	limits := e.viewOf(i).limits
-	if limits == nil {
+	if e.router == nil || !e.router.limited {
 		return true
 	}
+	q := &e.reqs[i]
+	limits := e.viewOf(i).limits
 	l := limits[e.router.classRoute[q.class]]
 	if l == nil {
 		return true

@@ -203,6 +203,9 @@ type engine struct {
 	lbs   []*balancer
 	views []*view
 	tier  *tier
+	// counting is set when views count the requests their balancers
+	// send (local views, at layer 7).
+	counting bool
 	// pools are the pools of servers, and router sends each request to
 	// one (pools.go); router is nil without routes.
 	pools  []pool
@@ -687,7 +690,7 @@ func (e *engine) delivered(i int32, now time.Duration) {
 	case q.errAnswer:
 		e.answeredError(i, s, now)
 	default:
-		latency, v := now-q.arrival, e.viewOf(i)
+		latency := now - q.arrival
 		e.end(i, s)
 		e.tellBalancer(i, s, algorithms.Outcome{Now: now, Latency: latency})
 		e.release(i)
@@ -707,7 +710,9 @@ func (e *engine) delivered(i int32, now time.Duration) {
 				e.completedInWindow++
 			}
 		}
-		e.succeeded(v, s, now, q.probe)
+		if e.breaker != nil {
+			e.succeeded(e.viewOf(i), s, now, q.probe)
+		}
 		if e.pins != nil {
 			e.pins[q.clientID] = q.server
 		}
