@@ -55,6 +55,7 @@ var statsPage = template.Must(template.New("stats").Funcs(template.FuncMap{
 		}
 		return iso[:10] + " " + iso[11:19] + " UTC"
 	},
-	"class": stateClass,
-	"label": stateLabel,
+	"class":  stateClass,
+	"label":  stateLabel,
+	"byPool": byPool,
 }).Parse(statsHTML))

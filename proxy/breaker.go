@@ -10,7 +10,7 @@ import (
 // nothing for open; then half-open, it gets probes requests, and closes
 // once all of them succeed or opens again at the first that fails. Only
 // the probes' outcomes count while it is half-open. At most max_open of
-// the servers (always one) have open breakers: a server that reaches
+// a pool's servers (always one) have open breakers: a server that reaches
 // failures, or fails a probe, while they are all taken stays in rotation,
 // and its breaker opens at its next failure once a slot is free. Failures
 // are those passive checks count: connect, error and timeout, not HTTP
@@ -25,9 +25,9 @@ const (
 	breakerHalf
 )
 
-// breakerSlots counts the open breakers, against circuit_breaker.max_open.
-// Half-open ones hold no slot, as a server that checks keep out of
-// rotation may never get its probes.
+// breakerSlots counts a pool's open breakers, against
+// circuit_breaker.max_open. Half-open ones hold no slot, as a server that
+// checks keep out of rotation may never get its probes.
 type breakerSlots struct{ open atomic.Int64 }
 
 // take takes a slot if fewer than limit are taken.
@@ -45,14 +45,10 @@ func (b *breakerSlots) take(limit int) bool {
 
 func (b *breakerSlots) release() { b.open.Add(-1) }
 
-// maxOpen is circuit_breaker.max_open as a number of st's servers.
-func (st *state) maxOpen() int {
-	return max(1, int(st.cfg.CircuitBreaker.MaxOpen*float64(len(st.ups))))
-}
-
-// breakerFailed counts a failed attempt on u against its breaker; probe
-// says whether the attempt was one of a half-open breaker's probes.
-func (p *Proxy) breakerFailed(st *state, u *upstream, probe bool) {
+// breakerFailed counts a failed attempt on u, a server of pool pl, against
+// its breaker; probe says whether the attempt was one of a half-open
+// breaker's probes.
+func (p *Proxy) breakerFailed(st *state, pl *pool, u *upstream, probe bool) {
 	cb := st.cfg.CircuitBreaker
 	if cb == nil {
 		return
@@ -64,16 +60,16 @@ func (p *Proxy) breakerFailed(st *state, u *upstream, probe bool) {
 		u.cbClean.Store(false)
 		// Past the cap the run of failures goes on, and opens the breaker
 		// at the next failure once a slot is free.
-		if u.cbFails++; u.cbFails >= cb.Failures && p.breakers.take(st.maxOpen()) {
-			u.openBreaker()
+		if u.cbFails++; u.cbFails >= cb.Failures && pl.live.breakers.take(pl.maxOpen) {
+			u.openBreaker(&pl.live.breakers)
 			opened = true
 		}
 	case breakerHalf:
 		if !probe {
 			break // sent before the breaker opened: it does not count
 		}
-		if p.breakers.take(st.maxOpen()) {
-			u.openBreaker()
+		if pl.live.breakers.take(pl.maxOpen) {
+			u.openBreaker(&pl.live.breakers)
 			opened = true
 		} else {
 			// No slot: back in rotation, as past the cap, until the next
@@ -97,9 +93,10 @@ func (p *Proxy) breakerFailed(st *state, u *upstream, probe bool) {
 	}
 }
 
-// openBreaker opens u's breaker. The caller holds u.mu and a slot.
-func (u *upstream) openBreaker() {
-	u.cb, u.cbFails = breakerOpen, 0
+// openBreaker opens u's breaker. The caller holds u.mu and a slot of
+// slots, which the breaker gives back there even if u changes pools.
+func (u *upstream) openBreaker(slots *breakerSlots) {
+	u.cb, u.cbFails, u.cbSlots = breakerOpen, 0, slots
 	u.cbGen++
 	u.cbAt = time.Now()
 }
@@ -113,7 +110,7 @@ func (p *Proxy) halfOpen(u *upstream, gen uint64) {
 		u.mu.Unlock()
 		return
 	}
-	p.breakers.release()
+	u.cbSlots.release()
 	if cb == nil {
 		u.clearBreaker()
 	} else {
@@ -125,19 +122,19 @@ func (p *Proxy) halfOpen(u *upstream, gen uint64) {
 	p.refresh()
 }
 
-// probe is asked before an attempt goes to u. It reports whether the
-// attempt is one of a half-open breaker's probes, and whether u takes it
-// at all: a breaker that opened since the balancer chose, or a half-open
-// one whose probes are all out, takes nothing. In panic the balancer has
-// every server, and they take what it sends them, as in the simulator: an
-// open breaker's server gets requests that are not probes, a half-open
-// one's are all probes.
-func (p *Proxy) probe(st *state, u *upstream) (probe, ok bool) {
+// probe is asked before an attempt goes to u, a server of pool pl. It
+// reports whether the attempt is one of a half-open breaker's probes, and
+// whether u takes it at all: a breaker that opened since the balancer
+// chose, or a half-open one whose probes are all out, takes nothing. In
+// panic the pool's balancer has every server, and they take what it sends
+// them, as in the simulator: an open breaker's server gets requests that
+// are not probes, a half-open one's are all probes.
+func (p *Proxy) probe(st *state, pl *pool, u *upstream) (probe, ok bool) {
 	if st.cfg.CircuitBreaker == nil || u.cbClean.Load() {
 		return false, true
 	}
 	u.mu.Lock()
-	inPanic := p.inPanic.Load()
+	inPanic := pl.live.inPanic.Load()
 	switch {
 	case u.cb == breakerClosed:
 		u.mu.Unlock()
@@ -184,13 +181,12 @@ func (p *Proxy) breakerSucceeded(st *state, u *upstream, probe bool) {
 	}
 }
 
-// dropBreaker forgets u's breaker, for a config without one. The caller
-// holds p.mu.
-func (p *Proxy) dropBreaker(u *upstream) {
+// dropBreaker forgets u's breaker, for a config without one.
+func (u *upstream) dropBreaker() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.cb == breakerOpen {
-		p.breakers.release()
+		u.cbSlots.release()
 	}
 	u.clearBreaker()
 }

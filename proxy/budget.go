@@ -7,11 +7,11 @@ import (
 	"github.com/lbsim/lbsim/scenarios"
 )
 
-// retryBudget is retries.budget's account, kept as the simulator keeps it:
-// every request (every connection in mode tcp) earns budget of a retry, at
-// most scenarios.RetryBudgetBurst are saved up, and a retry spends one. It
-// starts empty. The balance is a float64's bits, so that requests on many
-// goroutines share it without a lock.
+// retryBudget is a pool's retries.budget account, kept as the simulator
+// keeps it: every request (every connection in mode tcp) of the pool earns
+// budget of a retry, at most scenarios.RetryBudgetBurst are saved up, and
+// a retry spends one. It starts empty. The balance is a float64's bits,
+// so that requests on many goroutines share it without a lock.
 type retryBudget struct{ bits atomic.Uint64 }
 
 // earn adds amount to the balance, up to the burst.
@@ -39,9 +39,9 @@ func (b *retryBudget) spend() bool {
 	}
 }
 
-// arrived credits the retry budget, if the config has one, with a request.
-func (p *Proxy) arrived(st *state) {
-	if r := st.cfg.Retries; r != nil && r.Budget > 0 {
-		p.budget.earn(r.Budget)
+// arrived credits pool pl's retry budget, if it has one, with a request.
+func (pl *pool) arrived() {
+	if r := pl.retries; r != nil && r.Budget > 0 {
+		pl.live.budget.earn(r.Budget)
 	}
 }

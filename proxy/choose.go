@@ -8,32 +8,33 @@ import (
 )
 
 // attempt is one try of a request (a connection in mode tcp) on one
-// server.
+// server, of the request's pool.
 type attempt struct {
 	u     *upstream
+	pool  *pool
 	start time.Time
 	// probe is set when the attempt is one of a half-open circuit
 	// breaker's probes.
 	probe bool
 }
 
-// choose picks the server for a request's next attempt, as the
+// choose picks the server of pool pl for a request's next attempt, as the
 // simulator's dispatch does. The first attempt goes to pinned, the server
-// of a sticky cookie, when there is one; otherwise the balancer chooses
-// among the servers not in avoid. Slow start may then turn the request
-// away from a server coming back into rotation, and a half-open breaker
-// takes only its probes. The chosen server and those turned away join
-// avoid, which choose returns, so that the choice, and a later retry, go
-// elsewhere. A ramping server still beats none. ok is false when no
+// of a sticky cookie, when there is one; otherwise the pool's balancer
+// chooses among the servers not in avoid. Slow start may then turn the
+// request away from a server coming back into rotation, and a half-open
+// breaker takes only its probes. The chosen server and those turned away
+// join avoid, which choose returns, so that the choice, and a later retry,
+// go elsewhere. A ramping server still beats none. ok is false when no
 // server is left.
-func (p *Proxy) choose(st *state, req *algorithms.Request, pinned *upstream, avoid []*upstream) (a attempt, _ []*upstream, ok bool) {
+func (p *Proxy) choose(st *state, pl *pool, req *algorithms.Request, pinned *upstream, avoid []*upstream) (a attempt, _ []*upstream, ok bool) {
 	var ramped *upstream // the last server slow start turned the request from
 	for {
 		var u *upstream
 		if pinned != nil && len(avoid) == 0 {
 			u = pinned
 		} else {
-			u = st.pick(req, avoid)
+			u = st.pick(pl, req, avoid)
 		}
 		switch {
 		case u != nil:
@@ -47,8 +48,8 @@ func (p *Proxy) choose(st *state, req *algorithms.Request, pinned *upstream, avo
 		default:
 			return attempt{}, avoid, false
 		}
-		if probe, ok := p.probe(st, u); ok {
-			return attempt{u: u, probe: probe}, avoid, true
+		if probe, ok := p.probe(st, pl, u); ok {
+			return attempt{u: u, pool: pl, probe: probe}, avoid, true
 		}
 	}
 }

@@ -12,16 +12,25 @@ import (
 	"github.com/lbsim/lbsim/scenarios"
 )
 
-// startChecks starts one active checker per upstream of st, if the config
-// asks for checks. The caller holds p.mu.
+// startChecks starts one active checker per upstream of st whose pool asks
+// for checks, with the pool's settings. The caller holds p.mu.
 func (p *Proxy) startChecks(st *state) {
 	ctx, cancel := context.WithCancel(p.serving)
 	p.stopCheck = cancel
-	hc := st.cfg.HealthCheck
-	if hc == nil {
-		return
+	for _, pl := range st.pools {
+		if pl.health == nil {
+			continue
+		}
+		client := checkClient(pl.health)
+		for _, u := range pl.ups {
+			go p.checkLoop(ctx, st.cfg.Mode, pl.health, client, u)
+		}
 	}
-	client := &http.Client{
+}
+
+// checkClient is the HTTP client of checks with hc's timeout.
+func checkClient(hc *scenarios.HealthCheck) *http.Client {
+	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:             nil,
 			DisableKeepAlives: true, // each check opens a connection, as a new client would
@@ -30,18 +39,15 @@ func (p *Proxy) startChecks(st *state) {
 		Timeout:       hc.Timeout.D(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	for _, u := range st.ups {
-		go p.checkLoop(ctx, st.cfg, client, u)
-	}
 }
 
-// checkLoop checks u now and then every interval until ctx is done.
-func (p *Proxy) checkLoop(ctx context.Context, cfg *scenarios.Scenario, client *http.Client, u *upstream) {
-	hc := cfg.HealthCheck
+// checkLoop checks u as hc says, now and then every interval, until ctx
+// is done.
+func (p *Proxy) checkLoop(ctx context.Context, mode string, hc *scenarios.HealthCheck, client *http.Client, u *upstream) {
 	tick := time.NewTicker(hc.Interval.D())
 	defer tick.Stop()
 	for {
-		ok, detail := check(ctx, cfg, client, u)
+		ok, detail := check(ctx, mode, hc, client, u)
 		if ctx.Err() != nil {
 			return
 		}
@@ -64,9 +70,8 @@ func (p *Proxy) checkLoop(ctx context.Context, cfg *scenarios.Scenario, client *
 
 // check runs one active check: an HTTP GET in mode http, a connection in
 // mode tcp. It returns whether u passed and a short description.
-func check(ctx context.Context, cfg *scenarios.Scenario, client *http.Client, u *upstream) (bool, string) {
-	hc := cfg.HealthCheck
-	if cfg.Mode == scenarios.ModeTCP {
+func check(ctx context.Context, mode string, hc *scenarios.HealthCheck, client *http.Client, u *upstream) (bool, string) {
+	if mode == scenarios.ModeTCP {
 		d := net.Dialer{Timeout: hc.Timeout.D()}
 		c, err := d.DialContext(ctx, "tcp", u.addr)
 		if err != nil {

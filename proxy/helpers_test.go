@@ -25,6 +25,8 @@ type testServer struct {
 	srv  *http.Server
 	// delay is how long each answer takes.
 	delay time.Duration
+	// pool is the pool config puts the server in; "" names none.
+	pool string
 }
 
 // startServer starts a named server on addr ("127.0.0.1:0" for any port).
@@ -147,6 +149,14 @@ func serveTCP(t *testing.T, name string, handle func(net.Conn)) *testServer {
 
 func (s *testServer) url() string { return "http://" + s.addr }
 
+// inPool puts servers in a pool for config, and returns them.
+func inPool(pool string, servers ...*testServer) []*testServer {
+	for _, s := range servers {
+		s.pool = pool
+	}
+	return servers
+}
+
 // config builds a proxy config over servers, with extra YAML appended;
 // the proxy and its admin listener take any free loopback port. The
 // defences every config has by default (one retry, ejection after a
@@ -173,6 +183,10 @@ func defaultConfig(t testing.TB, extra string, servers ...*testServer) *scenario
 		addr := s.url()
 		if tcp {
 			addr = s.addr
+		}
+		if s.pool != "" {
+			fmt.Fprintf(&b, "  - {name: %s, address: %q, pool: %s}\n", s.name, addr, s.pool)
+			continue
 		}
 		fmt.Fprintf(&b, "  - {name: %s, address: %q}\n", s.name, addr)
 	}

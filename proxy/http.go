@@ -511,9 +511,12 @@ type exchange struct {
 // errNoServer answers a request no server is left for.
 var errNoServer = errors.New("no server available")
 
+// errNoRoute answers a request for a path that no route matches.
+var errNoRoute = errors.New("no route matches the path")
+
 // serveHTTP proxies one request: it refuses what a reverse proxy must not
-// serve, rewrites the request for the server, and tries servers as the
-// retry policy allows.
+// serve, routes it to a pool, rewrites it for the server, and tries the
+// pool's servers as the pool's retry policy allows.
 func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	ex := exchange{start: time.Now(), client: clientOf(ctx)}
 	req := &ctx.Request
@@ -540,6 +543,16 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	}
 
 	st := p.state.Load()
+	pl := st.pools[0]
+	if len(st.routes) > 0 {
+		// Matched against the path decoded and normalized, as nginx
+		// matches its locations, so that /a/../b/ is under /b/.
+		if pl = p.route(st, ctx.Path()); pl == nil {
+			p.unrouted.Add(1)
+			p.answer(ctx, &ex, fasthttp.StatusNotFound, errNoRoute)
+			return
+		}
+	}
 	held, code, err := p.holdBody(req, st.cfg.MaxBodyBytes, st.cfg.MaxBufferedBytes)
 	if code != 0 {
 		var ne net.Error
@@ -590,8 +603,8 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		uri.SetPassword("")
 	}
 
-	p.arrived(st)
-	pinned := stickyServer(st, req)
+	pl.arrived()
+	pinned := stickyServer(st, pl, req)
 	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
 	// avoid holds the servers tried, and those slow start or a breaker
 	// turned the request away from.
@@ -600,7 +613,7 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	for attempts := 1; ; attempts++ {
 		var a attempt
 		var ok bool
-		if a, avoid, ok = p.choose(st, &areq, pinned, avoid); !ok {
+		if a, avoid, ok = p.choose(st, pl, &areq, pinned, avoid); !ok {
 			if lastErr == nil {
 				p.metrics.noServer.Inc()
 				lastErr = errNoServer
@@ -641,7 +654,7 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		c := p.finish(st, a, err)
 		// An error status comes back only when forward chose to retry it.
 		var status *statusError
-		if !errors.As(err, &status) && !p.retryable(st.cfg.Retries, string(req.Header.Method()), c, attempts, ex.start) {
+		if !errors.As(err, &status) && !pl.retryable(string(req.Header.Method()), c, attempts, ex.start) {
 			p.answerError(ctx, &ex, err)
 			return
 		}
@@ -741,7 +754,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		st.dropIdle(u)
 		return errors.New("the server switched protocols unasked")
 	}
-	if se := errorStatus(code); se != nil && p.retryable(st.cfg.Retries, string(ctx.Request.Header.Method()), scenarios.Retry5xx, ex.attempts, ex.start) {
+	if se := errorStatus(code); se != nil && a.pool.retryable(string(ctx.Request.Header.Method()), scenarios.Retry5xx, ex.attempts, ex.start) {
 		// Tried again elsewhere, as nginx's proxy_next_upstream http_500:
 		// this answer is dropped, and its connection with it unless the
 		// answer was all in.
@@ -1009,10 +1022,10 @@ func (p *Proxy) logAccess(ex *exchange) {
 }
 
 // stickyServer returns the server the request's sticky cookie names, when
-// stickiness is on and the balancer may choose that server (as in the
-// simulator: a backup only while no primary is usable, an unhealthy
-// server in panic); nil otherwise.
-func stickyServer(st *state, req *fasthttp.Request) *upstream {
+// stickiness is on, the server is in the request's pool pl, and the pool's
+// balancer may choose it (as in the simulator: a backup only while no
+// primary is usable, an unhealthy server in panic); nil otherwise.
+func stickyServer(st *state, pl *pool, req *fasthttp.Request) *upstream {
 	if st.cfg.Sticky == nil {
 		return nil
 	}
@@ -1021,19 +1034,21 @@ func stickyServer(st *state, req *fasthttp.Request) *upstream {
 		return nil
 	}
 	u, ok := st.byCookie[string(v)]
-	if !ok || !u.inRotation.Load() {
+	if !ok || st.poolOf[u.be.Index] != pl || !u.inRotation.Load() {
 		return nil
 	}
 	return u
 }
 
-// retryable reports whether a failed attempt is tried again: the condition
-// is configured, attempts and total time remain, trying again is safe, and
-// the retry budget, if there is one, holds a retry, which this spends.
+// retryable reports whether a failed attempt is tried again in pool pl:
+// the pool's retries section names the condition, attempts and total time
+// remain, trying again is safe, and the pool's retry budget, if it has
+// one, holds a retry, which this spends.
 // A failed connection never reached the server, so any request may be
 // retried after one; after other failures only idempotent requests are,
 // unless configured. Bodies are held in full, so they can be sent again.
-func (p *Proxy) retryable(r *scenarios.Retries, method, cause string, attempts int, start time.Time) bool {
+func (pl *pool) retryable(method, cause string, attempts int, start time.Time) bool {
+	r := pl.retries
 	if !r.Retries(cause) || attempts > r.Count {
 		return false
 	}
@@ -1044,7 +1059,7 @@ func (p *Proxy) retryable(r *scenarios.Retries, method, cause string, attempts i
 		return false
 	}
 	// Last, so that only a retry that would happen spends the budget.
-	return r.Budget == 0 || p.budget.spend()
+	return r.Budget == 0 || pl.live.budget.spend()
 }
 
 func idempotent(method string) bool {

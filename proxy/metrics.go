@@ -30,10 +30,11 @@ type metrics struct {
 	leaving []leaving
 }
 
-// leaving is a server that left the config, and when.
+// leaving is a server that left the config, when, and the pool it was in.
 type leaving struct {
 	u     *upstream
 	since time.Time
+	pool  string
 }
 
 // serverMetrics are one server's resolved metrics.
@@ -75,11 +76,14 @@ func newMetrics() *metrics {
 	return m
 }
 
-// register adds the gauges that are read from the live state at scrape
-// time.
+// register adds the gauges and counters that are read from the live
+// state at scrape time.
 func (m *metrics) register(p *Proxy) {
 	m.clock = &p.clock
-	m.reg.MustRegister(&stateCollector{p: p})
+	m.reg.MustRegister(&stateCollector{p: p}, prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lbsim_proxy_unrouted_total",
+		Help: "Requests answered 404 because no route matched their path.",
+	}, func() float64 { return float64(p.unrouted.Load()) }))
 }
 
 // attach resolves u's metrics.
@@ -115,7 +119,7 @@ func (m *metrics) forget(old, cur *state) {
 	for _, u := range old.ups {
 		if !slices.Contains(cur.ups, u) && u.be.InFlight() > 0 {
 			m.mu.Lock()
-			m.leaving = append(m.leaving, leaving{u, now})
+			m.leaving = append(m.leaving, leaving{u, now, old.poolOf[u.be.Index].name})
 			m.mu.Unlock()
 		}
 		// A server that kept its name keeps its series.

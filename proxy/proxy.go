@@ -7,7 +7,9 @@
 // Update with the servers that active checks (HAProxy's fall and rise) and
 // passive checks (nginx's max_fails within fail_timeout) leave usable.
 // Requests that fail to connect, and idempotent ones that fail later, are
-// retried on another server as the config's retries section allows.
+// retried on another server as the config's retries section allows. The
+// config's routes send each request to a pool of servers with a balancer
+// of its own (pools.go).
 //
 // A Proxy is configured by a scenarios.Scenario read with
 // scenarios.LoadProxy (or built from flags by the command line); Reload
@@ -48,8 +50,9 @@ type Options struct {
 	// AdminPublic allows the admin listener on an address other than
 	// loopback. Without it such a config is refused.
 	AdminPublic bool
-	// Seed seeds the balancer's random choices; 0 seeds from the clock.
-	// Tests set it to replay a simulated sequence of decisions.
+	// Seed seeds the balancers' random choices and the routes' splits; 0
+	// seeds from the clock. Tests set it to replay a simulated sequence
+	// of decisions.
 	Seed uint64
 }
 
@@ -72,20 +75,17 @@ type Proxy struct {
 	sessions sessions
 	// clientConns are mode http's client connections.
 	clientConns connSet
-	// breakers counts the open circuit breakers; budget is the retry
-	// budget's balance. Both outlive reloads.
-	breakers breakerSlots
-	budget   retryBudget
 	// held counts the request body bytes held (max_buffered_bytes).
 	held heldBytes
-	// inPanic is set while the balancer has every primary server, healthy
-	// or not (health_check.panic_threshold).
-	inPanic atomic.Bool
+	// splits draws the pools of the routes that split; unrouted counts
+	// the requests no route matched.
+	splits   splitRNG
+	unrouted atomic.Int64
 
 	// mu serialises Reload and health changes, which both call Update.
 	mu        sync.Mutex
 	nextIndex int
-	// updated is set once the balancer had its first list of servers:
+	// updated is set once the balancers had their first lists of servers:
 	// those in it do not ramp up (slow_start), as they are not coming
 	// back.
 	updated   bool
@@ -102,7 +102,12 @@ type state struct {
 	ups      []*upstream
 	byIndex  []*upstream
 	byCookie map[string]*upstream
-	bal      algorithms.Balancer
+	// pools are the config's pools in the order of their first servers;
+	// poolOf finds a server's by Backend.Index. routes are the config's
+	// routes, resolved to pools.
+	pools  []*pool
+	poolOf []*pool
+	routes []route
 	// clients are the connection pools to the servers, by index (mode
 	// http).
 	clients []*fasthttp.HostClient
@@ -132,6 +137,7 @@ func Listen(cfg *scenarios.Scenario, opts Options) (*Proxy, error) {
 	}
 	p := &Proxy{opts: opts, start: time.Now(), metrics: newMetrics()}
 	p.clock.set()
+	p.splits.state.Store(mix(p.seed(0) ^ 0x73706c6974))
 	st, err := p.newState(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -243,11 +249,11 @@ func (p *Proxy) clientSide() *clientSide {
 
 // Reload replaces the config without dropping connections. Servers that
 // keep their name, address and weight keep their state (requests in
-// flight, health, statistics); the balancer is kept too unless the
-// algorithm changed. Settings bound to the listeners (mode, listen, admin,
-// header timeout, idle timeout, header and body sizes) cannot change
-// without a restart: a config that changes them is refused and the old one
-// stays.
+// flight, health, statistics); a pool's balancer is kept too unless the
+// pool's algorithm changed. Settings bound to the listeners (mode, listen,
+// admin, header timeout, idle timeout, header and body sizes) cannot
+// change without a restart: a config that changes them is refused and the
+// old one stays.
 func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -281,22 +287,13 @@ func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 // newState builds the state for cfg, reusing what it can of old (nil at
 // start). The caller holds p.mu, or is Listen.
 func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
-	if cfg.Algorithm == "" {
-		return nil, ErrNoAlgorithm
-	}
 	st := &state{cfg: cfg, byCookie: make(map[string]*upstream), slowStart: cfg.SlowStart.D()}
-	if old != nil && old.cfg.Algorithm == cfg.Algorithm {
-		st.bal = old.bal
-	} else {
-		seed := p.opts.Seed
-		if seed == 0 {
-			seed = uint64(time.Now().UnixNano())
-		}
-		bal, err := algorithms.New(cfg.Algorithm, algorithms.Options{Seed: seed})
+	for k, name := range cfg.PoolNames() {
+		pl, err := p.newPool(cfg, k, name, old)
 		if err != nil {
 			return nil, err
 		}
-		st.bal = bal
+		st.pools = append(st.pools, pl)
 	}
 	for _, srv := range cfg.ExpandServers() {
 		var u *upstream
@@ -309,17 +306,29 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 			u = newUpstream(p.nextIndex, srv)
 			p.nextIndex++
 		}
-		if cfg.HealthCheck == nil {
+		pl := st.pool(srv.Pool)
+		if pl.health == nil {
 			// Checks are off now: what they last said no longer holds.
 			u.clearChecks()
 		}
 		if cfg.CircuitBreaker == nil {
-			p.dropBreaker(u)
+			u.dropBreaker()
 		}
 		p.metrics.attach(u)
 		st.ups = append(st.ups, u)
+		pl.ups = append(pl.ups, u)
 		st.byCookie[u.cookie] = u
 	}
+	st.poolOf = make([]*pool, p.nextIndex)
+	for _, pl := range st.pools {
+		if cb := cfg.CircuitBreaker; cb != nil {
+			pl.maxOpen = max(1, int(cb.MaxOpen*float64(len(pl.ups))))
+		}
+		for _, u := range pl.ups {
+			st.poolOf[u.be.Index] = pl
+		}
+	}
+	st.newRoutes(cfg)
 	st.byIndex = make([]*upstream, p.nextIndex)
 	st.setCookie = make([]string, p.nextIndex)
 	st.clients = make([]*fasthttp.HostClient, p.nextIndex)
@@ -356,13 +365,13 @@ func (st *state) dropIdle(u *upstream) {
 	}
 }
 
-// usable lists the backends the balancer may choose now: the healthy
-// primaries, or the healthy backups when no primary is healthy. In panic
-// it lists every primary, healthy or not, and reports panic.
-func (st *state) usable(now time.Time) (list []*algorithms.Backend, inPanic bool) {
-	out := make([]*algorithms.Backend, 0, len(st.ups))
-	if st.panicking(now) {
-		for _, u := range st.ups {
+// usable lists the backends the pool's balancer may choose now: the
+// healthy primaries, or the healthy backups when no primary is healthy. In
+// panic it lists every primary, healthy or not, and reports panic.
+func (pl *pool) usable(now time.Time) (list []*algorithms.Backend, inPanic bool) {
+	out := make([]*algorithms.Backend, 0, len(pl.ups))
+	if pl.panicking(now) {
+		for _, u := range pl.ups {
 			if !u.backup {
 				out = append(out, u.be)
 			}
@@ -370,7 +379,7 @@ func (st *state) usable(now time.Time) (list []*algorithms.Backend, inPanic bool
 		return out, true
 	}
 	for _, backup := range []bool{false, true} {
-		for _, u := range st.ups {
+		for _, u := range pl.ups {
 			if u.backup == backup && u.healthy(now) {
 				out = append(out, u.be)
 			}
@@ -383,16 +392,16 @@ func (st *state) usable(now time.Time) (list []*algorithms.Backend, inPanic bool
 }
 
 // panicking reports whether fewer than health_check.panic_threshold of the
-// primary servers are healthy: Envoy's panic mode, in which the balancer
-// uses every primary rather than pile all traffic on the few left, as the
-// simulator does.
-func (st *state) panicking(now time.Time) bool {
-	hc := st.cfg.HealthCheck
+// pool's primary servers are healthy: Envoy's panic mode, in which the
+// balancer uses every primary rather than pile all traffic on the few
+// left, as the simulator does.
+func (pl *pool) panicking(now time.Time) bool {
+	hc := pl.health
 	if hc == nil || hc.PanicThreshold == 0 {
 		return false
 	}
 	healthy, primaries := 0, 0
-	for _, u := range st.ups {
+	for _, u := range pl.ups {
 		if !u.backup {
 			primaries++
 			if u.healthy(now) {
@@ -403,7 +412,7 @@ func (st *state) panicking(now time.Time) bool {
 	return float64(healthy) < hc.PanicThreshold*float64(primaries)
 }
 
-// refresh tells the current balancer which servers are usable after a
+// refresh tells the current balancers which servers are usable after a
 // health change.
 func (p *Proxy) refresh() {
 	p.mu.Lock()
@@ -411,50 +420,52 @@ func (p *Proxy) refresh() {
 	p.update(p.state.Load(), time.Now())
 }
 
-// update tells st's balancer which servers are usable at now, notes which
-// of them come back into rotation (where slow start ramps them), and says
-// when panic routing starts or ends. The caller holds p.mu, or is Listen.
+// update tells each of st's balancers which of its pool's servers are
+// usable at now, notes which of them come back into rotation (where slow
+// start ramps them), and says when a pool's panic routing starts or ends.
+// The caller holds p.mu, or is Listen.
 func (p *Proxy) update(st *state, now time.Time) {
-	list, inPanic := st.usable(now)
 	in := make([]bool, p.nextIndex)
-	for _, be := range list {
-		in[be.Index] = true
-	}
-	for _, u := range st.ups {
-		back := in[u.be.Index]
-		if back && !u.inRotation.Load() && p.updated {
-			u.rampFrom.Store(now.UnixNano())
+	for _, pl := range st.pools {
+		list, inPanic := pl.usable(now)
+		for _, be := range list {
+			in[be.Index] = true
 		}
-		u.inRotation.Store(back)
+		for _, u := range pl.ups {
+			back := in[u.be.Index]
+			if back && !u.inRotation.Load() && p.updated {
+				u.rampFrom.Store(now.UnixNano())
+			}
+			u.inRotation.Store(back)
+		}
+		if inPanic != pl.live.inPanic.Swap(inPanic) {
+			if inPanic {
+				p.opts.Log.Warn("panic: too few servers are healthy; balancing over all of them", "pool", pl.name, "panic_threshold", pl.health.PanicThreshold)
+			} else {
+				p.opts.Log.Info("panic over: balancing over the healthy servers again", "pool", pl.name)
+			}
+		}
+		pl.bal.Update(list)
 	}
 	p.updated = true
-	if inPanic != p.inPanic.Load() {
-		p.inPanic.Store(inPanic)
-		if inPanic {
-			p.opts.Log.Warn("panic: too few servers are healthy; balancing over all of them", "panic_threshold", st.cfg.HealthCheck.PanicThreshold)
-		} else {
-			p.opts.Log.Info("panic over: balancing over the healthy servers again")
-		}
-	}
-	st.bal.Update(list)
 }
 
 // failed counts a failed attempt against u's passive checks, ejecting it
 // when they say so.
-func (p *Proxy) failed(st *state, u *upstream, cause string) {
+func (p *Proxy) failed(st *state, pl *pool, u *upstream, cause string) {
 	u.failures.Add(1)
 	if cause == scenarios.RetryError {
 		// A connection broke: the server's other idle ones are suspect
 		// too (a restarted server closed them all).
 		st.dropIdle(u)
 	}
-	p.passiveFailed(st, u, cause)
+	p.passiveFailed(pl, u, cause)
 }
 
-// passiveFailed counts a failed attempt against u's passive checks,
-// ejecting it when they say so.
-func (p *Proxy) passiveFailed(st *state, u *upstream, cause string) {
-	if d := u.recordFailure(time.Now(), st.cfg.Passive, cause); d > 0 {
+// passiveFailed counts a failed attempt against u's passive checks, those
+// of its pool pl, ejecting it when they say so.
+func (p *Proxy) passiveFailed(pl *pool, u *upstream, cause string) {
+	if d := u.recordFailure(time.Now(), pl.passive, cause); d > 0 {
 		p.opts.Log.Warn("server ejected", "server", u.be.Name, "cause", cause, "for", d.String())
 		p.refresh()
 		time.AfterFunc(d, func() {
@@ -471,7 +482,7 @@ func (p *Proxy) passiveFailed(st *state, u *upstream, cause string) {
 // and passive checks that count 5xx see a failure. It returns the
 // failure's cause, or "".
 func (p *Proxy) finish(st *state, a attempt, err error) string {
-	u := a.u
+	u, pl := a.u, a.pool
 	now := time.Now()
 	d := now.Sub(a.start)
 	u.be.End()
@@ -479,30 +490,32 @@ func (p *Proxy) finish(st *state, a attempt, err error) string {
 		// Not the server's failure: no failure is counted and a probe is
 		// given back; the balancer hears that the request did not succeed
 		// (and took at least this long).
-		st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
+		pl.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
 		if a.probe {
 			p.probeAbandoned(st, u)
 		}
 		return ""
 	}
-	st.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
-	var status *statusError
-	if err == nil || errors.As(err, &status) {
+	pl.bal.Done(u.be, algorithms.Outcome{Now: now.Sub(p.start), Latency: d, Err: err})
+	// AsType, unlike As, does not make the answer escape: a request
+	// allocates nothing here.
+	_, isStatus := errors.AsType[*statusError](err)
+	if err == nil || isStatus {
 		// An answer, even an error status, is no failure for the circuit
 		// breaker; passive checks may count error statuses.
 		u.observe(d)
 		p.metrics.latency(u, d)
 		p.breakerSucceeded(st, u, a.probe)
-		if status == nil {
+		if !isStatus {
 			return ""
 		}
-		p.passiveFailed(st, u, scenarios.Retry5xx)
+		p.passiveFailed(pl, u, scenarios.Retry5xx)
 		return scenarios.Retry5xx
 	}
 	c := cause(err)
 	p.metrics.failure(u, c)
-	p.failed(st, u, c)
-	p.breakerFailed(st, u, a.probe)
+	p.failed(st, pl, u, c)
+	p.breakerFailed(st, pl, u, a.probe)
 	return c
 }
 
@@ -567,17 +580,19 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// pick chooses an upstream for a request, avoiding those already tried: a
-// retry always goes to another server. It returns nil when none is left.
-func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
+// pick chooses an upstream of pool pl for a request, avoiding those
+// already tried: a retry always goes to another server of the pool. It
+// returns nil when none is left.
+func (st *state) pick(pl *pool, req *algorithms.Request, tried []*upstream) *upstream {
 	for range 4 {
-		be, err := st.bal.Pick(req)
+		be, err := pl.bal.Pick(req)
 		if err != nil {
 			return nil
 		}
 		// A balancer kept across a reload may briefly know servers of
-		// the newer state; skip them.
-		if be.Index >= len(st.byIndex) || st.byIndex[be.Index] == nil {
+		// the newer state, or servers that moved to another pool; skip
+		// them.
+		if be.Index >= len(st.poolOf) || st.poolOf[be.Index] != pl {
 			continue
 		}
 		u := st.byIndex[be.Index]
@@ -590,7 +605,7 @@ func (st *state) pick(req *algorithms.Request, tried []*upstream) *upstream {
 	// away): take the usable one not tried with the fewest requests in
 	// flight, as the simulator does, a choice that does not pile onto one
 	// server.
-	list, _ := st.usable(time.Now())
+	list, _ := pl.usable(time.Now())
 	var best *upstream
 	for _, be := range list {
 		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) && (best == nil || be.InFlight() < best.be.InFlight()) {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,9 +17,16 @@ type Stats struct {
 	Algorithm string  `json:"algorithm"`
 	UptimeS   float64 `json:"uptime_s"`
 	// Panic is set while fewer than health_check.panic_threshold of the
-	// primary servers are healthy, so that all of them get requests.
+	// primary servers of a pool are healthy, so that all of them get
+	// requests.
 	Panic   bool          `json:"panic"`
 	Servers []ServerStats `json:"servers"`
+	// Pools are the config's pools, in the order of their first servers.
+	Pools []PoolStats `json:"pools"`
+	// Routes is the number of the config's routes, and Unrouted counts
+	// the requests that none matched, answered 404.
+	Routes   int   `json:"routes"`
+	Unrouted int64 `json:"unrouted"`
 
 	// Time is when these figures were taken and Started when the proxy
 	// started, both RFC 3339 in UTC.
@@ -38,6 +46,14 @@ type Stats struct {
 	DrainingServers []ServerStats `json:"draining_servers"`
 }
 
+// PoolStats is one pool: its algorithm (its own, else the config's), and
+// whether it is in panic.
+type PoolStats struct {
+	Name      string `json:"name"`
+	Algorithm string `json:"algorithm"`
+	Panic     bool   `json:"panic"`
+}
+
 // ClientStats counts client connections: those fasthttp serves (busy, or
 // idle for under 100 ms) and those parked.
 type ClientStats struct {
@@ -49,6 +65,8 @@ type ClientStats struct {
 type ServerStats struct {
 	Name    string `json:"name"`
 	Address string `json:"address"`
+	// Pool is the pool the server is in.
+	Pool string `json:"pool"`
 	// State is up, down (failed its active checks) or ejected (by passive
 	// checks, for fail_timeout).
 	State     string `json:"state"`
@@ -117,15 +135,21 @@ func (p *Proxy) Stats() Stats {
 	p.mu.Unlock()
 	s := Stats{
 		Name: st.cfg.Name, Mode: st.cfg.Mode, Algorithm: st.cfg.Algorithm,
-		UptimeS: now.Sub(p.start).Seconds(), Panic: p.inPanic.Load(),
-		Time: stamp(now), Started: stamp(p.start), Draining: draining,
-		SlowStartS: st.slowStart.Seconds(),
-		Servers:    []ServerStats{}, DrainingServers: []ServerStats{},
+		UptimeS: now.Sub(p.start).Seconds(), Time: stamp(now), Started: stamp(p.start),
+		Draining: draining, SlowStartS: st.slowStart.Seconds(),
+		Servers: []ServerStats{}, DrainingServers: []ServerStats{},
+		Routes: len(st.routes), Unrouted: p.unrouted.Load(),
+	}
+	for _, pl := range st.pools {
+		ps := PoolStats{Name: pl.name, Algorithm: pl.algorithm, Panic: pl.live.inPanic.Load()}
+		s.Pools = append(s.Pools, ps)
+		s.Panic = s.Panic || ps.Panic
 	}
 	s.Clients.Served, s.Clients.Parked = p.clientConns.counts()
 	var r10, r60 recent
-	add := func(list []ServerStats, u *upstream, state string, since time.Time) []ServerStats {
+	add := func(list []ServerStats, u *upstream, pool, state string, since time.Time) []ServerStats {
 		ss, a, b := serverStats(st, u, now, state, since)
+		ss.Pool = pool
 		r10.merge(&a)
 		r60.merge(&b)
 		s.Totals.InFlight += ss.InFlight
@@ -135,10 +159,10 @@ func (p *Proxy) Stats() Stats {
 	}
 	for _, u := range st.ups {
 		state, since := u.state(now)
-		s.Servers = add(s.Servers, u, state, since)
+		s.Servers = add(s.Servers, u, st.poolOf[u.be.Index].name, state, since)
 	}
 	for _, l := range p.metrics.draining() {
-		s.DrainingServers = add(s.DrainingServers, l.u, "draining", l.since)
+		s.DrainingServers = add(s.DrainingServers, l.u, l.pool, "draining", l.since)
 	}
 	s.Totals.Recent = recentStats(&r10, &r60)
 	return s
@@ -204,6 +228,35 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // age is a duration as the stats page shows it: 3m12s.
 func age(d time.Duration) string { return max(d, 0).Round(time.Second).String() }
+
+// poolRows are a pool's heading and rows on the stats page.
+type poolRows struct {
+	PoolStats
+	Servers []ServerStats
+}
+
+// byPool groups the stats page's rows under their pools, draining servers
+// under the pool they left, when the servers are in pools of their own;
+// it returns nil when the only pool is the default one.
+func byPool(s Stats) []poolRows {
+	if len(s.Pools) == 1 && s.Pools[0].Name == scenarios.DefaultPool {
+		return nil
+	}
+	out := make([]poolRows, len(s.Pools))
+	for k, ps := range s.Pools {
+		out[k].PoolStats = ps
+	}
+	for _, ss := range slices.Concat(s.Servers, s.DrainingServers) {
+		k := slices.IndexFunc(out, func(g poolRows) bool { return g.Name == ss.Pool })
+		if k < 0 {
+			// A pool a reload removed.
+			k = len(out)
+			out = append(out, poolRows{PoolStats: PoolStats{Name: ss.Pool}})
+		}
+		out[k].Servers = append(out[k].Servers, ss)
+	}
+	return out
+}
 
 // stateClass is a server's state as the stats page colours it: its state,
 // or slow-start while it ramps.

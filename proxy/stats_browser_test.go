@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,29 +25,7 @@ func TestStatsPageInChromium(t *testing.T) {
 	dead := refusing(t, "dead")
 	r := startProxy(t, config(t, "algorithm: round_robin\npassive: {max_fails: 1, fail_timeout: 1m}\n", a, b, dead), Options{})
 	origin := "http://" + r.AdminAddr().String()
-
-	var mu sync.Mutex
-	var fetched []string
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			fetched = append(fetched, e.Request.URL)
-			mu.Unlock()
-		}
-	}))
-	defer cancelTab()
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/stats")); err != nil {
-		t.Fatalf("loading /stats in %s: %v", browser, err)
-	}
+	ctx, fetched := openInChromium(t, browser, origin+"/stats")
 	states := func() map[string]string {
 		t.Helper()
 		rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]string](`Array.from(document.querySelectorAll("#servers tbody tr")).map(
@@ -122,10 +101,8 @@ func TestStatsPageInChromium(t *testing.T) {
 		t.Errorf("panic and draining banners shown: %v; the proxy does neither", got.Banners)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	json := 0
-	for _, u := range fetched {
+	for _, u := range fetched() {
 		switch {
 		case u == origin+"/stats.json":
 			json++
@@ -135,6 +112,77 @@ func TestStatsPageInChromium(t *testing.T) {
 		}
 	}
 	if json == 0 {
-		t.Errorf("the page never fetched /stats.json: %v", fetched)
+		t.Errorf("the page never fetched /stats.json: %v", fetched())
+	}
+}
+
+// openInChromium opens url in headless Chromium, and returns the tab's
+// context and a function that lists the URLs the tab has fetched.
+func openInChromium(t *testing.T, browser, url string) (context.Context, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var fetched []string
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 800),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			fetched = append(fetched, e.Request.URL)
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("loading %s in %s: %v", url, browser, err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(fetched)
+	}
+}
+
+// TestStatsPagePoolsInChromium: with servers in pools, the stats page
+// lists each pool's servers under a heading naming the pool and its
+// algorithm, as loaded and as its script refreshes it, and counts the
+// requests no route matched.
+func TestStatsPagePoolsInChromium(t *testing.T) {
+	browser := chromium.Path(t)
+	// reports comes between api's servers in the file: the page groups
+	// them.
+	servers := slices.Concat(inPool("api", startServer(t, "api-1", "127.0.0.1:0", 0)),
+		inPool("reports", startServer(t, "reports", "127.0.0.1:0", 0)), inPool("api", startServer(t, "api-2", "127.0.0.1:0", 0)))
+	cfg := config(t, "routes:\n  - {path: /reports/, pool: reports}\n  - {path: /api/, pool: api}\npools:\n  reports: {algorithm: least_connections}\n", servers...)
+	r := startProxy(t, cfg, Options{})
+	ctx, _ := openInChromium(t, browser, "http://"+r.AdminAddr().String()+"/stats")
+	rows := func() []string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#servers tbody tr")).map(
+			(tr) => tr.dataset.pool ? tr.textContent : tr.dataset.server)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := []string{"pool api: round_robin", "api-1", "api-2", "pool reports: least_connections", "reports"}
+	if got := rows(); !slices.Equal(got, want) {
+		t.Errorf("as loaded, the rows are %q, want %q", got, want)
+	}
+	if code, _ := r.get(t, "/other"); code != 404 {
+		t.Fatalf("an unrouted request got %d", code)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.getElementById("unrouted").textContent === "1" && !document.getElementById("routing").hidden`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the page does not show the unrouted request: %v", err)
+	}
+	if got := rows(); !slices.Equal(got, want) {
+		t.Errorf("refreshed, the rows are %q, want %q", got, want)
 	}
 }

@@ -140,8 +140,10 @@ func (t *tcpServer) handle(client net.Conn) {
 	p := t.p
 	defer client.Close()
 	st := p.state.Load()
+	// Mode tcp has no routes, so one pool.
+	pl := st.pools[0]
 	start := time.Now()
-	p.arrived(st)
+	pl.arrived()
 	areq := algorithms.Request{Client: clientAddr(client.RemoteAddr().String()), Now: p.now()}
 	var avoid []*upstream
 	var server net.Conn
@@ -151,7 +153,7 @@ func (t *tcpServer) handle(client net.Conn) {
 	for {
 		var next attempt
 		var ok bool
-		if next, avoid, ok = p.choose(st, &areq, nil, avoid); !ok {
+		if next, avoid, ok = p.choose(st, pl, &areq, nil, avoid); !ok {
 			if err == nil {
 				// Not a retry that ran out of servers: none was usable.
 				p.metrics.noServer.Inc()
@@ -174,7 +176,7 @@ func (t *tcpServer) handle(client net.Conn) {
 		// Nothing reached the server: retried as connect, as in mode http.
 		err = &connectError{err}
 		c := p.finish(st, a, err)
-		if !p.retryable(st.cfg.Retries, "", c, attempts, start) {
+		if !pl.retryable("", c, attempts, start) {
 			break
 		}
 		p.metrics.retries.Inc()

@@ -54,10 +54,12 @@ type upstream struct {
 
 	// The circuit breaker's state (breaker.go), under mu: failures in a
 	// row, probes sent and succeeded while half-open, the probes it takes
-	// (circuit_breaker.probes as it turned half-open), and a generation
-	// that changes as it opens. cbClean is set while it is closed with no
-	// failure counted, so that a success has nothing to take the lock for.
+	// (circuit_breaker.probes as it turned half-open), a generation that
+	// changes as it opens, and the pool's slots it holds while open.
+	// cbClean is set while it is closed with no failure counted, so that
+	// a success has nothing to take the lock for.
 	cb        breakerState
+	cbSlots   *breakerSlots
 	cbFails   int
 	cbProbes  int
 	cbProbeOK int
@@ -102,8 +104,8 @@ func (u *upstream) same(srv scenarios.Server) bool {
 }
 
 // healthy reports whether checks, ejections and the circuit breaker let
-// this upstream have requests. (The balancer may also get unhealthy ones,
-// in panic.)
+// this upstream have requests. (Its pool's balancer may also get
+// unhealthy ones, in panic.)
 func (u *upstream) healthy(now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
