@@ -523,9 +523,13 @@ func (s *Scenario) SimulationKeys() []string {
 	}
 	var keys []string
 	for _, k := range simulationKeys {
-		if d.has(k) {
-			keys = append(keys, k)
+		if !d.has(k) {
+			continue
 		}
+		if k == "workload" && slices.ContainsFunc(s.Routes, func(r Route) bool { return r.ClassPath != "" }) {
+			k = "workload (all but the classes' paths, which routes use)"
+		}
+		keys = append(keys, k)
 	}
 	for _, k := range serverSimulationKeys {
 		for i := range s.Servers {

@@ -228,6 +228,8 @@ expect: ["random.p99 < 1"]
 `, []string{"workload", "sessions", "faults", "autoscale", "expect", "servers[].capacity", "servers[].mtbf", "servers[].mttr"}},
 		{"balancer instances", proxyConfig + "balancers: {layer: 7, count: 4, view: stale, refresh: 2s, failover: 30s}\n",
 			[]string{"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover"}},
+		{"classes routed by path", proxyConfig + "workload: {arrival: {rate: 1}, classes: [{name: slow, share: 1, path: /slow/, service: {dist: constant, mean: 1s}}]}\nroutes: [{class: slow, pool: default}, {pool: default}]\n",
+			[]string{"workload (all but the classes' paths, which routes use)"}},
 		{"through a merge key", `name: p
 servers:
   - &a {name: a, address: "127.0.0.1:1", speed: 2}
