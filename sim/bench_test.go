@@ -23,37 +23,31 @@ workload:
 // one million requests per iteration with full metrics, for every policy
 // (power_of_two is the yardstick; the scanning policies pay O(servers) a pick).
 func BenchmarkThroughput(b *testing.B) {
-	const requests = 1_000_000
 	sc := parse(b, benchScenario)
-	sc.Requests = requests
 	for _, alg := range algorithms.Names() {
-		b.Run(alg, func(b *testing.B) {
-			b.ReportAllocs()
-			start := time.Now()
-			for b.Loop() {
-				if _, err := Run(sc, alg); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
-		})
+		b.Run(alg, func(b *testing.B) { benchRuns(b, sc, alg) })
 	}
+}
+
+// benchRuns runs sc with alg for a million requests an iteration, and
+// reports simulated requests per second of wall time.
+func benchRuns(b *testing.B, sc *scenarios.Scenario, alg string) {
+	const requests = 1_000_000
+	sc.Requests, sc.Duration = requests, 0
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := Run(sc, alg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
 
 // BenchmarkSessions is BenchmarkThroughput's yardstick with sessions kept
 // for its 10,000 clients: what the session model costs when it is on.
 func BenchmarkSessions(b *testing.B) {
-	const requests = 1_000_000
-	sc := parse(b, benchScenario+"sessions: {miss_cost: 1ms}\n")
-	sc.Requests = requests
-	b.ReportAllocs()
-	start := time.Now()
-	for b.Loop() {
-		if _, err := Run(sc, "power_of_two"); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+	benchRuns(b, parse(b, benchScenario+"sessions: {miss_cost: 1ms}\n"), "power_of_two")
 }
 
 // BenchmarkSweep measures the wall time of a sweep as lbsim sweep runs it:
@@ -99,7 +93,6 @@ func BenchmarkSweep(b *testing.B) {
 // every server's count at each pick) and power_of_two: what several
 // balancers cost over one.
 func BenchmarkBalancers(b *testing.B) {
-	const requests = 1_000_000
 	for _, tier := range []struct{ name, yaml string }{
 		{"one", ""},
 		{"8-shared", "balancers: {count: 8, view: shared}\n"},
@@ -107,18 +100,8 @@ func BenchmarkBalancers(b *testing.B) {
 		{"8-stale", "balancers: {count: 8, view: stale, refresh: 1s}\n"},
 	} {
 		sc := parse(b, benchScenario+tier.yaml)
-		sc.Requests = requests
 		for _, alg := range []string{"least_connections", "power_of_two"} {
-			b.Run(tier.name+"/"+alg, func(b *testing.B) {
-				b.ReportAllocs()
-				start := time.Now()
-				for b.Loop() {
-					if _, err := Run(sc, alg); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
-			})
+			b.Run(tier.name+"/"+alg, func(b *testing.B) { benchRuns(b, sc, alg) })
 		}
 	}
 }
