@@ -391,6 +391,14 @@ func (e *engine) setUp(s *server, now time.Duration) {
 // crash stops s: every request on it fails (and may be retried elsewhere),
 // and it refuses new ones until it recovers.
 func (e *engine) crash(s *server, now time.Duration) {
+	e.stop(s, now)
+	e.resetRequests(s, now)
+}
+
+// stop marks s down and empties its slots and queue; resetRequests then
+// fails what was on it. A zone's crash stops all its servers first, so
+// that a request reset on one is not retried on another about to fall.
+func (e *engine) stop(s *server, now time.Duration) {
 	e.account(s, now)
 	e.trackState(s, now)
 	s.up = false
@@ -411,11 +419,17 @@ func (e *engine) crash(s *server, now time.Duration) {
 	if e.sess != nil {
 		e.sess.lose(idx)
 	}
+}
+
+// resetRequests fails every request on s, which has stopped: they are
+// retried elsewhere or fail, as retries say.
+func (e *engine) resetRequests(s *server, now time.Duration) {
+	idx := s.backend.Index
 	for i := range e.reqs {
-		if q := &e.reqs[i]; q.server != int32(idx) || q.transit || q.returning {
+		q := &e.reqs[i]
+		if q.server != int32(idx) || q.transit || q.returning {
 			continue // not on it: on its way there (and refused when it gets there), or answered
 		}
-		q := &e.reqs[i]
 		if q.check && !q.orphan {
 			v := e.viewOf(int32(i))
 			e.release(int32(i))

@@ -286,13 +286,18 @@ func (e *engine) regionUp(z int) bool {
 // brings it back.
 func (e *engine) crashZone(z int32, now time.Duration) {
 	e.changed(now, results.EventCrash, nil, "zone %s down", e.zones.names[z])
+	var stopped []*server
 	for i := range e.servers {
 		if s := &e.servers[i]; s.zone == z {
 			s.zoneDown = true
 			if s.up {
-				e.crash(s, now)
+				e.stop(s, now)
+				stopped = append(stopped, s)
 			}
 		}
+	}
+	for _, s := range stopped {
+		e.resetRequests(s, now)
 	}
 	for _, b := range e.lbs {
 		if b.zone == z {

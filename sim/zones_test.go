@@ -137,3 +137,35 @@ faults: [{at: 50s, zone: only, kind: crash, for: 10s}]
 		t.Errorf("balancer_down %d (%v), want the 100 arrivals of the outage", got, res.FailedByCause)
 	}
 }
+
+// TestZoneFallsAtOnce: a zone's servers all stop before any request on
+// them is retried, so a request reset by the zone's crash is never reset
+// a second time by the crash of a server of the same zone a moment later.
+func TestZoneFallsAtOnce(t *testing.T) {
+	sc := parse(t, bare(`name: zones
+duration: 100s
+servers:
+  - {name: a, count: 2, capacity: 100, zone: za}
+  - {name: b, count: 2, capacity: 100, zone: zb}
+workload:
+  arrival: {process: constant, rate: 100}
+  service: {dist: constant, mean: 1s}
+retries: {count: 2}
+faults: [{at: 60s, zone: za, kind: crash, for: 10s}]
+`))
+	resets := map[int64]int{}
+	err := Trace(sc, "round_robin", 59e9, func(ev *TraceEvent) bool {
+		if ev.Kind == Failed && ev.Text == "reset by the crash" {
+			if resets[ev.Request]++; resets[ev.Request] > 1 {
+				t.Errorf("request %d reset twice by za's crash", ev.Request)
+			}
+		}
+		return ev.At < 61e9
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resets) == 0 {
+		t.Error("no request was in flight on za when it fell; the test tests nothing")
+	}
+}
