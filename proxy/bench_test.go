@@ -22,6 +22,13 @@ func BenchmarkHTTPRouted(b *testing.B) {
 		"api", "api", "canary", "reports")
 }
 
+// BenchmarkHTTPLimited is BenchmarkHTTP through a route with a limit per
+// client that lets every request through: one client's bucket, taken by
+// every request, costs no allocation.
+func BenchmarkHTTPLimited(b *testing.B) {
+	benchHTTP(b, "/", "routes:\n  - {pool: default, limit: {rate: 1000000, burst: 1000, nodelay: true}}\n", make([]string, 4)...)
+}
+
 // benchHTTP runs the benchmark with a server in each of pools ("" for
 // none), requesting path.
 func benchHTTP(b *testing.B, path, routes string, pools ...string) {

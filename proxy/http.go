@@ -515,8 +515,9 @@ var errNoServer = errors.New("no server available")
 var errNoRoute = errors.New("no route matches the path")
 
 // serveHTTP proxies one request: it refuses what a reverse proxy must not
-// serve, routes it to a pool, rewrites it for the server, and tries the
-// pool's servers as the pool's retry policy allows.
+// serve, routes it to a pool, applies its route's limit, rewrites it for
+// the server, and tries the pool's servers as the pool's retry policy
+// allows.
 func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	ex := exchange{start: time.Now(), client: clientOf(ctx)}
 	req := &ctx.Request
@@ -547,9 +548,15 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	if len(st.routes) > 0 {
 		// Matched against the path decoded and normalized, as nginx
 		// matches its locations, so that /a/../b/ is under /b/.
-		if pl = p.route(st, ctx.Path()); pl == nil {
+		var lim *limiter
+		if pl, lim = p.route(st, ctx.Path()); pl == nil {
 			p.unrouted.Add(1)
 			p.answer(ctx, &ex, fasthttp.StatusNotFound, errNoRoute)
+			return
+		}
+		// Before the body is read, as nginx's limit_req: a rejected
+		// request's body is not read, a held one's waits in the socket.
+		if lim != nil && !p.limit(ctx, &ex, lim) {
 			return
 		}
 	}

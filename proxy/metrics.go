@@ -83,7 +83,13 @@ func (m *metrics) register(p *Proxy) {
 	m.reg.MustRegister(&stateCollector{p: p}, prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "lbsim_proxy_unrouted_total",
 		Help: "Requests answered 404 because no route matched their path.",
-	}, func() float64 { return float64(p.unrouted.Load()) }))
+	}, func() float64 { return float64(p.unrouted.Load()) }), prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lbsim_proxy_rate_limited_total",
+		Help: "Requests a route's limit rejected (answered limit.status, 503 by default).",
+	}, func() float64 { return float64(p.rateLimited.Load()) }), prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lbsim_proxy_rate_delayed_total",
+		Help: "Requests a route's limit held before they went on to their pool.",
+	}, func() float64 { return float64(p.rateDelayed.Load()) }))
 }
 
 // attach resolves u's metrics.

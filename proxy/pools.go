@@ -53,6 +53,8 @@ type route struct {
 	// cum holds the weights summed up in the order of pools, when the
 	// route splits.
 	cum []uint64
+	// limit is the route's limit (limits.go), nil for none.
+	limit *limiter
 }
 
 // newPool builds pool name, the k-th of cfg, taking its live state, and
@@ -96,10 +98,11 @@ func (st *state) pool(name string) *pool {
 	return nil
 }
 
-// newRoutes resolves cfg's routes to st's pools.
-func (st *state) newRoutes(cfg *scenarios.Scenario) {
+// newRoutes resolves cfg's routes to st's pools, keeping the limiters of
+// old's routes whose limits stay.
+func (st *state) newRoutes(cfg *scenarios.Scenario, old *state) {
 	for i := range cfg.Routes {
-		var r route
+		r := route{limit: limiterFor(cfg, i, old)}
 		var total uint64
 		targets := cfg.Routes[i].Targets(0)
 		for _, w := range targets {
@@ -115,24 +118,25 @@ func (st *state) newRoutes(cfg *scenarios.Scenario) {
 }
 
 // route returns the pool for a request for path (decoded and normalized,
-// without the query), or nil when no route matches it.
-func (p *Proxy) route(st *state, path []byte) *pool {
+// without the query) and its route's limit, or a nil pool when no route
+// matches it.
+func (p *Proxy) route(st *state, path []byte) (*pool, *limiter) {
 	// PathRoute only reads the path, so it may read the request's own
 	// bytes: a copy would allocate for a path over 32 bytes.
 	i := st.cfg.PathRoute(unsafe.String(unsafe.SliceData(path), len(path)))
 	if i < 0 {
-		return nil
+		return nil, nil
 	}
 	r := &st.routes[i]
 	if r.cum == nil {
-		return r.pools[0]
+		return r.pools[0], r.limit
 	}
 	draw := p.splits.intN(r.cum[len(r.cum)-1])
 	k := 0
 	for draw >= r.cum[k] {
 		k++
 	}
-	return r.pools[k]
+	return r.pools[k], r.limit
 }
 
 // splitRNG draws the pools of splits: SplitMix64 advanced with one atomic

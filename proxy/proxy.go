@@ -78,9 +78,12 @@ type Proxy struct {
 	// held counts the request body bytes held (max_buffered_bytes).
 	held heldBytes
 	// splits draws the pools of the routes that split; unrouted counts
-	// the requests no route matched.
-	splits   splitRNG
-	unrouted atomic.Int64
+	// the requests no route matched, rateLimited those a route's limit
+	// rejected and rateDelayed those it held.
+	splits      splitRNG
+	unrouted    atomic.Int64
+	rateLimited atomic.Int64
+	rateDelayed atomic.Int64
 
 	// mu serialises Reload and health changes, which both call Update.
 	mu        sync.Mutex
@@ -328,7 +331,7 @@ func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
 			st.poolOf[u.be.Index] = pl
 		}
 	}
-	st.newRoutes(cfg)
+	st.newRoutes(cfg, old)
 	st.byIndex = make([]*upstream, p.nextIndex)
 	st.setCookie = make([]string, p.nextIndex)
 	st.clients = make([]*fasthttp.HostClient, p.nextIndex)

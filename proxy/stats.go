@@ -24,9 +24,12 @@ type Stats struct {
 	// Pools are the config's pools, in the order of their first servers.
 	Pools []PoolStats `json:"pools"`
 	// Routes is the number of the config's routes, and Unrouted counts
-	// the requests that none matched, answered 404.
-	Routes   int   `json:"routes"`
-	Unrouted int64 `json:"unrouted"`
+	// the requests that none matched, answered 404. RateLimited counts
+	// the requests a route's limit rejected, RateDelayed those it held.
+	Routes      int   `json:"routes"`
+	Unrouted    int64 `json:"unrouted"`
+	RateLimited int64 `json:"rate_limited"`
+	RateDelayed int64 `json:"rate_delayed"`
 
 	// Time is when these figures were taken and Started when the proxy
 	// started, both RFC 3339 in UTC.
@@ -139,6 +142,7 @@ func (p *Proxy) Stats() Stats {
 		Draining: draining, SlowStartS: st.slowStart.Seconds(),
 		Servers: []ServerStats{}, DrainingServers: []ServerStats{},
 		Routes: len(st.routes), Unrouted: p.unrouted.Load(),
+		RateLimited: p.rateLimited.Load(), RateDelayed: p.rateDelayed.Load(),
 	}
 	for _, pl := range st.pools {
 		ps := PoolStats{Name: pl.name, Algorithm: pl.algorithm, Panic: pl.live.inPanic.Load()}

@@ -151,14 +151,14 @@ func openInChromium(t *testing.T, browser, url string) (context.Context, func() 
 // TestStatsPagePoolsInChromium: with servers in pools, the stats page
 // lists each pool's servers under a heading naming the pool and its
 // algorithm, as loaded and as its script refreshes it, and counts the
-// requests no route matched.
+// requests no route matched and those a route's limit rejected.
 func TestStatsPagePoolsInChromium(t *testing.T) {
 	browser := chromium.Path(t)
 	// reports comes between api's servers in the file: the page groups
 	// them.
 	servers := slices.Concat(inPool("api", startServer(t, "api-1", "127.0.0.1:0", 0)),
 		inPool("reports", startServer(t, "reports", "127.0.0.1:0", 0)), inPool("api", startServer(t, "api-2", "127.0.0.1:0", 0)))
-	cfg := config(t, "routes:\n  - {path: /reports/, pool: reports}\n  - {path: /api/, pool: api}\npools:\n  reports: {algorithm: least_connections}\n", servers...)
+	cfg := config(t, "routes:\n  - {path: /reports/, pool: reports, limit: {rate: 0.1}}\n  - {path: /api/, pool: api}\npools:\n  reports: {algorithm: least_connections}\n", servers...)
 	r := startProxy(t, cfg, Options{})
 	ctx, _ := openInChromium(t, browser, "http://"+r.AdminAddr().String()+"/stats")
 	rows := func() []string {
@@ -177,10 +177,14 @@ func TestStatsPagePoolsInChromium(t *testing.T) {
 	if code, _ := r.get(t, "/other"); code != 404 {
 		t.Fatalf("an unrouted request got %d", code)
 	}
+	r.get(t, "/reports/")
+	if code, _ := r.get(t, "/reports/"); code != 503 {
+		t.Fatalf("a request over the limit got %d", code)
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`document.getElementById("unrouted").textContent === "1" && !document.getElementById("routing").hidden`,
+		`document.getElementById("unrouted").textContent === "1" && document.getElementById("rate_limited").textContent === "1" && !document.getElementById("routing").hidden`,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-		t.Fatalf("the page does not show the unrouted request: %v", err)
+		t.Fatalf("the page does not show the unrouted and rate-limited requests: %v", err)
 	}
 	if got := rows(); !slices.Equal(got, want) {
 		t.Errorf("refreshed, the rows are %q, want %q", got, want)
