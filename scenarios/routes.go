@@ -355,6 +355,10 @@ func checkLimit(d *decoder, p string, l *Limit) error {
 	if err := d.intRange(p+".delay", int64(l.Delay), 0, int64(l.Burst)); err != nil {
 		return err
 	}
+	if float64(l.Burst)/l.Rate > MaxVirtualTime.D().Seconds() {
+		// A full burst's last request would be held past any run's end.
+		return d.errorf(p+".burst", "holds a request up to burst/rate = %s s, more than the virtual-time limit of a year; lower burst or raise rate", strconv.FormatFloat(float64(l.Burst)/l.Rate, 'g', 4, 64))
+	}
 	if l.NoDelay && d.has(p+".delay") {
 		return d.errorf(p+".delay", "give nodelay (no request waits) or delay (the first delay excess requests do not wait), not both")
 	}

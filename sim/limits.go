@@ -55,8 +55,12 @@ func (l *limiter) admit(client netip.Addr, now time.Duration) (hold time.Duratio
 		l.buckets[client] = &bucket{last: now}
 		return 0, true
 	}
-	drained := int64(l.cfg.Rate * float64(now-b.last) / 1e6) // thousandths
-	excess := max(b.excess-drained+1000, 0)
+	excess := int64(0)
+	// Compared as a float: a bucket idle for months at a high rate drains
+	// more thousandths than an int64 holds.
+	if drained := l.cfg.Rate * float64(now-b.last) / 1e6; drained < float64(b.excess+1000) {
+		excess = b.excess - int64(drained) + 1000
+	}
 	if excess > int64(l.cfg.Burst)*1000 {
 		return 0, false
 	}

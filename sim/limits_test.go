@@ -33,6 +33,9 @@ func TestLeakyBucket(t *testing.T) {
 		{"burst 2: the excess waits its turn", scenarios.Limit{Rate: 10, Burst: 2}, []step{
 			{0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false}, {50 * ms, 0, false}, {100 * ms, 200 * ms, true},
 		}},
+		{"a high rate idle for months drains to empty", scenarios.Limit{Rate: 1e9}, []step{
+			{0, 0, true}, {0, 0, false}, {300 * 24 * time.Hour, 0, true}, {300 * 24 * time.Hour, 0, false},
+		}},
 		{"burst 3, delay 1: the first excess request goes at once", scenarios.Limit{Rate: 10, Burst: 3, Delay: 1}, []step{
 			{0, 0, true}, {0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false},
 		}},
