@@ -34,7 +34,7 @@ func (p *Proxy) choose(st *state, pl *pool, req *algorithms.Request, pinned *ups
 		if pinned != nil && len(avoid) == 0 {
 			u = pinned
 		} else {
-			u = st.pick(pl, req, avoid)
+			u = st.pick(pl, req, avoid, &p.splits)
 		}
 		switch {
 		case u != nil:

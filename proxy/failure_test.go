@@ -392,3 +392,39 @@ func TestSlowStart(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryTiesAtRandom: under ip_hash one client always hashes to the
+// same server, so its retry is the proxy's own pick among the rest, all
+// idle: it must take each of them about as often, not the first listed.
+// With the hashed server dead, each of the other three answers a third of
+// 300 requests: Binomial(300, 1/3), 100 with a standard deviation of 8.2,
+// so 59 to 141 is five of them.
+func TestRetryTiesAtRandom(t *testing.T) {
+	var servers []*testServer
+	for _, name := range []string{"a", "b", "c", "d"} {
+		servers = append(servers, startServer(t, name, "127.0.0.1:0", 0))
+	}
+	r := startProxy(t, config(t, "algorithm: ip_hash\nretries: {count: 1, on: [connect, error]}\n", servers...), Options{Seed: 7})
+	_, first := r.get(t, "/")
+	for _, s := range servers {
+		if s.name == first {
+			s.kill()
+		}
+	}
+	counts := map[string]int{}
+	for range 300 {
+		code, body := r.get(t, "/")
+		if code != http.StatusOK {
+			t.Fatalf("status %d, want the retry's answer", code)
+		}
+		counts[body]++
+	}
+	if len(counts) != 3 {
+		t.Fatalf("answered by %v, want the three servers left", counts)
+	}
+	for name, n := range counts {
+		if n < 59 || n > 141 {
+			t.Errorf("%s answered %d of 300 retries, want 100 ± 41 (%v)", name, n, counts)
+		}
+	}
+}

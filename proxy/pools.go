@@ -139,9 +139,10 @@ func (p *Proxy) route(st *state, path []byte) (*pool, *limiter) {
 	return r.pools[k], r.limit
 }
 
-// splitRNG draws the pools of splits: SplitMix64 advanced with one atomic
-// addition, as the balancers' generators are, so that concurrent requests
-// take no lock and allocate nothing.
+// splitRNG draws the pools of splits, and breaks ties when the proxy
+// picks a server itself: SplitMix64 advanced with one atomic addition, as
+// the balancers' generators are, so that concurrent requests take no lock
+// and allocate nothing.
 type splitRNG struct{ state atomic.Uint64 }
 
 // intN returns a uniform integer in [0, n); n must be positive.

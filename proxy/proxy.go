@@ -585,8 +585,9 @@ func ignoreClosed(err error) error {
 
 // pick chooses an upstream of pool pl for a request, avoiding those
 // already tried: a retry always goes to another server of the pool. It
-// returns nil when none is left.
-func (st *state) pick(pl *pool, req *algorithms.Request, tried []*upstream) *upstream {
+// returns nil when none is left; ties in its own choice are broken by
+// rng.
+func (st *state) pick(pl *pool, req *algorithms.Request, tried []*upstream, rng *splitRNG) *upstream {
 	for range 4 {
 		be, err := pl.bal.Pick(req)
 		if err != nil {
@@ -606,13 +607,25 @@ func (st *state) pick(pl *pool, req *algorithms.Request, tried []*upstream) *ups
 	// The policy keeps choosing servers already tried (ip_hash always
 	// does, least_connections does when slow start turned its choice
 	// away): take the usable one not tried with the fewest requests in
-	// flight, as the simulator does, a choice that does not pile onto one
-	// server.
+	// flight, at random among equals, as the simulator does: a choice
+	// that neither piles onto one server nor favours the first listed.
 	list, _ := pl.usable(time.Now())
 	var best *upstream
+	ties := uint64(0)
 	for _, be := range list {
-		if u := st.byIndex[be.Index]; !slices.Contains(tried, u) && (best == nil || be.InFlight() < best.be.InFlight()) {
-			best = u
+		u := st.byIndex[be.Index]
+		if slices.Contains(tried, u) {
+			continue
+		}
+		switch {
+		case best == nil || be.InFlight() < best.be.InFlight():
+			best, ties = u, 1
+		case be.InFlight() == best.be.InFlight():
+			// Reservoir sampling: the k-th of k equals replaces the
+			// choice with probability 1/k.
+			if ties++; rng.intN(ties) == 0 {
+				best = u
+			}
 		}
 	}
 	return best

@@ -63,8 +63,9 @@ type failures struct {
 	// which requests it turns away meanwhile.
 	slowStart time.Duration
 	ramp      *rand.Rand
-	// errDraw decides which requests a 5xx fault of a share below 1 fails.
-	errDraw *rand.Rand
+	// errDraw decides which requests a 5xx fault of a share below 1 fails;
+	// tieDraw breaks ties when the host picks a server itself.
+	errDraw, tieDraw *rand.Rand
 
 	retried int64
 	causes  [numCauses]int64
@@ -90,6 +91,7 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 	e.slowStart = sc.SlowStart.D()
 	e.ramp = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x736c6f77))
 	e.errDraw = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x35787878))
+	e.tieDraw = rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x74696573))
 	e.breaker = sc.CircuitBreaker
 	index := make(map[string]int, len(e.servers))
 	for i := range e.servers {

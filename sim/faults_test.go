@@ -643,3 +643,65 @@ retries: {count: 2, on: [timeout]}
 		t.Errorf("retried %d, want about two thirds of 299 first attempts and a half of those twice", res.Retried)
 	}
 }
+
+// TestRetryTiesAtRandom: under ip_hash one client always hashes to the
+// same server, so its retry is the host's own pick among the rest, all
+// idle: it must take each of them about as often, not the first listed.
+// With the hashed server down, each of the other three serves a third of
+// about 3,000 retries: Binomial(3000, 1/3), standard deviation 26, so a
+// share within 130 of 1,000 is five of them.
+func TestRetryTiesAtRandom(t *testing.T) {
+	sc := parse(t, bare(`name: ties
+duration: 300s
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 1ms}
+  clients: {count: 1}
+retries: {count: 1, on: [connect]}
+`))
+	hashed := ""
+	retried := map[string]int{}
+	err := Trace(sc, "ip_hash", 0, func(ev *TraceEvent) bool {
+		if ev.Kind == Routed && hashed == "" {
+			hashed = ev.Server
+		}
+		if ev.Kind == Routed && ev.Attempt == 1 {
+			retried[ev.Server]++
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hashed == "" || len(retried) > 0 {
+		t.Fatalf("retries %v with every server up; want none", retried)
+	}
+	sc2 := parse(t, bare(`name: ties
+duration: 300s
+servers: [{name: app, count: 4}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 1ms}
+  clients: {count: 1}
+retries: {count: 1, on: [connect]}
+faults: [{at: 0s, server: `+hashed+`, kind: crash}]
+`))
+	err = Trace(sc2, "ip_hash", 0, func(ev *TraceEvent) bool {
+		if ev.Kind == Routed && ev.Attempt == 1 {
+			retried[ev.Server]++
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(retried) != 3 {
+		t.Fatalf("retried on %v, want the three servers left", retried)
+	}
+	for name, n := range retried {
+		if n < 870 || n > 1130 {
+			t.Errorf("%s took %d of the retries, want 1000 ± 130 (%v)", name, n, retried)
+		}
+	}
+}

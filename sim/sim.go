@@ -538,15 +538,24 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	// The policy keeps choosing servers already tried (ip_hash always
 	// does, least_connections does when slow start turned its choice
 	// away): take the usable one not tried with the fewest requests in
-	// flight, as far as the balancer knows, a choice that does not pile
-	// onto one server.
+	// flight, as far as the balancer knows, at random among equals: a
+	// choice that neither piles onto one server nor favours the first
+	// listed.
 	var best *algorithms.Backend
+	ties := 0
 	for _, k := range e.pools[pool].servers {
 		if slices.Contains(e.tried, k) || !e.usable(lb.view, &e.servers[k], now) || e.outOfReach(lb, &e.servers[k]) {
 			continue
 		}
-		if b := lb.view.backends[k]; best == nil || b.InFlight() < best.InFlight() {
-			best = b
+		switch b := lb.view.backends[k]; {
+		case best == nil || b.InFlight() < best.InFlight():
+			best, ties = b, 1
+		case b.InFlight() == best.InFlight():
+			// Reservoir sampling: the k-th of k equals replaces the
+			// choice with probability 1/k.
+			if ties++; e.tieDraw.IntN(ties) == 0 {
+				best = b
+			}
 		}
 	}
 	return best
