@@ -392,3 +392,19 @@ func TestSessionTable(t *testing.T) {
 	}
 	t.Errorf("no sessions row for %s:\n%s", c.Results[0].Algorithm, out)
 }
+
+// TestTitleCounts: the title says "1 request", not "1 requests".
+func TestTitleCounts(t *testing.T) {
+	c := sample()
+	for _, tc := range []struct {
+		requests int64
+		want     string
+	}{{1, ", 1 request\n"}, {2, ", 2 requests\n"}} {
+		c.Requests = tc.requests
+		for _, f := range []Format{FormatTable, FormatMarkdown} {
+			if out := mustWrite(t, f, c); !strings.Contains(out, tc.want) {
+				t.Errorf("%v with %d requests: title %q, want it to end %q", f, tc.requests, out[:strings.IndexByte(out, '\n')+1], tc.want)
+			}
+		}
+	}
+}

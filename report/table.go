@@ -37,10 +37,13 @@ var poolHeader = []string{"algorithm", "pool", "requests", "completed", "rejecte
 // saw more than one request class, the per-class table. markdown selects
 // GitHub markdown instead of a plain text table.
 func writeTable(w io.Writer, c *results.Comparison, markdown bool) error {
-	title := fmt.Sprintf("%s: %s, %d requests", c.Scenario, results.SeedText(c.Seed, c.Seeds, c.Aggregate), c.Requests)
+	requests := strconv.FormatInt(c.Requests, 10) + " request"
+	if c.Requests != 1 {
+		requests += "s"
+	}
+	title := fmt.Sprintf("%s: %s, %s", c.Scenario, results.SeedText(c.Seed, c.Seeds, c.Aggregate), requests)
 	if markdown {
-		title = "**" + mdEscape(c.Scenario) + "**: " + results.SeedText(c.Seed, c.Seeds, c.Aggregate) +
-			", " + strconv.FormatInt(c.Requests, 10) + " requests"
+		title = "**" + mdEscape(c.Scenario) + "**: " + results.SeedText(c.Seed, c.Seeds, c.Aggregate) + ", " + requests
 	}
 	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
 		return err

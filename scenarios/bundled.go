@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/lbsim/lbsim/internal/suggest"
 )
 
 //go:embed bundled/*.yaml
@@ -82,7 +84,11 @@ func Open(nameOrPath string) (*Scenario, error) {
 	s, err := Load(nameOrPath)
 	var e *Error
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &e) {
-		e.Msg = "no such file, and no bundled scenario of that name (bundled: " + strings.Join(bundled.names, ", ") + ")"
+		e.Msg = "no such file, and no bundled scenario of that name"
+		if near, ok := suggest.Nearest(nameOrPath, bundled.names); ok {
+			e.Msg += "; did you mean " + near + "?"
+		}
+		e.Msg += " (bundled: " + strings.Join(bundled.names, ", ") + ")"
 	}
 	return s, err
 }

@@ -345,6 +345,7 @@ var errorCases = []struct {
 	{"pool algorithm", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {algorithm: leest_conn}}\n", 9, "pools.api.algorithm", `unknown`},
 	{"pool passive", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {passive: {max_fails: -1}}}\n", 9, "pools.api.passive.max_fails", `at least 0`},
 	{"pool retries", "name: t\nservers: [{name: api, count: 2, pool: api}, {name: rep, pool: reports}]\nworkload:\n  arrival: {rate: 1}\n  classes:\n    - {name: call, share: 0.9, service: {dist: constant, mean: 10ms}}\n    - {name: report, share: 0.1, path: /reports/, service: {dist: constant, mean: 1s}}\n" + "routes: [{pool: api}]\npools: {api: {retries: {on: [sometimes]}}}\n", 9, "pools.api.retries.on[0]", `unknown condition`},
+	{"timeout retries without a timeout", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}}\n" + "timeouts: {response: 0}\nretries: {on: [connect, timeout]}\n", 5, "retries.on[1]", `set timeouts.response`},
 	{"connections without count", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {lifetime: 1m}}\n", 3, "workload.connections.count", "required"},
 	{"negative lifetime", "name: t\nservers: [{name: app, count: 2}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, connections: {count: 2, lifetime: -1m}}\n", 3, "workload.connections.lifetime", "negative"},
 	{"share on a slow fault", faultBase + "faults: [{at: 1s, server: app-1, kind: slow, factor: 2, share: 0.5}]\n", 4, "faults[0].share", "5xx faults only"},
@@ -716,8 +717,11 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("Open(missing) = %v, want an *Error", err)
 	}
 	if !errors.Is(err, fs.ErrNotExist) || e.Source != "no-such-scenario.yaml" ||
-		!strings.Contains(e.Msg, "no such file") || !strings.Contains(e.Msg, "mixed-50ms-5s") {
+		!strings.Contains(e.Msg, "no such file") || !strings.Contains(e.Msg, "mixed-50ms-5s") || strings.Contains(e.Msg, "did you mean") {
 		t.Errorf("Open(missing) = %v", err)
+	}
+	if _, err := Open("mixed-50ms-5"); err == nil || !strings.Contains(err.Error(), "did you mean mixed-50ms-5s?") {
+		t.Errorf("Open(a misspelt bundled name) = %v, want a suggestion", err)
 	}
 }
 

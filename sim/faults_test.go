@@ -705,3 +705,25 @@ faults: [{at: 0s, server: `+hashed+`, kind: crash}]
 		}
 	}
 }
+
+// TestDefaultResponseTimeout: a file that says nothing of timeouts has
+// nginx's 60 s response timeout in the simulator too, so a request that
+// would take 90 s fails as timed out; timeouts.response: 0 is none.
+func TestDefaultResponseTimeout(t *testing.T) {
+	const base = `name: slow
+requests: 1
+servers: [{name: app}]
+workload:
+  arrival: {process: constant, rate: 1}
+  service: {dist: constant, mean: 90s}
+`
+	for _, tc := range []struct {
+		extra              string
+		completed, timeout int64
+	}{{"", 0, 1}, {"timeouts: {response: 0}\n", 1, 0}} {
+		res := mustRun(t, parse(t, bare(base+tc.extra)), "round_robin")
+		if res.Completed != tc.completed || res.FailedByCause["timeout"] != tc.timeout {
+			t.Errorf("%q: completed %d, timed out %d; want %d and %d", tc.extra, res.Completed, res.FailedByCause["timeout"], tc.completed, tc.timeout)
+		}
+	}
+}
