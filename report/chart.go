@@ -74,6 +74,9 @@ func Charts(c *results.Comparison) []*Chart {
 			width: chartWidth, height: chartHeight, build: build}
 	}
 	bars := func(what string, ticks plot.Ticker, get func(results.Server) float64, about string) *Chart {
+		if neverLaunched(c) {
+			about += " Servers the autoscaler never launched are left out."
+		}
 		return chart("server-"+what, upperFirst(what)+" per server", results.SeedText(c.Seed, c.Seeds, c.Aggregate),
 			"One group of bars per server, one bar per algorithm: "+about,
 			func() (*figure, error) { return serverBars(c, what, ticks, get) })
@@ -449,16 +452,39 @@ var (
 	secondTicks      = ticks{Ticker: plot.DefaultTicks{}, label: trimZeros}
 )
 
+// neverLaunched reports whether some server was never launched under any
+// algorithm: it has no bars.
+func neverLaunched(c *results.Comparison) bool {
+	launched := launchedServers(c)
+	return len(c.Results) > 0 && slices.ContainsFunc(c.Results[0].Servers, func(s results.Server) bool { return !launched[s.Name] })
+}
+
+// launchedServers names the servers that were in service at some point
+// under some algorithm.
+func launchedServers(c *results.Comparison) map[string]bool {
+	out := make(map[string]bool)
+	for _, r := range c.Results {
+		for _, s := range r.Servers {
+			if !s.NeverLaunched {
+				out[s.Name] = true
+			}
+		}
+	}
+	return out
+}
+
 // serverBars draws one group of bars per server, one bar per algorithm,
-// of the value that get reads from a server's result.
+// of the value that get reads from a server's result; a server no run
+// launched has none.
 func serverBars(c *results.Comparison, what string, ticks plot.Ticker, get func(results.Server) float64) (*figure, error) {
 	p := newPlot("", "server", what)
 	p.Y.Tick.Marker = ticks
 	var names []string
 	index := map[string]int{}
+	launched := launchedServers(c)
 	for _, r := range c.Results {
 		for _, s := range r.Servers {
-			if _, ok := index[s.Name]; !ok {
+			if _, ok := index[s.Name]; !ok && launched[s.Name] {
 				index[s.Name] = len(names)
 				names = append(names, s.Name)
 			}
@@ -474,7 +500,9 @@ func serverBars(c *results.Comparison, what string, ticks plot.Ticker, get func(
 	for i, r := range c.Results {
 		vals := make(plotter.Values, len(names))
 		for _, s := range r.Servers {
-			vals[index[s.Name]] = get(s)
+			if k, ok := index[s.Name]; ok {
+				vals[k] = get(s)
+			}
 		}
 		bars, err := plotter.NewBarChart(vals, width)
 		if err != nil {

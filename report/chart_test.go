@@ -333,3 +333,38 @@ func TestChartMarkers(t *testing.T) {
 		}
 	}
 }
+
+// TestNeverLaunchedBars: a server no algorithm launched gets no bars, and
+// the caption says why it is missing; one launched by some algorithm
+// keeps its bars.
+func TestNeverLaunchedBars(t *testing.T) {
+	c := detailedRuns()
+	for i := range c.Results {
+		r := &c.Results[i]
+		r.Servers = append(slices.Clone(r.Servers), results.Server{Name: "spare", NeverLaunched: true}, results.Server{Name: "late", NeverLaunched: i > 0})
+	}
+	for _, ch := range Charts(c) {
+		if !strings.HasPrefix(ch.Name, "server-") {
+			continue
+		}
+		if !strings.Contains(ch.About, "never launched are left out") {
+			t.Errorf("%s: caption %q does not say why a server is missing", ch.Name, ch.About)
+		}
+		fig, err := ch.build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var labels []string
+		for _, tick := range fig.panels[0].X.Tick.Marker.Ticks(fig.panels[0].X.Min, fig.panels[0].X.Max) {
+			if tick.Label != "" {
+				labels = append(labels, tick.Label)
+			}
+		}
+		if slices.Contains(labels, "spare") || !slices.Contains(labels, "late") {
+			t.Errorf("%s: servers %v, want late and not spare", ch.Name, labels)
+		}
+	}
+	if neverLaunched(detailedRuns()) {
+		t.Error("a comparison where every server served says some never launched")
+	}
+}
