@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -249,4 +250,53 @@ servers:
 	if got := (&Scenario{Name: "by hand"}).SimulationKeys(); got != nil {
 		t.Errorf("a scenario built by hand: %q, want none", got)
 	}
+}
+
+// TestDocsKinds keeps docs/scenarios.md's Kind column in line with the
+// keys the proxy ignores: a top-level key of kind world is a simulation
+// key and every simulation key is of kind world (balancers, of kind both,
+// is a simulation key only in part: its count, view, refresh and
+// failover); a server key of kind world is a server simulation key, and
+// the other way round.
+func TestDocsKinds(t *testing.T) {
+	doc, err := os.ReadFile("../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := func(section string) map[string]string {
+		text := string(doc)
+		start := strings.Index(text, "\n### "+section+"\n")
+		if start < 0 {
+			t.Fatalf("no section %q in docs/scenarios.md", section)
+		}
+		text = text[start+1:]
+		if end := strings.Index(text[4:], "\n### "); end >= 0 {
+			text = text[:end+4]
+		}
+		out := map[string]string{}
+		for line := range strings.Lines(text) {
+			cells := strings.Split(line, "|")
+			if len(cells) < 4 || !strings.Contains(cells[1], "`") {
+				continue
+			}
+			for _, key := range strings.Split(cells[1], ",") {
+				out[strings.Trim(strings.TrimSpace(key), "`")] = strings.TrimSpace(cells[2])
+			}
+		}
+		return out
+	}
+	check := func(section string, documented map[string]string, keys []string) {
+		for key, kind := range documented {
+			if (kind == "world") != slices.Contains(keys, key) {
+				t.Errorf("%s: %s is of kind %s in the docs, but the proxy's simulation keys %v say otherwise", section, key, kind, keys)
+			}
+		}
+		for _, key := range keys {
+			if _, ok := documented[key]; !ok && !strings.Contains(key, ".") {
+				t.Errorf("%s: simulation key %s is not in the docs' table", section, key)
+			}
+		}
+	}
+	check("Top level", kinds("Top level"), simulationKeys)
+	check("servers", kinds("servers"), serverSimulationKeys)
 }
