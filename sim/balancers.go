@@ -30,7 +30,7 @@ import (
 // balancer is one balancer instance.
 type balancer struct {
 	index int // from 0; balancers are numbered index+1
-	zone  int32
+	zone  int16
 	// algs are its instances of the algorithm, one for each pool: over
 	// the pool's servers, or under zoned routing over those of its zone.
 	// Under local_first, spill are those over the other zones' servers,
@@ -160,7 +160,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 		// polling on timers of their own do.
 		for i := range e.views {
 			at := time.Duration(i) * e.tier.refresh / time.Duration(len(e.views))
-			e.events.push(event{at: at, lb: uint16(i), kind: snapshot})
+			e.events.push(event{at: at, req: int32(i), kind: snapshot})
 		}
 	}
 	return nil
@@ -293,7 +293,7 @@ func (e *engine) takeSnapshot(k int, now time.Duration) {
 		v.backends[i].SetInFlight(e.balanced(&e.servers[i]).InFlight())
 	}
 	if !e.arrivalsDone {
-		e.events.push(event{at: now + e.tier.refresh, lb: uint16(k), kind: snapshot})
+		e.events.push(event{at: now + e.tier.refresh, req: int32(k), kind: snapshot})
 	}
 }
 
@@ -304,7 +304,7 @@ func (e *engine) crashBalancer(b *balancer, now time.Duration) {
 	b.down = true
 	e.changed(now, results.EventCrash, nil, "balancer %d crashed", b.index+1)
 	if e.tier.failover > 0 {
-		b.withdrawSeq = e.events.push(event{at: now + e.tier.failover, lb: uint16(b.index), kind: withdraw})
+		b.withdrawSeq = e.events.push(event{at: now + e.tier.failover, req: int32(b.index), kind: withdraw})
 	} else {
 		e.withdraw(b, now, 0)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/workloads"
 )
 
@@ -282,5 +283,19 @@ balancers: {count: 8, view: `+tc.view+`}
 				}
 			}
 		})
+	}
+}
+
+// TestViewEventsFit: a view's events on a server pack the server, the
+// view and its epoch into one field, which holds any the scenario limits
+// allow.
+func TestViewEventsFit(t *testing.T) {
+	if scenarios.MaxServers > 1<<serverBits || scenarios.MaxBalancers > 1<<viewBits {
+		t.Fatalf("%d servers and %d balancers do not fit %d and %d bits", scenarios.MaxServers, scenarios.MaxBalancers, serverBits, viewBits)
+	}
+	v := &view{index: scenarios.MaxBalancers - 1, epoch: 255}
+	ev := viewEvent(time.Second, check, scenarios.MaxServers-1, v)
+	if ev.server() != scenarios.MaxServers-1 || ev.view() != v.index || ev.epoch() != v.epoch || ev.kind != check {
+		t.Errorf("packed server %d, view %d, epoch %d; unpacked %d, %d, %d", scenarios.MaxServers-1, v.index, v.epoch, ev.server(), ev.view(), ev.epoch())
 	}
 }

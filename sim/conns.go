@@ -32,7 +32,7 @@ type layer4 struct {
 // connection is one client connection through an L4 balancer.
 type connection struct {
 	server int32 // -1 while closed
-	lb     int32 // the balancer it goes through, while open
+	lb     int16 // the balancer it goes through, while open
 	opened time.Duration
 }
 

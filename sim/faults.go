@@ -104,7 +104,7 @@ func (e *engine) initFailures(sc *scenarios.Scenario) {
 		case f.Balancer > 0:
 			target.balancer = f.Balancer - 1
 		case f.Zone != "":
-			target.zone = int32(slices.Index(e.zones.names, f.Zone))
+			target.zone = int16(slices.Index(e.zones.names, f.Zone))
 		}
 		e.faultOn = append(e.faultOn, target)
 		e.events.push(event{at: f.At.D(), req: int32(i), kind: fault})
@@ -279,7 +279,7 @@ func (e *engine) byView(v *view) string {
 // not -1, else a server.
 type faultTarget struct {
 	server, balancer int
-	zone             int32
+	zone             int16
 }
 
 // applyFault starts fault i.
@@ -691,7 +691,7 @@ func (e *engine) openBreaker(v *view, s *server, now time.Duration) {
 	v.pools[s.pool].breakersOpen++
 	st := &v.standing[s.backend.Index]
 	st.breaker, st.cbFails = breakerOpen, 0
-	e.events.push(event{at: now + e.breaker.Open.D(), req: int32(s.backend.Index), kind: breakerHalfOpen, lb: uint16(v.index), epoch: v.epoch})
+	e.events.push(viewEvent(now+e.breaker.Open.D(), breakerHalfOpen, s.backend.Index, v))
 	e.refresh(now)
 }
 
@@ -707,9 +707,6 @@ func (e *engine) halfOpen(v *view, s *server, now time.Duration) {
 // half-open, and reports whether it is a probe; once the probes are out,
 // s gets nothing more from v's balancers until they come back.
 func (e *engine) probe(v *view, s *server, now time.Duration) bool {
-	if e.breaker == nil {
-		return false
-	}
 	st := &v.standing[s.backend.Index]
 	if st.breaker != breakerHalf {
 		return false

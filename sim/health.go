@@ -13,7 +13,7 @@ const checkCost = time.Millisecond
 func (e *engine) startChecks(v *view, now time.Duration) {
 	for i := range e.servers {
 		if hc := e.pools[e.servers[i].pool].health; hc != nil {
-			e.events.push(event{at: now + hc.Interval.D(), req: int32(i), kind: check, lb: uint16(v.index), epoch: v.epoch})
+			e.events.push(viewEvent(now+hc.Interval.D(), check, i, v))
 		}
 	}
 }
@@ -21,11 +21,11 @@ func (e *engine) startChecks(v *view, now time.Duration) {
 // checkEvent runs the check event ev, unless it belongs to a view that
 // is gone, or whose balancer is down: a crashed proxy checks nothing.
 func (e *engine) checkEvent(ev *event) {
-	v := e.views[ev.lb]
-	if ev.epoch != v.epoch || (e.separate() && e.lbs[v.index].down) {
+	v := e.views[ev.view()]
+	if ev.epoch() != v.epoch || (e.separate() && e.lbs[v.index].down) {
 		return
 	}
-	e.check(v, &e.servers[ev.req], ev.at)
+	e.check(v, &e.servers[ev.server()], ev.at)
 }
 
 // check runs view v's active health check of s. A crashed server fails it at
@@ -40,7 +40,7 @@ func (e *engine) check(v *view, s *server, now time.Duration) {
 		return
 	}
 	hc := e.pools[s.pool].health
-	e.events.push(event{at: now + hc.Interval.D(), req: int32(s.backend.Index), kind: check, lb: uint16(v.index), epoch: v.epoch})
+	e.events.push(viewEvent(now+hc.Interval.D(), check, s.backend.Index, v))
 	switch {
 	case !s.up:
 		e.checked(v, s, false, now)
@@ -49,7 +49,7 @@ func (e *engine) check(v *view, s *server, now time.Duration) {
 	case s.full():
 		e.checked(v, s, false, now) // turned away like a request
 	default:
-		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true, lb: int32(v.index)})
+		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true, lb: int16(v.index)})
 		e.reqs[i].timeoutSeq = e.events.push(event{at: now + hc.Timeout.D(), req: i, kind: checkTimeout})
 		if s.busy < s.capacity {
 			e.start(s, i, now)

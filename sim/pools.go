@@ -51,7 +51,7 @@ type router struct {
 // their weights summed up as they go.
 type split struct {
 	from  time.Duration
-	pools []int32
+	pools []int16
 	cum   []int
 }
 
@@ -59,9 +59,9 @@ type split struct {
 // engine's list already.
 func (e *engine) initPools(sc *scenarios.Scenario) {
 	names := sc.PoolNames()
-	index := make(map[string]int32, len(names))
+	index := make(map[string]int16, len(names))
 	for k, name := range names {
-		index[name] = int32(k)
+		index[name] = int16(k)
 		set := sc.PoolSettings(name)
 		p := pool{name: name, algorithm: e.algorithm, health: set.HealthCheck, passive: set.Passive, retries: set.Retries}
 		if set.Algorithm != "" {
@@ -115,7 +115,7 @@ func (e *engine) initPools(sc *scenarios.Scenario) {
 
 // route returns the pool r goes to: its class's route's, drawn by weight
 // when the route splits.
-func (e *engine) route(r *workloads.Request) int32 {
+func (e *engine) route(r *workloads.Request) int16 {
 	if e.router == nil {
 		return 0
 	}

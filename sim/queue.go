@@ -16,7 +16,7 @@ const (
 	completion eventKind = iota
 	// timeout: request req's attempt has waited timeouts.response.
 	timeout
-	// check: an active health check of server req by view lb.
+	// check: a view's active health check of a server (viewEvent).
 	check
 	// checkTimeout: in-band health check req has waited its timeout.
 	checkTimeout
@@ -24,10 +24,10 @@ const (
 	faultEnd
 	// fault: faults[req] starts.
 	fault
-	// ejectEnd: server req's passive ejection by view lb may be over.
+	// ejectEnd: server req's passive ejection may be over.
 	ejectEnd
-	// breakerHalfOpen: server req's open circuit breaker in view lb
-	// turns half-open.
+	// breakerHalfOpen: a server's open circuit breaker in a view turns
+	// half-open (viewEvent).
 	breakerHalfOpen
 	// randomCrash and randomRepair: server req fails or is repaired at
 	// random (mtbf, mttr).
@@ -37,9 +37,9 @@ const (
 	// it, joins.
 	autoscale
 	join
-	// snapshot: stale view lb catches up with the servers' load.
+	// snapshot: stale view req catches up with the servers' load.
 	snapshot
-	// withdraw: clients stop sending to crashed balancer lb.
+	// withdraw: clients stop sending to crashed balancer req.
 	withdraw
 	// unhold: request req, which a rate limit held, goes on.
 	unhold
@@ -47,8 +47,8 @@ const (
 	// server, and its answer its client.
 	reach
 	deliver
-	// regionFailover: the clients of region lb, all of whose servers are
-	// down, move on.
+	// regionFailover: the clients of region req, all of whose servers
+	// are down, move on.
 	regionFailover
 )
 
@@ -56,16 +56,34 @@ const (
 // order; seq is the order of scheduling, so ties break the same way every
 // run.
 type event struct {
-	at   time.Duration
-	seq  uint64
-	req  int32 // index into engine.reqs, or a server or fault index
+	at  time.Duration
+	seq uint64
+	// req indexes engine.reqs, or names a server, a fault, a view
+	// (snapshot), a balancer (withdraw) or a region (regionFailover); a
+	// view's events on a server pack all three (see viewEvent). An event
+	// keeps to four fields: the compiler keeps such a struct in registers,
+	// and the heap moves events about.
+	req  int32
 	kind eventKind
-	// lb is the view (checks, ejections, breakers, snapshots) or balancer
-	// (withdraw) it concerns, and epoch that view's epoch when it was
-	// scheduled.
-	lb    uint16
-	epoch uint8
 }
+
+// Bits of a view event's req: the server's index, then the view's, then
+// the view's epoch.
+const (
+	serverBits = 14
+	viewBits   = 10
+)
+
+// viewEvent is an event of kind at on server s as view v sees it: its
+// checks and its breaker.
+func viewEvent(at time.Duration, kind eventKind, s int, v *view) event {
+	return event{at: at, kind: kind, req: int32(uint32(s) | uint32(v.index)<<serverBits | uint32(v.epoch)<<(serverBits+viewBits))}
+}
+
+// server, view and epoch unpack a view event's req.
+func (ev *event) server() int  { return int(uint32(ev.req) & (1<<serverBits - 1)) }
+func (ev *event) view() int    { return int(uint32(ev.req) >> serverBits & (1<<viewBits - 1)) }
+func (ev *event) epoch() uint8 { return uint8(uint32(ev.req) >> (serverBits + viewBits)) }
 
 func (e *event) before(o *event) bool {
 	if e.at != o.at {

@@ -20,7 +20,7 @@ type server struct {
 	group      string
 	// pool indexes the engine's pools and zone its zones; poolName and
 	// zoneName are their names, until then.
-	pool, zone         int32
+	pool, zone         int16
 	poolName, zoneName string
 	// Autoscaling: idle servers were never launched, starting ones are on
 	// their way, retired ones were drained by a scale-down, and left ones

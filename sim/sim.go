@@ -143,18 +143,29 @@ type request struct {
 	demand  time.Duration
 	number  int64 // its arrival number, from 1
 	client  netip.Addr
-	// clientID is the client behind the address (see
-	// workloads.Request.ClientID), for sessions and sticky cookies.
-	clientID uint32
 	// doneSeq is the sequence number of the request's completion event,
 	// so that the event of a request its server's crash ended is ignored.
 	doneSeq uint64
-	// server is the server it is on, -1 while it is not on one.
 	// timeoutSeq is the sequence number of its attempt's timeout event.
 	timeoutSeq uint64
-	server     int32
-	class      int32
-	attempts   int32 // retries so far
+	// clientID is the client behind the address (see
+	// workloads.Request.ClientID), for sessions and sticky cookies.
+	clientID uint32
+	// server is the server it is on, -1 while it is not on one.
+	server   int32
+	class    int32
+	attempts int32 // retries so far
+	// conn is the connection it came on (workloads.Request.Conn).
+	conn int32
+	// crash is 1 + the index of the first crash one of its attempts met
+	// (refused or reset), 0 for none: if it fails for good, it counts
+	// against that crash.
+	crash int32
+	// lb is the balancer it came through, by index (for a health check,
+	// the view that sent it); pool is the pool its route sent it to, and
+	// zone its client's zone. They are small so that a request takes 104
+	// bytes: the engine keeps every request in flight.
+	lb, pool, zone int16
 	// orphan marks a request whose client gave up (timed out): the
 	// server still serves it, for nobody.
 	orphan bool
@@ -176,18 +187,6 @@ type request struct {
 	// its server, and its answer on its way back; doneSeq is then the
 	// event of its arrival.
 	transit, returning bool
-	// zone is its client's zone.
-	zone int32
-	// conn is the connection it came on (workloads.Request.Conn).
-	conn int32
-	// lb is the balancer it came through, by index (for a health check,
-	// the view that sent it); pool is the pool its route sent it to.
-	lb   int32
-	pool int32
-	// crash is 1 + the index of the first crash one of its attempts met
-	// (refused or reset), 0 for none: if it fails for good, it counts
-	// against that crash.
-	crash int32
 }
 
 type engine struct {
@@ -427,7 +426,6 @@ func (e *engine) arrive(r *workloads.Request) {
 // (crashed) fails the attempt, which is retried elsewhere as configured.
 func (e *engine) dispatch(i int32, now time.Duration) {
 	measured := e.reqs[i].arrival >= e.warmup
-	v := e.viewOf(i)
 	var rampedAway *algorithms.Backend // the last server slow start kept it off
 	for {
 		var b *algorithms.Backend
@@ -443,7 +441,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		switch {
 		case b != nil:
 			e.tried = append(e.tried, b.Index)
-			if e.slowStart > 0 && e.turnedAway(v, &e.servers[b.Index], now) {
+			if e.slowStart > 0 && e.turnedAway(e.viewOf(i), &e.servers[b.Index], now) {
 				rampedAway = b
 				continue
 			}
@@ -465,13 +463,13 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if measured {
 			s.requests++
 		}
-		probe := e.probe(v, s, now)
+		probe := e.breaker != nil && e.probe(e.viewOf(i), s, now)
 		e.reqs[i].probe = probe
 		if !s.up {
 			e.begin(i, s)
 			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
 			e.hitCrash(&e.reqs[i], s)
-			e.serverFailed(v, s, now, measured, probe, scenarios.RetryConnect)
+			e.serverFailed(e.viewOf(i), s, now, measured, probe, scenarios.RetryConnect)
 			if e.retry(i, scenarios.RetryConnect, now) {
 				continue
 			}
@@ -481,7 +479,7 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if s.full() {
 			e.begin(i, s)
 			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
-			e.unprobe(v, s, now, probe) // it never reached the server
+			e.unprobe(e.viewOf(i), s, now, probe) // it never reached the server
 			e.fail(i, causeQueueFull)
 			return
 		}
@@ -563,8 +561,8 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 
 // alloc stores a request in flight through balancer lb to pool, on no
 // server yet, and returns its index.
-func (e *engine) alloc(r *workloads.Request, lb int, pool int32) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int32(lb), pool: pool, zone: e.clientZone(r)})
+func (e *engine) alloc(r *workloads.Request, lb int, pool int16) int32 {
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int16(lb), pool: pool, zone: e.clientZone(r)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -619,8 +617,8 @@ func (e *engine) fire(ev event) {
 	case ejectEnd:
 		e.refresh(ev.at)
 	case breakerHalfOpen:
-		if v := e.views[ev.lb]; v.epoch == ev.epoch {
-			e.halfOpen(v, &e.servers[ev.req], ev.at)
+		if v := e.views[ev.view()]; v.epoch == ev.epoch() {
+			e.halfOpen(v, &e.servers[ev.server()], ev.at)
 		}
 	case randomCrash:
 		e.randomCrash(&e.servers[ev.req], ev.at)
@@ -631,9 +629,9 @@ func (e *engine) fire(ev event) {
 	case join:
 		e.joinServer(&e.servers[ev.req], ev.at, ev.seq)
 	case snapshot:
-		e.takeSnapshot(int(ev.lb), ev.at)
+		e.takeSnapshot(int(ev.req), ev.at)
 	case withdraw:
-		e.withdraw(e.lbs[ev.lb], ev.at, ev.seq)
+		e.withdraw(e.lbs[ev.req], ev.at, ev.seq)
 	case unhold:
 		e.unhold(ev.req, ev.at)
 	case reach:
@@ -641,7 +639,7 @@ func (e *engine) fire(ev event) {
 	case deliver:
 		e.delivered(ev.req, ev.at)
 	case regionFailover:
-		e.failRegion(int(ev.lb), ev.at, ev.seq)
+		e.failRegion(int(ev.req), ev.at, ev.seq)
 	}
 }
 

@@ -58,9 +58,9 @@ func (e *engine) initZones(sc *scenarios.Scenario) {
 	for k := range z.target {
 		z.target[k] = k
 	}
-	index := make(map[string]int32, len(names))
+	index := make(map[string]int16, len(names))
 	for k, name := range names {
-		index[name] = int32(k)
+		index[name] = int16(k)
 	}
 	for i := range e.servers {
 		e.servers[i].zone = index[e.servers[i].zoneName]
@@ -70,28 +70,28 @@ func (e *engine) initZones(sc *scenarios.Scenario) {
 
 // clientZone is the zone of r's client, 0 without zones: where its
 // address is, so that the clients behind one NAT gateway are in one place.
-func (e *engine) clientZone(r *workloads.Request) int32 {
+func (e *engine) clientZone(r *workloads.Request) int16 {
 	if e.zones == nil {
 		return 0
 	}
 	a := r.Client.As16()
-	return int32(binary.BigEndian.Uint32(a[12:]) % uint32(len(e.zones.names)))
+	return int16(binary.BigEndian.Uint32(a[12:]) % uint32(len(e.zones.names)))
 }
 
 // balancerZone is the zone of balancer k.
-func (e *engine) balancerZone(k int) int32 {
+func (e *engine) balancerZone(k int) int16 {
 	if e.zones == nil {
 		return 0
 	}
-	return int32(k % len(e.zones.names))
+	return int16(k % len(e.zones.names))
 }
 
 // targetZone is the zone whose balancers a client of zone z sends to.
-func (e *engine) targetZone(z int32) int32 {
+func (e *engine) targetZone(z int16) int16 {
 	if e.zones == nil {
 		return 0
 	}
-	return int32(e.zones.target[z])
+	return int16(e.zones.target[z])
 }
 
 // crosses reports whether request i, on its way to s, leaves its zone and
@@ -140,7 +140,7 @@ func (e *engine) updateZoned(v *view, k int, usable []bool) {
 // zoneAlgorithm is the instance of the algorithm request i's balancer
 // picks with in pool k: its own zone's, or, for the requests local_first
 // spills, the other zones'.
-func (e *engine) zoneAlgorithm(lb *balancer, k int32) (first, second algorithms.Balancer) {
+func (e *engine) zoneAlgorithm(lb *balancer, k int16) (first, second algorithms.Balancer) {
 	if lb.spill == nil {
 		return lb.algs[k], nil
 	}
@@ -226,7 +226,7 @@ func (e *engine) returnAnswer(i int32, now time.Duration) {
 // under latency routing: a region all of whose servers are down sends
 // its clients on after the failover time; one with a server up again
 // takes its clients back.
-func (e *engine) regionChanged(z int32, now time.Duration) {
+func (e *engine) regionChanged(z int16, now time.Duration) {
 	zs := e.zones
 	if zs == nil || zs.routing != scenarios.ZoneLatency {
 		return
@@ -244,7 +244,7 @@ func (e *engine) regionChanged(z int32, now time.Duration) {
 		if e.tier != nil {
 			failover = e.tier.failover
 		}
-		zs.failSeq[z] = e.events.push(event{at: now + failover, lb: uint16(z), kind: regionFailover})
+		zs.failSeq[z] = e.events.push(event{at: now + failover, req: int32(z), kind: regionFailover})
 	}
 }
 
@@ -284,7 +284,7 @@ func (e *engine) regionUp(z int) bool {
 
 // crashZone takes zone z down, with its servers and balancers; recoverZone
 // brings it back.
-func (e *engine) crashZone(z int32, now time.Duration) {
+func (e *engine) crashZone(z int16, now time.Duration) {
 	e.changed(now, results.EventCrash, nil, "zone %s down", e.zones.names[z])
 	var stopped []*server
 	for i := range e.servers {
@@ -307,7 +307,7 @@ func (e *engine) crashZone(z int32, now time.Duration) {
 	}
 }
 
-func (e *engine) recoverZone(z int32, now time.Duration) {
+func (e *engine) recoverZone(z int16, now time.Duration) {
 	e.changed(now, results.EventRecover, nil, "zone %s back", e.zones.names[z])
 	for i := range e.servers {
 		if s := &e.servers[i]; s.zone == z {
