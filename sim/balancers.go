@@ -130,7 +130,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 	for _, f := range sc.Faults {
 		balancerFaults = balancerFaults || f.Balancer > 0 || f.Zone != ""
 	}
-	if n > 1 || balancerFaults {
+	if n > 1 || balancerFaults || view == scenarios.ViewStale {
 		e.tier = &tier{split: rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x73706c6974))}
 		if view == scenarios.ViewStale {
 			e.tier.refresh = sc.Balancers.Refresh.D()
@@ -154,6 +154,7 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 		e.lbs[i] = b
 	}
 	e.counting = view == scenarios.ViewLocal && e.l4 == nil
+	e.ownViews = view != scenarios.ViewShared
 	e.readvertise()
 	if e.tier != nil && e.tier.refresh > 0 {
 		// The views refresh in turn, spread over the period, as proxies
@@ -377,6 +378,11 @@ func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
 		epoch := b.view.epoch + 1
 		b.view = e.newView(e.viewKind(), b.index)
 		b.view.epoch = epoch
+		for k := range b.view.standing {
+			// Back with every server in rotation, as at the start: no
+			// ramp, and refresh takes out only those not usable.
+			b.view.standing[k].inRotation = true
+		}
 		e.views[b.index] = b.view
 		e.startChecks(b.view, now)
 	}
@@ -386,13 +392,13 @@ func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
 }
 
 // separate reports whether each balancer has a view of its own, which
-// lives and dies with it.
-func (e *engine) separate() bool { return len(e.lbs) > 1 && len(e.views) == len(e.lbs) }
+// lives and dies with it: local and stale views.
+func (e *engine) separate() bool { return e.ownViews }
 
 // viewKind is the kind of the balancers' views.
 func (e *engine) viewKind() string {
 	switch {
-	case len(e.views) == 1:
+	case !e.ownViews:
 		return scenarios.ViewShared
 	case e.views[0].counted:
 		return scenarios.ViewLocal

@@ -307,7 +307,9 @@ func (e *engine) applyFault(i int, now time.Duration) {
 	switch f.Kind {
 	case scenarios.FaultCrash:
 		s.faultDown = true
-		e.crash(s, now)
+		if s.up { // else its zone's crash holds it down already
+			e.crash(s, now)
+		}
 	case scenarios.FaultSlow:
 		s.slow = f.Factor
 		e.changed(now, results.EventSlow, s, "%sx slower", trimFloat(f.Factor))
@@ -350,7 +352,7 @@ func (e *engine) failsFast(s *server, q *request) bool {
 func (e *engine) answeredError(i int32, s *server, now time.Duration) {
 	q := &e.reqs[i]
 	measured := q.arrival >= e.warmup
-	q.server, q.doneSeq, q.timeoutSeq, q.errAnswer = -1, 0, 0, false
+	q.server, q.doneSeq, q.timeoutSeq, q.errAnswer, q.returning = -1, 0, 0, false, false
 	e.attemptFailed(i, s, now, now-q.arrival, ErrStatus, "answered 500")
 	if measured {
 		s.failed++
@@ -619,7 +621,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb, pool: q.pool}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb, pool: q.pool, zone: q.zone}
 	e.retryTried(i, int(q.server))
 	e.dispatch(e.store(again), now)
 }

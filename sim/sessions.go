@@ -79,7 +79,7 @@ func (e *engine) pinned(i int32, now time.Duration) *server {
 	if e.pins == nil {
 		return nil
 	}
-	if k, ok := e.pins[e.reqs[i].clientID]; ok && e.servers[k].pool == e.reqs[i].pool && e.usable(e.viewOf(i), &e.servers[k], now) {
+	if k, ok := e.pins[e.reqs[i].clientID]; ok && e.servers[k].pool == e.reqs[i].pool && e.usable(e.viewOf(i), &e.servers[k], now) && !e.outOfReach(e.balancerOf(i), &e.servers[k]) {
 		return &e.servers[k]
 	}
 	return nil

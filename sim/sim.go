@@ -203,8 +203,9 @@ type engine struct {
 	views []*view
 	tier  *tier
 	// counting is set when views count the requests their balancers
-	// send (local views, at layer 7).
-	counting bool
+	// send (local views, at layer 7); ownViews when each balancer has a
+	// view of its own (local and stale).
+	counting, ownViews bool
 	// pools are the pools of servers, and router sends each request to
 	// one (pools.go); router is nil without routes.
 	pools  []pool

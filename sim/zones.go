@@ -36,9 +36,12 @@ type zones struct {
 	routing string
 	cross   time.Duration
 	// target is the region each zone's clients use (latency routing);
-	// failSeq is the pending failover of each region, 0 for none.
-	target  []int
-	failSeq []uint64
+	// failSeq is the pending failover of each region, 0 for none;
+	// stranded marks a region whose failover found no other region up,
+	// whose clients move as soon as one is.
+	target   []int
+	failSeq  []uint64
+	stranded []bool
 	// spill decides which requests local_first sends out of their zone.
 	spill *rand.Rand
 }
@@ -50,7 +53,7 @@ func (e *engine) initZones(sc *scenarios.Scenario) {
 	if len(names) == 0 {
 		return
 	}
-	z := &zones{names: names, routing: sc.ZoneRouting(), target: make([]int, len(names)), failSeq: make([]uint64, len(names)),
+	z := &zones{names: names, routing: sc.ZoneRouting(), target: make([]int, len(names)), failSeq: make([]uint64, len(names)), stranded: make([]bool, len(names)),
 		spill: rand.New(rand.NewPCG(routingSeed(sc.Seed), 0x7a6f6e65))}
 	if sc.Zones != nil {
 		z.cross = sc.Zones.CrossLatency.D()
@@ -232,10 +235,15 @@ func (e *engine) regionChanged(z int16, now time.Duration) {
 		return
 	}
 	if e.regionUp(int(z)) {
-		zs.failSeq[z] = 0
+		zs.failSeq[z], zs.stranded[z] = 0, false
 		if zs.target[z] != int(z) {
 			zs.target[z] = int(z)
 			e.changed(now, results.EventIn, nil, "clients of %s come back to it", zs.names[z])
+		}
+		for h, stranded := range zs.stranded {
+			if stranded {
+				e.moveClients(h, now)
+			}
 		}
 		return
 	}
@@ -257,6 +265,15 @@ func (e *engine) failRegion(z int, now time.Duration, seq uint64) {
 		return
 	}
 	zs.failSeq[z] = 0
+	e.moveClients(z, now)
+}
+
+// moveClients sends the clients of region z, and those it had taken in,
+// to the next region that has a server up; with none up, they move as
+// soon as one is.
+func (e *engine) moveClients(z int, now time.Duration) {
+	zs := e.zones
+	zs.stranded[z] = true
 	for k := 1; k < len(zs.names); k++ {
 		next := (z + k) % len(zs.names)
 		if !e.regionUp(next) {
@@ -267,6 +284,7 @@ func (e *engine) failRegion(z int, now time.Duration, seq uint64) {
 				zs.target[h] = next
 			}
 		}
+		zs.stranded[z] = false
 		e.changed(now, results.EventOut, nil, "clients of %s move to %s", zs.names[z], zs.names[next])
 		return
 	}
@@ -283,14 +301,21 @@ func (e *engine) regionUp(z int) bool {
 }
 
 // crashZone takes zone z down, with its servers and balancers; recoverZone
-// brings it back.
+// brings it back. The balancers fall first: what went through them is
+// lost with them, not retried.
 func (e *engine) crashZone(z int16, now time.Duration) {
 	e.changed(now, results.EventCrash, nil, "zone %s down", e.zones.names[z])
+	for _, b := range e.lbs {
+		if b.zone == z {
+			b.zoneDown = true
+			e.balancerDown(b, now)
+		}
+	}
 	var stopped []*server
 	for i := range e.servers {
 		if s := &e.servers[i]; s.zone == z {
 			s.zoneDown = true
-			if s.up {
+			if s.up && s.inService() { // a server never launched has nothing to lose
 				e.stop(s, now)
 				stopped = append(stopped, s)
 			}
@@ -298,12 +323,6 @@ func (e *engine) crashZone(z int16, now time.Duration) {
 	}
 	for _, s := range stopped {
 		e.resetRequests(s, now)
-	}
-	for _, b := range e.lbs {
-		if b.zone == z {
-			b.zoneDown = true
-			e.balancerDown(b, now)
-		}
 	}
 }
 
