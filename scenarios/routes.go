@@ -213,6 +213,16 @@ func checkRoutes(s *Scenario, d *decoder, forProxy bool) error {
 			return err
 		}
 	}
+	if s.ZoneRouting() == ZoneLatency {
+		// A region keeps its requests: each needs every pool.
+		for _, pool := range pools {
+			for _, zone := range s.ZoneNames() {
+				if !slices.ContainsFunc(s.Servers, func(g ServerGroup) bool { return g.PoolName() == pool && g.Zone == zone }) {
+					return d.errorf("zones.routing", "latency routing keeps each request in its region, but region %s has no server of pool %s", quote(zone), quote(pool))
+				}
+			}
+		}
+	}
 	if len(s.Routes) > 0 && s.Layer() == Layer4 {
 		return d.errorf("routes", "need a layer 7 balancer, which sees each request; at layer 4 (mode tcp) a balancer sees only connections")
 	}
