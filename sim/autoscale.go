@@ -119,6 +119,7 @@ func (e *engine) joinServer(s *server, now time.Duration, seq uint64) {
 	}
 	e.trackState(s, now)
 	s.starting, s.draining = false, false
+	e.regionChanged(s.zone, now) // a region that had none up has one now
 	e.refresh(now)
 }
 
