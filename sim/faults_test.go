@@ -651,7 +651,7 @@ retries: {count: 2, on: [timeout]}
 // about 3,000 retries: Binomial(3000, 1/3), standard deviation 26, so a
 // share within 130 of 1,000 is five of them.
 func TestRetryTiesAtRandom(t *testing.T) {
-	sc := parse(t, bare(`name: ties
+	const yaml = `name: ties
 duration: 300s
 servers: [{name: app, count: 4}]
 workload:
@@ -659,43 +659,30 @@ workload:
   service: {dist: constant, mean: 1ms}
   clients: {count: 1}
 retries: {count: 1, on: [connect]}
-`))
-	hashed := ""
-	retried := map[string]int{}
-	err := Trace(sc, "ip_hash", 0, func(ev *TraceEvent) bool {
-		if ev.Kind == Routed && hashed == "" {
-			hashed = ev.Server
+`
+	// trace returns the server the client hashes to, and where its
+	// retries went.
+	trace := func(extra string) (hashed string, retried map[string]int) {
+		retried = map[string]int{}
+		err := Trace(parse(t, bare(yaml+extra)), "ip_hash", 0, func(ev *TraceEvent) bool {
+			if ev.Kind == Routed && hashed == "" {
+				hashed = ev.Server
+			}
+			if ev.Kind == Routed && ev.Attempt == 1 {
+				retried[ev.Server]++
+			}
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if ev.Kind == Routed && ev.Attempt == 1 {
-			retried[ev.Server]++
-		}
-		return true
-	})
-	if err != nil {
-		t.Fatal(err)
+		return hashed, retried
 	}
+	hashed, retried := trace("")
 	if hashed == "" || len(retried) > 0 {
 		t.Fatalf("retries %v with every server up; want none", retried)
 	}
-	sc2 := parse(t, bare(`name: ties
-duration: 300s
-servers: [{name: app, count: 4}]
-workload:
-  arrival: {process: constant, rate: 10}
-  service: {dist: constant, mean: 1ms}
-  clients: {count: 1}
-retries: {count: 1, on: [connect]}
-faults: [{at: 0s, server: `+hashed+`, kind: crash}]
-`))
-	err = Trace(sc2, "ip_hash", 0, func(ev *TraceEvent) bool {
-		if ev.Kind == Routed && ev.Attempt == 1 {
-			retried[ev.Server]++
-		}
-		return true
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, retried = trace("faults: [{at: 0s, server: " + hashed + ", kind: crash}]\n")
 	if len(retried) != 3 {
 		t.Fatalf("retried on %v, want the three servers left", retried)
 	}
