@@ -153,8 +153,8 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 		}
 		e.lbs[i] = b
 	}
+	e.view = view
 	e.counting = view == scenarios.ViewLocal && e.l4 == nil
-	e.ownViews = view != scenarios.ViewShared
 	e.readvertise()
 	if e.tier != nil && e.tier.refresh > 0 {
 		// The views refresh in turn, spread over the period, as proxies
@@ -368,15 +368,12 @@ func (e *engine) withdraw(b *balancer, now time.Duration, seq uint64) {
 // recoverBalancer restarts b: clients send to it again, and it starts
 // with a fresh algorithm and, unless its view is shared, a fresh view.
 func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
-	if !b.down {
-		return
-	}
 	b.down, b.advertised, b.withdrawSeq = false, true, 0
 	b.restarts++
 	_ = e.newAlgorithm(b) // the same algorithm made the first instance
 	if e.separate() {
 		epoch := b.view.epoch + 1
-		b.view = e.newView(e.viewKind(), b.index)
+		b.view = e.newView(e.view, b.index)
 		b.view.epoch = epoch
 		for k := range b.view.standing {
 			// Back with every server in rotation, as at the start: no
@@ -393,18 +390,7 @@ func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
 
 // separate reports whether each balancer has a view of its own, which
 // lives and dies with it: local and stale views.
-func (e *engine) separate() bool { return e.ownViews }
-
-// viewKind is the kind of the balancers' views.
-func (e *engine) viewKind() string {
-	switch {
-	case !e.ownViews:
-		return scenarios.ViewShared
-	case e.views[0].counted:
-		return scenarios.ViewLocal
-	}
-	return scenarios.ViewStale
-}
+func (e *engine) separate() bool { return e.view != scenarios.ViewShared }
 
 // viaText is what the trace says of the balancer a request came through,
 // "" with one balancer.

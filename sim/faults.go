@@ -216,11 +216,6 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 	}
 	vp.primaryUp = healthy > 0
 	vp.panicking = p.health != nil && float64(healthy) < p.health.PanicThreshold*float64(primaries)
-	list := make([]*algorithms.Backend, 0, len(p.servers))
-	var usableNow []bool
-	if e.zoned() {
-		usableNow = make([]bool, len(e.servers))
-	}
 	for _, i := range p.servers {
 		s, st := &e.servers[i], &v.standing[i]
 		usable := e.usable(v, s, now)
@@ -235,23 +230,21 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 			}
 		}
 		st.inRotation = usable
-		if usable {
+	}
+	if e.zoned() {
+		e.updateZoned(v, k)
+		return
+	}
+	list := make([]*algorithms.Backend, 0, len(p.servers))
+	for _, i := range p.servers {
+		if v.standing[i].inRotation {
 			list = append(list, v.backends[i])
 		}
-		if usableNow != nil {
-			usableNow[i] = usable
-		}
-	}
-	if usableNow != nil {
-		e.updateZoned(v, k, usableNow)
-		return
-	}
-	if e.separate() {
-		e.lbs[v.index].algs[k].Update(list)
-		return
 	}
 	for _, b := range e.lbs {
-		b.algs[k].Update(list)
+		if b.view == v {
+			b.algs[k].Update(list)
+		}
 	}
 }
 

@@ -202,10 +202,11 @@ type engine struct {
 	lbs   []*balancer
 	views []*view
 	tier  *tier
-	// counting is set when views count the requests their balancers
-	// send (local views, at layer 7); ownViews when each balancer has a
-	// view of its own (local and stale).
-	counting, ownViews bool
+	// view is the balancers' view (scenarios.Views); counting is set
+	// when views count the requests their balancers send (local views,
+	// at layer 7).
+	view     string
+	counting bool
 	// pools are the pools of servers, and router sends each request to
 	// one (pools.go); router is nil without routes.
 	pools  []pool

@@ -109,7 +109,7 @@ func (e *engine) zoned() bool { return e.zones != nil && e.zones.routing != scen
 // updateZoned tells each balancer of view v which servers of pool k are
 // usable: those of its own zone, and for local_first those of the others,
 // with the share of its requests it keeps in its zone.
-func (e *engine) updateZoned(v *view, k int, usable []bool) {
+func (e *engine) updateZoned(v *view, k int) {
 	p := &e.pools[k]
 	for _, b := range e.lbs {
 		if b.view != v {
@@ -119,7 +119,7 @@ func (e *engine) updateZoned(v *view, k int, usable []bool) {
 		var other []*algorithms.Backend
 		for _, i := range p.servers {
 			switch {
-			case !usable[i]:
+			case !v.standing[i].inRotation:
 			case e.servers[i].zone == b.zone:
 				local = append(local, v.backends[i])
 			default:
