@@ -93,33 +93,15 @@ func (l *limiter) admit(client netip.Addr, now time.Duration) (hold time.Duratio
 		s.mu.Unlock()
 		return 0, true
 	}
-	excess := l.next(b, now)
-	if excess > int64(l.cfg.Burst)*1000 {
-		s.mu.Unlock()
-		return 0, false
+	excess, hold, ok := l.cfg.Admit(b.excess, b.last, now)
+	if ok {
+		// Requests read the clock before they take the lock, so one may
+		// come with a time just before the bucket's: it drained nothing,
+		// and the bucket keeps the later time, as in nginx.
+		s.buckets[key] = bucket{excess, max(b.last, now)}
 	}
-	// Requests read the clock before they take the lock, so one may
-	// come with a time just before the bucket's: it drained nothing
-	// (next), and the bucket keeps the later time, as in nginx.
-	s.buckets[key] = bucket{excess, max(b.last, now)}
 	s.mu.Unlock()
-	if l.cfg.NoDelay || excess <= int64(l.cfg.Delay)*1000 {
-		return 0, true
-	}
-	return time.Duration(float64(excess-int64(l.cfg.Delay)*1000) / l.cfg.Rate * 1e6), true
-}
-
-// next is the excess a request at now finds in b, itself included:
-// b's, less what drained since, plus one request, and at least 0.
-func (l *limiter) next(b bucket, now time.Duration) int64 {
-	// In thousandths, truncated as the simulator does; compared as a
-	// float, as a bucket idle for months at a high rate drains more than
-	// an int64 holds.
-	drained := l.cfg.Rate * float64(max(now-b.last, 0)) / 1e6
-	if drained >= float64(b.excess+1000) {
-		return 0
-	}
-	return b.excess - int64(drained) + 1000
+	return hold, ok
 }
 
 // evict makes room in s, which is full: it forgets the buckets that have
@@ -129,7 +111,7 @@ func (l *limiter) next(b bucket, now time.Duration) int64 {
 // The caller holds s.mu.
 func (l *limiter) evict(s *limitShard, now time.Duration) {
 	for k, b := range s.buckets {
-		if l.next(b, now) == 0 {
+		if next, _, _ := l.cfg.Admit(b.excess, b.last, now); next == 0 {
 			delete(s.buckets, k)
 		}
 	}

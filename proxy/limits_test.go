@@ -14,45 +14,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbsim/lbsim/internal/limittest"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
-// TestLeakyBucket is sim/limits_test.go's TestLeakyBucket, step for step,
-// so that the proxy's limits and the simulator's provably agree: requests
-// from one client at the given times, through a bucket of rate 10 a
-// second (one request drains every 100 ms). The clock is the argument.
+// TestLeakyBucket runs the proxy's limiter through limittest's
+// hand-checked steps, which the simulator's passes too, so that the two
+// provably agree. The clock is the argument.
 func TestLeakyBucket(t *testing.T) {
-	type step struct {
-		at   time.Duration
-		hold time.Duration
-		ok   bool
-	}
-	ms := time.Millisecond
-	for _, tc := range []struct {
-		name  string
-		limit scenarios.Limit
-		steps []step
-	}{
-		{"no burst: one every 100 ms", scenarios.Limit{Rate: 10}, []step{
-			{0, 0, true}, {50 * ms, 0, false}, {100 * ms, 0, true}, {150 * ms, 0, false}, {199 * ms, 0, false}, {200 * ms, 0, true},
-		}},
-		{"burst 2, nodelay: three at once, then the rate", scenarios.Limit{Rate: 10, Burst: 2, NoDelay: true}, []step{
-			{0, 0, true}, {0, 0, true}, {0, 0, true}, {0, 0, false}, {100 * ms, 0, true}, {100 * ms, 0, false},
-		}},
-		{"burst 2: the excess waits its turn", scenarios.Limit{Rate: 10, Burst: 2}, []step{
-			{0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false}, {50 * ms, 0, false}, {100 * ms, 200 * ms, true},
-		}},
-		{"burst 3, delay 1: the first excess request goes at once", scenarios.Limit{Rate: 10, Burst: 3, Delay: 1}, []step{
-			{0, 0, true}, {0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false},
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.limit.Per = scenarios.LimitPerClient
-			l := newLimiter(tc.limit)
+	for _, tc := range limittest.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			l := newLimiter(tc.Limit)
 			client := netip.MustParseAddr("192.0.2.1")
-			for k, s := range tc.steps {
-				if hold, ok := l.admit(client, s.at); hold != s.hold || ok != s.ok {
-					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.at, hold, ok, s.hold, s.ok)
+			for k, s := range tc.Steps {
+				if hold, ok := l.admit(client, s.At); hold != s.Hold || ok != s.OK {
+					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.At, hold, ok, s.Hold, s.OK)
 				}
 			}
 		})

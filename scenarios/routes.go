@@ -64,6 +64,30 @@ type Limit struct {
 	Status int `yaml:"status"`
 }
 
+// Admit is limit_req's arithmetic for a request at now against a bucket
+// that holds excess thousandths of a request as of last: the excess the
+// request finds, itself included (0 for a bucket that has drained), how
+// long it is held, and whether it passes. Only a request that passes
+// changes the bucket, to (next, now); a bucket's first request finds it
+// empty and passes at once. The simulator and the proxy keep the
+// buckets; this says what one does.
+func (l *Limit) Admit(excess int64, last, now time.Duration) (next int64, hold time.Duration, ok bool) {
+	// In thousandths, the drained part truncated as nginx's integer
+	// arithmetic does; compared as a float, as a bucket idle for months
+	// at a high rate drains more than an int64 holds. A time before the
+	// bucket's (a clock read before a lock) drains nothing.
+	if drained := l.Rate * float64(max(now-last, 0)) / 1e6; drained < float64(excess+1000) {
+		next = excess - int64(drained) + 1000
+	}
+	if next > int64(l.Burst)*1000 {
+		return next, 0, false
+	}
+	if l.NoDelay || next <= int64(l.Delay)*1000 {
+		return next, 0, true
+	}
+	return next, time.Duration(float64(next-int64(l.Delay)*1000) / l.Rate * 1e6), true
+}
+
 // Limit keys.
 const (
 	LimitPerClient = "client"

@@ -55,20 +55,11 @@ func (l *limiter) admit(client netip.Addr, now time.Duration) (hold time.Duratio
 		l.buckets[client] = &bucket{last: now}
 		return 0, true
 	}
-	excess := int64(0)
-	// Compared as a float: a bucket idle for months at a high rate drains
-	// more thousandths than an int64 holds.
-	if drained := l.cfg.Rate * float64(now-b.last) / 1e6; drained < float64(b.excess+1000) {
-		excess = b.excess - int64(drained) + 1000
+	next, hold, ok := l.cfg.Admit(b.excess, b.last, now)
+	if ok {
+		b.excess, b.last = next, now
 	}
-	if excess > int64(l.cfg.Burst)*1000 {
-		return 0, false
-	}
-	b.excess, b.last = excess, now
-	if l.cfg.NoDelay || excess <= int64(l.cfg.Delay)*1000 {
-		return 0, true
-	}
-	return time.Duration(float64(excess-int64(l.cfg.Delay)*1000) / l.cfg.Rate * 1e6), true
+	return hold, ok
 }
 
 // limit applies request i's route's limit as its balancer's view keeps

@@ -4,49 +4,20 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/internal/limittest"
 )
 
-// TestLeakyBucket checks limit_req's arithmetic by hand: requests from
-// one client at the given gaps, through a bucket of rate 10 a second
-// (one request drains every 100 ms).
+// TestLeakyBucket runs the simulator's limiter through limittest's
+// hand-checked steps, which the proxy's passes too.
 func TestLeakyBucket(t *testing.T) {
-	type step struct {
-		at   time.Duration
-		hold time.Duration
-		ok   bool
-	}
-	ms := time.Millisecond
-	for _, tc := range []struct {
-		name  string
-		limit scenarios.Limit
-		steps []step
-	}{
-		{"no burst: one every 100 ms", scenarios.Limit{Rate: 10}, []step{
-			{0, 0, true}, {50 * ms, 0, false}, {100 * ms, 0, true}, {150 * ms, 0, false}, {199 * ms, 0, false}, {200 * ms, 0, true},
-		}},
-		{"burst 2, nodelay: three at once, then the rate", scenarios.Limit{Rate: 10, Burst: 2, NoDelay: true}, []step{
-			{0, 0, true}, {0, 0, true}, {0, 0, true}, {0, 0, false}, {100 * ms, 0, true}, {100 * ms, 0, false},
-		}},
-		{"burst 2: the excess waits its turn", scenarios.Limit{Rate: 10, Burst: 2}, []step{
-			{0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false}, {50 * ms, 0, false}, {100 * ms, 200 * ms, true},
-		}},
-		{"a high rate idle for months drains to empty", scenarios.Limit{Rate: 1e9}, []step{
-			{0, 0, true}, {0, 0, false}, {300 * 24 * time.Hour, 0, true}, {300 * 24 * time.Hour, 0, false},
-		}},
-		{"burst 3, delay 1: the first excess request goes at once", scenarios.Limit{Rate: 10, Burst: 3, Delay: 1}, []step{
-			{0, 0, true}, {0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false},
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.limit.Per = scenarios.LimitPerClient
-			l := &limiter{cfg: &tc.limit, buckets: make(map[netip.Addr]*bucket)}
+	for _, tc := range limittest.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			l := &limiter{cfg: &tc.Limit, buckets: make(map[netip.Addr]*bucket)}
 			client := netip.MustParseAddr("192.0.2.1")
-			for k, s := range tc.steps {
-				if hold, ok := l.admit(client, s.at); hold != s.hold || ok != s.ok {
-					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.at, hold, ok, s.hold, s.ok)
+			for k, s := range tc.Steps {
+				if hold, ok := l.admit(client, s.At); hold != s.Hold || ok != s.OK {
+					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.At, hold, ok, s.Hold, s.OK)
 				}
 			}
 		})
