@@ -469,20 +469,14 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		e.reqs[i].probe = probe
 		if !s.up {
 			e.begin(i, s)
-			e.attemptFailed(i, s, now, 0, ErrRefused, "connection refused")
-			e.hitCrash(&e.reqs[i], s)
-			e.serverFailed(e.viewOf(i), s, now, measured, probe, scenarios.RetryConnect)
-			if e.retry(i, scenarios.RetryConnect, now) {
+			if e.refused(i, s, now, 0, probe) {
 				continue
 			}
-			e.fail(i, causeRefused)
 			return
 		}
 		if s.full() {
 			e.begin(i, s)
-			e.attemptFailed(i, s, now, 0, ErrQueueFull, "queue full")
-			e.unprobe(e.viewOf(i), s, now, probe) // it never reached the server
-			e.fail(i, causeQueueFull)
+			e.queueFull(i, s, now, 0, probe)
 			return
 		}
 		if e.sess != nil {
@@ -507,11 +501,39 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if e.attemptTimeout > 0 {
 			e.reqs[i].timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
 		}
-		s.waiting.push(i)
-		if measured && s.waiting.len() > s.maxQueue {
-			s.maxQueue = s.waiting.len()
-		}
+		e.enqueue(s, i)
 		return
+	}
+}
+
+// refused ends request i's attempt on s, which is down and refused it
+// after latency: it reports whether the request gets another attempt,
+// and fails it if not.
+func (e *engine) refused(i int32, s *server, now, latency time.Duration, probe bool) bool {
+	q := &e.reqs[i]
+	e.attemptFailed(i, s, now, latency, ErrRefused, "connection refused")
+	e.hitCrash(q, s)
+	e.serverFailed(e.viewOf(i), s, now, q.arrival >= e.warmup, probe, scenarios.RetryConnect)
+	if e.retry(i, scenarios.RetryConnect, now) {
+		return true
+	}
+	e.fail(i, causeRefused)
+	return false
+}
+
+// queueFull turns request i away from s, whose queue is full, after
+// latency.
+func (e *engine) queueFull(i int32, s *server, now, latency time.Duration, probe bool) {
+	e.attemptFailed(i, s, now, latency, ErrQueueFull, "queue full")
+	e.unprobe(e.viewOf(i), s, now, probe) // it never reached the server
+	e.fail(i, causeQueueFull)
+}
+
+// enqueue puts request i in s's queue, noting the longest.
+func (e *engine) enqueue(s *server, i int32) {
+	s.waiting.push(i)
+	if e.reqs[i].arrival >= e.warmup && s.waiting.len() > s.maxQueue {
+		s.maxQueue = s.waiting.len()
 	}
 }
 

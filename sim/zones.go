@@ -191,29 +191,18 @@ func (e *engine) reached(i int32, now time.Duration) {
 	}
 	switch {
 	case !s.up:
-		v, measured := e.viewOf(i), q.arrival >= e.warmup
 		q.server, q.timeoutSeq = -1, 0
-		e.attemptFailed(i, s, now, now-q.arrival, ErrRefused, "connection refused")
-		e.hitCrash(q, s)
-		e.serverFailed(v, s, now, measured, q.probe, scenarios.RetryConnect)
-		if e.retry(i, scenarios.RetryConnect, now) {
+		if e.refused(i, s, now, now-q.arrival, q.probe) {
 			e.retryTried(i, s.backend.Index)
 			e.dispatch(i, now)
-			return
 		}
-		e.fail(i, causeRefused)
 	case s.full():
 		q.server, q.timeoutSeq = -1, 0
-		e.attemptFailed(i, s, now, now-q.arrival, ErrQueueFull, "queue full")
-		e.unprobe(e.viewOf(i), s, now, q.probe)
-		e.fail(i, causeQueueFull)
+		e.queueFull(i, s, now, now-q.arrival, q.probe)
 	case s.busy < s.capacity:
 		e.start(s, i, now)
 	default:
-		s.waiting.push(i)
-		if q.arrival >= e.warmup && s.waiting.len() > s.maxQueue {
-			s.maxQueue = s.waiting.len()
-		}
+		e.enqueue(s, i)
 	}
 }
 
