@@ -1,6 +1,10 @@
 package algorithms
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // Backend is one server as balancers see it. The host creates it and keeps
 // its live state; balancers only read that state. Backends are compared by
@@ -15,6 +19,21 @@ type Backend struct {
 	Weight int
 
 	inFlight atomic.Int64
+
+	// watchers are the balancers that keep an index of this backend's
+	// load: Begin, End and SetInFlight tell them of every change, so a
+	// pick need not scan every backend. Written under mu, copied on write,
+	// so the hot path reads it with one atomic load.
+	watchers atomic.Pointer[[]loadWatcher]
+	mu       sync.Mutex
+}
+
+// A loadWatcher keeps an index of backends' loads. loadChanged is called
+// after every change of b's in-flight count, possibly from many goroutines
+// at once and out of order: it must read b.InFlight() again rather than
+// trust the order of its calls.
+type loadWatcher interface {
+	loadChanged(b *Backend)
 }
 
 // NewBackend returns a backend with the given identity; weights below 1 count as 1.
@@ -27,16 +46,65 @@ func NewBackend(index int, name string, weight int) *Backend {
 
 // Begin records that a request was sent to b. The host calls it right after
 // Pick returned b, before forwarding.
-func (b *Backend) Begin() { b.inFlight.Add(1) }
+func (b *Backend) Begin() {
+	b.inFlight.Add(1)
+	b.notify()
+}
 
 // End records that a request sent to b is over, whatever its outcome.
-func (b *Backend) End() { b.inFlight.Add(-1) }
+func (b *Backend) End() {
+	b.inFlight.Add(-1)
+	b.notify()
+}
 
 // SetInFlight sets the count a host learns from elsewhere rather than by
 // Begin and End: the simulator's stale views hold the servers' load as of
 // their last refresh this way.
-func (b *Backend) SetInFlight(n int64) { b.inFlight.Store(n) }
+func (b *Backend) SetInFlight(n int64) {
+	if b.inFlight.Swap(n) != n {
+		b.notify()
+	}
+}
 
 // InFlight is the number of requests sent to b that have not ended yet:
 // those being served and those waiting in the server's queue.
 func (b *Backend) InFlight() int64 { return b.inFlight.Load() }
+
+func (b *Backend) notify() {
+	if ws := b.watchers.Load(); ws != nil {
+		for _, w := range *ws {
+			w.loadChanged(b)
+		}
+	}
+}
+
+// watch makes w hear of b's load changes; watching twice is once.
+func (b *Backend) watch(w loadWatcher) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ws []loadWatcher
+	if old := b.watchers.Load(); old != nil {
+		if slices.Contains(*old, w) {
+			return
+		}
+		ws = slices.Clone(*old)
+	}
+	ws = append(ws, w)
+	b.watchers.Store(&ws)
+}
+
+// unwatch stops w hearing of b's load changes.
+func (b *Backend) unwatch(w loadWatcher) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := b.watchers.Load()
+	if old == nil || !slices.Contains(*old, w) {
+		return
+	}
+	ws := slices.DeleteFunc(slices.Clone(*old), func(x loadWatcher) bool { return x == w })
+	if len(ws) == 0 {
+		b.watchers.Store(nil)
+		return
+	}
+	b.watchers.Store(&ws)
+}

@@ -20,6 +20,12 @@ type Request struct {
 	// Now is virtual time in the simulator and the monotonic time since start
 	// in the proxy. Policies that age their state use it; none may read a clock.
 	Now time.Duration
+	// Key is a 64-bit hash of the request's key (a URL, a user id, a cache
+	// key) when Keyed: the simulator's keyed workloads and the proxy's
+	// request paths. Hashing policies other than ip_hash hash it instead of
+	// the client's address.
+	Key   uint64
+	Keyed bool
 }
 
 // Outcome is how a picked request ended, reported back through Done.

@@ -75,6 +75,23 @@ func (p *ipHash) Pick(req *Request) (*Backend, error) {
 	return s.backends[s.table[scale(h, uint64(len(s.table)))]], nil
 }
 
+// requestHash is what the key-hashing policies (consistent_hash, maglev,
+// bounded_load) hash: the request's key when it has one, else its client
+// address, as ip_hash always does.
+func requestHash(req *Request) uint64 {
+	switch {
+	case req == nil:
+		return 0
+	case req.Keyed:
+		return mix64(req.Key ^ 0x6b6579) // keys and addresses hash apart
+	}
+	return hashAddr(req)
+}
+
+// KeyHash is the Request.Key of a key given as text, such as a request's
+// path in the proxy.
+func KeyHash(key string) uint64 { return fnv1a(key) }
+
 // hashAddr mixes all 128 bits of the client's address into 64.
 func hashAddr(req *Request) uint64 {
 	a := req.Client.As16()

@@ -14,6 +14,9 @@ type Options struct {
 	// the tie-breaks of least_connections and least_response_time) so a
 	// simulation is reproducible bit for bit. The proxy seeds from the clock.
 	Seed uint64
+	// Params holds every parameter the policy declares; New fills it from
+	// the spec and the defaults.
+	Params Params
 }
 
 // Info describes a registered policy.
@@ -24,6 +27,9 @@ type Info struct {
 	Summary string
 	// Description explains the policy to a person (lbsim explain).
 	Description Description
+	// Params are the policy's tunables, in the order a spec writes them;
+	// none for most policies.
+	Params []Param
 	// New builds a balancer with no backends; the host calls Update before
 	// the first Pick.
 	New func(Options) Balancer
@@ -88,19 +94,34 @@ func Aliases() []Alias {
 	return out
 }
 
-// Canonical returns the registered name that name stands for: name
-// itself, or the policy it is an alias of. ok is false for a name that is
-// neither.
+// Canonical returns the canonical spec that name stands for: a registered
+// name, or the policy an alias stands for, with any parameters checked and
+// written in the policy's order ("bounded_load(c=1.5)"). ok is false for a
+// spec Resolve refuses.
 func Canonical(name string) (string, bool) {
-	if _, ok := registry[name]; ok {
-		return name, true
+	canon, err := Resolve(name)
+	return canon, err == nil
+}
+
+// Resolve is Canonical with the reason for a refusal: an *UnknownError for
+// a name that is neither registered nor an alias, a *ParamError for
+// parameters the policy does not take.
+func Resolve(name string) (string, error) {
+	_, canon, _, err := resolve(name)
+	return canon, err
+}
+
+// lookupName finds a registered name or an alias, without parameters.
+func lookupName(name string) (Info, bool) {
+	if info, ok := registry[name]; ok {
+		return info, true
 	}
 	for _, a := range aliases {
 		if a.Name == name {
-			return a.Policy, true
+			return registry[a.Policy], true
 		}
 	}
-	return "", false
+	return Info{}, false
 }
 
 // UnknownError reports a policy name that is neither registered nor an
@@ -122,34 +143,33 @@ func didYouMean(name string) string {
 	if !ok {
 		return ""
 	}
-	if policy, _ := Canonical(near); policy != near {
+	if policy, _ := lookupName(near); policy.Name != near {
 		for _, a := range aliases {
 			if a.Name == near {
-				return fmt.Sprintf(", did you mean %q (%s's name for %s)?", near, a.Product, policy)
+				return fmt.Sprintf(", did you mean %q (%s's name for %s)?", near, a.Product, policy.Name)
 			}
 		}
 	}
 	return fmt.Sprintf(", did you mean %q?", near)
 }
 
-// New builds the policy registered under name, or under the policy an
-// alias names.
+// New builds the policy a spec names: a registered name or an alias, with
+// parameters or without ("bounded_load(c=1.5)"). opts.Params is replaced by
+// the spec's values and the policy's defaults.
 func New(name string, opts Options) (Balancer, error) {
-	info, ok := Lookup(name)
-	if !ok {
-		return nil, &UnknownError{Name: name}
+	info, _, params, err := resolve(name)
+	if err != nil {
+		return nil, err
 	}
+	opts.Params = params
 	return info.New(opts), nil
 }
 
-// Lookup returns the policy registered under name, or the one an alias
-// names; its Info carries the registered name.
+// Lookup returns the policy a spec names; its Info carries the registered
+// name.
 func Lookup(name string) (Info, bool) {
-	canon, ok := Canonical(name)
-	if !ok {
-		return Info{}, false
-	}
-	return registry[canon], true
+	info, _, _, err := resolve(name)
+	return info, err == nil
 }
 
 // List returns every registered policy, sorted by name.
