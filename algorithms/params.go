@@ -190,3 +190,25 @@ func Spec(name string, params [][2]string) string {
 	}
 	return name + "(" + strings.Join(parts, ",") + ")"
 }
+
+// SplitList splits a comma-separated list of specs, as --algorithms takes
+// it: a comma inside parentheses separates parameters, not specs. Spaces
+// around each spec are dropped, and empty entries are left out.
+func SplitList(list string) []string {
+	var out []string
+	depth, from := 0, 0
+	for i := 0; i <= len(list); i++ {
+		switch {
+		case i == len(list) || list[i] == ',' && depth == 0:
+			if s := strings.TrimSpace(list[from:i]); s != "" {
+				out = append(out, s)
+			}
+			from = i + 1
+		case list[i] == '(':
+			depth++
+		case list[i] == ')' && depth > 0:
+			depth--
+		}
+	}
+	return out
+}

@@ -458,6 +458,9 @@ func (p *parser) primary() (expr, *ExpectationError) {
 	case isIdentStart(c):
 		name := p.ident()
 		end := p.pos
+		if _, fn := functions[name]; !fn && p.isSpec(end) {
+			return p.specMetric(from)
+		}
 		if p.peek() == '(' {
 			return p.call(name, from)
 		}
@@ -542,6 +545,24 @@ func (p *parser) call(name string, from int) (expr, *ExpectationError) {
 		return nil, p.errorf(from, "%s takes %s arguments, got %d", name, want, len(args))
 	}
 	return callExpr{span{from, p.pos}, name, args}, nil
+}
+
+// isSpec reports whether the name that ends at end carries parameters,
+// as in bounded_load(c=1.5).p99: "(" right after it, and "." right after
+// the first ")".
+func (p *parser) isSpec(end int) bool {
+	if end >= len(p.text) || p.text[end] != '(' {
+		return false
+	}
+	close := strings.IndexByte(p.text[end:], ')')
+	return close >= 0 && end+close+1 < len(p.text) && p.text[end+close+1] == '.'
+}
+
+// specMetric reads a metric of a policy written with parameters: the
+// algorithm is the name and its parameters up to the first ")".
+func (p *parser) specMetric(from int) (expr, *ExpectationError) {
+	p.pos += strings.IndexByte(p.text[p.pos:], ')') + 1
+	return p.metric(p.text[from:p.pos], from)
 }
 
 // metric reads the rest of a metric reference after its algorithm name.

@@ -129,6 +129,14 @@ func TestRefs(t *testing.T) {
 		{"a.failed_by_cause.timeout == 0", []ref{{"a", "failed_by_cause.timeout", "", "", "a.failed_by_cause.timeout", 0, 0}}},
 		{"a.crashes[0].detected_after_s < 5", []ref{{"a", "crashes[0].detected_after_s", "", "", "a.crashes[0].detected_after_s", 0, 0}}},
 		{"a.scaling[2].to <= 4", []ref{{"a", "scaling[2].to", "", "", "a.scaling[2].to", 0, 0}}},
+		{"bounded_load(c=1.5).p99 < 5", []ref{{"bounded_load(c=1.5)", "latency_ms.p99", "", "", "bounded_load(c=1.5).p99", 0, 0}}},
+		{
+			"abs(b(c=2, d=1s).cache_hit_rate - b.cache_hit_rate) < 0.1",
+			[]ref{
+				{"b(c=2, d=1s)", "cache_hit_rate", "", "", "b(c=2, d=1s).cache_hit_rate", 4, 0},
+				{"b", "cache_hit_rate", "", "", "b.cache_hit_rate", 34, 0},
+			},
+		},
 		{
 			"least_connections.p99 < 0.5 * round_robin.p99",
 			[]ref{

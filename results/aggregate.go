@@ -150,6 +150,12 @@ func leaves(v reflect.Value, path string, steps []step, fn func(path string, ste
 					fv.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(int64(math.Round(x))))
 				})
 			}
+		case reflect.Pointer:
+			if !fv.IsNil() {
+				// A new number rather than through the pointer, which a
+				// copied Result shares with its original.
+				fn(p, at, func(x float64) { fv.Set(reflect.ValueOf(&x)) })
+			}
 		default:
 			fn(p, at, func(x float64) {
 				if fv.Kind() == reflect.Float64 {

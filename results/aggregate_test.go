@@ -7,6 +7,8 @@ import (
 	"testing"
 )
 
+func ptr(x float64) *float64 { return &x }
+
 // seedRuns returns two runs of one scenario with seeds 1 and 2, built by
 // hand so the worst and mean of every metric can be worked out.
 func seedRuns() []*Comparison {
@@ -30,9 +32,10 @@ func seedRuns() []*Comparison {
 				},
 				{
 					Algorithm: "least_connections", Completed: 110, ThroughputRPS: 11,
-					Latency:  Latency{P99: 100},
-					Fairness: Fairness{JainUtilization: 0.95},
-					Servers:  []Server{{Name: "app-1", Requests: 55, Utilization: 0.4}, {Name: "app-2", Requests: 55, Utilization: 0.4}},
+					CacheHitRate: ptr(0.6),
+					Latency:      Latency{P99: 100},
+					Fairness:     Fairness{JainUtilization: 0.95},
+					Servers:      []Server{{Name: "app-1", Requests: 55, Utilization: 0.4}, {Name: "app-2", Requests: 55, Utilization: 0.4}},
 				},
 			},
 		},
@@ -53,9 +56,10 @@ func seedRuns() []*Comparison {
 				},
 				{
 					Algorithm: "least_connections", Completed: 108, ThroughputRPS: 10.5,
-					Latency:  Latency{P99: 120},
-					Fairness: Fairness{JainUtilization: 0.97},
-					Servers:  []Server{{Name: "app-1", Requests: 54, Utilization: 0.45}, {Name: "app-2", Requests: 54, Utilization: 0.35}},
+					CacheHitRate: ptr(0.8),
+					Latency:      Latency{P99: 120},
+					Fairness:     Fairness{JainUtilization: 0.97},
+					Servers:      []Server{{Name: "app-1", Requests: 54, Utilization: 0.45}, {Name: "app-2", Requests: 54, Utilization: 0.35}},
 				},
 			},
 		},
@@ -117,10 +121,18 @@ func TestCombine(t *testing.T) {
 		{"least_connections p99", 1, func(r *Result) float64 { return r.Latency.P99 }, 120, 110},
 		{"least_connections throughput_rps", 1, func(r *Result) float64 { return r.ThroughputRPS }, 10.5, 10.75},
 		{"least_connections jain", 1, func(r *Result) float64 { return r.Fairness.JainUtilization }, 0.95, 0.96},
+		{"least_connections cache_hit_rate (higher is better)", 1, func(r *Result) float64 { return *r.CacheHitRate }, 0.6, 0.7},
 		{"least_connections servers[app-2].utilization", 1, func(r *Result) float64 { return server(1)(r).Utilization }, 0.375, 0.375},
 	}
-	worst := Combine(seedRuns(), AggregateWorst)
+	runs := seedRuns()
+	worst := Combine(runs, AggregateWorst)
 	mean := Combine(seedRuns(), AggregateMean)
+	if got := *runs[0].Results[1].CacheHitRate; got != 0.6 {
+		t.Errorf("Combine changed the first run's cache_hit_rate to %v", got)
+	}
+	if worst.Results[0].CacheHitRate != nil {
+		t.Errorf("round_robin has no cache; combined it has cache_hit_rate %v", *worst.Results[0].CacheHitRate)
+	}
 	for _, tt := range tests {
 		if got := tt.get(&worst.Results[tt.alg]); math.Abs(got-tt.worst) > 1e-9 {
 			t.Errorf("worst %s = %v, want %v", tt.metric, got, tt.worst)

@@ -84,6 +84,8 @@ func isMetricType(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Struct:
 		return true
+	case reflect.Pointer: // a number present only when its model is on
+		return t.Elem().Kind() == reflect.Float64
 	case reflect.Slice:
 		return t.Elem().Kind() == reflect.Struct
 	case reflect.Map:
@@ -93,6 +95,9 @@ func isMetricType(t reflect.Type) bool {
 }
 
 func isNumber(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	k := t.Kind()
 	return k == reflect.Int || k == reflect.Int64 || k == reflect.Float64
 }
@@ -264,6 +269,12 @@ func valueAt(v reflect.Value, steps []step) (float64, bool) {
 			v = v.Index(s.index)
 		}
 	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return 0, false // the run's scenario has not got the model
+		}
+		v = v.Elem()
+	}
 	switch v.Kind() {
 	case reflect.Int, reflect.Int64:
 		return float64(v.Int()), true
@@ -292,7 +303,7 @@ const (
 func MetricDirection(path string) Direction {
 	leaf := path[strings.LastIndexAny(path, ".]")+1:]
 	switch leaf {
-	case "completed", "throughput_rps", "jain_utilization":
+	case "completed", "throughput_rps", "jain_utilization", "cache_hit_rate":
 		return HigherIsBetter
 	case "requests", "utilization", "down_s", "draining_s", "at_s", "from", "to":
 		return Neutral

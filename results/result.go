@@ -55,6 +55,10 @@ type Result struct {
 	// client on their server, when the scenario keeps sessions: each
 	// cost the scenario's sessions.miss_cost. Left out when zero.
 	SessionMisses int64 `json:"session_misses,omitempty"`
+	// CacheHitRate is the fraction of measured requests whose key their
+	// server held in its cache, when the scenario has a cache; nil, and
+	// left out, otherwise.
+	CacheHitRate *float64 `json:"cache_hit_rate,omitempty"`
 	// FailedByCause splits Failed and Rejected by what went wrong:
 	// refused (sent to a crashed server), reset (in service or waiting on a
 	// server when it crashed), queue_full, no_server. Empty when nothing
@@ -122,6 +126,9 @@ type Server struct {
 	Utilization float64 `json:"utilization"`
 	MaxQueue    int     `json:"max_queue"` // longest wait queue seen
 	Failed      int64   `json:"failed"`
+	// CacheHitRate is the server's share of Result.CacheHitRate: of the
+	// measured requests it served, the fraction whose key it held.
+	CacheHitRate *float64 `json:"cache_hit_rate,omitempty"`
 	// DownS is the virtual time, in seconds of the measurement window, the
 	// server spent crashed; DrainingS the time it spent draining. Both
 	// are left out when zero.

@@ -20,6 +20,7 @@ func Rounded(c *Comparison) Comparison {
 	for i, r := range c.Results {
 		r.ThroughputRPS = round(r.ThroughputRPS, rateDecimals)
 		r.Latency = roundLatency(r.Latency)
+		r.CacheHitRate = roundPtr(r.CacheHitRate, ratioDecimals)
 		r.Fairness = Fairness{
 			JainUtilization:        round(r.Fairness.JainUtilization, ratioDecimals),
 			MaxOverMeanUtilization: round(r.Fairness.MaxOverMeanUtilization, ratioDecimals),
@@ -29,6 +30,7 @@ func Rounded(c *Comparison) Comparison {
 			s.Utilization = round(s.Utilization, ratioDecimals)
 			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
 			s.InServiceS = round(s.InServiceS, secondDecimals)
+			s.CacheHitRate = roundPtr(s.CacheHitRate, ratioDecimals)
 		})
 		if r.Servers == nil {
 			r.Servers = []Server{} // [] in JSON, not null
@@ -54,6 +56,16 @@ func roundEach[T any](xs []T, round func(*T)) []T {
 		round(&out[i])
 	}
 	return out
+}
+
+// roundPtr rounds a number that may be absent, into a new value: the
+// input is never changed.
+func roundPtr(x *float64, decimals int) *float64 {
+	if x == nil {
+		return nil
+	}
+	r := round(*x, decimals)
+	return &r
 }
 
 func roundLatency(l Latency) Latency {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lbsim/lbsim/algorithms"
+
 	"github.com/lbsim/lbsim/check"
 	"github.com/lbsim/lbsim/internal/suggest"
 	"go.yaml.in/yaml/v3"
@@ -177,6 +179,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 	case reflect.Map:
 		return d.decodeMap(n, v, path)
 	case reflect.String:
+		if n.Kind == yaml.MappingNode && isAlgorithmPath(path) {
+			return d.decodeSpec(n, v, path)
+		}
 		if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!binary" {
 			return d.errorf(path, "must be text, got %s", describe(n))
 		}
@@ -347,6 +352,48 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) error {
 		m.SetMapIndex(reflect.ValueOf(name), elem)
 	}
 	v.Set(m)
+	return nil
+}
+
+// isAlgorithmPath reports whether path holds a policy: algorithm,
+// algorithms[N] or a pool's algorithm. Those may be given as a mapping
+// with parameters.
+func isAlgorithmPath(path string) bool {
+	last := path[strings.LastIndexByte(path, '.')+1:]
+	return last == "algorithm" || strings.HasPrefix(last, "algorithms[")
+}
+
+// decodeSpec turns a policy given as a mapping, {name: bounded_load, c: 1.5},
+// into its spec text, bounded_load(c=1.5); checkAlgorithms checks the name
+// and the parameters against the policy.
+func (d *decoder) decodeSpec(n *yaml.Node, v reflect.Value, path string) error {
+	pairs, err := d.pairs(n, path, 0, nil, nil)
+	if err != nil {
+		return err
+	}
+	var name string
+	var params [][2]string
+	for _, p := range pairs {
+		key, fp := p.key.Value, joinPath(path, p.key.Value)
+		d.keys[fp] = p.key
+		d.values[fp] = p.value
+		val := resolve(p.value)
+		if val == nil || val.Kind != yaml.ScalarNode || val.ShortTag() == nullTag {
+			return d.nodeErr(p.value, fp, fmt.Sprintf("must be a number or a duration, got %s", describe(p.value)))
+		}
+		if key == "name" {
+			name = val.Value
+			continue
+		}
+		if msg := checkName(key); msg != "" || strings.ContainsAny(val.Value, "(),= ") {
+			return d.nodeErr(p.key, fp, fmt.Sprintf("%s is not a parameter: write name: POLICY and one key per parameter, as in {name: bounded_load, c: 1.5}", quote(key+": "+val.Value)))
+		}
+		params = append(params, [2]string{key, val.Value})
+	}
+	if name == "" {
+		return d.errorf(path, "a policy with parameters needs its name, as in {name: bounded_load, c: 1.5}")
+	}
+	v.SetString(algorithms.Spec(name, params))
 	return nil
 }
 

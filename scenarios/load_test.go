@@ -358,7 +358,7 @@ var errorCases = []struct {
 	{"unknown sessions key", faultBase + "sessions: {cost: 100ms}\n", 4, "sessions.cost", `unknown key "cost" (known: miss_cost)`},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
 	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server", did you mean "servers"? (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
-	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool, zone)`},
+	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool, zone, cache)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape" (known:`},
 	{"misspelt key in service", strings.Replace(valid, "mean: 50ms", "maen: 50ms", 1), 8, "workload.service.maen", `unknown key "maen", did you mean "mean"? (known:`},
 	{"misspelt key of the arrival", strings.Replace(valid, "rate: 10", "rtae: 10", 1), 7, "workload.arrival.rtae", `did you mean "rate"?`},
@@ -675,7 +675,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Load(bad)
-	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool, zone)`; err == nil || err.Error() != want {
+	if want := bad + `:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool, zone, cache)`; err == nil || err.Error() != want {
 		t.Errorf("Load(bad) = %v\nwant %s", err, want)
 	}
 

@@ -482,9 +482,9 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 	if d.has("algorithms") {
 		return d.errorf("algorithm", "give algorithm (one) or algorithms (a list), not both")
 	}
-	canon, ok := algorithms.Canonical(s.Algorithm)
-	if !ok {
-		return d.errorf("algorithm", "%v", &algorithms.UnknownError{Name: s.Algorithm})
+	canon, err := algorithms.Resolve(s.Algorithm)
+	if err != nil {
+		return d.errorf("algorithm", "%v", err)
 	}
 	s.Algorithm = canon
 	s.Algorithms = []string{s.Algorithm}
@@ -496,10 +496,10 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 // those of a server, which a live proxy has no use for: real traffic and
 // real servers take their place.
 var (
-	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "faults", "autoscale", "expect",
+	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "cache", "faults", "autoscale", "expect",
 		// A proxy process is one balancer of the tier these describe.
 		"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover", "zones"}
-	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr", "zone"}
+	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr", "zone", "cache"}
 )
 
 // SimulationKeys lists the keys of s's file that only the simulator reads,

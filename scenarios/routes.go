@@ -283,9 +283,9 @@ func checkPool(s *Scenario, d *decoder, name string, pools []string, forProxy bo
 		return d.errorf(p, "%s", noValue)
 	}
 	if d.has(p + ".algorithm") {
-		canon, ok := algorithms.Canonical(pool.Algorithm)
-		if !ok {
-			return d.errorf(p+".algorithm", "%v", &algorithms.UnknownError{Name: pool.Algorithm})
+		canon, err := algorithms.Resolve(pool.Algorithm)
+		if err != nil {
+			return d.errorf(p+".algorithm", "%v", err)
 		}
 		pool.Algorithm = canon
 	}

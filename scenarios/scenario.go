@@ -75,6 +75,10 @@ type Scenario struct {
 	// Sessions keeps client sessions on servers (see sessions.go); nil,
 	// the default, when the file leaves it out: requests carry no state.
 	Sessions *Sessions `yaml:"sessions"`
+	// Cache makes every server cache the requests' keys (see keys.go);
+	// a server group may give its own. After loading, each group that has
+	// a cache holds it, and this is the top level's as written.
+	Cache *Cache `yaml:"cache"`
 
 	// The live proxy's keys (see proxy.go), defaulted in every scenario.
 	// Mode is http or tcp; Listen and Admin are host:port (Admin may be
@@ -136,6 +140,9 @@ type ServerGroup struct {
 	// Zone is the zone (or region) the servers are in; every group names
 	// one, or none does.
 	Zone string `yaml:"zone"`
+	// Cache is the servers' cache of keys: the group's own, else the top
+	// level's; nil for none.
+	Cache *Cache `yaml:"cache"`
 }
 
 // Workload says when requests arrive, what they cost and who sends them.
@@ -149,6 +156,9 @@ type Workload struct {
 	Clients Clients `yaml:"clients"`
 	// Connections, when set, carry the requests (see balancers.go).
 	Connections *Connections `yaml:"connections"`
+	// Keys, when set, gives every request a key (see keys.go); a class
+	// may draw from a set of its own instead.
+	Keys *Keys `yaml:"keys"`
 }
 
 // Arrival is the arrival process.
@@ -204,6 +214,8 @@ type Class struct {
 	// Share is the fraction of arrivals of this class; shares sum to 1.
 	Share   float64 `yaml:"share"`
 	Service Service `yaml:"service"`
+	// Keys is the class's own key set, apart from the workload's.
+	Keys *Keys `yaml:"keys"`
 }
 
 // Clients is the population requests come from.

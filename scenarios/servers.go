@@ -22,6 +22,8 @@ type Server struct {
 	MTTR     Duration
 	Pool     string
 	Zone     string
+	// Cache is the server's cache of keys, nil for none.
+	Cache *Cache
 }
 
 // ExpandServers lists every server, groups expanded, in file order. (It
@@ -64,7 +66,7 @@ func (s *Scenario) AutoscaleServers() []Server {
 // server is one server of group g, named name.
 func (g *ServerGroup) server(name string) Server {
 	return Server{Name: name, Group: g.Name, Capacity: g.Capacity, Speed: g.Speed, Weight: g.Weight,
-		Queue: g.Queue, Address: g.Address, Backup: g.Backup, MTBF: g.MTBF, MTTR: g.MTTR, Pool: g.PoolName(), Zone: g.Zone}
+		Queue: g.Queue, Address: g.Address, Backup: g.Backup, MTBF: g.MTBF, MTTR: g.MTTR, Pool: g.PoolName(), Zone: g.Zone, Cache: g.Cache}
 }
 
 // serverName names the k-th (1-based) server of group g.

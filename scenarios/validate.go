@@ -24,7 +24,7 @@ var (
 // is checked as in any scenario.
 func validate(s *Scenario, d *decoder, forProxy bool) error {
 	simulated := !forProxy || d.has("workload")
-	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkZones, checkBalancers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkAutoscale}
+	checks := []func(*Scenario, *decoder) error{checkScenarioName, checkRun, checkServers, checkZones, checkBalancers, checkFaults, checkBreaker, checkSlowStart, checkSessions, checkCache, checkAutoscale}
 	if simulated {
 		checks = append(checks, checkWorkload)
 	}
@@ -165,6 +165,9 @@ func checkWorkload(s *Scenario, d *decoder) error {
 		}
 	default:
 		return d.errorf("workload.service", "required; give service (one kind of request) or classes (a mix)")
+	}
+	if err := checkKeys(s, d); err != nil {
+		return err
 	}
 	return checkClients(s, d)
 }
@@ -354,9 +357,9 @@ func checkAlgorithms(s *Scenario, d *decoder) error {
 	seen := make(map[string]int, len(s.Algorithms))
 	for i, name := range s.Algorithms {
 		p := "algorithms[" + strconv.Itoa(i) + "]"
-		canon, ok := algorithms.Canonical(name)
-		if !ok {
-			return d.errorf(p, "%v", &algorithms.UnknownError{Name: name})
+		canon, err := algorithms.Resolve(name)
+		if err != nil {
+			return d.errorf(p, "%v", err)
 		}
 		if j, dup := seen[canon]; dup {
 			if canon != name {
@@ -391,9 +394,9 @@ func checkExpect(s *Scenario, d *decoder) error {
 		refs := s.Expect[i].Refs()
 		for j := range refs {
 			r := &refs[j]
-			canon, known := algorithms.Canonical(r.Algorithm)
-			if !known {
-				return d.expectErr(n, p, r.Offset, (&algorithms.UnknownError{Name: r.Algorithm}).Error())
+			canon, err := algorithms.Resolve(r.Algorithm)
+			if err != nil {
+				return d.expectErr(n, p, r.Offset, err.Error())
 			}
 			written := r.Algorithm
 			r.Algorithm = canon

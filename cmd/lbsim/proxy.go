@@ -142,9 +142,9 @@ func (f *proxyFlags) load() (*scenarios.Scenario, error) {
 		// accepted, and are checked the same way: an alias runs, and
 		// shows, as the policy it names.
 		if f.algorithm != "" {
-			name, ok := algorithms.Canonical(f.algorithm)
-			if !ok {
-				return nil, usagef("proxy: --algorithm: %v", &algorithms.UnknownError{Name: f.algorithm})
+			name, err := algorithms.Resolve(f.algorithm)
+			if err != nil {
+				return nil, usagef("proxy: --algorithm: %v", err)
 			}
 			cfg.Algorithm = name
 		}

@@ -97,7 +97,7 @@ type runFlags struct {
 func addRunFlags(fs *pflag.FlagSet, aggregate string) *runFlags {
 	return &runFlags{
 		fs:        fs,
-		algs:      fs.StringSlice("algorithms", nil, "comma-separated algorithms to compare (default: the scenario's)"),
+		algs:      fs.StringArray("algorithms", nil, "comma-separated algorithms to compare, with parameters as bounded_load(c=1.5) (default: the scenario's)"),
 		seed:      fs.Uint64("seed", 0, "random seed (default: the scenario's)"),
 		seeds:     fs.Int("seeds", 1, "run this many seeds (--seed, then the next ones) and combine them as --aggregate says"),
 		aggregate: fs.String("aggregate", aggregate, "how to combine several seeds: worst (each metric's worst value) or mean"),
@@ -147,7 +147,11 @@ func (rf *runFlags) open(arg string) (*scenarios.Scenario, []string, error) {
 	if !rf.fs.Changed("algorithms") {
 		return sc, sc.Algorithms, nil
 	}
-	names, err := checkAlgorithms("--algorithms", *rf.algs)
+	var specs []string
+	for _, list := range *rf.algs {
+		specs = append(specs, algorithms.SplitList(list)...)
+	}
+	names, err := checkAlgorithms("--algorithms", specs)
 	return sc, names, err
 }
 
@@ -159,9 +163,9 @@ func checkAlgorithms(flag string, names []string) ([]string, error) {
 	}
 	out := make([]string, len(names))
 	for i, n := range names {
-		canon, ok := algorithms.Canonical(n)
-		if !ok {
-			return nil, usagef("%s: %v", flag, &algorithms.UnknownError{Name: n})
+		canon, err := algorithms.Resolve(n)
+		if err != nil {
+			return nil, usagef("%s: %v", flag, err)
 		}
 		if j := slices.Index(out[:i], canon); j >= 0 {
 			if names[j] != n {
