@@ -131,4 +131,7 @@ func (e *engine) leaveIfDrained(s *server, now time.Duration) {
 	}
 	e.trackState(s, now)
 	s.left, s.draining = true, false
+	if e.cache != nil {
+		e.cache.empty(s.backend.Index)
+	}
 }

@@ -416,6 +416,9 @@ func (e *engine) stop(s *server, now time.Duration) {
 	if e.sess != nil {
 		e.sess.lose(idx)
 	}
+	if e.cache != nil {
+		e.cache.empty(idx)
+	}
 }
 
 // resetRequests fails every request on s, which has stopped: they are

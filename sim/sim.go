@@ -157,15 +157,20 @@ type request struct {
 	attempts int32 // retries so far
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
+	// key is its key (workloads.Request.Key), -1 for none.
+	key int32
 	// crash is 1 + the index of the first crash one of its attempts met
 	// (refused or reset), 0 for none: if it fails for good, it counts
 	// against that crash.
 	crash int32
 	// lb is the balancer it came through, by index (for a health check,
 	// the view that sent it); pool is the pool its route sent it to, and
-	// zone its client's zone. They are small so that a request takes 104
+	// zone its client's zone. They are small so that a request takes 112
 	// bytes: the engine keeps every request in flight.
 	lb, pool, zone int16
+	// cacheMiss is 1 + the server whose cache its attempt missed, 0 for
+	// none: its demand includes that server's cache.miss_cost.
+	cacheMiss int16
 	// orphan marks a request whose client gave up (timed out): the
 	// server still serves it, for nobody.
 	orphan bool
@@ -237,6 +242,7 @@ type engine struct {
 	failures           // faults, checks and retries (faults.go)
 	scale    *scaler   // nil unless autoscaling (autoscale.go)
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
+	cache    *caches   // nil unless servers cache keys (cache.go)
 	pins     pins      // nil unless the scenario is sticky (sessions.go)
 	l4       *layer4   // nil unless an L4 balancer carries connections (conns.go)
 	// triedBy keeps the servers each request tried, when it may be
@@ -285,6 +291,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 		}
 	}
 	e.sess = newSessions(sc.Sessions, len(e.servers))
+	e.cache = newCaches(list)
 	e.l4 = newLayer4(sc, e.servers)
 	if sc.Sticky != nil {
 		e.pins = make(pins)
@@ -482,6 +489,9 @@ func (e *engine) dispatch(i int32, now time.Duration) {
 		if e.sess != nil {
 			e.serveSession(i, b.Index, measured)
 		}
+		if e.cache != nil {
+			e.serveCache(i, b.Index, measured)
+		}
 		e.begin(i, s)
 		e.keepTried(i)
 		if e.crosses(i, s) {
@@ -542,7 +552,7 @@ func (e *engine) enqueue(s *server, i int32) {
 // when none is left.
 func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 	lb, pool := e.balancerOf(i), e.reqs[i].pool
-	lb.pick = algorithms.Request{Client: e.reqs[i].client, Now: now}
+	lb.pick = algorithms.Request{Client: e.reqs[i].client, Now: now, Key: uint64(e.reqs[i].key), Keyed: e.reqs[i].key >= 0}
 	alg, other := e.zoneAlgorithm(lb, pool)
 	for range 4 {
 		b, err := alg.Pick(&lb.pick)
@@ -586,7 +596,7 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 // alloc stores a request in flight through balancer lb to pool, on no
 // server yet, and returns its index.
 func (e *engine) alloc(r *workloads.Request, lb int, pool int16) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, number: e.arrivals, server: -1, class: int32(r.Class), lb: int16(lb), pool: pool, zone: e.clientZone(r)})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, key: r.Key, number: e.arrivals, server: -1, class: int32(r.Class), lb: int16(lb), pool: pool, zone: e.clientZone(r)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
@@ -780,6 +790,9 @@ func (e *engine) result() results.Result {
 	if e.sess != nil {
 		res.SessionMisses = e.sess.misses
 	}
+	if e.cache != nil {
+		res.CacheHitRate = e.cache.hitRate(-1)
+	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))
 	}
@@ -813,6 +826,9 @@ func (e *engine) result() results.Result {
 			Failed:    s.failed,
 			DownS:     s.downTime.Seconds(),
 			DrainingS: s.drainTime.Seconds(),
+		}
+		if e.cache != nil {
+			out.CacheHitRate = e.cache.hitRate(i)
 		}
 		if s.inServiceTime > 0 {
 			out.Utilization = s.busyArea / (float64(s.capacity) * float64(s.inServiceTime))

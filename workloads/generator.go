@@ -44,6 +44,9 @@ type Request struct {
 	// (ClientID mod workload.connections.count); -1 when the workload
 	// has no connections.
 	Conn int32
+	// Key is the request's key, numbered from 0 across the workload's
+	// key set and then each class's own; -1 when its class has none.
+	Key int32
 }
 
 // Generator produces a workload's requests in arrival order. It is not safe
@@ -60,6 +63,10 @@ type Generator struct {
 	clients clients
 	// conns is workload.connections.count, 0 without connections.
 	conns uint32
+	// keys holds each class's key set, nil for a class without keys;
+	// keyRand draws from them.
+	keys    []*keySet
+	keyRand *rand.Rand
 }
 
 // Fixed constants that, with the seed, seed each random stream; they spell
@@ -70,6 +77,7 @@ const (
 	streamService  = 0x7365727669636500 // "service"
 	streamClients  = 0x636c69656e747300 // "clients"
 	streamBehind   = 0x626568696e640000 // "behind"
+	streamKeys     = 0x6b65797300000000 // "keys"
 )
 
 // newRand returns the random stream named by stream for seed.
@@ -133,6 +141,22 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 	if err := g.clients.init(&w.Clients, newRand(seed, streamClients), newRand(seed, streamBehind)); err != nil {
 		return nil, err
 	}
+	if w.Keyed() {
+		g.keys = make([]*keySet, len(classes))
+		g.keyRand = newRand(seed, streamKeys)
+		var shared *keySet
+		next := int32(0)
+		if w.Keys != nil {
+			shared, next = newKeySet(w.Keys, 0), int32(w.Keys.Count)
+		}
+		for i, c := range classes {
+			g.keys[i] = shared
+			if c.Keys != nil {
+				g.keys[i] = newKeySet(c.Keys, next)
+				next += int32(c.Keys.Count)
+			}
+		}
+	}
 	if c := w.Connections; c != nil {
 		if c.Count < 1 {
 			return nil, invalid("workload.connections.count", "must be at least 1, got %d", c.Count)
@@ -157,6 +181,10 @@ func (g *Generator) Next(r *Request) {
 	r.Conn = -1
 	if g.conns > 0 {
 		r.Conn = int32(r.ClientID % g.conns)
+	}
+	r.Key = -1
+	if g.keys != nil && g.keys[c] != nil {
+		r.Key = g.keys[c].draw(g.keyRand)
 	}
 }
 
