@@ -1,0 +1,289 @@
+package algorithms
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func init() {
+	register(Info{
+		Name:    "prequal",
+		Summary: "recent probes of random servers; the lowest latency among those not hot on requests in flight (Prequal)",
+		Description: Description{
+			How:      "With every request the balancer probes a few servers at random for their requests in flight and expected latency, and keeps the latest probes in a small pool for later requests. It sends a request to the probed server with the lowest expected latency among those whose requests in flight are not unusually high for the pool; if all are high, to the one with the fewest. A probe used for a request counts that request, and probes too old are dropped.",
+			UseWhen:  "servers differ in speed or share their machines with other work, so neither the load alone nor the latency alone tells which server will answer first.",
+			Drawback: "it decides on probes that may be a little out of date and on a handful of servers at a time, and it has several settings; when requests are rare every probe has aged out and each request waits for its own.",
+		},
+		Params: []Param{
+			{Name: "probes", Doc: "servers probed per request (the paper's r_probe)", Default: 3, Min: 1, Max: prequalMaxProbes, Integer: true},
+			{Name: "pool", Doc: "most probes kept; the oldest goes first", Default: 16, Min: 1, Max: prequalMaxPool, Integer: true},
+			{Name: "q_rif", Doc: "quantile of the pool's requests in flight above which a probe is hot (the paper's Q_RIF)", Default: 0.84, Min: 0, Max: 1},
+			{Name: "max_age", Doc: "how long a probe stays usable", Duration: true, Default: 1, Min: 0.001},
+		},
+		New: func(opts Options) Balancer {
+			p := &prequal{rng: newRNG(opts.Seed), probes: 3, poolMax: 16, qRIF: 0.84, maxAge: time.Second}
+			if opts.Params != nil {
+				p.probes, p.poolMax = opts.Params.Int("probes"), opts.Params.Int("pool")
+				p.qRIF, p.maxAge = opts.Params.Float("q_rif"), opts.Params.Duration("max_age")
+			}
+			p.pool = make([]prequalProbe, 0, p.poolMax)
+			return p
+		},
+	})
+}
+
+const (
+	prequalMaxProbes = 16
+	prequalMaxPool   = 64
+)
+
+// prequal is Prequal (Wydrowski, Kleinberg, Rumble, Archer, "Load is not
+// what you should balance: Introducing Prequal", NSDI 2024). The balancer
+// keeps a pool of recent probe results, each a server's requests in flight
+// (RIF) and expected latency, and chooses by the hot-cold lexicographic
+// rule: a probe whose RIF is above the pool's Q_RIF quantile is hot; among
+// the cold probes the lowest latency wins (then the lower RIF); if every
+// probe is hot, the lowest RIF wins. Choosing costs O(pool), whatever the
+// number of backends.
+//
+// Probes are asynchronous in the paper: each query triggers r_probe probes
+// of random servers, whose answers serve later queries. A policy does no
+// I/O, so a probe here reads the backend's InFlight() and this balancer's
+// latency estimate of it at the moment of the pick, stamped with
+// Request.Now; each pick chooses from the pool first and then probes
+// `probes` distinct random backends for the requests after it. A probe of
+// the backend just chosen counts the request being sent, which the host
+// has not begun yet, as the paper's late-arriving answer would. The
+// results go stale as the backends' loads move on, as the paper's do.
+//
+// The paper's servers estimate their own latency as the median of recent
+// queries at their current RIF. lbsim has no server side: the latency in a
+// probe is this balancer's estimate, an average of the latencies it was
+// told in Done (weight 1/4 per response, as least_response_time; a failure
+// counts as at least the estimate), the same whatever the RIF. A backend
+// with no estimate yet probes as latency 0, so it is tried; the RIF it
+// gains from being chosen soon makes its probe hot.
+//
+// Pool upkeep: a new probe of a backend replaces its older probe; a full
+// pool drops its oldest; a probe older than max_age is dropped before each
+// choice. A probe used for a request stays, with its RIF incremented for
+// the request it sent, as the paper's reuse does; lbsim does not bound
+// reuses nor remove the worst probe periodically, as the paper also does,
+// since the increment soon makes a reused probe hot. The Q_RIF quantile is
+// taken over the RIFs the probes read, so that probes made hot by reuse can
+// all be hot at once. The paper's clients also probe at a minimum rate when
+// idle; lbsim has no timers, so a pick that finds the pool empty probes
+// first and chooses among its own probes, as synchronous power of d
+// choices would.
+//
+// Everything is behind one mutex: the pool is shared by every pick, as in
+// the paper's client.
+type prequal struct {
+	rng     *rng
+	probes  int
+	poolMax int
+	qRIF    float64
+	maxAge  time.Duration
+
+	mu   sync.Mutex     // guards pool and every estimate
+	pool []prequalProbe // oldest first
+	snap atomic.Pointer[prequalSnapshot]
+}
+
+type prequalSnapshot struct {
+	backends []*Backend
+	ests     []*prequalEstimate // ests[i] belongs to backends[i]
+	byPtr    map[*Backend]*prequalEstimate
+}
+
+// prequalEstimate is a backend's latency estimate, in nanoseconds; under mu.
+type prequalEstimate struct {
+	lat   float64
+	known bool
+}
+
+// prequalProbe is one probe result.
+type prequalProbe struct {
+	b    *Backend
+	rif0 int64         // requests in flight when probed
+	rif  int64         // rif0 plus the requests this balancer sent on the probe
+	lat  float64       // the latency estimate when probed
+	at   time.Duration // Request.Now of the probe
+}
+
+func (p *prequal) Pick(req *Request) (*Backend, error) {
+	var now time.Duration
+	if req != nil {
+		now = req.Now
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.snap.Load()
+	if s == nil || len(s.backends) == 0 {
+		return nil, ErrNoBackend
+	}
+	p.age(now)
+	probed := len(p.pool) == 0
+	if probed {
+		p.probe(s, now, nil)
+	}
+	k := p.choose()
+	p.pool[k].rif++
+	b := p.pool[k].b
+	if !probed {
+		p.probe(s, now, b)
+	}
+	return b, nil
+}
+
+// age drops the probes older than maxAge at now.
+func (p *prequal) age(now time.Duration) {
+	p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return now-x.at > p.maxAge })
+}
+
+// deleteProbes removes the probes del reports, in place, keeping the order.
+func deleteProbes(pool []prequalProbe, del func(*prequalProbe) bool) []prequalProbe {
+	n := 0
+	for i := range pool {
+		if !del(&pool[i]) {
+			pool[n] = pool[i]
+			n++
+		}
+	}
+	clear(pool[n:]) // let removed backends go
+	return pool[:n]
+}
+
+// probe reads `probes` distinct random backends into the pool. chosen is
+// the backend this pick sends to, whose count does not hold that request
+// yet.
+func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) {
+	var drawn [prequalMaxProbes]int
+	k := min(p.probes, len(s.backends), prequalMaxProbes)
+	sampleDistinct(p.rng, len(s.backends), drawn[:k])
+	for _, i := range drawn[:k] {
+		b := s.backends[i]
+		rif := int64(inFlight(b)) + int64(b2i(b == chosen))
+		pr := prequalProbe{b: b, rif0: rif, rif: rif, at: now}
+		if e := s.ests[i]; e.known {
+			pr.lat = e.lat
+		}
+		p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return x.b == b })
+		if n := len(p.pool); n >= p.poolMax {
+			copy(p.pool, p.pool[1:]) // the oldest goes
+			p.pool[n-1] = prequalProbe{}
+			p.pool = p.pool[:n-1]
+		}
+		p.pool = append(p.pool, pr)
+	}
+}
+
+// choose applies the hot-cold lexicographic rule to the pool, which must not
+// be empty, and returns the chosen probe's index. Ties are broken uniformly.
+func (p *prequal) choose() int {
+	theta := p.threshold()
+	tie := tieBreak{rng: p.rng}
+	cold, hot := -1, -1
+	var coldTies, hotTies uint64
+	for i := range p.pool {
+		x := &p.pool[i]
+		if x.rif > theta {
+			switch {
+			case hot < 0 || x.rif < p.pool[hot].rif:
+				hot, hotTies = i, 1
+			case x.rif == p.pool[hot].rif:
+				if hotTies++; tie.oneIn(hotTies) {
+					hot = i
+				}
+			}
+			continue
+		}
+		var better, equal bool
+		if cold >= 0 {
+			c := &p.pool[cold]
+			better = x.lat < c.lat || x.lat == c.lat && x.rif < c.rif
+			equal = x.lat == c.lat && x.rif == c.rif
+		}
+		switch {
+		case cold < 0 || better:
+			cold, coldTies = i, 1
+		case equal:
+			if coldTies++; tie.oneIn(coldTies) {
+				cold = i
+			}
+		}
+	}
+	if cold >= 0 {
+		return cold
+	}
+	return hot
+}
+
+// threshold is the Q_RIF quantile of the RIFs the pool's probes read, by
+// nearest rank: the smallest value at least a fraction qRIF of them do not
+// exceed.
+func (p *prequal) threshold() int64 {
+	var rifs [prequalMaxPool]int64
+	n := len(p.pool)
+	for i := range p.pool {
+		// Insertion sort: the pool is small.
+		r, j := p.pool[i].rif0, i
+		for ; j > 0 && rifs[j-1] > r; j-- {
+			rifs[j] = rifs[j-1]
+		}
+		rifs[j] = r
+	}
+	k := int(math.Ceil(p.qRIF*float64(n))) - 1
+	return rifs[max(0, min(k, n-1))]
+}
+
+func (p *prequal) Done(b *Backend, o Outcome) {
+	if b == nil {
+		return
+	}
+	sample := float64(max(o.Latency, 0))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.snap.Load()
+	if s == nil {
+		return
+	}
+	e := s.byPtr[b]
+	switch {
+	case e == nil:
+	case !e.known && o.Err != nil && sample == 0:
+	case !e.known:
+		e.lat, e.known = sample, true
+	default:
+		if o.Err != nil {
+			sample = max(sample, e.lat)
+		}
+		e.lat += ewmaWeight * (sample - e.lat)
+	}
+}
+
+func (p *prequal) Update(backends []*Backend) {
+	s := &prequalSnapshot{byPtr: make(map[*Backend]*prequalEstimate, len(backends))}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var prev map[*Backend]*prequalEstimate
+	if old := p.snap.Load(); old != nil {
+		prev = old.byPtr
+	}
+	for _, b := range backends {
+		if b == nil || s.byPtr[b] != nil {
+			continue
+		}
+		e := prev[b]
+		if e == nil {
+			e = &prequalEstimate{}
+		}
+		s.byPtr[b] = e
+		s.backends = append(s.backends, b)
+		s.ests = append(s.ests, e)
+	}
+	p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return s.byPtr[x.b] == nil })
+	p.snap.Store(s)
+}
