@@ -47,10 +47,12 @@ func init() {
 // about 80%). Backend names should be unique; backends sharing a name share a
 // permutation, which stays balanced but moves their clients together.
 type ipHash struct {
-	snap atomic.Pointer[ipHashSnapshot]
+	snap atomic.Pointer[maglevSnapshot]
 }
 
-type ipHashSnapshot struct {
+// maglevSnapshot is a weighted Maglev table over one backend set; ip_hash
+// and maglev differ only in what they hash into it.
+type maglevSnapshot struct {
 	backends []*Backend // sorted by Name, then Index
 	table    []int32    // slot -> index into backends; len is prime
 }
@@ -72,7 +74,12 @@ func (p *ipHash) Pick(req *Request) (*Backend, error) {
 	if req != nil {
 		h = hashAddr(req)
 	}
-	return s.backends[s.table[scale(h, uint64(len(s.table)))]], nil
+	return s.lookup(h), nil
+}
+
+// lookup is the backend owning the slot h falls in; s has a backend.
+func (s *maglevSnapshot) lookup(h uint64) *Backend {
+	return s.backends[s.table[scale(h, uint64(len(s.table)))]]
 }
 
 // requestHash is what the key-hashing policies (consistent_hash, maglev,
@@ -89,8 +96,8 @@ func requestHash(req *Request) uint64 {
 }
 
 // KeyHash is the Request.Key of a key given as text, such as a request's
-// path in the proxy.
-func KeyHash(key string) uint64 { return fnv1a(key) }
+// URI in the proxy.
+func KeyHash[T string | []byte](key T) uint64 { return fnv1a(key) }
 
 // hashAddr mixes all 128 bits of the client's address into 64.
 func hashAddr(req *Request) uint64 {
@@ -102,23 +109,37 @@ func hashAddr(req *Request) uint64 {
 
 func (p *ipHash) Done(*Backend, Outcome) {}
 
-func (p *ipHash) Update(backends []*Backend) {
-	ms := members(backends)
-	slices.SortStableFunc(ms, func(a, b member) int {
-		return cmp.Or(strings.Compare(a.b.Name, b.b.Name), cmp.Compare(a.b.Index, b.b.Index))
-	})
-	s := &ipHashSnapshot{backends: make([]*Backend, len(ms))}
+func (p *ipHash) Update(backends []*Backend) { p.snap.Store(newMaglevSnapshot(backends, 0)) }
+
+// newMaglevSnapshot builds the table for backends, of at least minSize
+// slots; it has no slots when there is no backend.
+func newMaglevSnapshot(backends []*Backend, minSize uint64) *maglevSnapshot {
+	ms := membersByName(backends)
+	s := &maglevSnapshot{backends: make([]*Backend, len(ms))}
 	for i, m := range ms {
 		s.backends[i] = m.b
 	}
 	if len(ms) > 0 {
-		s.table = maglev(ms)
+		s.table = maglev(ms, minSize)
 	}
-	p.snap.Store(s)
+	return s
 }
 
-// maglev builds the weighted Maglev table for ms (at least one member).
-func maglev(ms []member) []int32 {
+// membersByName is members sorted by Name, then Index: the order the
+// hashing policies build from, so their tables and rings depend on the
+// names and not on the order Update lists the backends in.
+func membersByName(backends []*Backend) []member {
+	ms := members(backends)
+	slices.SortStableFunc(ms, func(a, b member) int {
+		return cmp.Or(strings.Compare(a.b.Name, b.b.Name), cmp.Compare(a.b.Index, b.b.Index))
+	})
+	return ms
+}
+
+// maglev builds the weighted Maglev table for ms (at least one member):
+// the first of maglevSizes of at least minSize slots that gives the
+// lightest backend slotsPerShare of them, or the largest.
+func maglev(ms []member, minSize uint64) []int32 {
 	var total, wmin, wmax uint64 = 0, ms[0].w, ms[0].w
 	for _, m := range ms {
 		total += m.w
@@ -127,7 +148,7 @@ func maglev(ms []member) []int32 {
 	shares := (total + wmin - 1) / wmin // the table in units of the lightest share
 	size := maglevSizes[len(maglevSizes)-1]
 	for _, m := range maglevSizes {
-		if m/slotsPerShare >= shares {
+		if m >= minSize && m/slotsPerShare >= shares {
 			size = m
 			break
 		}
@@ -170,7 +191,7 @@ func maglev(ms []member) []int32 {
 }
 
 // fnv1a is the 64-bit FNV-1a hash of s.
-func fnv1a(s string) uint64 {
+func fnv1a[T string | []byte](s T) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
