@@ -65,11 +65,40 @@ func ExampleList() {
 		fmt.Println(info.Name)
 	}
 	// Output:
+	// bounded_load
+	// consistent_hash
 	// ip_hash
+	// join_idle_queue
 	// least_connections
 	// least_response_time
+	// maglev
+	// peak_ewma
 	// power_of_two
+	// prequal
 	// random
 	// round_robin
+	// weighted_least_request
 	// weighted_round_robin
+}
+
+// Resolve checks a spec and writes it the way results and expect: lines
+// name the policy.
+func ExampleResolve() {
+	for _, spec := range []string{"bounded_load(c=1.50)", "LEAST_REQUEST", "peak_ewma(decay=2500ms)", "bounded_load(k=2)"} {
+		canon, err := algorithms.Resolve(spec)
+		fmt.Printf("%q %v\n", canon, err)
+	}
+	// Output:
+	// "bounded_load(c=1.5)" <nil>
+	// "weighted_least_request" <nil>
+	// "peak_ewma(decay=2.5s)" <nil>
+	// "" bounded_load: takes no parameter "k" (it takes c)
+}
+
+// SplitList reads --algorithms: commas inside parentheses separate a
+// policy's parameters.
+func ExampleSplitList() {
+	fmt.Printf("%q\n", algorithms.SplitList("p2c, prequal(probes=2,pool=8),bounded_load"))
+	// Output:
+	// ["p2c" "prequal(probes=2,pool=8)" "bounded_load"]
 }

@@ -27,8 +27,8 @@ type Param struct {
 	Integer bool
 }
 
-// format writes v as a spec writes it.
-func (p Param) format(v float64) string {
+// Format writes v as a spec writes it: 1.5, 10s.
+func (p Param) Format(v float64) string {
 	if p.Duration {
 		return time.Duration(math.Round(v * float64(time.Second))).String()
 	}
@@ -55,9 +55,9 @@ func (p Param) parse(policy, text string) (float64, error) {
 	case p.Integer && v != math.Trunc(v):
 		return 0, &ParamError{Policy: policy, Msg: fmt.Sprintf("%s must be a whole number, got %s", p.Name, text)}
 	case v < p.Min || p.Max != 0 && v > p.Max:
-		bound := "at least " + p.format(p.Min)
+		bound := "at least " + p.Format(p.Min)
 		if p.Max != 0 {
-			bound = "from " + p.format(p.Min) + " to " + p.format(p.Max)
+			bound = "from " + p.Format(p.Min) + " to " + p.Format(p.Max)
 		}
 		return 0, &ParamError{Policy: policy, Msg: fmt.Sprintf("%s must be %s, got %s", p.Name, bound, text)}
 	}
@@ -160,7 +160,7 @@ func resolve(text string) (Info, string, Params, error) {
 		var parts []string
 		for _, p := range info.Params {
 			if given[p.Name] {
-				parts = append(parts, p.Name+"="+p.format(values[p.Name]))
+				parts = append(parts, p.Name+"="+p.Format(values[p.Name]))
 			}
 		}
 		canon += "(" + strings.Join(parts, ",") + ")"

@@ -81,10 +81,13 @@ var aliases = []Alias{
 	{"ROUND_ROBIN", "weighted_round_robin", "Envoy"},
 	{"source", "ip_hash", "HAProxy"},
 	{"RANDOM", "random", "Envoy"},
-	{"LEAST_REQUEST", "power_of_two", "Envoy"},
+	{"LEAST_REQUEST", "weighted_least_request", "Envoy"},
 	{"random two least_conn", "power_of_two", "nginx"},
 	{"random two", "power_of_two", "nginx"},
 	{"p2c", "power_of_two", "Finagle"},
+	{"least_time", "least_response_time", "nginx Plus"},
+	{"RING_HASH", "consistent_hash", "Envoy"},
+	{"MAGLEV", "maglev", "Envoy"},
 }
 
 // Aliases lists every alias, by policy name and then as declared.

@@ -8,8 +8,10 @@ import (
 )
 
 var allPolicies = []string{
-	"ip_hash", "least_connections", "least_response_time", "power_of_two",
-	"random", "round_robin", "weighted_round_robin",
+	"bounded_load", "consistent_hash", "ip_hash", "join_idle_queue",
+	"least_connections", "least_response_time", "maglev", "peak_ewma",
+	"power_of_two", "prequal", "random", "round_robin",
+	"weighted_least_request", "weighted_round_robin",
 }
 
 func TestListSortedAndComplete(t *testing.T) {
@@ -55,7 +57,7 @@ func TestUnknownPolicy(t *testing.T) {
 		{"least_connection", `did you mean "least_connections"?`},
 		{"lest_conn", `did you mean "least_conn" (nginx's name for least_connections)?`},
 		{"leastcon", `did you mean "leastconn" (HAProxy's name for least_connections)?`},
-		{"Least_Request", `did you mean "LEAST_REQUEST" (Envoy's name for power_of_two)?`},
+		{"Least_Request", `did you mean "LEAST_REQUEST" (Envoy's name for weighted_least_request)?`},
 		{"static_rr", `did you mean "static-rr" (HAProxy's name for weighted_round_robin)?`},
 		{"fastest", ""},
 	}
@@ -70,7 +72,7 @@ func TestUnknownPolicy(t *testing.T) {
 			t.Errorf("Lookup(%q) found a policy", tt.name)
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, "(known: ip_hash, least_connections,") {
+		if !strings.Contains(msg, "(known: bounded_load, consistent_hash, ip_hash,") {
 			t.Errorf("error %q should list the known names", msg)
 		}
 		if got := strings.Contains(msg, "did you mean"); got != (tt.suggest != "") || !strings.Contains(msg, tt.suggest) {
@@ -91,7 +93,10 @@ func TestAliases(t *testing.T) {
 		{"source", "ip_hash"},
 		{"RANDOM", "random"},
 		{"p2c", "power_of_two"},
-		{"LEAST_REQUEST", "power_of_two"},
+		{"LEAST_REQUEST", "weighted_least_request"},
+		{"least_time", "least_response_time"},
+		{"RING_HASH", "consistent_hash"},
+		{"MAGLEV", "maglev"},
 		{"random two least_conn", "power_of_two"},
 		{"random two", "power_of_two"},
 		// Registered names stand for themselves, and case matters:
@@ -113,7 +118,7 @@ func TestAliases(t *testing.T) {
 			t.Errorf("New(%q): %v", tt.name, err)
 		}
 	}
-	for _, name := range []string{"Round_Robin", "round robin", "LEAST_CONN", "random(2)", "source "} {
+	for _, name := range []string{"Round_Robin", "round robin", "LEAST_CONN", "random(2)", "source ", "bounded_load(c=2", "bounded_load(c)"} {
 		if got, ok := Canonical(name); ok {
 			t.Errorf("Canonical(%q) = %q; want no policy", name, got)
 		}

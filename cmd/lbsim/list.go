@@ -22,6 +22,9 @@ func listCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(tw, "Algorithms:")
 	for _, info := range algorithms.List() {
 		fmt.Fprintf(tw, "  %s\t%s\n", info.Name, info.Summary)
+		for _, p := range info.Params {
+			fmt.Fprintf(tw, "  \t  %s=%s (default): %s\n", p.Name, p.Format(p.Default), p.Doc)
+		}
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "Aliases (other balancers' names, run and reported as the algorithm; docs/algorithms.md):")
