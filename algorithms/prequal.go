@@ -64,7 +64,12 @@ const (
 // told in Done (weight 1/4 per response, as least_response_time; a failure
 // counts as at least the estimate), the same whatever the RIF. A backend
 // with no estimate yet probes as latency 0, so it is tried; the RIF it
-// gains from being chosen soon makes its probe hot.
+// gains from being chosen soon makes its probe hot. An estimate fades
+// without new samples (half-life decayHalfLife, as least_response_time's),
+// standing in for the paper's server, which reports its latency as it is
+// now: without the fade, a server that was slow once and then recovered
+// would keep its slow estimate, lose every choice and never be sampled
+// again.
 //
 // Pool upkeep: a new probe of a backend replaces its older probe; a full
 // pool drops its oldest; a probe older than max_age is dropped before each
@@ -101,6 +106,7 @@ type prequalSnapshot struct {
 // prequalEstimate is a backend's latency estimate, in nanoseconds; under mu.
 type prequalEstimate struct {
 	lat   float64
+	at    time.Duration // Outcome.Now of the latest sample
 	known bool
 }
 
@@ -168,7 +174,7 @@ func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) 
 		rif := int64(inFlight(b)) + int64(b2i(b == chosen))
 		pr := prequalProbe{b: b, rif0: rif, rif: rif, at: now}
 		if e := s.ests[i]; e.known {
-			pr.lat = e.lat
+			pr.lat = decayed(e.lat, now-e.at)
 		}
 		p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return x.b == b })
 		if n := len(p.pool); n >= p.poolMax {
@@ -255,12 +261,13 @@ func (p *prequal) Done(b *Backend, o Outcome) {
 	case e == nil:
 	case !e.known && o.Err != nil && sample == 0:
 	case !e.known:
-		e.lat, e.known = sample, true
+		e.lat, e.at, e.known = sample, o.Now, true
 	default:
+		old := decayed(e.lat, o.Now-e.at)
 		if o.Err != nil {
-			sample = max(sample, e.lat)
+			sample = max(sample, old)
 		}
-		e.lat += ewmaWeight * (sample - e.lat)
+		e.lat, e.at = old+ewmaWeight*(sample-old), max(e.at, o.Now)
 	}
 }
 

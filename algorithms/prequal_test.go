@@ -215,3 +215,22 @@ func TestPrequalFollowsTheSeed(t *testing.T) {
 		t.Errorf("seeds 1 and 2 gave the same sequence %s", a)
 	}
 }
+
+// TestPrequalSlowOnceRetried: a server whose only answer was slow is not
+// shunned for ever. Its estimate fades with no new samples (half-life
+// decayHalfLife) while the fast server's is refreshed, so after 100 s a's
+// 10 ms beats b's 1 s faded by 2^-10 to about 1 ms, and b is chosen.
+func TestPrequalSlowOnceRetried(t *testing.T) {
+	bs := pool(1, 1)
+	bal := mustNew(t, "prequal", 1)
+	bal.Update(bs)
+	bal.Done(bs[1], Outcome{Now: 0, Latency: time.Second})
+	bal.Done(bs[0], Outcome{Now: 0, Latency: 10 * time.Millisecond})
+	if b, _ := bal.Pick(&Request{Now: time.Millisecond}); b != bs[0] {
+		t.Fatalf("just after the samples, picked %s; want the fast a", b.Name)
+	}
+	bal.Done(bs[0], Outcome{Now: 100 * time.Second, Latency: 10 * time.Millisecond})
+	if b, _ := bal.Pick(&Request{Now: 100 * time.Second}); b != bs[1] {
+		t.Errorf("100 s later, picked %s; want b, whose slow estimate has faded", b.Name)
+	}
+}

@@ -87,18 +87,54 @@ workload:
 	}
 )
 
+// The keyed demos: requests carry keys (URLs, cache keys) that the
+// hashing policies hash.
+var (
+	threeKeys = demoSetup{
+		setup: "Nine 50 ms requests for three keys (say three URLs) arrive 0.1 s apart at three identical servers.",
+		yaml: `name: demo-three-keys
+requests: 9
+servers: [{name: app, count: 3}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 50ms}
+  keys: {count: 3}
+  clients: {count: 50}
+`,
+	}
+	hotKey = demoSetup{
+		setup: "Nine 300 ms requests arrive 0.1 s apart at three identical servers; nearly all of them ask for the same hot key.",
+		yaml: `name: demo-hot-key
+requests: 9
+servers: [{name: app, count: 3}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 300ms}
+  keys: {count: 3, zipf: 4}
+  clients: {count: 50}
+`,
+	}
+)
+
 // demos are each algorithm's demo: its scenario, and what to watch.
 var demos = map[string]struct {
 	setup demoSetup
 	watch string
 }{
-	"round_robin":          {oneReport, "Round robin deals the requests out in turn and never looks at the servers: app-1 keeps its turns while the report holds it, and the calls dealt to it wait behind the report."},
-	"least_connections":    {oneReport, "Least connections sees the report in flight and sends every call to another server until it is done; idle servers tie, and it picks one of them at random."},
-	"power_of_two":         {oneReport, "Power of two draws two servers and takes the one with fewer in flight: whenever the server holding the report is drawn, the other one wins. Between two idle servers the first drawn wins, so the split is uneven."},
-	"random":               {oneReport, "Random looks at nothing: calls land on the server busy with the report and wait behind it, and the split comes out uneven by chance."},
-	"weighted_round_robin": {oneNewTwoOld, "Weighted round robin gives the new server five turns in every nine and the old ones two each, spread out rather than in a burst."},
-	"ip_hash":              {threeClients, "ip_hash sends each client to the same server every time. With only three clients the split is whatever the hash makes it: here two of them share a server and one server gets nothing."},
-	"least_response_time":  {oneSlowServer, "Least response time tries each server once, learns that app-3 answers slowly, and then keeps the requests on the two fast servers."},
+	"round_robin":            {oneReport, "Round robin deals the requests out in turn and never looks at the servers: app-1 keeps its turns while the report holds it, and the calls dealt to it wait behind the report."},
+	"least_connections":      {oneReport, "Least connections sees the report in flight and sends every call to another server until it is done; idle servers tie, and it picks one of them at random."},
+	"power_of_two":           {oneReport, "Power of two draws two servers and takes the one with fewer in flight: whenever the server holding the report is drawn, the other one wins. Between two idle servers the first drawn wins, so the split is uneven."},
+	"random":                 {oneReport, "Random looks at nothing: calls land on the server busy with the report and wait behind it, and the split comes out uneven by chance."},
+	"weighted_round_robin":   {oneNewTwoOld, "Weighted round robin gives the new server five turns in every nine and the old ones two each, spread out rather than in a burst."},
+	"ip_hash":                {threeClients, "ip_hash sends each client to the same server every time. With only three clients the split is whatever the hash makes it: here two of them share a server and one server gets nothing."},
+	"least_response_time":    {oneSlowServer, "Least response time tries each server once, learns that app-3 answers slowly, and then keeps the requests on the two fast servers."},
+	"consistent_hash":        {threeKeys, "Consistent hashing sends every request for a key to the server that owns the key on its ring: key 0 always to app-3, keys 1 and 2 always to app-1. Which server owns which key is the hash's doing, and with three keys app-2 happens to own none; load is never looked at."},
+	"maglev":                 {threeKeys, "Maglev looks each key up in its table: keys 0 and 2 always land on app-2 and key 1 on app-3. Three keys over three servers split as unevenly as any hash makes them, and load is never looked at."},
+	"bounded_load":           {hotKey, "Every request asks for key 0, whose home on the ring is app-3. Bounded loads lets a server take a request only while it has fewer in flight than 1.25 times the average, rounded up; the others walk on along the ring to app-1, the next server. The hot key is shared by two servers, and app-2, further round the ring, is not needed."},
+	"peak_ewma":              {oneSlowServer, "Peak EWMA draws two servers and takes the one whose latency cost times (requests in flight + 1) is lower. Until app-3 has answered it is tried like the others; once its 250 ms answer is back its cost is five times the fast servers', and it loses every draw after that."},
+	"prequal":                {oneSlowServer, "Prequal probes three servers for each request and keeps the answers in a pool: among the probes of servers not among the busiest, it takes the one with the lowest latency estimate. app-3 has no estimate until its first slow answer, so it looks fastest and requests 4 to 6 queue on it; once its 250 ms answers are in, the requests go to the fast servers."},
+	"join_idle_queue":        {oneReport, "Join-idle-queue keeps a queue of idle servers and sends each request to the first of them. app-1 leaves the queue with the report and rejoins only when it is idle again, so the calls alternate between app-2 and app-3, which rejoin as each call ends; none waits behind the report."},
+	"weighted_least_request": {oneNewTwoOld, "With weights that differ, weighted least request schedules servers by weight divided by (requests in flight + 1), as Envoy does. Every request finds the servers idle here, so it is weighted round robin: the new server gets five turns in nine, the old ones two each."},
 }
 
 // DemoFor returns the demo of the algorithm named; an unknown name is an

@@ -37,6 +37,9 @@ func Narrate(ev *sim.TraceEvent) string {
 		if ev.Session != "" {
 			b.WriteString(", session " + ev.Session)
 		}
+		if ev.Cache != "" {
+			b.WriteString(", cache " + ev.Cache)
+		}
 		return b.String()
 	case sim.Failed:
 		b.WriteString(request(ev) + " failed")
@@ -69,6 +72,9 @@ func request(ev *sim.TraceEvent) string {
 	}
 	if ev.Attempt > 0 {
 		s += " (retry " + strconv.Itoa(ev.Attempt) + ")"
+	}
+	if ev.Key != "" {
+		s += " for key " + ev.Key
 	}
 	return s + " from " + ev.Client.String()
 }

@@ -106,7 +106,7 @@ func TestGuess(t *testing.T) {
 		{"ROUND_ROBIN", "weighted_round_robin"}, // Envoy's, which honours weights
 		{"leastconn", "least_connections"},
 		{"least conn", "least_connections"},
-		{"Least Request", "power_of_two"},
+		{"Least Request", "weighted_least_request"}, // Envoy's LEAST_REQUEST
 		{"random two least_conn", "power_of_two"},
 		{"static-rr", "weighted_round_robin"},
 		{"", ""},

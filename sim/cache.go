@@ -55,6 +55,11 @@ func (c *caches) holds(s int, key int32) bool {
 	return false
 }
 
+// peek reports whether server s holds key, without touching its cache.
+func (c *caches) peek(s int, key int32) bool {
+	return c.lru[s] != nil && c.lru[s].Contains(key)
+}
+
 // empty forgets everything server s holds: it crashed, or left the fleet.
 func (c *caches) empty(s int) {
 	if c.lru[s] != nil {

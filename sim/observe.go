@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -216,6 +217,9 @@ type TraceEvent struct {
 	Attempt int
 	Client  netip.Addr
 	Class   string
+	// Key is the request's key (see workloads.Request.Key), in decimal;
+	// "" for none.
+	Key string
 	// Server is the server chosen or concerned; "" for a change of the
 	// whole run or of a balancer.
 	Server string
@@ -225,6 +229,9 @@ type TraceEvent struct {
 	// Text says how an attempt failed or what changed; for a request
 	// Routed at layer 4, which connection it is on.
 	Text string
+	// Cache is "hit" or "miss" for a keyed request Routed to a server that
+	// is up and has a cache: whether the server holds its key.
+	Cache string
 	// Session is "hit" or "miss" for a request Routed to a server that is
 	// up, when the scenario keeps sessions: whether the server holds the
 	// client's session. It is "" otherwise.
@@ -277,17 +284,23 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 	if kind != Changed {
 		ev.Change = ""
 	}
-	ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Server, ev.Balancer = 0, 0, netip.Addr{}, "", "", 0
+	ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Server, ev.Balancer, ev.Key = 0, 0, netip.Addr{}, "", "", 0, ""
 	if i >= 0 {
 		q := &e.reqs[i]
-		ev.Request, ev.Attempt, ev.Client, ev.Class = q.number, int(q.attempts), q.client, e.classNames[q.class]
+		ev.Request, ev.Attempt, ev.Client, ev.Class, ev.Key = q.number, int(q.attempts), q.client, e.classNames[q.class], keyText(q.key)
 		if len(e.lbs) > 1 {
 			ev.Balancer = int(q.lb) + 1
 		}
 	}
-	ev.Session = ""
+	ev.Session, ev.Cache = "", ""
 	if s != nil {
 		ev.Server = s.name
+		if kind == Routed && e.cache != nil && s.up && e.reqs[i].key >= 0 && e.cache.entries[s.backend.Index] > 0 {
+			ev.Cache = "miss"
+			if e.cache.peek(s.backend.Index, e.reqs[i].key) {
+				ev.Cache = "hit"
+			}
+		}
 		if kind == Routed && e.sess != nil && s.up {
 			ev.Session = "miss"
 			if e.sess.holds(e.reqs[i].clientID, s.backend.Index) {
@@ -374,4 +387,12 @@ func (e *engine) done(now time.Duration) float64 {
 		return float64(now) / float64(e.duration)
 	}
 	return float64(e.arrivals) / float64(e.maxArrivals)
+}
+
+// keyText is a request's key as a trace names it, "" for none.
+func keyText(key int32) string {
+	if key < 0 {
+		return ""
+	}
+	return strconv.Itoa(int(key))
 }
