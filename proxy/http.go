@@ -613,6 +613,10 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 	pl.arrived()
 	pinned := stickyServer(st, pl, req)
 	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
+	if st.keyed {
+		// The request's key is its URI, as nginx's hash $request_uri.
+		areq.Key, areq.Keyed = algorithms.KeyHash(req.RequestURI()), true
+	}
 	// avoid holds the servers tried, and those slow start or a breaker
 	// turned the request away from.
 	avoid := make([]*upstream, 0, 4)

@@ -118,6 +118,10 @@ type state struct {
 	setCookie []string
 	// slowStart is the config's slow_start.
 	slowStart time.Duration
+	// keyed is set when the config's workload has keys: the hashing
+	// policies then hash each request's URI, as the simulator hashes its
+	// requests' keys, rather than the client's address.
+	keyed bool
 }
 
 // ErrNoAlgorithm is returned for a config that lists several algorithms
@@ -290,7 +294,7 @@ func (p *Proxy) Reload(cfg *scenarios.Scenario) error {
 // newState builds the state for cfg, reusing what it can of old (nil at
 // start). The caller holds p.mu, or is Listen.
 func (p *Proxy) newState(cfg *scenarios.Scenario, old *state) (*state, error) {
-	st := &state{cfg: cfg, byCookie: make(map[string]*upstream), slowStart: cfg.SlowStart.D()}
+	st := &state{cfg: cfg, byCookie: make(map[string]*upstream), slowStart: cfg.SlowStart.D(), keyed: cfg.Workload.Keyed()}
 	for k, name := range cfg.PoolNames() {
 		pl, err := p.newPool(cfg, k, name, old)
 		if err != nil {

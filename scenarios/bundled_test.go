@@ -16,11 +16,11 @@ const maxBundledArrivals = 500_000
 
 func TestBundled(t *testing.T) {
 	names := BundledNames()
-	want := []string{"autoscale-black-friday", "balancer-failover", "black-friday", "blue-green", "canary", "crash-with-health-checks", "crash-without-health-checks",
+	want := []string{"autoscale-black-friday", "balancer-failover", "black-friday", "blue-green", "cache-affinity", "canary", "crash-with-health-checks", "crash-without-health-checks",
 		"deep-health-checks", "deep-health-checks-panic", "dying-disk", "ecommerce-regions", "grpc-behind-l4", "grpc-behind-l7", "herding",
-		"heterogeneous", "identical-stateless", "mixed-50ms-5s", "mixed-routed", "nat-skew",
+		"heterogeneous", "hot-key", "identical-stateless", "mixed-50ms-5s", "mixed-routed", "nat-skew",
 		"quiz-independent-api", "quiz-one-new-two-old", "quiz-shopping-cart", "quiz-video-encoding",
-		"retry-storm", "retry-storm-with-breaker", "zombie-server", "zombie-server-ejected", "zone-outage"}
+		"retry-storm", "retry-storm-with-breaker", "shifting-speeds", "zombie-server", "zombie-server-ejected", "zone-outage"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("BundledNames() = %v, want %v", names, want)
 	}

@@ -488,7 +488,48 @@ var errorCases = []struct {
 	{"autoscale max below count", faultBase + "autoscale: {max: 1}\n", 4, "autoscale.max", "starts with count 2, which must lie between min (1) and max (1)"},
 	{"autoscale min above count", faultBase + "autoscale: {min: 3, max: 4}\n", 4, "autoscale.min", "starts with count 2, which must lie between min (3) and max (4)"},
 	{"empty algorithms", valid + "algorithms: []\n", 9, "algorithms", "at least one algorithm"},
+	{"unknown parameter", valid + "algorithms:\n  - {name: bounded_load, k: 2}\n", 10, "algorithms[0]", `bounded_load: takes no parameter "k" (it takes c)`},
+	{"parameter of a plain policy", valid + "algorithms: [{name: round_robin, c: 2}]\n", 9, "algorithms[0]", "round_robin: takes no parameters"},
+	{"parameter out of range", valid + "algorithms: [{name: bounded_load, c: 0.5}]\n", 9, "algorithms[0]", "bounded_load: c must be at least 1, got 0.5"},
+	{"parameter not a number", valid + "algorithms: [{name: bounded_load, c: lots}]\n", 9, "algorithms[0]", `c must be a number, got "lots"`},
+	{"parameters without a name", valid + "algorithms: [{c: 1.5}]\n", 9, "algorithms[0]", "needs its name"},
+	{"parameter as a list", valid + "algorithms: [{name: bounded_load, c: [1]}]\n", 9, "algorithms[0].c", "must be a number or a duration"},
+	{"one spec twice", valid + "algorithms: [bounded_load(c=1.5), {name: bounded_load, c: 1.50}]\n", 9, "algorithms[1]", "already listed as algorithms[0]"},
+	{"spec in expect, not run", valid + "algorithms: [bounded_load]\nexpect: [bounded_load(c=2).p99 < 100]\n", 10, "expect[0]", `"bounded_load(c=2)" is not among the scenario's algorithms (bounded_load)`},
+	{"cache without keys", valid + "cache: {entries: 10}\n", 9, "cache", "add workload.keys"},
+	{"cache without entries", valid + "  keys: {count: 10}\ncache: {miss_cost: 1ms}\n", 10, "cache.entries", "required"},
+	{"group cache of 0 entries alone", valid + "  keys: {count: 10}\ncache: {entries: 0}\n", 10, "cache.entries", "must be at least 1"},
+	{"keys without count", valid + "  keys: {zipf: 1}\n", 9, "workload.keys.count", "required"},
+	{"negative key zipf", valid + "  keys: {count: 10, zipf: -1}\n", 9, "workload.keys.zipf", "must be at least 0"},
+	{"too many keys", valid + "  keys: {count: 100000001}\n", 9, "workload.keys.count", "must be at most 100000000"},
 	{"algorithms as string", valid + "algorithms: round_robin\n", 9, "algorithms", "must be a list"},
+}
+
+// TestPolicySpecs checks the forms a policy with parameters takes in a
+// file: a mapping or spec text, each normalised to one spec, the same
+// policy with two parameter sets side by side, and expect: lines that
+// name them either way.
+func TestPolicySpecs(t *testing.T) {
+	s := mustParse(t, valid+`algorithms:
+  - power_of_two
+  - {name: bounded_load, c: 1.5}
+  - bounded_load( c = 2.0 )
+  - bounded_load
+expect:
+  - bounded_load(c=1.5).p99 < 2 * bounded_load(c=2).p99
+`)
+	want := []string{"power_of_two", "bounded_load(c=1.5)", "bounded_load(c=2)", "bounded_load"}
+	if !slices.Equal(s.Algorithms, want) {
+		t.Errorf("algorithms %q, want %q", s.Algorithms, want)
+	}
+	refs := s.Expect[0].Refs()
+	if refs[0].Algorithm != "bounded_load(c=1.5)" || refs[1].Algorithm != "bounded_load(c=2)" {
+		t.Errorf("expect reads %q and %q", refs[0].Algorithm, refs[1].Algorithm)
+	}
+	p := mustParse(t, valid+"algorithm: {name: bounded_load, c: 3}\n")
+	if p.Algorithm != "bounded_load(c=3)" {
+		t.Errorf("algorithm %q, want bounded_load(c=3)", p.Algorithm)
+	}
 }
 
 // TestErrors checks that each bad input fails with an *Error naming the
@@ -804,7 +845,7 @@ sessions: {miss_cost: 100ms}
 func TestAlgorithmAliases(t *testing.T) {
 	s := mustParse(t, valid+`algorithms: [leastconn, roundrobin, p2c, source, RANDOM, round_robin]
 expect:
-  - leastconn.p99 < 2 * LEAST_REQUEST.p99
+  - leastconn.p99 < 2 * p2c.p99
   - ROUND_ROBIN.completed >= round_robin.completed
 `)
 	want := []string{"least_connections", "weighted_round_robin", "power_of_two", "ip_hash", "random", "round_robin"}
@@ -820,7 +861,7 @@ expect:
 			t.Errorf("expect[%d] reads %q, want %q", i, got, refs)
 		}
 	}
-	if got := s.Expect[0].String(); got != "leastconn.p99 < 2 * LEAST_REQUEST.p99" {
+	if got := s.Expect[0].String(); got != "leastconn.p99 < 2 * p2c.p99" {
 		t.Errorf("expect[0] is %q, not as written", got)
 	}
 	s = mustParse(t, valid+"algorithm: random two least_conn\n")

@@ -104,7 +104,8 @@ func TestParseProxyAlgorithm(t *testing.T) {
 		{"algorithms: [random, ip_hash]\n", ""},
 		// Aliases run as the policy they name.
 		{"algorithm: leastconn\n", "least_connections"},
-		{"algorithm: LEAST_REQUEST\n", "power_of_two"},
+		{"algorithm: LEAST_REQUEST\n", "weighted_least_request"},
+		{"algorithm: {name: bounded_load, c: 2}\n", "bounded_load(c=2)"},
 		{"algorithms: [static-rr]\n", "weighted_round_robin"},
 	} {
 		s, err := ParseProxy("p.yaml", []byte(proxyConfig+tc.extra))

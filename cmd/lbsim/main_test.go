@@ -71,6 +71,7 @@ func TestExitCodes(t *testing.T) {
 		{"tab", []string{"run", writeFile(t, "tab.yaml", "name: t\nservers:\n\t- name: app\n")}, 2, "tab.yaml:3: a tab indents this line; YAML indents with spaces\n", ""},
 		{"misspelt key", []string{"validate", bad}, 2, `bad.yaml:4:5: servers[0].capcity: unknown key "capcity", did you mean "capacity"?`, ""},
 		{"alias twice", []string{"run", "black-friday", "--algorithms", "leastconn,least_connections"}, 2, `--algorithms: "leastconn" and "least_connections" both name least_connections`, ""},
+		{"bad parameter", []string{"run", "black-friday", "--algorithms", "bounded_load(c=0)"}, 2, "--algorithms: bounded_load: c must be at least 1, got 0", ""},
 		{"misspelt alias", []string{"run", "black-friday", "--algorithms", "roundrobbin"}, 2, `--algorithms: unknown algorithm "roundrobbin", did you mean "roundrobin" (HAProxy's name for weighted_round_robin)?`, ""},
 		{"validate one server", []string{"validate", writeFile(t, "one.yaml", "name: o\nservers: [{name: a}]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 1ms}}\nalgorithms: [leastconn]\n")}, 0, "", "one.yaml: ok (o: 1 server, 1 algorithm)\n"},
 		{"validate servers", []string{"validate", "mixed-50ms-5s"}, 0, "", "mixed-50ms-5s: ok (mixed-50ms-5s: 4 servers, 5 algorithms)\n"},
@@ -114,8 +115,9 @@ func TestList(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"\n  power_of_two ", "\n  leastconn              least_connections     HAProxy\n",
-		"\n  random two least_conn  power_of_two          nginx\n", "\n  ROUND_ROBIN            weighted_round_robin  Envoy\n",
+		"\n  power_of_two ", "\n  leastconn              least_connections       HAProxy\n",
+		"\n  random two least_conn  power_of_two            nginx\n", "\n  ROUND_ROBIN            weighted_round_robin    Envoy\n",
+		"\n                            c=1.25 (default): ",
 		"\n  mixed-50ms-5s ",
 	} {
 		if !strings.Contains(out, want) {
@@ -139,6 +141,7 @@ func TestRunAliases(t *testing.T) {
 	}{
 		{[]string{"run", "nat-skew", "--requests", "20000", "--algorithms", "source,RANDOM,p2c"}, []string{"ip_hash", "random", "power_of_two"}},
 		{[]string{"run", "nat-skew", "--requests", "20000", "--algorithms", "random two least_conn,static-rr"}, []string{"power_of_two", "weighted_round_robin"}},
+		{[]string{"run", "nat-skew", "--requests", "20000", "--algorithms", "p2c, bounded_load( c=1.5 ), bounded_load(c=3)", "--algorithms", "least_time"}, []string{"power_of_two", "bounded_load(c=1.5)", "bounded_load(c=3)", "least_response_time"}},
 		{[]string{"run", file}, []string{"least_connections", "weighted_round_robin"}},
 	} {
 		code, stdout, stderr := cli(append(tt.args, "--format", "json")...)
