@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -852,6 +853,43 @@ func TestDefaultDefences(t *testing.T) {
 			}
 			if failed := burst(defaultConfig(t, modeYAML(tcp)+"retries: {count: 0}\npassive: {max_fails: 0}\n", dead, a, b)); failed != 10 {
 				t.Errorf("retries and passive ejection off: %d of 30 GETs failed, want the 10 sent to the dead server", failed)
+			}
+		})
+	}
+}
+
+// TestKeyedHashing: with keys in the config's workload, consistent_hash
+// hashes each request's URI, so one URI always reaches one server while
+// the URIs spread; without them it hashes the client, one address here,
+// so every request reaches one server.
+func TestKeyedHashing(t *testing.T) {
+	servers := []*testServer{
+		startServer(t, "a", "127.0.0.1:0", 0),
+		startServer(t, "b", "127.0.0.1:0", 0),
+		startServer(t, "c", "127.0.0.1:0", 0),
+	}
+	keyed := "algorithm: consistent_hash\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 10ms}, keys: {count: 100}}\n"
+	for _, tt := range []struct {
+		name    string
+		extra   string
+		atLeast int // servers the 40 URIs reach
+	}{
+		{"keys", keyed, 2},
+		{"no keys", "algorithm: consistent_hash\n", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startProxy(t, config(t, tt.extra, servers...), Options{Seed: 1})
+			reached := map[string]bool{}
+			for i := range 40 {
+				path := "/object/" + strconv.Itoa(i)
+				_, first := r.get(t, path)
+				if _, again := r.get(t, path); again != first {
+					t.Fatalf("%s went to %s, then to %s", path, first, again)
+				}
+				reached[first] = true
+			}
+			if len(reached) < tt.atLeast || tt.atLeast == 1 && len(reached) != 1 {
+				t.Errorf("40 URIs reached %v", reached)
 			}
 		})
 	}
