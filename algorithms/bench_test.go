@@ -122,3 +122,31 @@ func BenchmarkUpdate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPickCycle measures what a host pays per request on one
+// goroutine: Pick, then Begin and End on the chosen backend, which the
+// policies that index backends by load must follow. At 100 and 10,000
+// backends, so that a cost growing with the pool shows.
+func BenchmarkPickCycle(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		for _, name := range Names() {
+			b.Run(fmt.Sprintf("%d/%s", n, name), func(b *testing.B) {
+				bal, _ := benchPool(b, name, n)
+				req := &Request{}
+				b.ReportAllocs()
+				k := 0
+				for b.Loop() {
+					k++
+					req.Client = benchClients[k%len(benchClients)]
+					req.Now = time.Duration(k) * time.Microsecond
+					be, err := bal.Pick(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					be.Begin()
+					be.End()
+				}
+			})
+		}
+	}
+}

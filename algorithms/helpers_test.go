@@ -39,5 +39,6 @@ func picks(tb testing.TB, bal Balancer, req *Request, n int) string {
 	return sb.String()
 }
 
-// setInFlight makes b report n requests in flight.
-func setInFlight(b *Backend, n int64) { b.inFlight.Store(n) }
+// setInFlight makes b report n requests in flight, telling the balancers
+// that index it.
+func setInFlight(b *Backend, n int64) { b.SetInFlight(n) }

@@ -9,14 +9,24 @@ import (
 
 const ms = time.Millisecond
 
-// estimateOf returns the balancer's decayed estimate for b at now.
-func estimateOf(t *testing.T, bal Balancer, b *Backend, now time.Duration) (time.Duration, bool) {
+// stateOf returns the balancer's state for b, scanned or indexed.
+func stateOf(t *testing.T, bal Balancer, b *Backend) *lrtState {
 	t.Helper()
-	st := bal.(*leastResponseTime).snap.Load().byPtr[b]
+	s := bal.(*leastResponseTime).snap.Load()
+	st := s.byPtr[b]
+	if s.idx != nil {
+		st = s.idx.state(b)
+	}
 	if st == nil {
 		t.Fatalf("%s is not in the snapshot", b.Name)
 	}
-	est, ok := st.estimate(now)
+	return st
+}
+
+// estimateOf returns the balancer's decayed estimate for b at now.
+func estimateOf(t *testing.T, bal Balancer, b *Backend, now time.Duration) (time.Duration, bool) {
+	t.Helper()
+	est, ok := stateOf(t, bal, b).estimate(now)
 	return time.Duration(math.Round(est)), ok
 }
 
@@ -210,7 +220,7 @@ func TestLeastResponseTimeMatchesDecayedScores(t *testing.T) {
 		var want *Backend
 		wantScore := math.Inf(1)
 		for _, b := range bs {
-			est, _ := bal.(*leastResponseTime).snap.Load().byPtr[b].estimate(now)
+			est, _ := stateOf(t, bal, b).estimate(now)
 			if score := est * float64(b.InFlight()+1); score < wantScore {
 				want, wantScore = b, score
 			}

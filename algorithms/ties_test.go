@@ -1,6 +1,7 @@
 package algorithms
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 // sqrt(n p (1-p)); at n = 30000 and p = 1/2 that is ±346 picks (±1.2% of n),
 // while the old bias was 5000 picks (1/6 of n), 58 standard deviations.
 func TestTiesAreUniform(t *testing.T) {
-	const n = 30000
 	for _, c := range []struct {
 		policy   string
 		desc     string
@@ -49,52 +49,76 @@ func TestTiesAreUniform(t *testing.T) {
 		{"power_of_two", "a busy, b and c idle", []int{1, 1, 1}, []int64{1, 0, 0}, nil,
 			map[string]float64{"b": .5, "c": .5}},
 	} {
-		t.Run(c.policy+"/"+c.desc, func(t *testing.T) {
-			for name, p := range c.want {
-				// The test must be able to tell the old bias from a fair
-				// share: 4 sd at this n is well under the 1/6 it was off by.
-				if sd := math.Sqrt(n * p * (1 - p)); 4*sd > n/12 {
-					t.Fatalf("%s: 4 sd = %.0f of %d cannot detect a bias of 1/6", name, 4*sd, n)
-				}
+		// Each case runs scanned, and indexed on a pool padded past the
+		// policy's scan threshold with backends that never win: unsampled
+		// and far busier than any in the case.
+		for _, indexed := range []bool{false, true} {
+			if indexed && c.policy == "power_of_two" {
+				continue // it never indexes, and padding would change its draws
 			}
-			bal := mustNew(t, c.policy, 9)
-			bs := pool(c.weights...)
-			bal.Update(bs)
-			for i, l := range c.latency {
-				if l > 0 {
-					bal.Done(bs[i], Outcome{Latency: l})
-				}
-			}
-			for i, f := range c.inFlight {
-				setInFlight(bs[i], f)
-			}
-			counts := map[string]int{}
-			for range n {
-				b, err := bal.Pick(&Request{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				counts[b.Name]++
-			}
-			checkShares(t, counts, c.want, n)
-		})
+			t.Run(fmt.Sprintf("%s/%s/indexed=%v", c.policy, c.desc, indexed), func(t *testing.T) {
+				testTies(t, c.policy, c.weights, c.inFlight, c.latency, c.want, indexed)
+			})
+		}
 	}
+}
+
+// testTies makes n picks with the given loads and samples and checks the
+// shares of the tied backends.
+func testTies(t *testing.T, policy string, weights []int, inFlight []int64, latency []time.Duration, want map[string]float64, indexed bool) {
+	const n = 30000
+	for name, p := range want {
+		// The test must be able to tell the old bias from a fair
+		// share: 4 sd at this n is well under the 1/6 it was off by.
+		if sd := math.Sqrt(n * p * (1 - p)); 4*sd > n/12 {
+			t.Fatalf("%s: 4 sd = %.0f of %d cannot detect a bias of 1/6", name, 4*sd, n)
+		}
+	}
+	bal := mustNew(t, policy, 9)
+	bs := pool(weights...)
+	if indexed {
+		for len(bs) <= max(scanMax, lrtScanMax) {
+			pad := NewBackend(len(bs), fmt.Sprint("pad", len(bs)), 1)
+			pad.SetInFlight(1000)
+			bs = append(bs, pad)
+		}
+	}
+	bal.Update(bs)
+	for i, l := range latency {
+		if l > 0 {
+			bal.Done(bs[i], Outcome{Latency: l})
+		}
+	}
+	for i, f := range inFlight {
+		setInFlight(bs[i], f)
+	}
+	counts := map[string]int{}
+	for range n {
+		b, err := bal.Pick(&Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[b.Name]++
+	}
+	checkShares(t, counts, want, n)
 }
 
 // Tie-breaking draws from the balancer's seeded source: the same seed makes
 // the same choices, so a simulation is reproducible bit for bit.
 func TestTiesFollowTheSeed(t *testing.T) {
 	for _, name := range []string{"least_connections", "least_response_time"} {
-		run := func(seed uint64) string {
-			bal := mustNew(t, name, seed)
-			bal.Update(pool(1, 1, 1, 1))
-			return picks(t, bal, &Request{}, 64)
-		}
-		if a, b := run(3), run(3); a != b {
-			t.Errorf("%s, seed 3 twice: %s and %s", name, a, b)
-		}
-		if a, b := run(3), run(4); a == b {
-			t.Errorf("%s, seeds 3 and 4: both %s", name, a)
+		for _, size := range []int{4, lrtScanMax + 1} { // scanned, indexed
+			run := func(seed uint64) string {
+				bal := mustNew(t, name, seed)
+				bal.Update(pool(make([]int, size)...))
+				return picks(t, bal, &Request{}, 64)
+			}
+			if a, b := run(3), run(3); a != b {
+				t.Errorf("%s, %d backends, seed 3 twice: %s and %s", name, size, a, b)
+			}
+			if a, b := run(3), run(4); a == b {
+				t.Errorf("%s, %d backends, seeds 3 and 4: both %s", name, size, a)
+			}
 		}
 	}
 }

@@ -1,16 +1,16 @@
 package algorithms
 
 import (
+	"math/bits"
 	"sync"
-	"sync/atomic"
 )
 
 func init() {
 	register(Info{
 		Name:    "weighted_round_robin",
-		Summary: "nginx's smooth weighted round robin: shares follow weights, interleaved",
+		Summary: "earliest-deadline-first weighted round robin, as HAProxy's and Envoy's: shares follow weights, interleaved",
 		Description: Description{
-			How:      "Round robin with a weight per server: a server of weight 5 gets five turns for every two of a server of weight 2. lbsim follows nginx's smooth variant, which spreads the heavy server's turns out (a b a c a ...) instead of giving them in a burst.",
+			How:      "Round robin with a weight per server: a server of weight 5 gets five turns for every two of a server of weight 2. Each server's turns are due at even intervals, one over its weight apart, and the next request goes to the server whose turn is due first, so the heavy server's turns are spread out (a a a b c a a for 5:1:1) instead of given in a burst. HAProxy's roundrobin and Envoy's ROUND_ROBIN schedule this way.",
 			UseWhen:  "servers differ in power and you know by how much, such as one new machine among older ones.",
 			Drawback: "the weights are yours to set and keep right; they never follow the load, so a server that slows down keeps its full share.",
 		},
@@ -18,69 +18,148 @@ func init() {
 	})
 }
 
-// weightedRoundRobin is nginx's smooth weighted round robin. On every pick
-// each backend's current weight grows by its weight, the backend with the
-// largest current weight wins (the first one on a tie) and loses the total
-// weight. Over any cycle of total-weight picks each backend gets exactly its
-// weight, and heavy backends are interleaved with light ones: 5:1:1 gives
-// a,a,b,a,c,a,a rather than a burst of five a's.
+// weightedRoundRobin is an earliest-deadline-first schedule, the kind
+// HAProxy's roundrobin and Envoy's weighted ROUND_ROBIN keep: a backend of
+// weight w has a turn due every 1/w of schedule time, and each pick goes to
+// the backend whose turn is due first and moves its next turn 1/w later. A
+// heap keeps the backends by deadline, so a pick costs O(log N); nginx's
+// smooth weighted round robin, which lbsim followed before, adds every
+// backend's weight at every pick, O(N), which a pool of 10,000 cannot afford.
 //
-// The current weights are shared mutable state, so picks serialise on a
-// mutex. Update keeps the current weight of every backend that stays (matched
-// by *Backend pointer) and starts new backends at zero, so a health flap of
-// one backend does not restart everyone's schedule (a restart would send the
-// next picks to the heaviest backends in a burst). After a removal the
-// current weights no longer sum to zero; the schedule stays bounded and its
-// long-run shares still follow the weights.
+// Deadlines are exact rationals, next/(2w) for an integer next, compared by
+// cross-multiplying, so there is no drift however long the run. A fresh
+// schedule starts every backend half a step in, at 1/(2w): its turns fall at
+// (2k+1)/(2w), so exactly w of them fall within every unit of schedule time,
+// and over each cycle of total-weight picks every backend gets exactly its
+// weight. Starting at half a step rather than a full one puts the heavy
+// backends' first turns before the light ones' (5:1:1 gives a a a b c a a,
+// not five a's before b and c). Ties go to the backend listed first in the
+// latest Update, so the schedule is the same every run.
+//
+// Update keeps the deadline of every backend that stays (matched by
+// *Backend pointer), so a health flap of one backend does not restart
+// everyone's schedule. A new backend, or one coming back, is due half a step
+// after the latest pick at most: it joins the rotation at its own pace
+// instead of taking a burst of turns to catch up with the schedule's time.
 type weightedRoundRobin struct {
-	mu   sync.Mutex // guards the cur slices of every snapshot
-	snap atomic.Pointer[wrrSnapshot]
+	mu sync.Mutex // guards everything below; picks change the schedule
+	// heap holds the backends, the earliest deadline at the root.
+	heap []*wrrEntry
+	// now is the deadline of the latest pick, nowNum/nowDen, from which a
+	// new backend's first turn is counted.
+	nowNum, nowDen uint64
 }
 
-type wrrSnapshot struct {
-	members []member
-	total   int64
-	cur     []int64 // current weights; read and written under mu only
+// wrrEntry is one backend's place in the schedule.
+type wrrEntry struct {
+	b *Backend
+	w uint64
+	// next is the deadline of its next turn, next/(2w): odd from a fresh
+	// start, as its turns fall on half steps.
+	next uint64
+	// rank is its place in Update's list, which breaks ties.
+	rank int
+}
+
+// before reports whether a's turn comes before b's.
+func (a *wrrEntry) before(b *wrrEntry) bool {
+	ah, al := bits.Mul64(a.next, b.w)
+	bh, bl := bits.Mul64(b.next, a.w)
+	if ah != bh || al != bl {
+		return ah < bh || ah == bh && al < bl
+	}
+	return a.rank < b.rank
 }
 
 func (p *weightedRoundRobin) Pick(*Request) (*Backend, error) {
 	p.mu.Lock()
-	s := p.snap.Load() // under mu, so no pick is lost to a concurrent Update
-	if s == nil || len(s.members) == 0 {
-		p.mu.Unlock()
+	defer p.mu.Unlock()
+	if len(p.heap) == 0 {
 		return nil, ErrNoBackend
 	}
-	best := 0
-	for i := range s.cur {
-		s.cur[i] += int64(s.members[i].w)
-		if s.cur[i] > s.cur[best] {
-			best = i
-		}
-	}
-	s.cur[best] -= s.total
-	b := s.members[best].b
-	p.mu.Unlock()
-	return b, nil
+	e := p.heap[0]
+	p.nowNum, p.nowDen = e.next, 2*e.w
+	e.next += 2 // one step, 1/w, later
+	p.down(0)
+	return e.b, nil
 }
 
 func (p *weightedRoundRobin) Done(*Backend, Outcome) {}
 
 func (p *weightedRoundRobin) Update(backends []*Backend) {
-	s := &wrrSnapshot{members: members(backends)}
-	s.cur = make([]int64, len(s.members))
-	for _, m := range s.members {
-		s.total += int64(m.w)
-	}
+	ms := members(backends)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if old := p.snap.Load(); old != nil && len(old.members) > 0 {
-		prev := make(map[*Backend]int64, len(old.members))
-		for i, m := range old.members {
-			prev[m.b] = old.cur[i]
-		}
-		for i, m := range s.members {
-			s.cur[i] = prev[m.b]
-		}
+	if p.nowDen == 0 {
+		p.nowDen = 1 // a fresh schedule's time is 0
 	}
-	p.snap.Store(s)
+	prev := make(map[*Backend]*wrrEntry, len(p.heap))
+	for _, e := range p.heap {
+		prev[e.b] = e
+	}
+	heap := make([]*wrrEntry, 0, len(ms))
+	for i, m := range ms {
+		e := prev[m.b]
+		switch {
+		case e == nil:
+			// New, or listed twice: a backend listed twice has two
+			// places, as two servers would.
+			e = &wrrEntry{b: m.b, w: m.w, next: p.joining(m.w)}
+		case e.w != m.w:
+			// Its weight changed: the same deadline counted in steps of the
+			// new weight, rounded up to the next whole half step.
+			e.next, e.w = ceilDiv(e.next, m.w, e.w), m.w
+		}
+		delete(prev, m.b)
+		e.rank = i
+		heap = append(heap, e)
+	}
+	p.heap = heap
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		p.down(i)
+	}
+}
+
+// joining is the numerator of a joining backend's first deadline: the
+// first half step of weight w strictly after the latest pick, so it waits
+// at most half a step, as a fresh start does.
+func (p *weightedRoundRobin) joining(w uint64) uint64 {
+	hi, lo := bits.Mul64(2*w, p.nowNum)
+	if hi >= p.nowDen {
+		return ^uint64(0) // beyond any schedule a run reaches
+	}
+	q, _ := bits.Div64(hi, lo, p.nowDen)
+	return q + 1
+}
+
+// ceilDiv is ⌈x·y/z⌉; z must be positive.
+func ceilDiv(x, y, z uint64) uint64 {
+	hi, lo := bits.Mul64(x, y)
+	if hi >= z {
+		return ^uint64(0)
+	}
+	q, r := bits.Div64(hi, lo, z)
+	if r > 0 {
+		q++
+	}
+	return q
+}
+
+// down restores the heap order below i after i's deadline grew.
+func (p *weightedRoundRobin) down(i int) {
+	h := p.heap
+	for {
+		first := i
+		if l := 2*i + 1; l < len(h) && h[l].before(h[first]) {
+			first = l
+		}
+		if r := 2*i + 2; r < len(h) && h[r].before(h[first]) {
+			first = r
+		}
+		if first == i {
+			return
+		}
+		h[i], h[first] = h[first], h[i]
+		i = first
+	}
 }

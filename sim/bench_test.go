@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +104,30 @@ func BenchmarkBalancers(b *testing.B) {
 		sc := parse(b, benchScenario+tier.yaml)
 		for _, alg := range []string{"least_connections", "power_of_two"} {
 			b.Run(tier.name+"/"+alg, func(b *testing.B) { benchRuns(b, sc, alg) })
+		}
+	}
+}
+
+// BenchmarkLargePool is BenchmarkThroughput's yardstick on 10,000 servers,
+// and on 100 for comparison, for every policy: the policies that index
+// their backends by load must cost about what power_of_two does however
+// large the pool, rather than O(servers) a pick. 200,000 requests a run.
+func BenchmarkLargePool(b *testing.B) {
+	const requests = 200_000
+	for _, servers := range []int{100, 10_000} {
+		sc := parse(b, strings.Replace(benchScenario, "count: 100}", "count: "+strconv.Itoa(servers)+"}", 1))
+		for _, alg := range algorithms.Names() {
+			b.Run(strconv.Itoa(servers)+"/"+alg, func(b *testing.B) {
+				sc.Requests, sc.Duration = requests, 0
+				b.ReportAllocs()
+				start := time.Now()
+				for b.Loop() {
+					if _, err := Run(sc, alg); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(requests)*float64(b.N)/time.Since(start).Seconds(), "req/s")
+			})
 		}
 	}
 }
