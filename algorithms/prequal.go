@@ -62,7 +62,9 @@ const (
 // queries at their current RIF. lbsim has no server side: the latency in a
 // probe is this balancer's estimate, an average of the latencies it was
 // told in Done (weight 1/4 per response, as least_response_time; a failure
-// counts as at least the estimate), the same whatever the RIF. A backend
+// counts as at least the estimate), times the RIF the probe read plus
+// one, so that a deep queue raises it as the paper's server-side estimate
+// would. A backend
 // with no estimate yet probes as latency 0, so it is tried; the RIF it
 // gains from being chosen soon makes its probe hot. An estimate fades
 // without new samples (half-life decayHalfLife, as least_response_time's),
@@ -109,6 +111,14 @@ type prequalEstimate struct {
 	at    time.Duration // Outcome.Now of the latest sample
 	known bool
 }
+
+// latency is the probe's estimate of a new request's latency on its
+// server: the server's estimate times (its requests in flight + 1). The
+// paper's servers report the latency they see at their current load; a
+// balancer's average of past responses lags behind a queue that is
+// growing, and without the factor a server with a deep queue but a low
+// average would go on being chosen while idle servers wait.
+func (x *prequalProbe) latency() float64 { return x.lat * float64(x.rif+1) }
 
 // prequalProbe is one probe result.
 type prequalProbe struct {
@@ -209,8 +219,9 @@ func (p *prequal) choose() int {
 		var better, equal bool
 		if cold >= 0 {
 			c := &p.pool[cold]
-			better = x.lat < c.lat || x.lat == c.lat && x.rif < c.rif
-			equal = x.lat == c.lat && x.rif == c.rif
+			xl, cl := x.latency(), c.latency()
+			better = xl < cl || xl == cl && x.rif < c.rif
+			equal = xl == cl && x.rif == c.rif
 		}
 		switch {
 		case cold < 0 || better:

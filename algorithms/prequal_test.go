@@ -8,7 +8,8 @@ import (
 
 // The hot-cold lexicographic rule on hand-made pools. A probe is written
 // name:rif0/rif/latency, rif0 being what the probe read and rif that plus
-// the requests sent on it.
+// the requests sent on it; among cold probes the lowest latency x (rif +
+// 1) wins.
 func TestPrequalHotCold(t *testing.T) {
 	type pr struct {
 		name      string
@@ -22,16 +23,22 @@ func TestPrequalHotCold(t *testing.T) {
 		want string
 	}{
 		// RIFs read 1 2 8 9: the median (nearest rank 2 of 4) is 2, so c and
-		// d are hot; of a and b, b is faster.
+		// d are hot; of a (50 x 2) and b (10 x 3), b is faster.
 		{"cold: the lowest latency", 0.5,
 			[]pr{{"a", 1, 1, 50 * ms}, {"b", 2, 2, 10 * ms}, {"c", 8, 8, 5 * ms}, {"d", 9, 9, ms}}, "b"},
 		{"q_rif 1: nothing is hot", 1,
 			[]pr{{"a", 1, 1, 50 * ms}, {"b", 2, 2, 10 * ms}, {"c", 8, 8, 5 * ms}, {"d", 9, 9, ms}}, "d"},
-		// 0.84 of 4 is rank 4: the largest, 9; none hot.
+		// 0.84 of 4 is rank 4: the largest, 9; none hot, and d's 1 x 10
+		// beats c's 5 x 9.
 		{"q_rif 0.84 of four probes: none hot", 0.84,
 			[]pr{{"a", 1, 1, 50 * ms}, {"b", 2, 2, 10 * ms}, {"c", 8, 8, 5 * ms}, {"d", 9, 9, ms}}, "d"},
+		// a 10 x 3 and b 15 x 2 tie at 30.
 		{"equal latency: the lower RIF", 1,
-			[]pr{{"a", 3, 3, 10 * ms}, {"b", 1, 1, 10 * ms}, {"c", 2, 2, 20 * ms}}, "b"},
+			[]pr{{"a", 2, 2, 10 * ms}, {"b", 1, 1, 15 * ms}, {"c", 2, 2, 20 * ms}}, "b"},
+		// b's low average does not make up for its queue: 2 x 31 against
+		// a's 10 x 1.
+		{"a deep queue loses", 1,
+			[]pr{{"a", 0, 0, 10 * ms}, {"b", 30, 30, 2 * ms}}, "a"},
 		// Read 1 and 1: the threshold is 1, and reuse has taken both above it.
 		{"all hot: the fewest in flight", 0.5,
 			[]pr{{"a", 1, 5, ms}, {"b", 1, 3, 9 * ms}}, "b"},
@@ -39,11 +46,19 @@ func TestPrequalHotCold(t *testing.T) {
 		{"a reused probe turns hot", 0.5,
 			[]pr{{"a", 0, 2, ms}, {"b", 0, 0, 5 * ms}, {"c", 3, 3, ms}}, "b"},
 		// Sixteen probes: rank ceil(0.84 x 16) = 14 of 0..15 is 13, so the
-		// two probes above it are hot although they are the fastest.
+		// two probes above it are hot although they are the fastest (o:
+		// 0.1 ms x 15); of the cold ones n's 1 ms x 14 beats a's 100 ms x 1.
 		{"sixteen probes, q_rif 0.84", 0.84, func() []pr {
 			var ps []pr
 			for i := range 16 {
-				ps = append(ps, pr{string(rune('a' + i)), int64(i), int64(i), time.Duration(100-i) * ms})
+				lat := 100 * ms
+				switch {
+				case i > 13:
+					lat = ms / 10
+				case i == 13:
+					lat = ms
+				}
+				ps = append(ps, pr{string(rune('a' + i)), int64(i), int64(i), lat})
 			}
 			return ps
 		}(), "n"},
