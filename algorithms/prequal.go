@@ -62,11 +62,10 @@ const (
 // queries at their current RIF. lbsim has no server side: the latency in a
 // probe is this balancer's estimate, an average of the latencies it was
 // told in Done (weight 1/4 per response, as least_response_time; a failure
-// counts as at least the estimate), times the RIF the probe read plus
-// one, so that a deep queue raises it as the paper's server-side estimate
-// would. A backend
-// with no estimate yet probes as latency 0, so it is tried; the RIF it
-// gains from being chosen soon makes its probe hot. An estimate fades
+// counts as at least the estimate), times the probe's RIF plus one, so
+// that a deep queue raises it as the paper's server-side estimate would.
+// A backend with no estimate yet probes as latency 0, so it is tried; the
+// RIF it gains from being chosen soon makes its probe hot. An estimate fades
 // without new samples (half-life decayHalfLife, as least_response_time's),
 // standing in for the paper's server, which reports its latency as it is
 // now: without the fade, a server that was slow once and then recovered
