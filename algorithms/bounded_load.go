@@ -66,7 +66,7 @@ type boundedLoad struct {
 
 // boundedSnapshot is the ring and the watched backends' recorded counts.
 type boundedSnapshot struct {
-	*ring
+	*ringView
 	loads map[*Backend]*recordedLoad
 }
 
@@ -102,7 +102,7 @@ func newBoundedLoad(c float64) *boundedLoad {
 
 func (p *boundedLoad) Pick(req *Request) (*Backend, error) {
 	s := p.snap.Load()
-	if s == nil || len(s.ms) == 0 {
+	if s == nil || s.weight == 0 {
 		return nil, ErrNoBackend
 	}
 	// For a whole count n, n < ceil(x) exactly when n < x, so the cap
@@ -111,7 +111,7 @@ func (p *boundedLoad) Pick(req *Request) (*Backend, error) {
 	i := s.search(requestHash(req))
 	best, bestLoad, last := int32(-1), uint64(0), int32(-1)
 	for range min(len(s.points), maxWalk) {
-		if o := s.owners[i]; o != last {
+		if o := s.owners[i]; o != last && s.usable[o] {
 			last = o
 			m := s.ms[o]
 			n := inFlight(m.b)
@@ -125,6 +125,9 @@ func (p *boundedLoad) Pick(req *Request) (*Backend, error) {
 		if i++; i == len(s.points) {
 			i = 0
 		}
+	}
+	if best < 0 { // the walk met only points of unusable backends
+		return s.ms[s.owner(i)].b, nil
 	}
 	return s.ms[best].b, nil
 }
@@ -157,10 +160,14 @@ func (p *boundedLoad) loadChanged(b *Backend) {
 // one after notifies a balancer that finds the backend in the snapshot.
 func (p *boundedLoad) Update(backends []*Backend) {
 	old := p.snap.Load()
-	s := &boundedSnapshot{ring: newRing(backends), loads: make(map[*Backend]*recordedLoad, len(backends))}
+	var oldView *ringView
+	if old != nil {
+		oldView = old.ringView
+	}
+	s := &boundedSnapshot{ringView: viewRing(oldView, backends), loads: make(map[*Backend]*recordedLoad, len(backends))}
 	var joined []*Backend
-	for _, m := range s.ms {
-		if _, dup := s.loads[m.b]; dup {
+	for i, m := range s.ms {
+		if _, dup := s.loads[m.b]; dup || !s.usable[i] {
 			continue
 		}
 		var r *recordedLoad

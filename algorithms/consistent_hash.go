@@ -45,10 +45,15 @@ func init() {
 // nginx's choice, so lbsim's ring is as even as theirs.
 //
 // Pick is a binary search over the sorted points, O(log(160·N)), with no
-// allocation. Update rebuilds the ring in O(V): a few hundred milliseconds
-// for 10,000 backends.
+// allocation. Building the ring is O(V), about 100 ms for 10,000
+// backends, so Update builds it only when a backend it has not got joins,
+// or when under half of its weight is left usable. A backend that leaves
+// (an ejection, a crash, a drain) is only marked unusable, and a pick
+// walks past its points to the next usable owner's, which is where its
+// keys would go on a ring without it: the same mapping, at the cost of a
+// mark per backend instead of a rebuild (see ringView).
 type consistentHash struct {
-	snap atomic.Pointer[ring]
+	snap atomic.Pointer[ringView]
 }
 
 const (
@@ -72,14 +77,72 @@ type ring struct {
 	weight uint64   // the sum of ms's weights
 	points []uint64 // sorted
 	owners []int32  // owners[i] is the index in ms of the backend at points[i]
+	index  map[*Backend]int32
+}
+
+// A ringView is a ring with the backends of the latest Update marked
+// usable; the others' points are walked past. Marking is O(N) map
+// lookups where a rebuild is O(V) hashing and sorting.
+type ringView struct {
+	*ring
+	usable []bool // by index in ring.ms
+	weight uint64 // the usable backends' weight
+}
+
+// viewRing returns a view of backends on old's ring when that ring has
+// every one of them and at least half its weight is usable, else on a
+// ring built for backends.
+func viewRing(old *ringView, backends []*Backend) *ringView {
+	if old != nil {
+		v := &ringView{ring: old.ring, usable: make([]bool, len(old.ms))}
+		fits := true
+		for _, b := range backends {
+			if b == nil {
+				continue
+			}
+			i, ok := old.index[b]
+			if !ok {
+				fits = false
+				break
+			}
+			if !v.usable[i] {
+				v.usable[i] = true
+				v.weight += old.ms[i].w
+			}
+		}
+		if fits && 2*v.weight >= old.ring.weight {
+			return v
+		}
+	}
+	r := newRing(backends)
+	v := &ringView{ring: r, usable: make([]bool, len(r.ms)), weight: r.weight}
+	for i := range v.usable {
+		v.usable[i] = true
+	}
+	return v
+}
+
+// owner returns the index in ms of the first usable owner at or after
+// point i, clockwise; v has a usable backend.
+func (v *ringView) owner(i int) int32 {
+	for {
+		if o := v.owners[i]; v.usable[o] {
+			return o
+		}
+		if i++; i == len(v.points) {
+			i = 0
+		}
+	}
 }
 
 // newRing builds the ring for backends; it has no points when there is no
 // backend.
 func newRing(backends []*Backend) *ring {
 	r := &ring{ms: membersByName(backends)}
-	for _, m := range r.ms {
+	r.index = make(map[*Backend]int32, len(r.ms))
+	for i, m := range r.ms {
 		r.weight += m.w
+		r.index[m.b] = int32(i)
 	}
 	count := func(w uint64) uint64 { return ringPointsPerWeight * w }
 	if r.weight > maxRingPoints/ringPointsPerWeight {
@@ -158,13 +221,15 @@ func (r *ring) search(h uint64) int {
 }
 
 func (p *consistentHash) Pick(req *Request) (*Backend, error) {
-	r := p.snap.Load()
-	if r == nil || len(r.ms) == 0 {
+	v := p.snap.Load()
+	if v == nil || v.weight == 0 {
 		return nil, ErrNoBackend
 	}
-	return r.ms[r.owners[r.search(requestHash(req))]].b, nil
+	return v.ms[v.owner(v.search(requestHash(req)))].b, nil
 }
 
 func (p *consistentHash) Done(*Backend, Outcome) {}
 
-func (p *consistentHash) Update(backends []*Backend) { p.snap.Store(newRing(backends)) }
+func (p *consistentHash) Update(backends []*Backend) {
+	p.snap.Store(viewRing(p.snap.Load(), backends))
+}

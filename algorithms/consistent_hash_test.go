@@ -3,6 +3,7 @@ package algorithms
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -212,5 +213,40 @@ func TestConsistentHashSameName(t *testing.T) {
 	}
 	if got, tol := float64(counts[1])/n, ringTolerance(.5, 2*ringPointsPerWeight, n); math.Abs(got-.5) > tol {
 		t.Errorf("the second app took %.3f of the keys, want 0.5 ± %.3f", got, tol)
+	}
+}
+
+// TestRingMarksEqualRebuild: a ring that only marks departed backends
+// unusable maps every key as a ring built without them would. Backends
+// leave and come back in turns, as ejections make them, down to half the
+// pool, and a backend the ring has never had forces a rebuild that must
+// map the same way too.
+func TestRingMarksEqualRebuild(t *testing.T) {
+	all := pool(1, 2, 1, 1, 3, 1, 1, 2, 1, 1)
+	newcomer := NewBackend(10, "k", 1)
+	rng := newRNG(9)
+	for _, name := range []string{"consistent_hash", "bounded_load(c=1000)"} {
+		kept := mustNew(t, name, 1)
+		kept.Update(all)
+		for step := range 30 {
+			var set []*Backend
+			for _, b := range all {
+				if rng.IntN(3) > 0 {
+					set = append(set, b)
+				}
+			}
+			if step%10 == 9 {
+				set = append(set, newcomer)
+			}
+			if len(set) == 0 {
+				continue
+			}
+			kept.Update(set)
+			fresh := mustNew(t, name, 1)
+			fresh.Update(set)
+			if got, want := keyMapping(t, kept, 2000), keyMapping(t, fresh, 2000); !slices.Equal(got, want) {
+				t.Fatalf("%s, step %d: a ring kept across updates maps keys unlike a ring built for the set", name, step)
+			}
+		}
 	}
 }

@@ -41,10 +41,11 @@ func init() {
 // claims w slots for every wmax claimed by the heaviest, so slot shares match
 // the weights to within a slot. Pick hashes the client to a slot: O(1), no
 // allocation. Because permutations depend only on names, the table is the
-// same whatever order Update lists the backends in, and when a backend leaves
-// or joins mostly the clients of that backend move (removing one of five
-// moves under 1% of the others' clients in the tests; hash-mod-n would move
-// about 80%). Backend names should be unique; backends sharing a name share a
+// same whatever order Update lists the backends in. When a backend leaves,
+// only its clients move (see maglevSnapshot); when one joins, the table is
+// built again and mostly the clients it takes move (adding one of five
+// moves under 1% of the others' clients in the tests; hash-mod-n would
+// move about 80%). Backend names should be unique; backends sharing a name share a
 // permutation, which stays balanced but moves their clients together.
 type ipHash struct {
 	snap atomic.Pointer[maglevSnapshot]
@@ -52,9 +53,23 @@ type ipHash struct {
 
 // maglevSnapshot is a weighted Maglev table over one backend set; ip_hash
 // and maglev differ only in what they hash into it.
+//
+// Building a table costs about a millisecond for a few backends and tens
+// of milliseconds for thousands, so an Update that only takes backends
+// away (an ejection, a crash, a drain) keeps the table and marks them
+// unusable, as long as half the table's weight is left: a request whose
+// slot an unusable backend owns is hashed again, into another slot, until
+// a usable backend's. The departed backend's keys then spread over the
+// others in proportion to their slots, and no other key moves; when it
+// comes back, its keys return to it. A backend the table has not got makes
+// Update build a new table.
 type maglevSnapshot struct {
 	backends []*Backend // sorted by Name, then Index
 	table    []int32    // slot -> index into backends; len is prime
+	index    map[*Backend]int32
+	total    uint64 // the weight of every backend in the table
+	usable   []bool // by index in backends
+	weight   uint64 // the usable backends' weight
 }
 
 // maglevSizes are the table sizes, primes just above powers of two from 2^12
@@ -67,7 +82,7 @@ const slotsPerShare = 64
 
 func (p *ipHash) Pick(req *Request) (*Backend, error) {
 	s := p.snap.Load()
-	if s == nil || len(s.backends) == 0 {
+	if s == nil || s.weight == 0 {
 		return nil, ErrNoBackend
 	}
 	var h uint64
@@ -77,9 +92,17 @@ func (p *ipHash) Pick(req *Request) (*Backend, error) {
 	return s.lookup(h), nil
 }
 
-// lookup is the backend owning the slot h falls in; s has a backend.
+// lookup is the usable backend h leads to: the owner of the slot h falls
+// in, or if it is unusable, of the slot the next rehash of h falls in; s
+// has a usable backend, which owns at least half the slots' weight, so a
+// lookup rehashes twice on average at worst.
 func (s *maglevSnapshot) lookup(h uint64) *Backend {
-	return s.backends[s.table[scale(h, uint64(len(s.table)))]]
+	for {
+		if o := s.table[scale(h, uint64(len(s.table)))]; s.usable[o] {
+			return s.backends[o]
+		}
+		h = mix64(h + 0x9e3779b97f4a7c15)
+	}
 }
 
 // requestHash is what the key-hashing policies (consistent_hash, maglev,
@@ -109,16 +132,49 @@ func hashAddr(req *Request) uint64 {
 
 func (p *ipHash) Done(*Backend, Outcome) {}
 
-func (p *ipHash) Update(backends []*Backend) { p.snap.Store(newMaglevSnapshot(backends, 0)) }
+func (p *ipHash) Update(backends []*Backend) {
+	p.snap.Store(viewMaglev(p.snap.Load(), backends, 0))
+}
+
+// viewMaglev returns old's table with backends marked usable when the
+// table has every one of them and at least half its weight is usable,
+// else a new table for backends of at least minSize slots.
+func viewMaglev(old *maglevSnapshot, backends []*Backend, minSize uint64) *maglevSnapshot {
+	if old != nil {
+		s := *old
+		s.usable, s.weight = make([]bool, len(old.backends)), 0
+		fits := true
+		for _, b := range backends {
+			if b == nil {
+				continue
+			}
+			i, ok := old.index[b]
+			if !ok {
+				fits = false
+				break
+			}
+			if !s.usable[i] {
+				s.usable[i] = true
+				s.weight += weightOf(b)
+			}
+		}
+		if fits && 2*s.weight >= s.total {
+			return &s
+		}
+	}
+	return newMaglevSnapshot(backends, minSize)
+}
 
 // newMaglevSnapshot builds the table for backends, of at least minSize
-// slots; it has no slots when there is no backend.
+// slots, every backend usable; it has no slots when there is no backend.
 func newMaglevSnapshot(backends []*Backend, minSize uint64) *maglevSnapshot {
 	ms := membersByName(backends)
-	s := &maglevSnapshot{backends: make([]*Backend, len(ms))}
+	s := &maglevSnapshot{backends: make([]*Backend, len(ms)), index: make(map[*Backend]int32, len(ms)), usable: make([]bool, len(ms))}
 	for i, m := range ms {
-		s.backends[i] = m.b
+		s.backends[i], s.index[m.b], s.usable[i] = m.b, int32(i), true
+		s.total += m.w
 	}
+	s.weight = s.total
 	if len(ms) > 0 {
 		s.table = maglev(ms, minSize)
 	}

@@ -272,8 +272,6 @@ func (p *leastResponseTime) Update(backends []*Backend) {
 		}
 		if p.idx == nil {
 			p.idx = &lrtIndex{
-				scores:  newFloatIndex(),
-				keys:    newFloatIndex(),
 				cold:    newUintIndex(),
 				entries: map[*Backend]*lrtEntry{},
 			}
@@ -315,8 +313,8 @@ func (p *leastResponseTime) Update(backends []*Backend) {
 // holds the lock, so that refreshes run out of order still leave it current.
 type lrtIndex struct {
 	mu      sync.Mutex
-	scores  *rankIndex[float64]
-	keys    *rankIndex[float64]
+	scores  floatHeap
+	keys    floatHeap
 	cold    *rankIndex[uint64]
 	entries map[*Backend]*lrtEntry
 	// order is the entries in Update's order, so that removals happen in
@@ -330,7 +328,7 @@ type lrtIndex struct {
 // has a sample, in cold until then.
 type lrtEntry struct {
 	st         *lrtState
-	score, key rank[float64]
+	score, key heapRank
 	cold       rank[uint64]
 	epoch      uint64
 }
@@ -356,7 +354,7 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 			if st == nil {
 				st = &lrtState{}
 			}
-			e = &lrtEntry{st: st, score: rank[float64]{b: b}, key: rank[float64]{b: b}, cold: rank[uint64]{b: b}}
+			e = &lrtEntry{st: st, score: newHeapRank(b), key: newHeapRank(b), cold: rank[uint64]{b: b}}
 			x.entries[b] = e
 			b.watch(x)
 		case e.epoch == x.epoch:
@@ -448,12 +446,13 @@ func (x *lrtIndex) refresh(e *lrtEntry) {
 func (x *lrtIndex) pick(r *rng) (b *Backend, ok bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	best, cold := x.scores.min(), x.cold.min()
-	switch {
-	case cold != nil && (best == nil || cold.key == 0 || x.keys.min().key+loadKey(cold.key) <= best.key):
+	best, sampled := x.scores.min()
+	fastest, _ := x.keys.min()
+	switch cold := x.cold.min(); {
+	case cold != nil && (!sampled || cold.key == 0 || fastest+loadKey(cold.key) <= best):
 		return cold.any(r), true
-	case best != nil:
-		return best.any(r), true
+	case sampled:
+		return x.scores.minAny(r), true
 	}
 	return nil, false
 }

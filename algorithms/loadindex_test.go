@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -259,5 +260,58 @@ func TestIndexedConcurrentPickUpdate(t *testing.T) {
 				b.SetInFlight(0)
 			}
 		})
+	}
+}
+
+// TestFloatHeapAgainstScan moves backends between a few keys at random,
+// so that ties are common, and checks after every move that the heap's
+// lowest key is a scan's and that minAny draws every backend tied at it
+// and no other.
+func TestFloatHeapAgainstScan(t *testing.T) {
+	const n = 40
+	var h floatHeap
+	ranks := make([]heapRank, n)
+	in := make([]bool, n)
+	for i := range ranks {
+		ranks[i] = newHeapRank(NewBackend(i, strconv.Itoa(i), 1))
+	}
+	rng := newRNG(3)
+	for step := range 3000 {
+		i := rng.IntN(n)
+		if rng.IntN(5) == 0 {
+			h.remove(&ranks[i])
+			in[i] = false
+		} else {
+			h.set(&ranks[i], float64(rng.IntN(6)))
+			in[i] = true
+		}
+		lowest, tied := math.Inf(1), map[*Backend]bool{}
+		for j := range ranks {
+			switch {
+			case !in[j]:
+			case ranks[j].key < lowest:
+				lowest, tied = ranks[j].key, map[*Backend]bool{ranks[j].b: true}
+			case ranks[j].key == lowest:
+				tied[ranks[j].b] = true
+			}
+		}
+		got, ok := h.min()
+		if ok != (len(tied) > 0) || ok && got != lowest {
+			t.Fatalf("step %d: min %v, %v; a scan finds %v", step, got, ok, lowest)
+		}
+		if !ok {
+			continue
+		}
+		drawn := map[*Backend]bool{}
+		for range 40 * len(tied) {
+			b := h.minAny(rng)
+			if !tied[b] {
+				t.Fatalf("step %d: minAny drew %s at key %v, not tied at %v", step, b.Name, ranks[b.Index].key, lowest)
+			}
+			drawn[b] = true
+		}
+		if len(drawn) != len(tied) {
+			t.Fatalf("step %d: minAny drew %d of the %d tied backends", step, len(drawn), len(tied))
+		}
 	}
 }

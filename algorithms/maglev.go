@@ -9,7 +9,7 @@ func init() {
 		Description: Description{
 			How:      "Builds a large table in which every server claims slots in turn, each following its own order of the slots derived from its name, a heavier server claiming more. A request's key (a URL, a user id), or without a key the client's address, is hashed to one slot, whose server takes it. When a server leaves or joins, most slots keep their server, so most keys stay where they were.",
 			UseWhen:  "as for consistent_hash, servers cache by key and should keep their keys when the pool changes, but the pool is large or the lookup must be as cheap as possible: one table read per request, and shares that follow the weights within a fraction of a percent.",
-			Drawback: "a change of servers moves a few more keys than the departed server's own (around 1% of the others here), and like every pure hash it ignores load, so a popular key can swamp its server.",
+			Drawback: "a server that joins takes a few more keys than its own share from the others (around 1% of theirs here), and like every pure hash it ignores load, so a popular key can swamp its server.",
 		},
 		New: func(Options) Balancer { return &maglevHash{} },
 	})
@@ -29,25 +29,27 @@ func init() {
 // table is the same whatever order Update lists the backends in.
 //
 // Maglev trades strict consistency for that evenness: when a backend
-// leaves, its slots are refilled by the others, and a few other slots
+// joins and the table is built again, a few slots besides those it takes
 // change hands as the permutations settle differently, fewer the more
 // slots each backend has (the paper sizes the table at over 100 slots per
-// backend; removing one of 5 to 300 backends moves 0.1% to 1% of the
-// others' keys here). A change of table size moves almost every key, so
+// backend; a rebuild without one of 5 to 300 backends moves 0.1% to 1%
+// of the others' keys here). A backend that leaves is marked unusable
+// rather than rebuilt away, and then no other key moves. A change of table size moves almost every key, so
 // the size depends only on the backend set: the fixed 65537 up to 1024
 // backends of equal weight, larger beyond, changing only when the pool's
 // weight in lightest shares crosses a power of two.
 //
-// Pick is one hash and one table read: O(1), no allocation. Update costs
-// O(M log M) for M slots: about a millisecond up to 1024 backends, under
-// 100 ms at 10,000.
+// Pick is one hash and one table read: O(1), no allocation. Building the
+// table costs O(M log M) for M slots: about a millisecond up to 1024
+// backends, under 100 ms at 10,000; an Update that only takes backends
+// away marks them instead (see maglevSnapshot).
 type maglevHash struct {
 	snap atomic.Pointer[maglevSnapshot]
 }
 
 func (p *maglevHash) Pick(req *Request) (*Backend, error) {
 	s := p.snap.Load()
-	if s == nil || len(s.backends) == 0 {
+	if s == nil || s.weight == 0 {
 		return nil, ErrNoBackend
 	}
 	return s.lookup(requestHash(req)), nil
@@ -56,7 +58,7 @@ func (p *maglevHash) Pick(req *Request) (*Backend, error) {
 func (p *maglevHash) Done(*Backend, Outcome) {}
 
 func (p *maglevHash) Update(backends []*Backend) {
-	p.snap.Store(newMaglevSnapshot(backends, maglevMinSize))
+	p.snap.Store(viewMaglev(p.snap.Load(), backends, maglevMinSize))
 }
 
 // maglevMinSize is the smallest table, Envoy's default and the paper's

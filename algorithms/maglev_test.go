@@ -2,6 +2,7 @@ package algorithms
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -103,5 +104,35 @@ func TestMaglevDisruption(t *testing.T) {
 				t.Errorf("restoring %s and adding %s: %.2f%% of keys neither back home nor moved to %s", removed.Name, joined.Name, 100*frac, joined.Name)
 			}
 		})
+	}
+}
+
+// TestMaglevMarks: a backend that leaves is marked, not rebuilt away: no
+// other key moves, its keys spread over every other backend, and when it
+// comes back every key is where it was. (ip_hash shares the table.)
+func TestMaglevMarks(t *testing.T) {
+	bs := pool(1, 1, 1, 1, 1)
+	for _, name := range []string{"maglev"} {
+		bal := mustNew(t, name, 1)
+		bal.Update(bs)
+		before := keyMapping(t, bal, 5000)
+		bal.Update(slices.Concat(bs[:2], bs[3:]))
+		during := keyMapping(t, bal, 5000)
+		took := map[string]int{}
+		for i := range before {
+			switch {
+			case before[i] != "c" && during[i] != before[i]:
+				t.Fatalf("%s: key %d moved from %s to %s when c left", name, i, before[i], during[i])
+			case before[i] == "c":
+				took[during[i]]++
+			}
+		}
+		if len(took) != 4 || took["c"] > 0 {
+			t.Errorf("%s: c's keys went to %v; want all four others", name, took)
+		}
+		bal.Update(bs)
+		if after := keyMapping(t, bal, 5000); !slices.Equal(after, before) {
+			t.Errorf("%s: keys did not return when c came back", name)
+		}
 	}
 }

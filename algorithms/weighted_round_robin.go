@@ -10,7 +10,7 @@ func init() {
 		Name:    "weighted_round_robin",
 		Summary: "earliest-deadline-first weighted round robin, as HAProxy's and Envoy's: shares follow weights, interleaved",
 		Description: Description{
-			How:      "Round robin with a weight per server: a server of weight 5 gets five turns for every two of a server of weight 2. Each server's turns are due at even intervals, one over its weight apart, and the next request goes to the server whose turn is due first, so the heavy server's turns are spread out (a a a b c a a for 5:1:1) instead of given in a burst. HAProxy's roundrobin and Envoy's ROUND_ROBIN schedule this way.",
+			How:      "Round robin with a weight per server: a server of weight 5 gets five turns for every two of a server of weight 2. Each server's turns are due at even intervals, one over its weight apart, and the next request goes to the server whose turn is due first, so the heavy server's turns are spread out (a a b a c a a for 5:1:1) instead of given in a burst. HAProxy's roundrobin and Envoy's ROUND_ROBIN schedule this way.",
 			UseWhen:  "servers differ in power and you know by how much, such as one new machine among older ones.",
 			Drawback: "the weights are yours to set and keep right; they never follow the load, so a server that slows down keeps its full share.",
 		},
@@ -26,15 +26,17 @@ func init() {
 // smooth weighted round robin, which lbsim followed before, adds every
 // backend's weight at every pick, O(N), which a pool of 10,000 cannot afford.
 //
-// Deadlines are exact rationals, next/(2w) for an integer next, compared by
-// cross-multiplying, so there is no drift however long the run. A fresh
-// schedule starts every backend half a step in, at 1/(2w): its turns fall at
-// (2k+1)/(2w), so exactly w of them fall within every unit of schedule time,
-// and over each cycle of total-weight picks every backend gets exactly its
-// weight. Starting at half a step rather than a full one puts the heavy
-// backends' first turns before the light ones' (5:1:1 gives a a a b c a a,
-// not five a's before b and c). Ties go to the backend listed first in the
-// latest Update, so the schedule is the same every run.
+// Deadlines are exact rationals, next/(wrrStep·w) for an integer next,
+// compared by cross-multiplying, so there is no drift however long the
+// run. A fresh schedule starts each backend part of a step in: its turns
+// fall at (k+φ)/w for a phase φ in (0, 1), so exactly w of them fall
+// within every unit of schedule time, and over each cycle of total-weight
+// picks every backend gets exactly its weight. Backends of one weight
+// share the step between them, the r-th of m starting at φ = (r+1)/(m+1),
+// rather than all at the same phase, where they would come in a group:
+// 5:1:1 gives a a b a c a a, as nginx's smooth weighted round robin does,
+// and 5:2:2 gives a b a c a b a c a. Ties go to the backend listed first
+// in the latest Update, so the schedule is the same every run.
 //
 // Update keeps the deadline of every backend that stays (matched by
 // *Backend pointer), so a health flap of one backend does not restart
@@ -54,8 +56,7 @@ type weightedRoundRobin struct {
 type wrrEntry struct {
 	b *Backend
 	w uint64
-	// next is the deadline of its next turn, next/(2w): odd from a fresh
-	// start, as its turns fall on half steps.
+	// next is the deadline of its next turn, next/(wrrStep·w).
 	next uint64
 	// rank is its place in Update's list, which breaks ties.
 	rank int
@@ -78,8 +79,8 @@ func (p *weightedRoundRobin) Pick(*Request) (*Backend, error) {
 		return nil, ErrNoBackend
 	}
 	e := p.heap[0]
-	p.nowNum, p.nowDen = e.next, 2*e.w
-	e.next += 2 // one step, 1/w, later
+	p.nowNum, p.nowDen = e.next, wrrStep*e.w
+	e.next += wrrStep // one step, 1/w, later
 	p.down(0)
 	return e.b, nil
 }
@@ -97,10 +98,24 @@ func (p *weightedRoundRobin) Update(backends []*Backend) {
 	for _, e := range p.heap {
 		prev[e.b] = e
 	}
+	fresh := len(p.heap) == 0 && p.nowNum == 0
+	var phases map[uint64][2]uint64 // per weight: backends placed, backends in all
+	if fresh {
+		phases = map[uint64][2]uint64{}
+		for _, m := range ms {
+			ph := phases[m.w]
+			phases[m.w] = [2]uint64{0, ph[1] + 1}
+		}
+	}
 	heap := make([]*wrrEntry, 0, len(ms))
 	for i, m := range ms {
 		e := prev[m.b]
 		switch {
+		case e == nil && fresh:
+			ph := phases[m.w]
+			ph[0]++
+			phases[m.w] = ph
+			e = &wrrEntry{b: m.b, w: m.w, next: wrrStep * ph[0] / (ph[1] + 1)}
 		case e == nil:
 			// New, or listed twice: a backend listed twice has two
 			// places, as two servers would.
@@ -120,16 +135,24 @@ func (p *weightedRoundRobin) Update(backends []*Backend) {
 	}
 }
 
+// wrrStep is one step of a backend's schedule in units of its deadlines:
+// a turn every wrrStep/(wrrStep·w) = 1/w. A power of two, so that phases
+// of a step split it finely and half steps are whole.
+const wrrStep = 1 << 20
+
 // joining is the numerator of a joining backend's first deadline: the
 // first half step of weight w strictly after the latest pick, so it waits
-// at most half a step, as a fresh start does.
+// at most half a step.
 func (p *weightedRoundRobin) joining(w uint64) uint64 {
 	hi, lo := bits.Mul64(2*w, p.nowNum)
 	if hi >= p.nowDen {
 		return ^uint64(0) // beyond any schedule a run reaches
 	}
 	q, _ := bits.Div64(hi, lo, p.nowDen)
-	return q + 1
+	if q+1 > ^uint64(0)/(wrrStep/2) {
+		return ^uint64(0)
+	}
+	return (q + 1) * (wrrStep / 2)
 }
 
 // ceilDiv is ⌈x·y/z⌉; z must be positive.

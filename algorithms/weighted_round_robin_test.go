@@ -23,13 +23,16 @@ func TestWeightedRoundRobinSequence(t *testing.T) {
 		want    string // one full cycle
 	}{
 		{[]int{5, 3, 2}, wrr532},
-		// a at .1 .3 .5 .7 .9, b and c at .5: a a, then a b c on the tie.
-		{[]int{5, 1, 1}, "aaabcaa"},
+		// a at .1 .3 .5 .7 .9, b at 1/3, c at 2/3: nginx's sequence.
+		{[]int{5, 1, 1}, "aabacaa"},
+		// b and c share a step, a at .1 .3 .5 .7 .9, b at 1/6 and 2/3, c at
+		// 1/3 and 5/6.
+		{[]int{5, 2, 2}, "abacabaca"},
 		{[]int{1, 1, 1}, "abc"},
 		{[]int{2, 1}, "aba"},       // a .25 .75, b .5
 		{[]int{1, 3}, "babb"},      // b 1/6, a and b tie at 1/2, b 5/6
 		{[]int{3, 2}, "ababa"},     // a 1/6 1/2 5/6, b 1/4 3/4
-		{[]int{1, 1, 4}, "ccabcc"}, // c 1/8 3/8 5/8 7/8, a and b 1/2
+		{[]int{1, 1, 4}, "caccbc"}, // c 1/8 3/8 5/8 7/8, a 1/3, b 2/3
 	} {
 		bal := mustNew(t, "weighted_round_robin", 1)
 		bal.Update(pool(c.weights...))
@@ -225,7 +228,19 @@ func TestWeightedRoundRobinMatchesBruteForce(t *testing.T) {
 	var set []*Backend
 	update := func(bs []*Backend) {
 		kept := map[*Backend]*big.Rat{}
+		// A fresh schedule: the r-th of m backends of one weight starts
+		// r/(m+1) of a step in, rounded down to the schedule's unit.
+		placed, of := map[int]int64{}, map[int]int64{}
 		for _, b := range bs {
+			of[b.Weight]++
+		}
+		for _, b := range bs {
+			if len(next) == 0 {
+				placed[b.Weight]++
+				phase := wrrStep * placed[b.Weight] / (of[b.Weight] + 1)
+				kept[b] = big.NewRat(phase, wrrStep*int64(b.Weight))
+				continue
+			}
 			if d := next[b]; d != nil {
 				kept[b] = d
 				continue
