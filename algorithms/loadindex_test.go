@@ -315,3 +315,23 @@ func TestFloatHeapAgainstScan(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateEmptyLetsGo: a policy that watches its backends' loads stops
+// when Update gives it none, as a host does with an instance it retires,
+// so a retired instance is not told of every change for ever.
+func TestUpdateEmptyLetsGo(t *testing.T) {
+	bs := make([]*Backend, 300) // past every policy's scan threshold
+	for i := range bs {
+		bs[i] = NewBackend(i, strconv.Itoa(i), 1)
+	}
+	for _, name := range Names() {
+		bal := mustNew(t, name, 1)
+		bal.Update(bs)
+		bal.Update(nil)
+		for _, b := range bs {
+			if ws := b.watchers.Load(); ws != nil && len(*ws) > 0 {
+				t.Fatalf("%s: backend %s still has %d watchers after Update(nil)", name, b.Name, len(*ws))
+			}
+		}
+	}
+}

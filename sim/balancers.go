@@ -172,6 +172,16 @@ func (e *engine) initBalancers(sc *scenarios.Scenario) error {
 // pool is the one a single balancer uses, so that one balancer decides as
 // it always did.
 func (e *engine) newAlgorithm(b *balancer) error {
+	// The instances a restart replaces let go of the servers: a policy
+	// that indexes their loads would otherwise go on hearing of every
+	// change, for nothing.
+	for _, algs := range [][]algorithms.Balancer{b.algs, b.spill} {
+		for _, alg := range algs {
+			if alg != nil {
+				alg.Update(nil)
+			}
+		}
+	}
 	b.algs = make([]algorithms.Balancer, len(e.pools))
 	spills := e.zones != nil && e.zones.routing == scenarios.ZoneLocalFirst
 	if spills {
