@@ -1,6 +1,7 @@
 package algorithms
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -247,6 +248,27 @@ func TestRingMarksEqualRebuild(t *testing.T) {
 			if got, want := keyMapping(t, kept, 2000), keyMapping(t, fresh, 2000); !slices.Equal(got, want) {
 				t.Fatalf("%s, step %d: a ring kept across updates maps keys unlike a ring built for the set", name, step)
 			}
+		}
+	}
+}
+
+// TestSortPoints: the radix sort orders a ring's points as a comparison
+// sort does, by hash and then owner, equal hashes included.
+func TestSortPoints(t *testing.T) {
+	rng := newRNG(5)
+	pts := make([]ringPoint, 50_000)
+	for i := range pts {
+		pts[i] = ringPoint{h: rng.Uint64(), o: int32(rng.IntN(1000))}
+		if i%7 == 0 && i > 0 {
+			pts[i].h = pts[i-1].h // ties, broken by owner
+		}
+	}
+	want := slices.Clone(pts)
+	slices.SortFunc(want, func(x, y ringPoint) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.o, y.o)) })
+	points, owners := sortPoints(pts)
+	for i := range want {
+		if points[i] != want[i].h || owners[i] != want[i].o {
+			t.Fatalf("point %d: %x owned by %d, want %x by %d", i, points[i], owners[i], want[i].h, want[i].o)
 		}
 	}
 }

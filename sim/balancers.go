@@ -78,6 +78,11 @@ type viewPool struct {
 	breakersOpen int
 	// budget is the retry budget's saved-up retries.
 	budget float64
+	// listed is set once the view's balancers have the pool's servers in
+	// rotation: a refresh that takes none out and brings none back then
+	// need not list them again, which in a pool of thousands costs more
+	// than the refresh.
+	listed bool
 }
 
 // standing is a server's standing with one view: what its checks,
@@ -381,6 +386,9 @@ func (e *engine) recoverBalancer(b *balancer, now time.Duration) {
 	b.down, b.advertised, b.withdrawSeq = false, true, 0
 	b.restarts++
 	_ = e.newAlgorithm(b) // the same algorithm made the first instance
+	for k := range b.view.pools {
+		b.view.pools[k].listed = false // the new instances know no servers
+	}
 	if e.separate() {
 		epoch := b.view.epoch + 1
 		b.view = e.newView(e.view, b.index)

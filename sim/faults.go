@@ -216,9 +216,11 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 	}
 	vp.primaryUp = healthy > 0
 	vp.panicking = p.health != nil && float64(healthy) < p.health.PanicThreshold*float64(primaries)
+	moved := false
 	for _, i := range p.servers {
 		s, st := &e.servers[i], &v.standing[i]
 		usable := e.usable(v, s, now)
+		moved = moved || usable != st.inRotation
 		if usable && !st.inRotation && now > 0 {
 			st.rampFrom = now
 		}
@@ -235,6 +237,10 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 		e.updateZoned(v, k)
 		return
 	}
+	if vp.listed && !moved {
+		return
+	}
+	vp.listed = true
 	list := make([]*algorithms.Backend, 0, len(p.servers))
 	for _, i := range p.servers {
 		if v.standing[i].inRotation {
