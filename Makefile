@@ -29,6 +29,7 @@ lint:
 # with nginx and HAProxy.
 bench:
 	$(GO) test -run='^$$' -bench='^(BenchmarkThroughput|BenchmarkBalancers)$$' -benchtime=3x -cpu=1 ./sim/
+	$(GO) test -run='^$$' -bench='^BenchmarkLargePool$$' -benchtime=1x -count=3 -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkSweep$$' -benchtime=3x -cpu=1,2 ./sim/
 	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./results/ ./report/

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -407,4 +408,36 @@ func TestTitleCounts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCacheTable: the cache table appears when servers cache keys, with
+// each algorithm's hit rate and its worst and best server's.
+func TestCacheTable(t *testing.T) {
+	c := sample()
+	if strings.Contains(mustWrite(t, FormatTable, c), "\ncache\n") {
+		t.Error("a cache table for a run without a cache")
+	}
+	rate := func(x float64) *float64 { return &x }
+	for i := range c.Results {
+		c.Results[i].CacheHitRate = rate(0.5)
+		for k := range c.Results[i].Servers {
+			c.Results[i].Servers[k].CacheHitRate = rate(0.25 * float64(k+1))
+		}
+	}
+	out := mustWrite(t, FormatTable, c)
+	i := strings.Index(out, "\ncache\n")
+	if i < 0 {
+		t.Fatalf("no cache table:\n%s", out)
+	}
+	n := len(c.Results[0].Servers)
+	want := []string{c.Results[0].Algorithm, "50.0", "25.0", strconv.FormatFloat(25*float64(n), 'f', 1, 64)}
+	for l := range strings.Lines(out[i:]) {
+		if strings.HasPrefix(l, c.Results[0].Algorithm+" ") {
+			if got := strings.Fields(l); !slices.Equal(got, want) {
+				t.Errorf("cache row %q, want %q", got, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no cache row for %s:\n%s", c.Results[0].Algorithm, out)
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,7 +70,7 @@ type section struct {
 // sections returns the tables of c: the summary, the spread over servers,
 // the latency by request class when some algorithm saw more than one
 // class, each pool when routes send requests to several, the session misses
-// when a run had any, and the failures when anything failed or crashed. markdown escapes the text cells.
+// when a run had any, the cache hit rates when servers cache keys, and the failures when anything failed or crashed. markdown escapes the text cells.
 func sections(c *results.Comparison, markdown bool) []section {
 	rows := make([][]string, 0, len(c.Results))
 	for _, r := range c.Results {
@@ -129,6 +130,23 @@ func sections(c *results.Comparison, markdown bool) []section {
 			rows = append(rows, []string{cell(r.Algorithm, markdown), itoa(r.SessionMisses), per})
 		}
 		out = append(out, section{"sessions", sessionHeader, rows, 1})
+	}
+	if len(c.Results) > 0 && c.Results[0].CacheHitRate != nil {
+		rows = nil
+		for _, r := range c.Results {
+			lo, hi := "-", "-"
+			var rates []float64
+			for _, sv := range r.Servers {
+				if sv.CacheHitRate != nil && sv.Requests > 0 {
+					rates = append(rates, *sv.CacheHitRate)
+				}
+			}
+			if len(rates) > 0 {
+				lo, hi = fmtPercent(slices.Min(rates)), fmtPercent(slices.Max(rates))
+			}
+			rows = append(rows, []string{cell(r.Algorithm, markdown), fmtPercent(*r.CacheHitRate), lo, hi})
+		}
+		out = append(out, section{"cache", cacheHeader, rows, 1})
 	}
 	if !anyFailures(c) {
 		return out
@@ -216,6 +234,13 @@ func writeSection(w io.Writer, s section, markdown bool) error {
 	}
 	return renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
 }
+
+// cacheHeader is the cache table's header: the share of requests whose
+// key their server held, over all servers and on the worst and best.
+var cacheHeader = []string{"algorithm", "hit rate %", "lowest server %", "highest server %"}
+
+// fmtPercent writes a share as a percentage with one decimal.
+func fmtPercent(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) }
 
 // sessionHeader is the sessions table's header: attempts that missed
 // their client's session, and how many per 100 completed requests.
