@@ -64,8 +64,8 @@ const (
 // told in Done (weight 1/4 per response, as least_response_time; a failure
 // counts as at least the estimate), times the probe's RIF plus one, so
 // that a deep queue raises it as the paper's server-side estimate would.
-// A backend with no estimate yet probes as latency 0, so it is tried; the
-// RIF it gains from being chosen soon makes its probe hot. An estimate fades
+// A backend with no estimate yet probes as fast as the fastest in the
+// pool, so it is tried while idle. An estimate fades
 // without new samples (half-life decayHalfLife, as least_response_time's),
 // standing in for the paper's server, which reports its latency as it is
 // now: without the fade, a server that was slow once and then recovered
@@ -117,15 +117,27 @@ type prequalEstimate struct {
 // balancer's average of past responses lags behind a queue that is
 // growing, and without the factor a server with a deep queue but a low
 // average would go on being chosen while idle servers wait.
-func (x *prequalProbe) latency() float64 { return x.lat * float64(x.rif+1) }
+//
+// A probe of a backend with no estimate yet counts as fast as the fastest
+// estimate in the pool, fastest, as least_response_time scores a backend
+// it has not heard from: it is tried while idle, but not piled on while
+// its first requests are out.
+func (x *prequalProbe) latency(fastest float64) float64 {
+	lat := x.lat
+	if !x.known {
+		lat = fastest
+	}
+	return lat * float64(x.rif+1)
+}
 
 // prequalProbe is one probe result.
 type prequalProbe struct {
-	b    *Backend
-	rif0 int64         // requests in flight when probed
-	rif  int64         // rif0 plus the requests this balancer sent on the probe
-	lat  float64       // the latency estimate when probed
-	at   time.Duration // Request.Now of the probe
+	b     *Backend
+	rif0  int64         // requests in flight when probed
+	rif   int64         // rif0 plus the requests this balancer sent on the probe
+	lat   float64       // the latency estimate when probed
+	known bool          // whether the backend had an estimate
+	at    time.Duration // Request.Now of the probe
 }
 
 func (p *prequal) Pick(req *Request) (*Backend, error) {
@@ -183,7 +195,7 @@ func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) 
 		rif := int64(inFlight(b)) + int64(b2i(b == chosen))
 		pr := prequalProbe{b: b, rif0: rif, rif: rif, at: now}
 		if e := s.ests[i]; e.known {
-			pr.lat = decayed(e.lat, now-e.at)
+			pr.lat, pr.known = decayed(e.lat, now-e.at), true
 		}
 		p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return x.b == b })
 		if n := len(p.pool); n >= p.poolMax {
@@ -199,6 +211,15 @@ func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) 
 // be empty, and returns the chosen probe's index. Ties are broken uniformly.
 func (p *prequal) choose() int {
 	theta := p.threshold()
+	fastest := math.Inf(1)
+	for i := range p.pool {
+		if p.pool[i].known {
+			fastest = min(fastest, p.pool[i].lat)
+		}
+	}
+	if math.IsInf(fastest, 1) {
+		fastest = 0 // no estimate anywhere: in flight alone decides
+	}
 	tie := tieBreak{rng: p.rng}
 	cold, hot := -1, -1
 	var coldTies, hotTies uint64
@@ -218,7 +239,7 @@ func (p *prequal) choose() int {
 		var better, equal bool
 		if cold >= 0 {
 			c := &p.pool[cold]
-			xl, cl := x.latency(), c.latency()
+			xl, cl := x.latency(fastest), c.latency(fastest)
 			better = xl < cl || xl == cl && x.rif < c.rif
 			equal = xl == cl && x.rif == c.rif
 		}

@@ -8,8 +8,8 @@ import (
 
 // The hot-cold lexicographic rule on hand-made pools. A probe is written
 // name:rif0/rif/latency, rif0 being what the probe read and rif that plus
-// the requests sent on it; among cold probes the lowest latency x (rif +
-// 1) wins.
+// the requests sent on it, and a latency of -1 marks a probe without an
+// estimate; among cold probes the lowest latency x (rif + 1) wins.
 func TestPrequalHotCold(t *testing.T) {
 	type pr struct {
 		name      string
@@ -32,6 +32,13 @@ func TestPrequalHotCold(t *testing.T) {
 		// beats c's 5 x 9.
 		{"q_rif 0.84 of four probes: none hot", 0.84,
 			[]pr{{"a", 1, 1, 50 * ms}, {"b", 2, 2, 10 * ms}, {"c", 8, 8, 5 * ms}, {"d", 9, 9, ms}}, "d"},
+		// u has no estimate: it counts as fast as the fastest, b's 10 ms,
+		// so idle it wins (10 x 1 against b's 10 x 2), and with two in
+		// flight it loses (10 x 3).
+		{"no estimate, idle", 1,
+			[]pr{{"a", 0, 0, 50 * ms}, {"b", 1, 1, 10 * ms}, {"u", 0, 0, -1}}, "u"},
+		{"no estimate, busy", 1,
+			[]pr{{"a", 0, 0, 50 * ms}, {"b", 1, 1, 10 * ms}, {"u", 2, 2, -1}}, "b"},
 		// a 10 x 3 and b 15 x 2 tie at 30.
 		{"equal latency: the lower RIF", 1,
 			[]pr{{"a", 2, 2, 10 * ms}, {"b", 1, 1, 15 * ms}, {"c", 2, 2, 20 * ms}}, "b"},
@@ -66,7 +73,7 @@ func TestPrequalHotCold(t *testing.T) {
 		t.Run(c.desc, func(t *testing.T) {
 			p := mustNew(t, fmt.Sprintf("prequal(q_rif=%g)", c.q), 1).(*prequal)
 			for _, x := range c.pool {
-				p.pool = append(p.pool, prequalProbe{b: NewBackend(0, x.name, 1), rif0: x.rif0, rif: x.rif, lat: float64(x.lat)})
+				p.pool = append(p.pool, prequalProbe{b: NewBackend(0, x.name, 1), rif0: x.rif0, rif: x.rif, lat: float64(x.lat), known: x.lat >= 0})
 			}
 			for range 10 {
 				if got := p.pool[p.choose()].b.Name; got != c.want {
