@@ -101,13 +101,12 @@ type standing struct {
 	passiveFails int
 	passiveSince time.Duration
 	ejectedUntil time.Duration
-	// The circuit breaker: its state, when it opened, failures in a row
-	// while closed, and probes sent and succeeded while half-open.
-	breaker    breakerState
-	cbOpenedAt time.Duration
-	cbFails    int
-	cbProbes   int
-	cbProbeOK  int
+	// The circuit breaker: its state, failures in a row while closed, and
+	// probes sent and succeeded while half-open.
+	breaker   breakerState
+	cbFails   int
+	cbProbes  int
+	cbProbeOK int
 	// inRotation is whether its balancers may choose the server, as of
 	// the last refresh; rampFrom is when it last came back, for slow
 	// start.
