@@ -291,3 +291,17 @@ func TestStatsProxyDraining(t *testing.T) {
 	close(release)
 	<-done
 }
+
+// TestStatsParameterisedPolicy: a policy given with parameters runs, and
+// the stats name it by its spec, as results do.
+func TestStatsParameterisedPolicy(t *testing.T) {
+	a := startServer(t, "a", "127.0.0.1:0", 0)
+	b := startServer(t, "b", "127.0.0.1:0", 0)
+	r := startProxy(t, config(t, "algorithm: {name: bounded_load, c: 1.5}\n", a, b), Options{})
+	if code, _ := r.get(t, "/"); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	if s, _ := adminJSON(t, r); s.Algorithm != "bounded_load(c=1.5)" {
+		t.Errorf("stats name the algorithm %q, want bounded_load(c=1.5)", s.Algorithm)
+	}
+}
