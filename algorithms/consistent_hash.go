@@ -159,7 +159,12 @@ func newRing(backends []*Backend) *ring {
 	for _, m := range r.ms {
 		total += count(m.w)
 	}
-	pts := make([]ringPoint, 0, total)
+	// A point is its hash with the owner's index in the low bits: one
+	// word to sort, ordered by hash and then owner, whose low bits are
+	// too few to matter to where keys land.
+	ownerBits := uint(max(bits.Len(uint(len(r.ms)-1)), 1))
+	mask := uint64(1)<<ownerBits - 1
+	pts := make([]uint64, 0, total)
 	rank := uint64(0) // how many backends before this one have its name
 	for i, m := range r.ms {
 		if rank++; i == 0 || m.b.Name != r.ms[i-1].b.Name {
@@ -168,57 +173,49 @@ func newRing(backends []*Backend) *ring {
 		seed := fnv1a(m.b.Name) + rank*0xd1b54a32d192ed03
 		for range count(m.w) {
 			seed += 0x9e3779b97f4a7c15
-			pts = append(pts, ringPoint{mix64(seed), int32(i)})
+			pts = append(pts, mix64(seed)&^mask|uint64(i))
 		}
 	}
-	r.points, r.owners = sortPoints(pts)
+	r.points = sortHashes(pts)
+	r.owners = make([]int32, len(pts))
+	for i, p := range r.points {
+		r.owners[i] = int32(p & mask)
+	}
 	r.buildDir()
 	return r
 }
 
-type ringPoint struct {
-	h uint64
-	o int32 // index of the owner in ring.ms
-}
-
-// sortPoints sorts pts by hash, then owner, into the ring's two slices.
-// The hashes are uniform, so two passes of a radix sort on their top 22
-// bits (2,048 buckets a pass, whose counters and write positions stay in
-// cache) leave only the few points that share those bits out of order,
-// which one insertion pass puts right: O(V), where a comparison sort is
-// O(V log V). A single pass into a bucket per point writes to random
-// places in a buffer of tens of megabytes and is several times slower at
-// 10,000 backends.
-func sortPoints(pts []ringPoint) ([]uint64, []int32) {
-	const digit = 11
-	buf := make([]ringPoint, len(pts))
-	src, dst := pts, buf
-	for _, shift := range []uint{64 - 2*digit, 64 - digit} {
+// sortHashes sorts hashes in place and returns them. They are uniform,
+// so three passes of a radix sort on their top 24 bits (256 buckets a
+// pass, whose write positions stay in the cache and the TLB) leave only
+// the few that share those bits out of order, which one insertion pass
+// puts right: O(V), where a comparison sort is O(V log V). Passes with
+// more buckets write to too many places of a buffer of megabytes at once
+// and are several times slower at 10,000 backends.
+func sortHashes(hs []uint64) []uint64 {
+	const digit = 8
+	src, dst := hs, make([]uint64, len(hs))
+	for _, shift := range []uint{64 - 3*digit, 64 - 2*digit, 64 - digit} {
 		var count [1<<digit + 1]int
-		for _, p := range src {
-			count[(p.h>>shift)&(1<<digit-1)+1]++
+		for _, h := range src {
+			count[(h>>shift)&(1<<digit-1)+1]++
 		}
 		for b := 1; b < len(count); b++ {
 			count[b] += count[b-1]
 		}
-		for _, p := range src {
-			b := (p.h >> shift) & (1<<digit - 1)
-			dst[count[b]] = p
+		for _, h := range src {
+			b := (h >> shift) & (1<<digit - 1)
+			dst[count[b]] = h
 			count[b]++
 		}
 		src, dst = dst, src
 	}
-	less := func(x, y ringPoint) bool { return x.h < y.h || x.h == y.h && x.o < y.o }
 	for i := 1; i < len(src); i++ {
-		for j := i; j > 0 && less(src[j], src[j-1]); j-- {
+		for j := i; j > 0 && src[j] < src[j-1]; j-- {
 			src[j], src[j-1] = src[j-1], src[j]
 		}
 	}
-	points, owners := make([]uint64, len(src)), make([]int32, len(src))
-	for i, p := range src {
-		points[i], owners[i] = p.h, p.o
-	}
-	return points, owners
+	return src
 }
 
 // search returns the index of the first point at or after h, clockwise;

@@ -1,7 +1,6 @@
 package algorithms
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -252,23 +251,19 @@ func TestRingMarksEqualRebuild(t *testing.T) {
 	}
 }
 
-// TestSortPoints: the radix sort orders a ring's points as a comparison
-// sort does, by hash and then owner, equal hashes included.
-func TestSortPoints(t *testing.T) {
+// TestSortHashes: the radix sort orders hashes as a comparison sort
+// does, equal ones included.
+func TestSortHashes(t *testing.T) {
 	rng := newRNG(5)
-	pts := make([]ringPoint, 50_000)
-	for i := range pts {
-		pts[i] = ringPoint{h: rng.Uint64(), o: int32(rng.IntN(1000))}
+	hs := make([]uint64, 50_000)
+	for i := range hs {
+		hs[i] = rng.Uint64()
 		if i%7 == 0 && i > 0 {
-			pts[i].h = pts[i-1].h // ties, broken by owner
+			hs[i] = hs[i-1] ^ uint64(rng.IntN(4)) // equal and near-equal hashes
 		}
 	}
-	want := slices.Clone(pts)
-	slices.SortFunc(want, func(x, y ringPoint) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.o, y.o)) })
-	points, owners := sortPoints(pts)
-	for i := range want {
-		if points[i] != want[i].h || owners[i] != want[i].o {
-			t.Fatalf("point %d: %x owned by %d, want %x by %d", i, points[i], owners[i], want[i].h, want[i].o)
-		}
+	want := slices.Sorted(slices.Values(hs))
+	if got := sortHashes(hs); !slices.Equal(got, want) {
+		t.Error("sortHashes does not order the hashes as slices.Sort does")
 	}
 }

@@ -343,6 +343,7 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 	defer x.mu.Unlock()
 	x.epoch++
 	order := x.spare[:0]
+	var joined []*lrtEntry
 	for _, b := range backends {
 		if b == nil {
 			continue
@@ -357,6 +358,7 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 			e = &lrtEntry{st: st, score: newHeapRank(b), key: newHeapRank(b), cold: rank[uint64]{b: b}}
 			x.entries[b] = e
 			b.watch(x)
+			joined = append(joined, e)
 		case e.epoch == x.epoch:
 			continue // listed twice
 		}
@@ -370,7 +372,9 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 	}
 	clear(x.order)
 	x.order, x.spare = order, x.order
-	for _, e := range order {
+	// Only the backends that joined need filing: those that stayed are
+	// where their last sample and load change put them.
+	for _, e := range joined {
 		x.refresh(e)
 	}
 }
