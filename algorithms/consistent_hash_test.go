@@ -192,8 +192,8 @@ func TestConsistentHashRingCap(t *testing.T) {
 	for _, o := range r.owners {
 		counts[o]++
 	}
-	// In name order a, b, c: floor(2^21 × w / 21001) points, at least one.
-	for i, want := range []int{699017, 1398034, 99} {
+	// In name order a, b, c: floor(2^20 × w / 21001) points, at least one.
+	for i, want := range []int{349508, 699017, 49} {
 		if counts[int32(i)] != want {
 			t.Errorf("%s: %d points, want %d", r.ms[i].b.Name, counts[int32(i)], want)
 		}
