@@ -78,7 +78,7 @@ type ring struct {
 	weight uint64   // the sum of ms's weights
 	points []uint64 // sorted
 	owners []int32  // owners[i] is the index in ms of the backend at points[i]
-	index  map[*Backend]int32
+	index  backendIndex
 	// dir[k] is the first point whose hash's top bits (h >> shift) are k
 	// or more, so that a search looks only at one bucket's points.
 	dir   []int32
@@ -105,8 +105,8 @@ func viewRing(old *ringView, backends []*Backend) *ringView {
 			if b == nil {
 				continue
 			}
-			i, ok := old.index[b]
-			if !ok {
+			i := old.index.of(b)
+			if i < 0 {
 				fits = false
 				break
 			}
@@ -144,10 +144,9 @@ func (v *ringView) owner(i int) int32 {
 // backend.
 func newRing(backends []*Backend) *ring {
 	r := &ring{ms: membersByName(backends)}
-	r.index = make(map[*Backend]int32, len(r.ms))
-	for i, m := range r.ms {
+	r.index = newBackendIndex(r.ms)
+	for _, m := range r.ms {
 		r.weight += m.w
-		r.index[m.b] = int32(i)
 	}
 	count := func(w uint64) uint64 { return ringPointsPerWeight * w }
 	if r.weight > maxRingPoints/ringPointsPerWeight {

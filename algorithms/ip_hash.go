@@ -66,7 +66,7 @@ type ipHash struct {
 type maglevSnapshot struct {
 	backends []*Backend // sorted by Name, then Index
 	table    []int32    // slot -> index into backends; len is prime
-	index    map[*Backend]int32
+	index    backendIndex
 	total    uint64 // the weight of every backend in the table
 	usable   []bool // by index in backends
 	weight   uint64 // the usable backends' weight
@@ -148,8 +148,8 @@ func viewMaglev(old *maglevSnapshot, backends []*Backend, minSize uint64) *magle
 			if b == nil {
 				continue
 			}
-			i, ok := old.index[b]
-			if !ok {
+			i := old.index.of(b)
+			if i < 0 {
 				fits = false
 				break
 			}
@@ -169,9 +169,9 @@ func viewMaglev(old *maglevSnapshot, backends []*Backend, minSize uint64) *magle
 // slots, every backend usable; it has no slots when there is no backend.
 func newMaglevSnapshot(backends []*Backend, minSize uint64) *maglevSnapshot {
 	ms := membersByName(backends)
-	s := &maglevSnapshot{backends: make([]*Backend, len(ms)), index: make(map[*Backend]int32, len(ms)), usable: make([]bool, len(ms))}
+	s := &maglevSnapshot{backends: make([]*Backend, len(ms)), index: newBackendIndex(ms), usable: make([]bool, len(ms))}
 	for i, m := range ms {
-		s.backends[i], s.index[m.b], s.usable[i] = m.b, int32(i), true
+		s.backends[i], s.usable[i] = m.b, true
 		s.total += m.w
 	}
 	s.weight = s.total

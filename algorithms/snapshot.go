@@ -109,3 +109,53 @@ func scale(h, n uint64) uint64 {
 	hi, _ := bits.Mul64(h, n)
 	return hi
 }
+
+// A backendIndex finds a backend's place in a table or ring built from
+// members: by Backend.Index, which hosts number from 0, in a slice, a
+// load where a map would hash; by pointer in a map for indexes too large
+// for the slice. Updates of a large pool look up every backend, so the
+// lookup is on a hot path.
+type backendIndex struct {
+	byIndex []int32 // byIndex[b.Index] is b's place, -1 for none
+	ms      []member
+	other   map[*Backend]int32
+}
+
+// newBackendIndex indexes ms by place.
+func newBackendIndex(ms []member) backendIndex {
+	x := backendIndex{ms: ms}
+	limit := 4*len(ms) + 64
+	for i, m := range ms {
+		k := m.b.Index
+		for k >= 0 && k < limit && len(x.byIndex) <= k {
+			x.byIndex = append(x.byIndex, -1)
+		}
+		switch {
+		case k >= 0 && k < limit && x.byIndex[k] < 0:
+			x.byIndex[k] = int32(i)
+		case k >= 0 && k < limit && x.ms[x.byIndex[k]].b == m.b:
+			// Listed twice: the first place stands.
+		default: // an index out of range, or two backends with one index
+			if x.other == nil {
+				x.other = map[*Backend]int32{}
+			}
+			if _, dup := x.other[m.b]; !dup {
+				x.other[m.b] = int32(i)
+			}
+		}
+	}
+	return x
+}
+
+// of returns b's place, -1 when b was not indexed.
+func (x backendIndex) of(b *Backend) int32 {
+	if k := b.Index; k >= 0 && k < len(x.byIndex) {
+		if i := x.byIndex[k]; i >= 0 && x.ms[i].b == b {
+			return i
+		}
+	}
+	if i, ok := x.other[b]; ok {
+		return i
+	}
+	return -1
+}

@@ -175,10 +175,17 @@ func (e *engine) healthy(v *view, s *server, now time.Duration) bool {
 // every available primary is usable, healthy or not.
 func (e *engine) usable(v *view, s *server, now time.Duration) bool {
 	vp := &v.pools[s.pool]
+	return rotates(vp, s, !vp.panicking && e.healthy(v, s, now))
+}
+
+// rotates is usable for a server whose health is known: in panic every
+// available primary, else a healthy server that is a primary or whose
+// pool has no healthy primary.
+func rotates(vp *viewPool, s *server, healthy bool) bool {
 	if vp.panicking {
 		return !s.backup && s.available()
 	}
-	return e.healthy(v, s, now) && (!s.backup || !vp.primaryUp)
+	return healthy && (!s.backup || !vp.primaryUp)
 }
 
 // refresh tells every balancer which servers are usable, and marks the
@@ -202,14 +209,21 @@ func (e *engine) refreshView(v *view, now time.Duration) {
 	}
 }
 
-// refreshPool tells v's balancers which servers of pool k are usable.
+// refreshPool tells v's balancers which servers of pool k are usable. It
+// reads each server's health once, and lists the pool to the balancers
+// only when a server came into or left rotation: in a pool of thousands a
+// refresh is on the path of every ejection.
 func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 	p, vp := &e.pools[k], &v.pools[k]
 	healthy, primaries := 0, 0
+	hs := e.healthBuf[:0]
 	for _, i := range p.servers {
-		if s := &e.servers[i]; !s.backup && s.available() {
+		s := &e.servers[i]
+		h := e.healthy(v, s, now)
+		hs = append(hs, h)
+		if !s.backup && s.available() {
 			primaries++
-			if e.healthy(v, s, now) {
+			if h {
 				healthy++
 			}
 		}
@@ -217,9 +231,10 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 	vp.primaryUp = healthy > 0
 	vp.panicking = p.health != nil && float64(healthy) < p.health.PanicThreshold*float64(primaries)
 	moved := false
-	for _, i := range p.servers {
+	list := e.listBuf[:0]
+	for j, i := range p.servers {
 		s, st := &e.servers[i], &v.standing[i]
-		usable := e.usable(v, s, now)
+		usable := rotates(vp, s, hs[j])
 		moved = moved || usable != st.inRotation
 		if usable && !st.inRotation && now > 0 {
 			st.rampFrom = now
@@ -232,7 +247,11 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 			}
 		}
 		st.inRotation = usable
+		if usable {
+			list = append(list, v.backends[i])
+		}
 	}
+	e.healthBuf, e.listBuf = hs, list[:0] // Update does not keep the list
 	if e.zoned() {
 		e.updateZoned(v, k)
 		return
@@ -241,12 +260,6 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 		return
 	}
 	vp.listed = true
-	list := make([]*algorithms.Backend, 0, len(p.servers))
-	for _, i := range p.servers {
-		if v.standing[i].inRotation {
-			list = append(list, v.backends[i])
-		}
-	}
 	for _, b := range e.lbs {
 		if b.view == v {
 			b.algs[k].Update(list)
