@@ -273,7 +273,7 @@ func (p *leastResponseTime) Update(backends []*Backend) {
 		if p.idx == nil {
 			p.idx = &lrtIndex{
 				cold:    newUintIndex(),
-				entries: map[*Backend]*lrtEntry{},
+				entries: entryTable[lrtEntry]{other: map[*Backend]*lrtEntry{}},
 			}
 		}
 		p.idx.update(backends, prev) // in place: picks see the old set or the new one
@@ -316,7 +316,7 @@ type lrtIndex struct {
 	scores  floatHeap
 	keys    floatHeap
 	cold    *rankIndex[uint64]
-	entries map[*Backend]*lrtEntry
+	entries entryTable[lrtEntry]
 	// order is the entries in Update's order, so that removals happen in
 	// the same order every run and a seeded pick is reproducible; spare is
 	// the previous order's array, reused.
@@ -348,7 +348,7 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 		if b == nil {
 			continue
 		}
-		e := x.entries[b]
+		e := x.entries.get(b)
 		switch {
 		case e == nil:
 			st := prev(b)
@@ -356,7 +356,7 @@ func (x *lrtIndex) update(backends []*Backend, prev func(*Backend) *lrtState) {
 				st = &lrtState{}
 			}
 			e = &lrtEntry{st: st, score: newHeapRank(b), key: newHeapRank(b), cold: rank[uint64]{b: b}}
-			x.entries[b] = e
+			x.entries.put(b, e)
 			b.watch(x)
 			joined = append(joined, e)
 		case e.epoch == x.epoch:
@@ -385,7 +385,7 @@ func (x *lrtIndex) drop(e *lrtEntry) {
 	x.scores.remove(&e.score)
 	x.keys.remove(&e.key)
 	x.cold.remove(&e.cold)
-	delete(x.entries, e.cold.b)
+	x.entries.del(e.cold.b)
 	e.cold.b.unwatch(x)
 }
 
@@ -403,7 +403,7 @@ func (x *lrtIndex) retire() {
 func (x *lrtIndex) state(b *Backend) *lrtState {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if e := x.entries[b]; e != nil {
+	if e := x.entries.get(b); e != nil {
 		return e.st
 	}
 	return nil
@@ -413,7 +413,7 @@ func (x *lrtIndex) state(b *Backend) *lrtState {
 // backend not in the index is ignored.
 func (x *lrtIndex) done(b *Backend, o Outcome) {
 	x.mu.Lock()
-	if e := x.entries[b]; e != nil {
+	if e := x.entries.get(b); e != nil {
 		e.st.sample(o)
 		x.refresh(e)
 	}
@@ -422,7 +422,7 @@ func (x *lrtIndex) done(b *Backend, o Outcome) {
 
 func (x *lrtIndex) loadChanged(b *Backend) {
 	x.mu.Lock()
-	if e := x.entries[b]; e != nil {
+	if e := x.entries.get(b); e != nil {
 		x.refresh(e)
 	}
 	x.mu.Unlock()

@@ -159,3 +159,43 @@ func (x backendIndex) of(b *Backend) int32 {
 	}
 	return -1
 }
+
+// An entryTable maps backends to a policy's entries, by Backend.Index in
+// a slice where the index is small, a load where a map would hash, and
+// by pointer in a map otherwise. Its zero value needs other set before
+// use.
+type entryTable[E any] struct {
+	byIndex []*E
+	owner   []*Backend // owner[k] is the backend byIndex[k] belongs to
+	other   map[*Backend]*E
+}
+
+// maxSlotIndex bounds the indexes an entryTable keeps in its slice.
+const maxSlotIndex = 1 << 20
+
+func (t *entryTable[E]) get(b *Backend) *E {
+	if k := b.Index; k >= 0 && k < len(t.byIndex) && t.owner[k] == b {
+		return t.byIndex[k]
+	}
+	return t.other[b]
+}
+
+func (t *entryTable[E]) put(b *Backend, e *E) {
+	k := b.Index
+	if k < 0 || k >= maxSlotIndex || k < len(t.owner) && t.owner[k] != nil && t.owner[k] != b {
+		t.other[b] = e
+		return
+	}
+	for len(t.byIndex) <= k {
+		t.byIndex, t.owner = append(t.byIndex, nil), append(t.owner, nil)
+	}
+	t.byIndex[k], t.owner[k] = e, b
+}
+
+func (t *entryTable[E]) del(b *Backend) {
+	if k := b.Index; k >= 0 && k < len(t.owner) && t.owner[k] == b {
+		t.byIndex[k], t.owner[k] = nil, nil
+		return
+	}
+	delete(t.other, b)
+}
