@@ -99,24 +99,8 @@ type ringView struct {
 // ring built for backends.
 func viewRing(old *ringView, backends []*Backend) *ringView {
 	if old != nil {
-		v := &ringView{ring: old.ring, usable: make([]bool, len(old.ms))}
-		fits := true
-		for _, b := range backends {
-			if b == nil {
-				continue
-			}
-			i := old.index.of(b)
-			if i < 0 {
-				fits = false
-				break
-			}
-			if !v.usable[i] {
-				v.usable[i] = true
-				v.weight += old.ms[i].w
-			}
-		}
-		if fits && 2*v.weight >= old.ring.weight {
-			return v
+		if usable, weight, ok := old.index.mark(backends, old.ring.weight); ok {
+			return &ringView{ring: old.ring, usable: usable, weight: weight}
 		}
 	}
 	r := newRing(backends)

@@ -141,24 +141,9 @@ func (p *ipHash) Update(backends []*Backend) {
 // else a new table for backends of at least minSize slots.
 func viewMaglev(old *maglevSnapshot, backends []*Backend, minSize uint64) *maglevSnapshot {
 	if old != nil {
-		s := *old
-		s.usable, s.weight = make([]bool, len(old.backends)), 0
-		fits := true
-		for _, b := range backends {
-			if b == nil {
-				continue
-			}
-			i := old.index.of(b)
-			if i < 0 {
-				fits = false
-				break
-			}
-			if !s.usable[i] {
-				s.usable[i] = true
-				s.weight += weightOf(b)
-			}
-		}
-		if fits && 2*s.weight >= s.total {
+		if usable, weight, ok := old.index.mark(backends, old.total); ok {
+			s := *old
+			s.usable, s.weight = usable, weight
 			return &s
 		}
 	}

@@ -147,6 +147,29 @@ func newBackendIndex(ms []member) backendIndex {
 	return x
 }
 
+// mark returns which places backends take and their weight, for a
+// table or ring of total weight that keeps departed backends and marks
+// them unusable rather than being built again; ok is false when one of
+// backends has no place, or when under half of total would be usable,
+// and a new table is due.
+func (x backendIndex) mark(backends []*Backend, total uint64) (usable []bool, weight uint64, ok bool) {
+	usable = make([]bool, len(x.ms))
+	for _, b := range backends {
+		if b == nil {
+			continue
+		}
+		i := x.of(b)
+		if i < 0 {
+			return nil, 0, false
+		}
+		if !usable[i] {
+			usable[i] = true
+			weight += x.ms[i].w
+		}
+	}
+	return usable, weight, 2*weight >= total
+}
+
 // of returns b's place, -1 when b was not indexed.
 func (x backendIndex) of(b *Backend) int32 {
 	if k := b.Index; k >= 0 && k < len(x.byIndex) {
