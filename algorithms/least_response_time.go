@@ -103,11 +103,9 @@ type leastResponseTime struct {
 }
 
 type lrtSnapshot struct {
-	backends []*Backend
-	states   []*lrtState // states[i] belongs to backends[i]
-	byPtr    map[*Backend]*lrtState
-	// idx, set for a pool larger than lrtScanMax, replaces the three above:
-	// it holds the backends and their states.
+	*stateSnapshot[lrtState]
+	// idx, set for a pool larger than lrtScanMax, replaces the state
+	// snapshot: it holds the backends and their states.
 	idx *lrtIndex
 }
 
@@ -222,7 +220,7 @@ func (p *leastResponseTime) Done(b *Backend, o Outcome) {
 		s.idx.done(b, o)
 		return
 	}
-	if st := s.byPtr[b]; st != nil {
+	if st := s.state(b); st != nil {
 		st.sample(o)
 	}
 }
@@ -256,7 +254,7 @@ func (p *leastResponseTime) Update(backends []*Backend) {
 	case old != nil && old.idx != nil:
 		prev = old.idx.state
 	case old != nil:
-		prev = func(b *Backend) *lrtState { return old.byPtr[b] }
+		prev = old.state
 	}
 	n := 0
 	for _, b := range backends {
@@ -282,23 +280,7 @@ func (p *leastResponseTime) Update(backends []*Backend) {
 		}
 		return
 	}
-	s := &lrtSnapshot{byPtr: make(map[*Backend]*lrtState, n)}
-	for _, b := range backends {
-		if b == nil {
-			continue
-		}
-		st := s.byPtr[b]
-		if st == nil {
-			st = prev(b)
-		}
-		if st == nil {
-			st = &lrtState{}
-		}
-		s.byPtr[b] = st
-		s.backends = append(s.backends, b)
-		s.states = append(s.states, st)
-	}
-	p.snap.Store(s)
+	p.snap.Store(&lrtSnapshot{stateSnapshot: newStateSnapshot(backends, prev)})
 	if p.idx != nil {
 		p.idx.retire() // after the store: a pick that finds it retired finds the list
 		p.idx = nil

@@ -13,7 +13,7 @@ const ms = time.Millisecond
 func stateOf(t *testing.T, bal Balancer, b *Backend) *lrtState {
 	t.Helper()
 	s := bal.(*leastResponseTime).snap.Load()
-	st := s.byPtr[b]
+	st := s.state(b)
 	if s.idx != nil {
 		st = s.idx.state(b)
 	}

@@ -80,14 +80,9 @@ const peakPenalty = float64(math.MaxInt64 >> 16)
 type peakEWMA struct {
 	rng  *rng
 	tau  float64 // τ, in nanoseconds
-	snap atomic.Pointer[peakSnapshot]
+	snap atomic.Pointer[stateSnapshot[peakState]]
 }
 
-type peakSnapshot struct {
-	backends []*Backend
-	states   []*peakState // states[i] belongs to backends[i]
-	byPtr    map[*Backend]*peakState
-}
 
 // peakState is one backend's cost. Done updates it under mu; Pick reads the
 // published copy in lnCost and at without locking. A pick racing a Done may
@@ -194,22 +189,5 @@ func (p *peakEWMA) Done(b *Backend, o Outcome) {
 }
 
 func (p *peakEWMA) Update(backends []*Backend) {
-	var prev map[*Backend]*peakState
-	if old := p.snap.Load(); old != nil {
-		prev = old.byPtr
-	}
-	s := &peakSnapshot{byPtr: make(map[*Backend]*peakState, len(backends))}
-	for _, b := range backends {
-		if b == nil || s.byPtr[b] != nil {
-			continue
-		}
-		st := prev[b]
-		if st == nil {
-			st = &peakState{}
-		}
-		s.byPtr[b] = st
-		s.backends = append(s.backends, b)
-		s.states = append(s.states, st)
-	}
-	p.snap.Store(s)
+	p.snap.Store(newStateSnapshot(backends, p.snap.Load().state))
 }

@@ -95,14 +95,9 @@ type prequal struct {
 
 	mu   sync.Mutex     // guards pool and every estimate
 	pool []prequalProbe // oldest first
-	snap atomic.Pointer[prequalSnapshot]
+	snap atomic.Pointer[stateSnapshot[prequalEstimate]]
 }
 
-type prequalSnapshot struct {
-	backends []*Backend
-	ests     []*prequalEstimate // ests[i] belongs to backends[i]
-	byPtr    map[*Backend]*prequalEstimate
-}
 
 // prequalEstimate is a backend's latency estimate, in nanoseconds; under mu.
 type prequalEstimate struct {
@@ -186,7 +181,7 @@ func deleteProbes(pool []prequalProbe, del func(*prequalProbe) bool) []prequalPr
 // probe reads `probes` distinct random backends into the pool. chosen is
 // the backend this pick sends to, whose count does not hold that request
 // yet.
-func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) {
+func (p *prequal) probe(s *stateSnapshot[prequalEstimate], now time.Duration, chosen *Backend) {
 	var drawn [prequalMaxProbes]int
 	k := min(p.probes, len(s.backends), prequalMaxProbes)
 	sampleDistinct(p.rng, len(s.backends), drawn[:k])
@@ -194,7 +189,7 @@ func (p *prequal) probe(s *prequalSnapshot, now time.Duration, chosen *Backend) 
 		b := s.backends[i]
 		rif := int64(inFlight(b)) + int64(b2i(b == chosen))
 		pr := prequalProbe{b: b, rif0: rif, rif: rif, at: now}
-		if e := s.ests[i]; e.known {
+		if e := s.states[i]; e.known {
 			pr.lat, pr.known = decayed(e.lat, now-e.at), true
 		}
 		p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return x.b == b })
@@ -303,25 +298,9 @@ func (p *prequal) Done(b *Backend, o Outcome) {
 }
 
 func (p *prequal) Update(backends []*Backend) {
-	s := &prequalSnapshot{byPtr: make(map[*Backend]*prequalEstimate, len(backends))}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var prev map[*Backend]*prequalEstimate
-	if old := p.snap.Load(); old != nil {
-		prev = old.byPtr
-	}
-	for _, b := range backends {
-		if b == nil || s.byPtr[b] != nil {
-			continue
-		}
-		e := prev[b]
-		if e == nil {
-			e = &prequalEstimate{}
-		}
-		s.byPtr[b] = e
-		s.backends = append(s.backends, b)
-		s.ests = append(s.ests, e)
-	}
+	s := newStateSnapshot(backends, p.snap.Load().state)
 	p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return s.byPtr[x.b] == nil })
 	p.snap.Store(s)
 }

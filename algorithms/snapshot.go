@@ -222,3 +222,44 @@ func (t *entryTable[E]) del(b *Backend) {
 	}
 	delete(t.other, b)
 }
+
+// A stateSnapshot is the backends of one Update, each with the state a
+// learning policy keeps of it (a latency estimate, a cost), found by
+// place or by pointer. A backend's state outlives the snapshot while the
+// backend stays in the set; a backend that leaves takes it away.
+type stateSnapshot[S any] struct {
+	backends []*Backend
+	states   []*S // states[i] belongs to backends[i]
+	byPtr    map[*Backend]*S
+}
+
+// newStateSnapshot lists backends, nil and repeated ones left out, each
+// with its state from prev (which may be nil or find none) or a new one.
+func newStateSnapshot[S any](backends []*Backend, prev func(*Backend) *S) *stateSnapshot[S] {
+	s := &stateSnapshot[S]{byPtr: make(map[*Backend]*S, len(backends))}
+	for _, b := range backends {
+		if b == nil || s.byPtr[b] != nil {
+			continue
+		}
+		var st *S
+		if prev != nil {
+			st = prev(b)
+		}
+		if st == nil {
+			st = new(S)
+		}
+		s.byPtr[b] = st
+		s.backends = append(s.backends, b)
+		s.states = append(s.states, st)
+	}
+	return s
+}
+
+// state returns b's state, nil when b is not in the snapshot; s may be
+// nil.
+func (s *stateSnapshot[S]) state(b *Backend) *S {
+	if s == nil {
+		return nil
+	}
+	return s.byPtr[b]
+}
