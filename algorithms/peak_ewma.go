@@ -83,7 +83,6 @@ type peakEWMA struct {
 	snap atomic.Pointer[stateSnapshot[peakState]]
 }
 
-
 // peakState is one backend's cost. Done updates it under mu; Pick reads the
 // published copy in lnCost and at without locking. A pick racing a Done may
 // read a new lnCost with an old at for a moment; it misjudges one pick by

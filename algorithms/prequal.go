@@ -98,7 +98,6 @@ type prequal struct {
 	snap atomic.Pointer[stateSnapshot[prequalEstimate]]
 }
 
-
 // prequalEstimate is a backend's latency estimate, in nanoseconds; under mu.
 type prequalEstimate struct {
 	lat   float64
