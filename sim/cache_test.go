@@ -105,3 +105,50 @@ workload:
 		t.Errorf("cache_hit_rate %v, want %v", *res.CacheHitRate, want)
 	}
 }
+
+// TestRetryKeepsKey: a request retried after a timeout is the same
+// request: it carries its key to the next server, and gives back the miss
+// cost the first server's cache charged it, paying the next one's.
+func TestRetryKeepsKey(t *testing.T) {
+	sc := parse(t, bare(`name: retry-key
+requests: 200
+algorithms: [round_robin]
+servers: [{name: app, count: 2}]
+workload:
+  arrival: {process: constant, rate: 10}
+  service: {dist: constant, mean: 10ms}
+  keys: {count: 1000}
+cache: {entries: 1000, miss_cost: 5ms}
+timeouts: {response: 1s}
+retries: {count: 1, on: [timeout]}
+faults: [{at: 0s, server: app-1, kind: slow, factor: 1000}]
+`))
+	first := map[int64]string{}
+	retried := 0
+	err := Trace(sc, "round_robin", 0, func(ev *TraceEvent) bool {
+		if ev.Kind != Routed {
+			return true
+		}
+		if ev.Attempt == 0 {
+			first[ev.Request] = ev.Key
+			return true
+		}
+		retried++
+		if ev.Key != first[ev.Request] {
+			t.Fatalf("request %d was sent with key %s, retried with key %s", ev.Request, first[ev.Request], ev.Key)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retried == 0 {
+		t.Fatal("no request was retried; the test shows nothing")
+	}
+	// Every request app-1 timed out was served by app-2 in 10 ms plus
+	// app-2's own miss cost: its demand lost app-1's 5 ms miss.
+	res := mustRun(t, sc, "round_robin")
+	if want := 1.0; res.Latency.Max > 1000+10+5+want {
+		t.Errorf("slowest request %v ms: a retry paid both servers' misses", res.Latency.Max)
+	}
+}

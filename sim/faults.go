@@ -636,7 +636,7 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 		return
 	}
 	// The retry is a new request entry: the orphan keeps its place.
-	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, crash: q.crash, lb: q.lb, pool: q.pool, zone: q.zone}
+	again := request{arrival: q.arrival, demand: q.demand, client: q.client, clientID: q.clientID, conn: q.conn, key: q.key, number: q.number, server: -1, class: q.class, attempts: q.attempts, missed: q.missed, cacheMiss: q.cacheMiss, crash: q.crash, lb: q.lb, pool: q.pool, zone: q.zone}
 	e.retryTried(i, int(q.server))
 	e.dispatch(e.store(again), now)
 }

@@ -152,9 +152,11 @@ type request struct {
 	// workloads.Request.ClientID), for sessions and sticky cookies.
 	clientID uint32
 	// server is the server it is on, -1 while it is not on one.
-	server   int32
-	class    int32
-	attempts int32 // retries so far
+	server int32
+	// class and attempts (retries so far) are small, as lb below is: a
+	// workload has at most 1,000 classes and a request at most 100
+	// retries.
+	class, attempts int16
 	// conn is the connection it came on (workloads.Request.Conn).
 	conn int32
 	// key is its key (workloads.Request.Key), -1 for none.
@@ -165,7 +167,7 @@ type request struct {
 	crash int32
 	// lb is the balancer it came through, by index (for a health check,
 	// the view that sent it); pool is the pool its route sent it to, and
-	// zone its client's zone. They are small so that a request takes 112
+	// zone its client's zone. They are small so that a request takes 104
 	// bytes: the engine keeps every request in flight.
 	lb, pool, zone int16
 	// cacheMiss is 1 + the server whose cache its attempt missed, 0 for
@@ -600,7 +602,7 @@ func (e *engine) choose(i int32, now time.Duration) *algorithms.Backend {
 // alloc stores a request in flight through balancer lb to pool, on no
 // server yet, and returns its index.
 func (e *engine) alloc(r *workloads.Request, lb int, pool int16) int32 {
-	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, key: r.Key, number: e.arrivals, server: -1, class: int32(r.Class), lb: int16(lb), pool: pool, zone: e.clientZone(r)})
+	return e.store(request{arrival: r.Arrival, demand: r.Demand, client: r.Client, clientID: r.ClientID, conn: r.Conn, key: r.Key, number: e.arrivals, server: -1, class: int16(r.Class), lb: int16(lb), pool: pool, zone: e.clientZone(r)})
 }
 
 // store keeps q in a free slot of the requests in flight and returns its
