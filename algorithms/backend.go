@@ -22,11 +22,16 @@ type Backend struct {
 
 	// watchers are the balancers that keep an index of this backend's
 	// load: Begin, End and SetInFlight tell them of every change, so a
-	// pick need not scan every backend. Written under mu, copied on write,
-	// so the hot path reads it with one atomic load.
+	// pick need not scan every backend. Written under watchMu, copied on
+	// write, so the hot path reads it with one atomic load.
 	watchers atomic.Pointer[[]loadWatcher]
-	mu       sync.Mutex
 }
+
+// watchMu serialises changes of every backend's watchers. They change
+// only when a balancer's set changes, so one lock for all costs nothing,
+// and a lock of its own would make every Backend larger, which a pool of
+// thousands pays for in cache misses at every pick.
+var watchMu sync.Mutex
 
 // A loadWatcher keeps an index of backends' loads. loadChanged is called
 // after every change of b's in-flight count, possibly from many goroutines
@@ -80,8 +85,8 @@ func (b *Backend) notify() {
 
 // watch makes w hear of b's load changes; watching twice is once.
 func (b *Backend) watch(w loadWatcher) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	watchMu.Lock()
+	defer watchMu.Unlock()
 	var ws []loadWatcher
 	if old := b.watchers.Load(); old != nil {
 		if slices.Contains(*old, w) {
@@ -95,8 +100,8 @@ func (b *Backend) watch(w loadWatcher) {
 
 // unwatch stops w hearing of b's load changes.
 func (b *Backend) unwatch(w loadWatcher) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	watchMu.Lock()
+	defer watchMu.Unlock()
 	old := b.watchers.Load()
 	if old == nil || !slices.Contains(*old, w) {
 		return
