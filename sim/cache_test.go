@@ -3,7 +3,11 @@ package sim
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // cacheScenario is one server of one slot serving constant 10 ms requests
@@ -150,5 +154,28 @@ faults: [{at: 0s, server: app-1, kind: slow, factor: 1000}]
 	res := mustRun(t, sc, "round_robin")
 	if want := 1.0; res.Latency.Max > 1000+10+5+want {
 		t.Errorf("slowest request %v ms: a retry paid both servers' misses", res.Latency.Max)
+	}
+}
+
+// TestScaleInEmptiesCache: a server the autoscaler retires loses its
+// cache. TestAutoscale's fleet with one key: app-1 and app-2 miss it once;
+// app-3 and app-4 join at 15 s and miss once, leave after the scale-in at
+// 50 s, and when traffic comes back at 60 s are launched again at 75 s
+// and miss once more, six misses in all (four if leaving kept the cache).
+func TestScaleInEmptiesCache(t *testing.T) {
+	yaml := strings.Replace(scaleScenario, "phases: [{at: 40s, rate: 4}]}", "phases: [{at: 40s, rate: 4}, {at: 60s, rate: 16}]}\n  keys: {count: 1}", 1)
+	sc := parse(t, yaml+"cache: {entries: 5}\n")
+	sc.Duration = scenarios.Duration(110 * time.Second)
+	res := mustRun(t, sc, "round_robin")
+	if len(res.Scaling) < 3 {
+		t.Fatalf("scaling %+v, want up, down and up again", res.Scaling)
+	}
+	var lookups int64
+	for _, s := range res.Servers {
+		lookups += s.Requests
+	}
+	misses := float64(lookups) * (1 - *res.CacheHitRate)
+	if math.Abs(misses-6) > 1e-6 {
+		t.Errorf("%.3f misses in %d lookups, want 6", misses, lookups)
 	}
 }
