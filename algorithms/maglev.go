@@ -17,11 +17,14 @@ func init() {
 
 // maglevHash is Maglev hashing (Eisenbud et al., "Maglev: A Fast and
 // Reliable Software Network Load Balancer", NSDI 2016) on requestHash: the
-// request's key when Request.Keyed, else its client address, so without
-// keys it sends every request where ip_hash does.
+// request's key when Request.Keyed, else its client address. Without keys
+// it hashes as ip_hash does, into a table of its own size, so the two
+// agree once ip_hash's table has grown to maglevMinSize (1,024 or more
+// backends).
 //
-// The table is ip_hash's (newMaglevSnapshot, maglev), but never smaller
-// than maglevMinSize slots: a prime number of slots, enough for the
+// The table is built as ip_hash's is (newMaglevSnapshot, maglev), but
+// never smaller than maglevMinSize slots: a prime number of slots, enough
+// for the
 // lightest backend to own about slotsPerShare of them; every backend walks
 // a permutation of the slots derived from its Name and claims free ones in
 // turn, in proportion to its weight. Shares therefore match the weights to
