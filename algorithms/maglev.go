@@ -19,8 +19,8 @@ func init() {
 // Reliable Software Network Load Balancer", NSDI 2016) on requestHash: the
 // request's key when Request.Keyed, else its client address. Without keys
 // it hashes as ip_hash does, into a table of its own size, so the two
-// agree once ip_hash's table has grown to maglevMinSize (1,024 or more
-// backends).
+// agree only once ip_hash's table has grown to maglevMinSize (from 513
+// backends of equal weight).
 //
 // The table is built as ip_hash's is (newMaglevSnapshot, maglev), but
 // never smaller than maglevMinSize slots: a prime number of slots, enough
