@@ -22,17 +22,7 @@ import (
 // hand-checked steps, which the simulator's passes too, so that the two
 // provably agree. The clock is the argument.
 func TestLeakyBucket(t *testing.T) {
-	for _, tc := range limittest.Cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			l := newLimiter(tc.Limit)
-			client := netip.MustParseAddr("192.0.2.1")
-			for k, s := range tc.Steps {
-				if hold, ok := l.admit(client, s.At); hold != s.Hold || ok != s.OK {
-					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.At, hold, ok, s.Hold, s.OK)
-				}
-			}
-		})
-	}
+	limittest.Run(t, func(l scenarios.Limit) limittest.Admit { return newLimiter(l).admit })
 }
 
 // TestLimitArithmetic goes beyond the simulator's table: one client at

@@ -6,22 +6,15 @@ import (
 	"testing"
 
 	"github.com/lbsim/lbsim/internal/limittest"
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // TestLeakyBucket runs the simulator's limiter through limittest's
 // hand-checked steps, which the proxy's passes too.
 func TestLeakyBucket(t *testing.T) {
-	for _, tc := range limittest.Cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			l := &limiter{cfg: &tc.Limit, buckets: make(map[netip.Addr]*bucket)}
-			client := netip.MustParseAddr("192.0.2.1")
-			for k, s := range tc.Steps {
-				if hold, ok := l.admit(client, s.At); hold != s.Hold || ok != s.OK {
-					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.At, hold, ok, s.Hold, s.OK)
-				}
-			}
-		})
-	}
+	limittest.Run(t, func(l scenarios.Limit) limittest.Admit {
+		return (&limiter{cfg: &l, buckets: make(map[netip.Addr]*bucket)}).admit
+	})
 }
 
 // TestRateLimit runs limits through the simulator: one client at 200

@@ -4,6 +4,8 @@
 package limittest
 
 import (
+	"net/netip"
+	"testing"
 	"time"
 
 	"github.com/lbsim/lbsim/scenarios"
@@ -44,4 +46,25 @@ var Cases = []Case{
 	{"burst 3, delay 1: the first excess request goes at once", scenarios.Limit{Per: scenarios.LimitPerClient, Rate: 10, Burst: 3, Delay: 1}, []Step{
 		{0, 0, true}, {0, 0, true}, {0, 100 * ms, true}, {0, 200 * ms, true}, {0, 0, false},
 	}},
+}
+
+// An Admit is one limiter's decision for a request from client at a time:
+// how long it holds the request, and whether it lets it through.
+type Admit func(client netip.Addr, at time.Duration) (hold time.Duration, ok bool)
+
+// Run checks a limiter against every case: limiter makes a fresh one for a
+// limit, and every step must come out as the case says.
+func Run(t *testing.T, limiter func(scenarios.Limit) Admit) {
+	t.Helper()
+	client := netip.MustParseAddr("192.0.2.1")
+	for _, tc := range Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			admit := limiter(tc.Limit)
+			for k, s := range tc.Steps {
+				if hold, ok := admit(client, s.At); hold != s.Hold || ok != s.OK {
+					t.Errorf("request %d at %v: hold %v, through %v; want %v, %v", k+1, s.At, hold, ok, s.Hold, s.OK)
+				}
+			}
+		})
+	}
 }
