@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -359,6 +360,26 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// accessRecord is what the tests read of an access log record.
+type accessRecord struct {
+	Path, Backend, Error string
+	Status, Attempts     int
+}
+
+// record returns the i-th access record logged, from 0.
+func (l *logBuffer) record(t *testing.T, i int) accessRecord {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(l.String()), "\n")
+	if i >= len(lines) {
+		t.Fatalf("%d access records, want record %d:\n%s", len(lines), i, l.String())
+	}
+	var rec accessRecord
+	if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
 
 func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewJSONHandler(l, nil)) }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"cmp"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -199,15 +198,7 @@ func TestRateLimited(t *testing.T) {
 			if s.hits.Load() != 1 {
 				t.Errorf("the server got %d requests, want 1", s.hits.Load())
 			}
-			var rec struct {
-				Path, Backend, Error string
-				Status, Attempts     int
-			}
-			lines := strings.Split(strings.TrimSpace(access.String()), "\n")
-			if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
-				t.Fatal(err)
-			}
-			if rec.Path != "/b" || rec.Status != tc.code || rec.Backend != "" || rec.Attempts != 0 || rec.Error != "rate limited" {
+			if rec := access.record(t, 1); rec.Path != "/b" || rec.Status != tc.code || rec.Backend != "" || rec.Attempts != 0 || rec.Error != "rate limited" {
 				t.Errorf("access record %+v, want /b, %d, no backend, no attempt, rate limited", rec, tc.code)
 			}
 			if m := adminGet(t, r, "/metrics"); !strings.Contains(m, "\nlbsim_proxy_rate_limited_total 2\n") || !strings.Contains(m, "\nlbsim_proxy_rate_delayed_total 0\n") {

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -98,15 +97,7 @@ func TestUnrouted(t *testing.T) {
 	if api.hits.Load() != 1 {
 		t.Errorf("api served %d requests, want only the routed one", api.hits.Load())
 	}
-	var rec struct {
-		Path, Backend, Error string
-		Status, Attempts     int
-	}
-	first, _, _ := strings.Cut(access.String(), "\n")
-	if err := json.Unmarshal([]byte(first), &rec); err != nil {
-		t.Fatal(err)
-	}
-	if rec.Path != "/nowhere" || rec.Status != 404 || rec.Backend != "" || rec.Attempts != 0 || rec.Error != "no route matches the path" {
+	if rec := access.record(t, 0); rec.Path != "/nowhere" || rec.Status != 404 || rec.Backend != "" || rec.Attempts != 0 || rec.Error != "no route matches the path" {
 		t.Errorf("access record %+v, want /nowhere, 404, no backend, no attempt, no route", rec)
 	}
 	if m := adminGet(t, r, "/metrics"); !strings.Contains(m, "\nlbsim_proxy_unrouted_total 2\n") {
