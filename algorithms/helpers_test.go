@@ -42,3 +42,26 @@ func picks(tb testing.TB, bal Balancer, req *Request, n int) string {
 // setInFlight makes b report n requests in flight, telling the balancers
 // that index it.
 func setInFlight(b *Backend, n int64) { b.SetInFlight(n) }
+
+// keepUpdating has a goroutine give bal each of sets in turn until the
+// returned stop is called; stop reports how many updates it made.
+func keepUpdating(bal Balancer, sets [][]*Backend) (stop func() int) {
+	done, updates := make(chan struct{}), make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				updates <- n
+				return
+			default:
+			}
+			bal.Update(sets[n%len(sets)])
+			n++
+		}
+	}()
+	return func() int {
+		close(done)
+		return <-updates
+	}
+}

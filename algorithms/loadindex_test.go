@@ -201,20 +201,7 @@ func TestIndexedConcurrentPickUpdate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			bal := mustNew(t, name, 5)
 			bal.Update(all)
-			done, updaterDone := make(chan struct{}), make(chan int)
-			go func() {
-				n := 0
-				for {
-					select {
-					case <-done:
-						updaterDone <- n
-						return
-					default:
-					}
-					bal.Update(sets[n%len(sets)])
-					n++
-				}
-			}()
+			stop := keepUpdating(bal, sets)
 			var wg sync.WaitGroup
 			for w := range workers {
 				wg.Go(func() {
@@ -235,8 +222,7 @@ func TestIndexedConcurrentPickUpdate(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			close(done)
-			if <-updaterDone == 0 {
+			if stop() == 0 {
 				t.Error("the updater never ran")
 			}
 			// Quiet now: the index must know every backend's load. Make one

@@ -30,21 +30,7 @@ func TestConcurrentPickUpdate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			bal := mustNew(t, name, 5)
 			bal.Update(all)
-			done := make(chan struct{})
-			updaterDone := make(chan int)
-			go func() {
-				n := 0
-				for {
-					select {
-					case <-done:
-						updaterDone <- n
-						return
-					default:
-					}
-					bal.Update(sets[n%len(sets)])
-					n++
-				}
-			}()
+			stop := keepUpdating(bal, sets)
 			var wg sync.WaitGroup
 			errs := make(chan error, workers)
 			for w := range workers {
@@ -76,8 +62,7 @@ func TestConcurrentPickUpdate(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			close(done)
-			updates := <-updaterDone
+			updates := stop()
 			close(errs)
 			for err := range errs {
 				t.Error(err)
