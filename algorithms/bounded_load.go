@@ -58,7 +58,6 @@ func init() {
 // 1/c = 80% of the ring at most, so about 5 steps at worst), no
 // allocation.
 type boundedLoad struct {
-	c     float64 // the spec's c
 	scale float64 // c, less capSlack
 	snap  atomic.Pointer[boundedSnapshot]
 	total atomic.Int64 // T: the sum of the counts recorded in snap's loads
@@ -97,7 +96,7 @@ func newBoundedLoad(c float64) *boundedLoad {
 	if !(c >= 1) { // only a host that bypasses New can pass less
 		c = 1.25
 	}
-	return &boundedLoad{c: c, scale: c * (1 - capSlack)}
+	return &boundedLoad{scale: c * (1 - capSlack)}
 }
 
 func (p *boundedLoad) Pick(req *Request) (*Backend, error) {

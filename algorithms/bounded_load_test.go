@@ -377,7 +377,7 @@ func TestBoundedLoadParams(t *testing.T) {
 			t.Errorf("New(%q): %v; Resolve: %v", c.spec, err, rerr)
 			continue
 		}
-		if got := bal.(*boundedLoad).c; got != c.c {
+		if got := bal.(*boundedLoad).scale; got != c.c*(1-capSlack) {
 			t.Errorf("New(%q): c = %v, want %v", c.spec, got, c.c)
 		}
 		if canon != c.canon {

@@ -75,7 +75,7 @@ const (
 // by consistent_hash and bounded_load.
 type ring struct {
 	ms     []member // by Name, then Index
-	weight uint64   // the sum of ms's weights
+	total  uint64   // the sum of ms's weights
 	points []uint64 // sorted
 	owners []int32  // owners[i] is the index in ms of the backend at points[i]
 	index  backendIndex
@@ -99,12 +99,12 @@ type ringView struct {
 // ring built for backends.
 func viewRing(old *ringView, backends []*Backend) *ringView {
 	if old != nil {
-		if usable, weight, ok := old.index.mark(backends, old.ring.weight); ok {
+		if usable, weight, ok := old.index.mark(backends, old.total); ok {
 			return &ringView{ring: old.ring, usable: usable, weight: weight}
 		}
 	}
 	r := newRing(backends)
-	v := &ringView{ring: r, usable: make([]bool, len(r.ms)), weight: r.weight}
+	v := &ringView{ring: r, usable: make([]bool, len(r.ms)), weight: r.total}
 	for i := range v.usable {
 		v.usable[i] = true
 	}
@@ -130,13 +130,13 @@ func newRing(backends []*Backend) *ring {
 	r := &ring{ms: membersByName(backends)}
 	r.index = newBackendIndex(r.ms)
 	for _, m := range r.ms {
-		r.weight += m.w
+		r.total += m.w
 	}
 	count := func(w uint64) uint64 { return ringPointsPerWeight * w }
-	if r.weight > maxRingPoints/ringPointsPerWeight {
+	if r.total > maxRingPoints/ringPointsPerWeight {
 		count = func(w uint64) uint64 {
 			hi, lo := bits.Mul64(maxRingPoints, w)
-			q, _ := bits.Div64(hi, lo, r.weight) // w <= weight: no overflow
+			q, _ := bits.Div64(hi, lo, r.total) // w <= total: no overflow
 			return max(q, 1)
 		}
 	}

@@ -56,6 +56,16 @@ type joinIdleQueue struct {
 	snap atomic.Pointer[jiqSnapshot]
 }
 
+// place is b's index in s, which may be nil; ok is false when s has not
+// got b.
+func (s *jiqSnapshot) place(b *Backend) (i int, ok bool) {
+	if s == nil {
+		return 0, false
+	}
+	i, ok = s.byPtr[b]
+	return i, ok
+}
+
 type jiqSnapshot struct {
 	backends []*Backend
 	byPtr    map[*Backend]int // index in backends
@@ -128,11 +138,8 @@ func (p *joinIdleQueue) Update(backends []*Backend) {
 	s.ring = make([]int, len(s.backends))
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	known := map[*Backend]bool{}
-	if old := p.snap.Load(); old != nil {
-		for _, b := range old.backends {
-			known[b] = true
-		}
+	old := p.snap.Load()
+	if old != nil {
 		for k := range old.size {
 			if i, ok := s.byPtr[old.backends[old.ring[(old.head+k)%len(old.ring)]]]; ok {
 				s.push(i)
@@ -142,7 +149,7 @@ func (p *joinIdleQueue) Update(backends []*Backend) {
 	// New backends that are idle join at the tail, shuffled.
 	start := s.size
 	for i, b := range s.backends {
-		if !known[b] && b.InFlight() <= 0 {
+		if _, known := old.place(b); !known && b.InFlight() <= 0 {
 			s.push(i)
 		}
 	}

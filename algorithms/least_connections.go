@@ -127,7 +127,7 @@ func (p *leastConnections) Update(backends []*Backend) {
 		return
 	}
 	if p.idx == nil {
-		p.idx = &lcIndex{loads: newRankIndex(lessLoad, func(a, b *tier[lcLoad]) bool { return lessLoad(a.key, b.key) }), entries: map[*Backend]*lcEntry{}}
+		p.idx = &lcIndex{loads: newRankIndex(lessLoad, func(a, b *tier[lcLoad]) bool { return lessLoad(a.key, b.key) }), entries: entryTable[lcEntry]{other: map[*Backend]*lcEntry{}}}
 	}
 	p.idx.update(ms) // in place: picks see the old set or the new one
 	if s := p.snap.Load(); s == nil || s.idx != p.idx {
@@ -147,7 +147,7 @@ func lessLoad(a, b lcLoad) bool { return lighter(a.n, a.w, b.n, b.w) }
 type lcIndex struct {
 	mu      sync.Mutex
 	loads   *rankIndex[lcLoad]
-	entries map[*Backend]*lcEntry
+	entries entryTable[lcEntry]
 	// order is the entries in Update's order, so that removals happen in
 	// the same order every run and a seeded pick is reproducible; spare is
 	// the previous order's array, reused.
@@ -172,11 +172,11 @@ func (x *lcIndex) update(ms []member) {
 	x.epoch++
 	order := x.spare[:0]
 	for _, m := range ms {
-		e := x.entries[m.b]
+		e := x.entries.get(m.b)
 		switch {
 		case e == nil:
 			e = &lcEntry{rank: rank[lcLoad]{b: m.b}}
-			x.entries[m.b] = e
+			x.entries.put(m.b, e)
 			m.b.watch(x)
 		case e.epoch == x.epoch:
 			continue // listed twice
@@ -199,7 +199,7 @@ func (x *lcIndex) update(ms []member) {
 // drop takes e out of the index and stops watching its backend.
 func (x *lcIndex) drop(e *lcEntry) {
 	x.loads.remove(&e.rank)
-	delete(x.entries, e.b)
+	x.entries.del(e.b)
 	e.b.unwatch(x)
 }
 
@@ -215,7 +215,7 @@ func (x *lcIndex) retire() {
 
 func (x *lcIndex) loadChanged(b *Backend) {
 	x.mu.Lock()
-	if e := x.entries[b]; e != nil {
+	if e := x.entries.get(b); e != nil {
 		x.loads.set(&e.rank, lcLoad{inFlight(b), e.w})
 	}
 	x.mu.Unlock()

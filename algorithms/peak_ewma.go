@@ -90,7 +90,6 @@ type peakEWMA struct {
 type peakState struct {
 	mu      sync.Mutex
 	cost    float64       // cost at time at, in nanoseconds; under mu
-	atMu    time.Duration // time of the last sample; under mu
 	sampled atomic.Bool   // set once lnCost and at hold a sample
 	lnCost  atomic.Uint64 // math.Float64bits of ln(cost) + at/τ
 	at      atomic.Int64  // the last sample's time, so Pick never fades backwards
@@ -107,7 +106,7 @@ func (st *peakState) costAt(now time.Duration, tau float64) (cost float64, ok bo
 
 // set records cost c at time at and publishes it; the caller holds mu.
 func (st *peakState) set(c float64, at time.Duration, tau float64) {
-	st.cost, st.atMu = c, at
+	st.cost = c
 	// Storing ln(c) + at/τ lets Pick fade the cost with one exponential,
 	// exp(that - now/τ); ln(0) is -Inf, which stays 0 as it should.
 	st.lnCost.Store(math.Float64bits(math.Log(c) + float64(at)/tau))
@@ -175,7 +174,8 @@ func (p *peakEWMA) Done(b *Backend, o Outcome) {
 	// An out-of-order outcome (o.Now before the last sample) has weight 1
 	// for the cost as it stands: it can raise the cost as a peak, not lower
 	// it, and it does not move the sample time back.
-	w := math.Exp(-float64(max(o.Now-st.atMu, 0)) / p.tau)
+	last := time.Duration(st.at.Load())
+	w := math.Exp(-float64(max(o.Now-last, 0)) / p.tau)
 	d := st.cost * w
 	if o.Err != nil {
 		x = max(x, d)
@@ -184,7 +184,7 @@ func (p *peakEWMA) Done(b *Backend, o Outcome) {
 	if x <= d {
 		c = d*w + x*(1-w)
 	}
-	st.set(c, max(o.Now, st.atMu), p.tau)
+	st.set(c, max(o.Now, last), p.tau)
 }
 
 func (p *peakEWMA) Update(backends []*Backend) {

@@ -3,7 +3,6 @@ package algorithms
 import (
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -93,9 +92,9 @@ type prequal struct {
 	qRIF    float64
 	maxAge  time.Duration
 
-	mu   sync.Mutex     // guards pool and every estimate
-	pool []prequalProbe // oldest first
-	snap atomic.Pointer[stateSnapshot[prequalEstimate]]
+	mu   sync.Mutex                      // guards pool and every estimate
+	pool []prequalProbe                  // oldest first
+	snap *stateSnapshot[prequalEstimate] // under mu, as the pool is
 }
 
 // prequalEstimate is a backend's latency estimate, in nanoseconds; under mu.
@@ -141,7 +140,7 @@ func (p *prequal) Pick(req *Request) (*Backend, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.snap.Load()
+	s := p.snap
 	if s == nil || len(s.backends) == 0 {
 		return nil, ErrNoBackend
 	}
@@ -277,7 +276,7 @@ func (p *prequal) Done(b *Backend, o Outcome) {
 	sample := float64(max(o.Latency, 0))
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.snap.Load()
+	s := p.snap
 	if s == nil {
 		return
 	}
@@ -299,7 +298,7 @@ func (p *prequal) Done(b *Backend, o Outcome) {
 func (p *prequal) Update(backends []*Backend) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := newStateSnapshot(backends, p.snap.Load().state)
+	s := newStateSnapshot(backends, p.snap.state)
 	p.pool = deleteProbes(p.pool, func(x *prequalProbe) bool { return s.byPtr[x.b] == nil })
-	p.snap.Store(s)
+	p.snap = s
 }
