@@ -227,22 +227,33 @@ func (p *leastResponseTime) Done(b *Backend, o Outcome) {
 
 // sample blends an outcome into the estimate.
 func (st *lrtState) sample(o Outcome) {
-	sample := float64(max(o.Latency, 0))
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	old, ok := st.estimate(o.Now)
+	est, at, ok := blend(math.Float64frombits(st.est.Load()), time.Duration(st.at.Load()), st.sampled.Load(), o)
+	if ok {
+		st.store(est, at)
+	}
+}
+
+// blend is an estimate of latency (est at time at, when known) after
+// outcome o: the first sample, or est decayed to o.Now and moved a
+// quarter of the way to the sample. A failure counts as at least the
+// estimate, so a backend that fails fast does not look fast, and a first
+// failure without a latency says nothing (ok is false). An out-of-order
+// outcome (before at) blends in without moving the time back.
+func blend(est float64, at time.Duration, known bool, o Outcome) (float64, time.Duration, bool) {
+	sample := float64(max(o.Latency, 0))
 	switch {
-	case !ok && o.Err != nil && sample == 0:
-		return
-	case !ok:
-		st.store(sample, o.Now)
-		return
-	case o.Err != nil:
+	case !known && o.Err != nil && sample == 0:
+		return 0, 0, false
+	case !known:
+		return sample, o.Now, true
+	}
+	old := decayed(est, o.Now-at)
+	if o.Err != nil {
 		sample = max(sample, old)
 	}
-	// An out-of-order outcome (o.Now before the latest sample) blends into
-	// the estimate without moving its time back.
-	st.store(old+ewmaWeight*(sample-old), max(o.Now, time.Duration(st.at.Load())))
+	return old + ewmaWeight*(sample-old), max(o.Now, at), true
 }
 
 func (p *leastResponseTime) Update(backends []*Backend) {

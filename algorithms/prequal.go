@@ -273,25 +273,12 @@ func (p *prequal) Done(b *Backend, o Outcome) {
 	if b == nil {
 		return
 	}
-	sample := float64(max(o.Latency, 0))
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.snap
-	if s == nil {
-		return
-	}
-	e := s.byPtr[b]
-	switch {
-	case e == nil:
-	case !e.known && o.Err != nil && sample == 0:
-	case !e.known:
-		e.lat, e.at, e.known = sample, o.Now, true
-	default:
-		old := decayed(e.lat, o.Now-e.at)
-		if o.Err != nil {
-			sample = max(sample, old)
+	if e := p.snap.state(b); e != nil {
+		if lat, at, ok := blend(e.lat, e.at, e.known, o); ok {
+			e.lat, e.at, e.known = lat, at, true
 		}
-		e.lat, e.at = old+ewmaWeight*(sample-old), max(e.at, o.Now)
 	}
 }
 
