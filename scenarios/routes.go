@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,7 +233,7 @@ func checkRoutes(s *Scenario, d *decoder, forProxy bool) error {
 			}
 		}
 	}
-	for _, name := range sortedKeys(s.Pools) {
+	for _, name := range slices.Sorted(maps.Keys(s.Pools)) {
 		if err := checkPool(s, d, name, pools, forProxy); err != nil {
 			return err
 		}
@@ -419,14 +420,4 @@ func checkSplit(d *decoder, p string, split map[string]int, pools []string) erro
 		return d.errorf(p, "needs a pool with a weight above 0")
 	}
 	return nil
-}
-
-// sortedKeys lists m's keys in order.
-func sortedKeys[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -334,7 +334,7 @@ func (e *engine) crashBalancer(b *balancer, now time.Duration) {
 		}
 		if q.check {
 			// A shared view's checks go on; a view of its own is gone.
-			q.orphan = q.orphan || e.separate()
+			q.orphan = e.separate()
 			continue
 		}
 		s := &e.servers[q.server]

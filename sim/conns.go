@@ -145,8 +145,11 @@ func (e *engine) closeConnection(c *connection, now time.Duration, broke bool) {
 	if broke {
 		o.Err = ErrReset
 	}
-	e.zoneDone(lb, &e.servers[c.server]).Done(lb.view.backends[c.server], o)
+	// The count drops first, as for a request: the balancer hears of an
+	// outcome with the connection already gone from the server's count.
+	k := c.server
 	e.dropConnection(c)
+	e.zoneDone(lb, &e.servers[k]).Done(lb.view.backends[k], o)
 }
 
 // dropConnection closes c without telling its balancer, which crashed.

@@ -314,7 +314,7 @@ func (e *engine) trace(kind TraceKind, now time.Duration, i int32, s *server, te
 	}
 	for k := range e.servers {
 		b := e.servers[k].backend
-		if v.counted || e.tier != nil && e.tier.refresh > 0 {
+		if e.separate() {
 			b = v.backends[k]
 		}
 		ev.InFlight[k] = int(b.InFlight())
