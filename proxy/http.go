@@ -284,7 +284,8 @@ func (p *Proxy) badRequest(ctx *fasthttp.RequestCtx, err error) {
 	case errors.As(err, &ne) && ne.Timeout():
 		code = fasthttp.StatusRequestTimeout
 	}
-	ex := exchange{start: time.Now(), client: clientOf(ctx)}
+	now := time.Now()
+	ex := exchange{start: now, sent: now, client: clientOf(ctx)}
 	p.answer(ctx, &ex, code, err)
 }
 
@@ -496,7 +497,11 @@ func isHopHeader(k []byte) bool {
 
 // exchange is one request's record for the access log.
 type exchange struct {
-	start    time.Time
+	start time.Time
+	// sent is when the request was let go to the balancer: its arrival,
+	// or the end of the hold a rate limit put it in. Attempts, and what
+	// the balancer learns of them, count from here, not from arrival.
+	sent     time.Time
 	client   netip.Addr
 	method   string
 	host     string
@@ -519,7 +524,8 @@ var errNoRoute = errors.New("no route matches the path")
 // the server, and tries the pool's servers as the pool's retry policy
 // allows.
 func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
-	ex := exchange{start: time.Now(), client: clientOf(ctx)}
+	now := time.Now()
+	ex := exchange{start: now, sent: now, client: clientOf(ctx)}
 	req := &ctx.Request
 	if p.opts.AccessLog != nil {
 		ex.method, ex.host = string(req.Header.Method()), string(ctx.Host())
@@ -612,10 +618,11 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 
 	pl.arrived()
 	pinned := stickyServer(st, pl, req)
-	areq := algorithms.Request{Client: ex.client, Now: ex.start.Sub(p.start)}
+	areq := algorithms.Request{Client: ex.client, Now: ex.sent.Sub(p.start)}
 	if st.keyed {
-		// The request's key is its URI, as nginx's hash $request_uri.
-		areq.Key, areq.Keyed = algorithms.KeyHash(req.RequestURI()), true
+		// The request's key is its path and query, as nginx's hash
+		// $request_uri, however the client wrote the request's target.
+		areq.Key, areq.Keyed = algorithms.KeyHash(req.URI().RequestURI()), true
 	}
 	// avoid holds the servers tried, and those slow start or a breaker
 	// turned the request away from.
@@ -641,7 +648,7 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 			req.URI().SetHost(u.addr)
 		}
 
-		a.start = ex.start
+		a.start = ex.sent
 		if attempts > 1 {
 			a.start = time.Now()
 		}
@@ -665,7 +672,7 @@ func (p *Proxy) serveHTTP(ctx *fasthttp.RequestCtx) {
 		c := p.finish(st, a, err)
 		// An error status comes back only when forward chose to retry it.
 		var status *statusError
-		if !errors.As(err, &status) && !pl.retryable(string(req.Header.Method()), c, attempts, ex.start) {
+		if !errors.As(err, &status) && !pl.retryable(string(req.Header.Method()), c, attempts, ex.sent) {
 			p.answerError(ctx, &ex, err)
 			return
 		}
@@ -765,7 +772,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, st *state, a attempt, ex *exch
 		st.dropIdle(u)
 		return errors.New("the server switched protocols unasked")
 	}
-	if se := errorStatus(code); se != nil && a.pool.retryable(string(ctx.Request.Header.Method()), scenarios.Retry5xx, ex.attempts, ex.start) {
+	if se := errorStatus(code); se != nil && a.pool.retryable(string(ctx.Request.Header.Method()), scenarios.Retry5xx, ex.attempts, ex.sent) {
 		// Tried again elsewhere, as nginx's proxy_next_upstream http_500:
 		// this answer is dropped, and its connection with it unless the
 		// answer was all in.

@@ -214,6 +214,7 @@ func (p *Proxy) hold(ctx *fasthttp.RequestCtx, ex *exchange, d time.Duration) bo
 		}
 		t.Reset(min(left, clientCheck))
 	}
+	ex.sent = time.Now()
 	if ctx.Request.Header.ContentLength() != 0 {
 		// clientGone cleared the read deadline, and the one fasthttp set
 		// for the body when the head arrived may be past.

@@ -300,8 +300,14 @@ func TestRateLimitBurst(t *testing.T) {
 					t.Errorf("request %d through after %v, want %v to %v (all: %v)", i+1, d.Round(ms), tc.holds[i], tc.holds[i]+slack, held)
 				}
 			}
-			if st := r.Stats(); st.RateDelayed != tc.delayed || st.RateLimited != 1 {
+			st := r.Stats()
+			if st.RateDelayed != tc.delayed || st.RateLimited != 1 {
 				t.Errorf("stats: %d held, %d rejected; want %d and 1", st.RateDelayed, st.RateLimited, tc.delayed)
+			}
+			// The server answers at once: the time a request was held is
+			// the limit's, not the server's latency.
+			if lat := st.Servers[0].LatencyMS.Max; lat > float64(slack/ms) {
+				t.Errorf("the server's slowest answer took %v ms; the hold was counted as its latency", lat)
 			}
 		})
 	}

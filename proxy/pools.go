@@ -153,8 +153,9 @@ func (r *splitRNG) intN(n uint64) uint64 {
 
 // seed seeds the balancer of a config's k-th pool: Options.Seed for the
 // first, so that a proxy with one pool decides as it always did, and
-// that seed mixed with k for the others, as the simulator seeds its
-// pools, so that their random choices are independent. Without
+// that seed mixed with k for the others, so that their random choices
+// are independent. (The simulator mixes its seeds its own way: pools
+// after the first do not replay the simulator's decisions.) Without
 // Options.Seed it seeds from the clock.
 func (p *Proxy) seed(k int) uint64 {
 	seed := p.opts.Seed

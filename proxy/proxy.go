@@ -615,16 +615,19 @@ func (st *state) pick(pl *pool, req *algorithms.Request, tried []*upstream, rng 
 	// that neither piles onto one server nor favours the first listed.
 	list, _ := pl.usable(time.Now())
 	var best *upstream
+	var bestN int64
 	ties := uint64(0)
 	for _, be := range list {
 		u := st.byIndex[be.Index]
 		if slices.Contains(tried, u) {
 			continue
 		}
-		switch {
-		case best == nil || be.InFlight() < best.be.InFlight():
-			best, ties = u, 1
-		case be.InFlight() == best.be.InFlight():
+		// One read a backend: loads move under a pick, and two reads could
+		// find it neither lighter nor equal.
+		switch n := be.InFlight(); {
+		case best == nil || n < bestN:
+			best, bestN, ties = u, n, 1
+		case n == bestN:
 			// Reservoir sampling: the k-th of k equals replaces the
 			// choice with probability 1/k.
 			if ties++; rng.intN(ties) == 0 {
