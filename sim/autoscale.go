@@ -126,7 +126,7 @@ func (e *engine) joinServer(s *server, now time.Duration, seq uint64) {
 // leaveIfDrained lets a retired server that has nothing left to serve
 // leave the fleet: it stops draining, and its time in service ends.
 func (e *engine) leaveIfDrained(s *server, now time.Duration) {
-	if !s.retired || s.left || s.busy > 0 || s.waiting.len() > 0 {
+	if !s.retired || s.left || s.busy > 0 || s.waiting.len() > 0 || s.transit > 0 {
 		return
 	}
 	e.trackState(s, now)

@@ -29,6 +29,9 @@ type server struct {
 	joinSeq                       uint64 // the pending join event's sequence number
 
 	busy    int
+	// transit counts the requests crossing zones to it: a retired server
+	// waits for them before it leaves.
+	transit int
 	waiting ring[int32] // request indices, oldest first
 
 	// Faults: up is false while crashed; slow multiplies service times;

@@ -172,6 +172,7 @@ func (e *engine) zoneDone(lb *balancer, s *server) algorithms.Balancer {
 func (e *engine) crossTo(i int32, s *server, now time.Duration) {
 	q := &e.reqs[i]
 	q.server, q.transit = int32(s.backend.Index), true
+	s.transit++
 	q.doneSeq = e.events.push(event{at: now + e.zones.cross, req: i, kind: reach})
 	if e.attemptTimeout > 0 {
 		q.timeoutSeq = e.events.push(event{at: now + e.attemptTimeout, req: i, kind: timeout})
@@ -185,6 +186,8 @@ func (e *engine) reached(i int32, now time.Duration) {
 	q := &e.reqs[i]
 	q.transit = false
 	s := &e.servers[q.server]
+	s.transit--
+	defer e.leaveIfDrained(s, now) // a retired server may have waited for it
 	if q.orphan && (!s.up || s.full()) {
 		e.release(i) // its client gave up already
 		return

@@ -2,7 +2,9 @@ package sim
 
 import (
 	"math"
+	"net/netip"
 	"testing"
+	"time"
 )
 
 // zoneScenario is two zones of two servers with room to spare (nothing
@@ -167,5 +169,27 @@ faults: [{at: 60s, zone: za, kind: crash, for: 10s}]
 	}
 	if len(resets) == 0 {
 		t.Error("no request was in flight on za when it fell; the test tests nothing")
+	}
+}
+
+// TestRetiredServerWaitsForTransit: a server the autoscaler retires does
+// not leave while a request is crossing zones to it; the request's
+// arrival lets it go.
+func TestRetiredServerWaitsForTransit(t *testing.T) {
+	e, err := newEngine(parse(t, zoneScenario("zones: {cross_latency: 5ms}\n")), "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &e.servers[2] // b-1, in the other zone from the first balancer's clients
+	i := e.store(request{server: -1, client: netip.MustParseAddr("10.0.0.1"), demand: time.Millisecond})
+	e.crossTo(i, s, time.Second)
+	s.retired, s.draining = true, true
+	e.leaveIfDrained(s, time.Second)
+	if s.left {
+		t.Fatal("the retired server left with a request crossing to it")
+	}
+	e.reached(i, time.Second+5*time.Millisecond)
+	if s.transit != 0 || s.busy != 1 {
+		t.Fatalf("after the crossing: %d in transit, %d busy; want 0 and 1", s.transit, s.busy)
 	}
 }
