@@ -194,6 +194,21 @@ func (e *engine) refresh(now time.Duration) {
 	for _, v := range e.views {
 		e.refreshView(v, now)
 	}
+	e.detectCrashes(now)
+}
+
+// refreshOne is refresh after a change of view v's own state (a check's
+// verdict, an ejection, a breaker): only v's balancers need hearing of
+// it, and with a thousand local views refreshing every view on each
+// change would cost views x servers.
+func (e *engine) refreshOne(v *view, now time.Duration) {
+	e.refreshView(v, now)
+	e.detectCrashes(now)
+}
+
+// detectCrashes marks as detected the crashes whose server no balancer
+// that is up may still choose.
+func (e *engine) detectCrashes(now time.Duration) {
 	for i := range e.servers {
 		if s := &e.servers[i]; s.crash >= 0 && !e.anyHealthy(s, now) {
 			e.crashes[s.crash].detected = now
@@ -500,7 +515,7 @@ func (e *engine) serverFailed(v *view, s *server, now time.Duration, measured, p
 				// No slot: back in rotation, as past the cap, until the
 				// next failure finds one.
 				st.breaker, st.cbFails = breakerClosed, cb.Failures
-				e.refresh(now)
+				e.refreshOne(v, now)
 			}
 		}
 	}
@@ -525,8 +540,8 @@ func (e *engine) passiveFailed(v *view, s *server, now time.Duration, condition 
 	}
 	st.passiveFails = 0
 	st.ejectedUntil = now + window
-	e.events.push(event{at: st.ejectedUntil, req: int32(s.backend.Index), kind: ejectEnd})
-	e.refresh(now)
+	e.events.push(viewEvent(st.ejectedUntil, ejectEnd, s.backend.Index, v))
+	e.refreshOne(v, now)
 }
 
 // retry reports whether request i gets another attempt at now after a
@@ -709,7 +724,7 @@ func (e *engine) openBreaker(v *view, s *server, now time.Duration) {
 	st := &v.standing[s.backend.Index]
 	st.breaker, st.cbFails = breakerOpen, 0
 	e.events.push(viewEvent(now+e.breaker.Open.D(), breakerHalfOpen, s.backend.Index, v))
-	e.refresh(now)
+	e.refreshOne(v, now)
 }
 
 // halfOpen lets s's breaker in view v send probes.
@@ -717,7 +732,7 @@ func (e *engine) halfOpen(v *view, s *server, now time.Duration) {
 	v.pools[s.pool].breakersOpen--
 	st := &v.standing[s.backend.Index]
 	st.breaker, st.cbProbes, st.cbProbeOK = breakerHalf, 0, 0
-	e.refresh(now)
+	e.refreshOne(v, now)
 }
 
 // probe counts a request sent to s while its breaker in view v is
@@ -730,7 +745,7 @@ func (e *engine) probe(v *view, s *server, now time.Duration) bool {
 	}
 	st.cbProbes++
 	if st.cbProbes == e.breaker.Probes {
-		e.refresh(now)
+		e.refreshOne(v, now)
 	}
 	return true
 }
@@ -739,7 +754,7 @@ func (e *engine) probe(v *view, s *server, now time.Duration) bool {
 func (e *engine) unprobe(v *view, s *server, now time.Duration, probe bool) {
 	if st := &v.standing[s.backend.Index]; probe && st.breaker == breakerHalf {
 		st.cbProbes--
-		e.refresh(now)
+		e.refreshOne(v, now)
 	}
 }
 
@@ -756,7 +771,7 @@ func (e *engine) succeeded(v *view, s *server, now time.Duration, probe bool) {
 		st.cbProbeOK++
 		if st.cbProbeOK >= e.breaker.Probes {
 			st.breaker = breakerClosed
-			e.refresh(now)
+			e.refreshOne(v, now)
 		}
 	}
 }

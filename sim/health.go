@@ -106,6 +106,6 @@ func (e *engine) checked(v *view, s *server, ok bool, now time.Duration) {
 		}
 	}
 	if changed {
-		e.refresh(now)
+		e.refreshOne(v, now)
 	}
 }

@@ -655,7 +655,9 @@ func (e *engine) fire(ev event) {
 	case faultEnd:
 		e.endFault(int(ev.req), ev.at)
 	case ejectEnd:
-		e.refresh(ev.at)
+		if v := e.views[ev.view()]; v.epoch == ev.epoch() {
+			e.refreshOne(v, ev.at)
+		}
 	case breakerHalfOpen:
 		if v := e.views[ev.view()]; v.epoch == ev.epoch() {
 			e.halfOpen(v, &e.servers[ev.server()], ev.at)
