@@ -267,14 +267,14 @@ func (e *engine) refreshPool(v *view, k int, now time.Duration) {
 		}
 	}
 	e.healthBuf, e.listBuf = hs, list[:0] // Update does not keep the list
-	if e.zoned() {
-		e.updateZoned(v, k)
-		return
-	}
 	if vp.listed && !moved {
 		return
 	}
 	vp.listed = true
+	if e.zoned() {
+		e.updateZoned(v, k)
+		return
+	}
 	for _, b := range e.lbs {
 		if b.view == v {
 			b.algs[k].Update(list)

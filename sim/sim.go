@@ -245,12 +245,12 @@ type engine struct {
 	scale    *scaler   // nil unless autoscaling (autoscale.go)
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
 	cache    *caches   // nil unless servers cache keys (cache.go)
-	// healthBuf and listBuf are refreshPool's scratch, kept between
+	// healthBuf, listBuf and otherBuf are refreshPool's and updateZoned's scratch, kept between
 	// refreshes.
-	healthBuf []bool
-	listBuf   []*algorithms.Backend
-	pins      pins    // nil unless the scenario is sticky (sessions.go)
-	l4        *layer4 // nil unless an L4 balancer carries connections (conns.go)
+	healthBuf         []bool
+	listBuf, otherBuf []*algorithms.Backend
+	pins              pins    // nil unless the scenario is sticky (sessions.go)
+	l4                *layer4 // nil unless an L4 balancer carries connections (conns.go)
 	// triedBy keeps the servers each request tried, when it may be
 	// retried more than once (tried.go).
 	triedBy map[int32][]int

@@ -115,8 +115,8 @@ func (e *engine) updateZoned(v *view, k int) {
 		if b.view != v {
 			continue
 		}
-		local := make([]*algorithms.Backend, 0, len(p.servers))
-		var other []*algorithms.Backend
+		// Update does not keep the lists: both are scratch.
+		local, other := e.listBuf[:0], e.otherBuf[:0]
 		for _, i := range p.servers {
 			switch {
 			case !v.standing[i].inRotation:
@@ -126,6 +126,7 @@ func (e *engine) updateZoned(v *view, k int) {
 				other = append(other, v.backends[i])
 			}
 		}
+		e.listBuf, e.otherBuf = local, other
 		b.algs[k].Update(local)
 		if b.spill == nil {
 			continue
