@@ -28,7 +28,7 @@ type server struct {
 	idle, starting, retired, left bool
 	joinSeq                       uint64 // the pending join event's sequence number
 
-	busy    int
+	busy int
 	// transit counts the requests crossing zones to it: a retired server
 	// waits for them before it leaves.
 	transit int

@@ -245,8 +245,8 @@ type engine struct {
 	scale    *scaler   // nil unless autoscaling (autoscale.go)
 	sess     *sessions // nil unless the scenario keeps sessions (sessions.go)
 	cache    *caches   // nil unless servers cache keys (cache.go)
-	// healthBuf, listBuf and otherBuf are refreshPool's and updateZoned's scratch, kept between
-	// refreshes.
+	// healthBuf, listBuf and otherBuf are scratch for refreshPool and
+	// updateZoned, kept between refreshes.
 	healthBuf         []bool
 	listBuf, otherBuf []*algorithms.Backend
 	pins              pins    // nil unless the scenario is sticky (sessions.go)
