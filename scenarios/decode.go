@@ -341,7 +341,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) error {
 	for _, p := range pairs {
 		name := p.key.Value
 		fp := joinPath(path, name)
-		if msg := checkName(name); msg != "" {
+		if msg := keyNameProblem(name); msg != "" {
 			return d.nodeErr(p.key, fp, msg)
 		}
 		d.keys[fp] = p.key
@@ -385,7 +385,7 @@ func (d *decoder) decodeSpec(n *yaml.Node, v reflect.Value, path string) error {
 			name = val.Value
 			continue
 		}
-		if msg := checkName(key); msg != "" || strings.ContainsAny(val.Value, "(),= ") {
+		if msg := keyNameProblem(key); msg != "" || strings.ContainsAny(val.Value, "(),= ") {
 			return d.nodeErr(p.key, fp, fmt.Sprintf("%s is not a parameter: write name: POLICY and one key per parameter, as in {name: bounded_load, c: 1.5}", quote(key+": "+val.Value)))
 		}
 		params = append(params, [2]string{key, val.Value})
@@ -397,9 +397,17 @@ func (d *decoder) decodeSpec(n *yaml.Node, v reflect.Value, path string) error {
 	return nil
 }
 
-// checkName checks the name of a pool or zone, and returns what is wrong
+// checkKeyName checks the pool or zone name at path.
+func (d *decoder) checkKeyName(path, name string) error {
+	if msg := keyNameProblem(name); msg != "" {
+		return d.errorf(path, "%s", msg)
+	}
+	return nil
+}
+
+// keyNameProblem checks the name of a pool or zone, and returns what is wrong
 // with it, or "".
-func checkName(name string) string {
+func keyNameProblem(name string) string {
 	if name == "" || len(name) > maxKeyNameLen || strings.ContainsFunc(name, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 	}) {

@@ -228,8 +228,8 @@ func checkRoutes(s *Scenario, d *decoder, forProxy bool) error {
 	}
 	for i, g := range s.Servers {
 		if p := "servers[" + strconv.Itoa(i) + "].pool"; d.has(p) {
-			if msg := checkName(g.Pool); msg != "" {
-				return d.errorf(p, "%s", msg)
+			if err := d.checkKeyName(p, g.Pool); err != nil {
+				return err
 			}
 		}
 	}

@@ -65,8 +65,8 @@ func checkZones(s *Scenario, d *decoder) error {
 		p := "servers[" + strconv.Itoa(i) + "].zone"
 		switch {
 		case d.has(p):
-			if msg := checkName(g.Zone); msg != "" {
-				return d.errorf(p, "%s", msg)
+			if err := d.checkKeyName(p, g.Zone); err != nil {
+				return err
 			}
 		case len(zones) > 0:
 			return d.errorf(p, "required: some servers name their zone (%s), so every server must", strings.Join(zones, ", "))
