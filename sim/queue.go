@@ -1,6 +1,10 @@
 package sim
 
-import "time"
+import (
+	"time"
+
+	"github.com/lbsim/lbsim/scenarios"
+)
 
 // eventKind says what happens when an event fires.
 type eventKind uint8
@@ -72,6 +76,14 @@ type event struct {
 const (
 	serverBits = 14
 	viewBits   = 10
+)
+
+// The largest fleet and tier a file may give must fit their bits: these
+// arrays have a negative length, and the package does not compile, if a
+// limit outgrows them.
+var (
+	_ [1<<serverBits - scenarios.MaxServers]struct{}
+	_ [1<<viewBits - scenarios.MaxBalancers]struct{}
 )
 
 // viewEvent is an event of kind at on server s as view v sees it: its
