@@ -46,7 +46,7 @@ func writeTable(w io.Writer, c *results.Comparison, markdown bool) error {
 	if markdown {
 		title = "**" + mdEscape(c.Scenario) + "**: " + results.SeedText(c.Seed, c.Seeds, c.Aggregate) + ", " + requests
 	}
-	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
+	if _, err := fmt.Fprintf(w, "%s\n\n%s", title, traceText(c)); err != nil {
 		return err
 	}
 	for _, s := range sections(c, markdown) {
@@ -55,6 +55,20 @@ func writeTable(w io.Writer, c *results.Comparison, markdown bool) error {
 		}
 	}
 	return nil
+}
+
+// traceText says what a replayed trace held, and lists the first lines
+// that could not be read; "" when the workload was drawn.
+func traceText(c *results.Comparison) string {
+	if len(c.Results) == 0 || c.Results[0].Trace == nil {
+		return ""
+	}
+	tr := c.Results[0].Trace
+	text := fmt.Sprintf("replayed %d of the trace's %d lines: %d skipped, %d late\n", tr.Requests, tr.Lines, tr.Skipped, tr.Late)
+	for _, e := range tr.Errors {
+		text += "  skipped " + e + "\n"
+	}
+	return text + "\n"
 }
 
 // section is one table of a comparison: a heading (empty for the

@@ -80,8 +80,25 @@ type Result struct {
 	// Pools sums up each pool of servers that routes send requests to.
 	// Empty for a scenario with one pool.
 	Pools []Pool `json:"pools,omitempty"`
+	// Trace says what was read of the trace the run replayed; nil, and
+	// left out, for a drawn workload.
+	Trace *Trace `json:"trace,omitempty"`
 	// Detail is the run's data for charts, when it was asked for.
 	Detail *Detail `json:"-"`
+}
+
+// Trace counts what a run read of the trace it replayed.
+type Trace struct {
+	// Lines read, blank ones aside; Requests replayed from them.
+	Lines    int64 `json:"lines"`
+	Requests int64 `json:"requests"`
+	// Skipped counts the lines that could not be read; Errors lists the
+	// first few, "FILE:LINE: why".
+	Skipped int64    `json:"skipped"`
+	Errors  []string `json:"errors,omitempty"`
+	// Late counts the requests logged more than the reorder window
+	// (60 s) out of order, replayed at the time of the one before.
+	Late int64 `json:"late"`
 }
 
 // Latency summarises a latency distribution in milliseconds of virtual time,

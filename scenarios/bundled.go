@@ -12,7 +12,7 @@ import (
 	"github.com/lbsim/lbsim/internal/suggest"
 )
 
-//go:embed bundled/*.yaml
+//go:embed bundled/*.yaml bundled/traces/*.gz
 var bundledFiles embed.FS
 
 // bundled holds the bundled scenarios, parsed once on first use.

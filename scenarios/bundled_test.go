@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func TestBundled(t *testing.T) {
 		"deep-health-checks", "deep-health-checks-panic", "dying-disk", "ecommerce-regions", "grpc-behind-l4", "grpc-behind-l7", "herding",
 		"heterogeneous", "hot-key", "identical-stateless", "mixed-50ms-5s", "mixed-routed", "nat-skew",
 		"quiz-independent-api", "quiz-one-new-two-old", "quiz-shopping-cart", "quiz-video-encoding",
-		"retry-storm", "retry-storm-with-breaker", "shifting-speeds", "zombie-server", "zombie-server-ejected", "zone-outage"}
+		"replay-shop-log", "retry-storm", "retry-storm-with-breaker", "shifting-speeds", "zombie-server", "zombie-server-ejected", "zone-outage"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("BundledNames() = %v, want %v", names, want)
 	}
@@ -50,10 +51,13 @@ func TestBundled(t *testing.T) {
 			if s.Duration > 0 {
 				arrivals = expectedArrivals(&a, s.Duration.D().Seconds())
 			}
+			if s.Workload.Trace != nil {
+				arrivals = float64(traceLines(t, s.Workload.Trace))
+			}
 			if arrivals > maxBundledArrivals {
 				t.Errorf("about %.0f arrivals per algorithm, more than %d", arrivals, maxBundledArrivals)
 			}
-			if a.Load != 0 || a.Rate <= 0 {
+			if s.Workload.Trace == nil && (a.Load != 0 || a.Rate <= 0) {
 				t.Errorf("arrival rate %g, load %g: load not resolved", a.Rate, a.Load)
 			}
 			if !bytes.Contains(s.YAML, []byte("description: ")) {
@@ -63,6 +67,21 @@ func TestBundled(t *testing.T) {
 				name, len(s.ExpandServers()), s.Capacity(), a.Rate, arrivals, s.Algorithms)
 		})
 	}
+}
+
+// traceLines counts the lines of a trace.
+func traceLines(t *testing.T, tr *Trace) int {
+	t.Helper()
+	f, err := tr.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(data, []byte("\n"))
 }
 
 // TestBundledNumbers pins the numbers the scenario descriptions promise.

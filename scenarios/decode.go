@@ -156,6 +156,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 	if v.Type() == expectationType {
 		return d.decodeExpectation(n, v, path)
 	}
+	if v.Type() == traceClassesType {
+		classes, err := d.decodeTraceClasses(n, path)
+		if err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(classes))
+		return nil
+	}
 	if v.Type() == durationType {
 		dur, msg := parseDuration(n)
 		if msg != "" {

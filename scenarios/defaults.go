@@ -13,7 +13,7 @@ func applyDefaults(s *Scenario, d *decoder, forProxy bool) {
 	if !d.has("seed") {
 		s.Seed = DefaultSeed
 	}
-	if !d.has("requests") && !d.has("duration") {
+	if !d.has("requests") && !d.has("duration") && !d.has("workload.trace") {
 		s.Requests = DefaultRequests
 	}
 	for i := range s.Servers {

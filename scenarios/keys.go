@@ -41,9 +41,10 @@ const (
 	maxCacheEntries = 10_000_000
 )
 
-// Keyed reports whether any request of the workload carries a key.
+// Keyed reports whether any request of the workload carries a key. A
+// trace's requests carry their paths as keys.
 func (w *Workload) Keyed() bool {
-	if w.Keys != nil {
+	if w.Keys != nil || w.Trace != nil {
 		return true
 	}
 	for _, c := range w.Classes {

@@ -27,7 +27,9 @@ type Scenario struct {
 	// Seed seeds every random stream of a run; default 1.
 	Seed uint64 `yaml:"seed"`
 	// Requests is the number of arrivals to simulate. Exactly one of
-	// Requests and Duration is non-zero after loading (default: 100000 requests).
+	// Requests and Duration is non-zero after loading (default: 100000
+	// requests), unless the workload is a trace: its length is the run's,
+	// and both are 0.
 	Requests int64 `yaml:"requests"`
 	// Duration is the virtual time during which requests arrive.
 	Duration Duration `yaml:"duration"`
@@ -159,6 +161,9 @@ type Workload struct {
 	// Keys, when set, gives every request a key (see keys.go); a class
 	// may draw from a set of its own instead.
 	Keys *Keys `yaml:"keys"`
+	// Trace, when set, replays recorded requests instead (see trace.go):
+	// Arrival, Service, Classes, Keys and Clients are then unused.
+	Trace *Trace `yaml:"trace"`
 }
 
 // Arrival is the arrival process.
@@ -245,8 +250,13 @@ type Duration time.Duration
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // RequestClasses returns the workload's request classes: Classes itself, or a
-// single class named "default" holding Service.
+// single class named "default" holding Service. A trace's classes are those
+// trace.classes names, then "default"; they have no share or service, as
+// the trace gives each request's.
 func (w *Workload) RequestClasses() []Class {
+	if w.Trace != nil {
+		return w.Trace.requestClasses()
+	}
 	if len(w.Classes) > 0 {
 		return w.Classes
 	}

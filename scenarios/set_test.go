@@ -175,7 +175,7 @@ func TestParseWithErrors(t *testing.T) {
 func TestParseKeyErrors(t *testing.T) {
 	tests := []struct{ key, want string }{
 		{"", `key "": empty key`},
-		{"workload.arival.rate", `key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients, connections, keys)`},
+		{"workload.arival.rate", `key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients, connections, keys, trace)`},
 		{"workload.arrival.rtae", `key "workload.arrival.rtae": workload.arrival has no key "rtae", did you mean "rate"? (it has: process, rate,`},
 		{"health_check.intreval", `health_check has no key "intreval", did you mean "interval"?`},
 		{"speed", `key "speed": a scenario file has no key "speed"`},

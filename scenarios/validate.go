@@ -146,9 +146,12 @@ func checkServers(s *Scenario, d *decoder) error {
 
 func checkWorkload(s *Scenario, d *decoder) error {
 	if !d.has("workload") {
-		return d.errorf("workload", "required; give arrival and service (or classes)")
+		return d.errorf("workload", "required; give arrival and service (or classes), or a trace to replay")
 	}
 	w := &s.Workload
+	if w.Trace != nil {
+		return checkTrace(s, d)
+	}
 	if err := checkArrival(s, d); err != nil {
 		return err
 	}
@@ -422,6 +425,9 @@ func checkExpect(s *Scenario, d *decoder) error {
 // resolveLoads turns every load into a rate against the servers' capacity,
 // then checks the rate limit the file could not be checked against.
 func resolveLoads(s *Scenario, d *decoder) error {
+	if s.Workload.Trace != nil {
+		return nil
+	}
 	c := s.Capacity()
 	a := &s.Workload.Arrival
 	resolve := func(path string, rate, load *float64) error {
@@ -450,6 +456,9 @@ func resolveLoads(s *Scenario, d *decoder) error {
 // must end (its last rate is positive) within MaxVirtualTime, and a run
 // measured in time must expect at most MaxRequests arrivals.
 func checkRunLength(s *Scenario, d *decoder) error {
+	if s.Workload.Trace != nil {
+		return nil // the trace is as long as it is
+	}
 	a := &s.Workload.Arrival
 	if s.Requests > 0 {
 		last, lastPath := a.Rate, "workload.arrival"

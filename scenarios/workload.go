@@ -34,6 +34,11 @@ func (s *Scenario) Clone() *Scenario {
 		svc := *s.Workload.Service
 		w.Service = &svc
 	}
+	if t := s.Workload.Trace; t != nil {
+		c := *t
+		c.Classes = append([]TraceClass(nil), t.Classes...)
+		w.Trace = &c
+	}
 	if s.Workload.Clients.NAT != nil {
 		nat := *s.Workload.Clients.NAT
 		w.Clients.NAT = &nat

@@ -383,6 +383,9 @@ func (p *progress) run(k int) func(float64) {
 
 // done is the share of the run's arrivals simulated by now.
 func (e *engine) done(now time.Duration) float64 {
+	if e.maxArrivals == 0 && e.duration == 0 {
+		return e.gen.Progress()
+	}
 	if e.duration > 0 {
 		return float64(now) / float64(e.duration)
 	}

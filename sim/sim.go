@@ -128,6 +128,10 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 	}
 	e.onProgress = progress
 	e.run()
+	e.gen.Close()
+	if err := e.gen.Err(); err != nil {
+		return results.Result{}, 0, err
+	}
 	if e.windowEnd <= e.warmup {
 		return results.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
 			algorithm, e.windowEnd.Round(time.Millisecond), e.warmup, ErrNothingMeasured)
@@ -225,7 +229,7 @@ type engine struct {
 	reqs []request
 	free []int32
 
-	maxArrivals int64         // 0 when the run is bounded by duration
+	maxArrivals int64         // 0 when the run is bounded by duration, or by its trace
 	duration    time.Duration // 0 when the run is bounded by arrivals
 	warmup      time.Duration
 	// windowEnd closes the measurement window: unbounded while requests
@@ -319,6 +323,17 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	return e, nil
 }
 
+// addClasses adds the classes a trace's class column named since the
+// last call.
+func (e *engine) addClasses() {
+	for _, name := range e.gen.ClassNames()[len(e.classes):] {
+		h := histograms.Get().(*results.Histogram)
+		h.Reset()
+		e.classes = append(e.classes, h)
+		e.classNames = append(e.classNames, name)
+	}
+}
+
 // histograms recycles the latency histograms of finished runs. Each holds
 // about 350 KiB of buckets; runs in parallel that each made new ones would
 // make garbage fast enough for collections to take a core from them every
@@ -399,17 +414,22 @@ func (e *engine) run() {
 
 // finished reports whether r lies past the end of the run.
 func (e *engine) finished(r *workloads.Request) bool {
-	if r.Arrival == math.MaxInt64 {
+	switch {
+	case r.Arrival == math.MaxInt64:
 		return true // the workload stopped sending
-	}
-	if e.duration > 0 {
+	case e.duration > 0:
 		return r.Arrival >= e.duration
+	case e.maxArrivals > 0:
+		return e.arrivals >= e.maxArrivals
 	}
-	return e.arrivals >= e.maxArrivals
+	return false // a trace, replayed to its end
 }
 
 func (e *engine) arrive(r *workloads.Request) {
 	e.arrivals++
+	if r.Class >= len(e.classes) {
+		e.addClasses()
+	}
 	lb, ok := e.pickBalancer(r)
 	if c := e.openConnection(r.Conn); c != nil {
 		lb, ok = int(c.lb), true // it stays on its connection's balancer
@@ -800,6 +820,9 @@ func (e *engine) result() results.Result {
 	}
 	if e.cache != nil {
 		res.CacheHitRate = e.cache.hitRate(-1)
+	}
+	if st := e.gen.TraceStats(); st != nil {
+		res.Trace = &results.Trace{Lines: st.Lines, Requests: st.Requests, Skipped: st.Skipped, Late: st.Late, Errors: st.Errors}
 	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))

@@ -67,6 +67,9 @@ type Generator struct {
 	// keyRand draws from them.
 	keys    []*keySet
 	keyRand *rand.Rand
+
+	// trace replays a trace instead of drawing requests; nil without.
+	trace *replay
 }
 
 // Fixed constants that, with the seed, seed each random stream; they spell
@@ -94,6 +97,14 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 		return nil, invalid("workload", "missing")
 	}
 	g := new(Generator)
+	if w.Trace != nil {
+		r, err := newReplay(w, seed)
+		if err != nil {
+			return nil, err
+		}
+		g.trace = r
+		return g, nil
+	}
 	if err := g.arrivals.init(&w.Arrival, rand.NewPCG(seed, streamArrivals)); err != nil {
 		return nil, err
 	}
@@ -168,8 +179,12 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 
 // Next fills r with the next request. The stream is infinite: the caller
 // stops at its request count or virtual time (or at an Arrival of Never).
-// Next does not allocate.
+// Next does not allocate, but to replay a trace's new client or class.
 func (g *Generator) Next(r *Request) {
+	if g.trace != nil {
+		g.trace.next(r)
+		return
+	}
 	r.Arrival = time.Duration(g.arrivals.next())
 	c := 0
 	if g.classRand != nil {
@@ -186,6 +201,53 @@ func (g *Generator) Next(r *Request) {
 	if g.keys != nil && g.keys[c] != nil {
 		r.Key = g.keys[c].draw(g.keyRand)
 	}
+}
+
+// Err returns why a trace replay stopped early, an error wrapping
+// ErrTrace; nil when it did not, and for a drawn workload.
+func (g *Generator) Err() error {
+	if g.trace == nil {
+		return nil
+	}
+	return g.trace.err
+}
+
+// TraceStats says what a trace replay has read so far; nil for a drawn
+// workload.
+func (g *Generator) TraceStats() *TraceStats {
+	if g.trace == nil {
+		return nil
+	}
+	st := g.trace.stats
+	st.Errors = append([]string(nil), st.Errors...)
+	return &st
+}
+
+// ClassNames names the classes of the requests generated so far, by
+// Request.Class: the workload's RequestClasses, and for a trace with a
+// class column, the classes it named since.
+func (g *Generator) ClassNames() []string {
+	if g.trace != nil {
+		return append([]string(nil), g.trace.classes...)
+	}
+	return nil
+}
+
+// Progress is the share of a trace read so far, 0 when unknown or for a
+// drawn workload.
+func (g *Generator) Progress() float64 {
+	if g.trace == nil {
+		return 0
+	}
+	return g.trace.progress()
+}
+
+// Close releases the trace file a replay reads; a no-op otherwise.
+func (g *Generator) Close() error {
+	if g.trace == nil {
+		return nil
+	}
+	return g.trace.close()
 }
 
 // class returns the class that the uniform draw u in [0, 1) selects.
