@@ -75,9 +75,9 @@ type replay struct {
 	spread *rand.Rand
 	// group holds the requests read with the same coarse timestamp, and
 	// groupAt is that timestamp.
-	group            []pending
+	group             []pending
 	groupAt, groupRes int64
-	waiting pendingHeap
+	waiting           pendingHeap
 	// latest is the latest logged time read, in ns.
 	latest  int64
 	seq     int64
