@@ -140,6 +140,19 @@ func (t *Trace) Options() accesslog.Options {
 	return accesslog.Options{Format: t.Format, LogFormat: t.LogFormat}
 }
 
+// Identity names the trace file apart from every other: its resolved
+// path, with its size and modification time when it has them, so that a
+// file rewritten between runs is not taken for the one before.
+func (t *Trace) Identity() string {
+	id := t.path
+	if t.fsys != nil {
+		id = "bundled:" + id
+	} else if st, err := os.Stat(t.path); err == nil {
+		id += fmt.Sprintf(" %d %d", st.Size(), st.ModTime().UnixNano())
+	}
+	return id
+}
+
 // Open opens the trace file for reading, through gzip when it is
 // compressed. Size is the file's size on disk, for progress, or -1 when
 // unknown; Offset reports how much of it has been read.

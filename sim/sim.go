@@ -123,7 +123,13 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 		return results.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
 	}
 	if withTimeline {
-		e.tl = newTimeline(e, expectedSpan(sc), e.warmup)
+		span := expectedSpan(sc)
+		if t := sc.Workload.Trace; t != nil {
+			if span, err = workloads.TraceSpan(t); err != nil {
+				return results.Result{}, 0, err
+			}
+		}
+		e.tl = newTimeline(e, span, e.warmup)
 		e.markPhases(&sc.Workload.Arrival)
 	}
 	e.onProgress = progress

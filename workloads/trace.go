@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -346,4 +347,70 @@ func (h *pendingHeap) pop() pending {
 		i = small
 	}
 	return top
+}
+
+// TraceSpan is how long the trace's arrivals last once replayed: from the
+// first logged arrival to the last, divided by its speedup. It reads the
+// whole trace, once per file: a timeline sizes its windows by it.
+func TraceSpan(t *scenarios.Trace) (time.Duration, error) {
+	key := spanKey{t.Options(), t.Identity()}
+	spans.Lock()
+	d, ok := spans.m[key]
+	spans.Unlock()
+	if !ok {
+		var err error
+		if d, err = traceSpan(t); err != nil {
+			return 0, err
+		}
+		spans.Lock()
+		spans.m[key] = d
+		spans.Unlock()
+	}
+	return time.Duration(float64(d) / t.Speedup), nil
+}
+
+type spanKey struct {
+	opts accesslog.Options
+	file string
+}
+
+// spans memoizes traceSpan by file and format.
+var spans = struct {
+	sync.Mutex
+	m map[spanKey]time.Duration
+}{m: make(map[spanKey]time.Duration)}
+
+// traceSpan reads t for its span at speedup 1.
+func traceSpan(t *scenarios.Trace) (time.Duration, error) {
+	f, err := t.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rd, err := accesslog.NewReader(f, t.Options())
+	if err != nil {
+		return 0, err
+	}
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	var rec accesslog.Record
+	for {
+		err := rd.Next(&rec)
+		var le *accesslog.LineError
+		switch {
+		case err == io.EOF:
+			if first > last {
+				return 0, nil
+			}
+			return time.Duration(last - first), nil
+		case errors.As(err, &le):
+			continue
+		case err != nil:
+			return 0, err
+		}
+		at := rec.Time
+		if rec.Ends {
+			at -= int64(rec.Service)
+		}
+		first, last = min(first, at), max(last, at)
+	}
 }
