@@ -62,12 +62,15 @@ func (r *Reader) parseHAProxy(line []byte, rec *Record) error {
 			return fmt.Errorf("%s: missing, the line ends early", haproxyFields[i])
 		}
 		fields[i], p = p[:n], p[n:]
+		if i == hTimers {
+			// Checked at once: a line of another format fails here.
+			if err := haproxyService(fields[i], rec); err != nil {
+				return err
+			}
+		}
 	}
 	if _, ok := parseScaled(fields[hStatus], 0); !ok {
 		return fmt.Errorf("status: %s is not a number", quote(fields[hStatus]))
-	}
-	if err := haproxyService(fields[hTimers], rec); err != nil {
-		return err
 	}
 
 	// Captured headers, each in braces, then the quoted request line;
