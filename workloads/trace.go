@@ -161,18 +161,8 @@ func (r *replay) next(q *Request) {
 // read reads one line of the trace into the waiting requests, or into
 // the group of its coarse timestamp.
 func (r *replay) read() {
-	err := r.rd.Next(&r.rec)
-	var le *accesslog.LineError
-	switch {
-	case err == io.EOF:
-		r.eof = true
-		return
-	case errors.As(err, &le):
-		r.stats.Lines++
-		r.skip(le.Line, le.Msg)
-		return
-	case err != nil:
-		r.fail(fmt.Errorf("%w: %s: %v", ErrTrace, r.trace.File, err))
+	if err := r.rd.Next(&r.rec); err != nil {
+		r.readFailed(err)
 		return
 	}
 	rec := &r.rec
@@ -211,6 +201,22 @@ func (r *replay) read() {
 	}
 	r.groupAt, r.groupRes = rec.Time, int64(rec.Resolution)
 	r.group = append(r.group, p)
+}
+
+// readFailed handles an error of the reader: the end, a line it cannot
+// read, or a failure to read the file. (Apart from read, so that the
+// common case allocates nothing.)
+func (r *replay) readFailed(err error) {
+	var le *accesslog.LineError
+	switch {
+	case err == io.EOF:
+		r.eof = true
+	case errors.As(err, &le):
+		r.stats.Lines++
+		r.skip(le.Line, le.Msg)
+	default:
+		r.fail(fmt.Errorf("%w: %s: %v", ErrTrace, r.trace.File, err))
+	}
 }
 
 // flush spreads the group of requests logged with one coarse timestamp
