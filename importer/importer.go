@@ -1,0 +1,384 @@
+// Package importer turns a real nginx or HAProxy configuration into an
+// lbsim scenario, so that the policies can be compared on the servers,
+// weights, checks and retries a site already runs. It reads one nginx
+// upstream block (with the settings of the locations that proxy to it) or
+// one HAProxy backend or listen section (with its defaults) and returns the
+// scenario as YAML text, in which every directive lbsim cannot express is a
+// comment next to where it belongs, plus one warning for each of them.
+//
+// The package never prints: the caller decides what to do with the
+// warnings. docs/import.md lists what is read and how each directive maps.
+package importer
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Format is the kind of configuration read.
+type Format string
+
+// The formats Import reads.
+const (
+	Nginx   Format = "nginx"
+	HAProxy Format = "haproxy"
+)
+
+// Formats lists the formats, for messages and flags.
+var Formats = []Format{Nginx, HAProxy}
+
+// MaxSize is the largest configuration Import reads. Real configurations
+// are far smaller; the bound keeps a wrong file from costing much.
+const MaxSize = 8 << 20
+
+// Options says what to import.
+type Options struct {
+	// Format is the configuration's format; "" tells it from the content.
+	Format Format
+	// Upstream names the nginx upstream or HAProxy backend (or listen
+	// section) to import; "" takes the only one, and is an error when
+	// there are several.
+	Upstream string
+	// Trace, when set, is the path of an access log written by the
+	// imported proxy: the workload replays it instead of a placeholder.
+	Trace string
+}
+
+// Result is an imported scenario.
+type Result struct {
+	// YAML is the scenario, with comments; it loads with scenarios.Parse
+	// and scenarios.ParseProxy.
+	YAML []byte
+	// Format is the configuration's format, given or told from it.
+	Format Format
+	// Upstream is the name of the upstream or backend imported.
+	Upstream string
+	// Algorithm is the lbsim policy that matches the imported one, the
+	// first of the scenario's algorithms (as a spec, such as
+	// "bounded_load(c=1.5)").
+	Algorithm string
+	// Warnings lists what the scenario could not express, in the
+	// order of the configuration's lines.
+	Warnings []Warning
+}
+
+// Warning is one directive lbsim does not model, or one setting it had to
+// approximate.
+type Warning struct {
+	Source string // the configuration's name, as given to Import
+	Line   int    // 1-based line of the directive
+	Msg    string // "keepalive 32 is not modelled: ...", or another approximation
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("%s:%d: %s", w.Source, w.Line, w.Msg)
+}
+
+// Error is a configuration Import cannot turn into a scenario: unreadable,
+// malformed, or without a usable upstream or backend. Line is 0 when the
+// problem is not on one line.
+type Error struct {
+	Source string
+	Line   int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Source, e.Line, e.Msg)
+	}
+	return e.Source + ": " + e.Msg
+}
+
+// Import reads the configuration data (source names it in messages and in
+// the scenario's header) and returns the scenario for one of its upstreams
+// or backends. Every error it returns is an *Error.
+func Import(source string, data []byte, opts Options) (*Result, error) {
+	fail := func(line int, format string, args ...any) error {
+		return &Error{Source: source, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case len(data) > MaxSize:
+		return nil, fail(0, "larger than %d MiB; is this a proxy configuration?", MaxSize>>20)
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil, fail(0, "empty file; expected an nginx or HAProxy configuration")
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, fail(lineAt(data, bytes.IndexByte(data, 0)), "not a text file: it contains a NUL byte")
+	case !utf8.Valid(data):
+		// Configurations may hold Latin-1 in comments; that is no reason
+		// to refuse them, but the YAML written must be UTF-8.
+		data = bytes.ToValidUTF8(data, []byte("?"))
+	}
+	format := opts.Format
+	switch {
+	case format == "":
+		f, err := Detect(data)
+		if err != nil {
+			return nil, fail(0, "%v", err)
+		}
+		format = f
+	case !slices.Contains(Formats, format):
+		return nil, fail(0, "unknown format %q (known: nginx, haproxy)", format)
+	}
+	var (
+		p   *pool
+		err error
+	)
+	if format == Nginx {
+		p, err = importNginx(source, string(data), opts.Upstream)
+	} else {
+		p, err = importHAProxy(source, string(data), opts.Upstream)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.finish()
+	out, err := p.emit(source, opts.Trace)
+	if err != nil {
+		return nil, fail(0, "writing the scenario: %v", err)
+	}
+	slices.SortStableFunc(p.notes, func(a, b note) int { return a.line - b.line })
+	res := &Result{YAML: out, Format: format, Upstream: p.name, Algorithm: p.alg.spec()}
+	for _, n := range p.notes {
+		if n.warn {
+			res.Warnings = append(res.Warnings, Warning{Source: source, Line: n.line, Msg: n.msg})
+		}
+	}
+	return res, nil
+}
+
+// Detect tells an nginx configuration from an HAProxy one by its shape:
+// nginx nests blocks in braces and ends directives with semicolons,
+// HAProxy opens sections (global, defaults, frontend, backend, listen)
+// with a keyword at the start of a line.
+func Detect(data []byte) (Format, error) {
+	var nginx, haproxy bool
+	for line := range strings.Lines(string(data)) {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.HasSuffix(line, ";") || strings.HasSuffix(line, "{") || strings.HasSuffix(line, "}") {
+			nginx = true
+		}
+		if first, _, _ := strings.Cut(line, " "); haproxySections[strings.TrimSpace(first)] && !strings.ContainsAny(line, "{;") {
+			haproxy = true
+		}
+	}
+	switch {
+	case nginx && !haproxy:
+		return Nginx, nil
+	case haproxy && !nginx:
+		return HAProxy, nil
+	case nginx:
+		return "", fmt.Errorf("cannot tell whether this is an nginx or an HAProxy configuration: it has both braces or semicolons and HAProxy section keywords; give --format nginx or --format haproxy")
+	}
+	return "", fmt.Errorf("cannot tell whether this is an nginx or an HAProxy configuration: no nginx blocks (upstream NAME { ... }) and no HAProxy sections (backend NAME); give --format nginx or --format haproxy")
+}
+
+// lineAt returns the 1-based line holding data[offset].
+func lineAt(data []byte, offset int) int {
+	return bytes.Count(data[:offset], []byte{'\n'}) + 1
+}
+
+// pool is what one upstream or backend says, in lbsim's terms: the
+// readers fill it in, emit writes it out.
+type pool struct {
+	format  Format
+	name    string // the upstream's or backend's name
+	kind    string // "upstream", "backend" or "listen"
+	line    int
+	mode    string // http or tcp
+	scheme  string // http:// or https:// for addresses in mode http
+	servers []server
+	alg     algorithm
+	keys    bool // the policy hashes a request key: the workload gets keys
+
+	passive   *passive
+	retries   *retries
+	health    *health
+	sticky    string // cookie name; "" for none
+	timeouts  []timeout
+	slowStart time.Duration
+	maxBody   int64 // max_body_bytes; 0 leaves the default
+	logFormat string
+
+	notes []note
+}
+
+// server is one server line.
+type server struct {
+	name    string
+	address string
+	weight  int
+	backup  bool
+	line    int
+}
+
+// algorithm is the lbsim policy chosen for the imported one.
+type algorithm struct {
+	name   string // lbsim's name
+	params []param
+	why    string // what was imported, for the entry's comment
+}
+
+type param struct {
+	key, value string
+}
+
+// spec writes the policy as lbsim names it in results: name(k=v,...).
+func (a algorithm) spec() string {
+	if len(a.params) == 0 {
+		return a.name
+	}
+	var kv []string
+	for _, p := range a.params {
+		kv = append(kv, p.key+"="+p.value)
+	}
+	return a.name + "(" + strings.Join(kv, ",") + ")"
+}
+
+type passive struct {
+	maxFails    int
+	failTimeout time.Duration
+	on          []string // nil for lbsim's default, [connect, error, timeout]
+	why         string
+}
+
+type retries struct {
+	count         int
+	on            []string
+	timeout       time.Duration
+	nonIdempotent bool
+	why           string
+}
+
+type health struct {
+	path     string
+	status   int
+	interval time.Duration
+	timeout  time.Duration
+	fall     int
+	rise     int
+	why      string
+}
+
+type timeout struct {
+	key   string // connect, header, idle, response
+	value time.Duration
+	from  string // the directive it came from
+}
+
+// topic says which key of the scenario a note belongs next to.
+type topic int
+
+const (
+	topicServers topic = iota
+	topicAlgorithm
+	topicPassive
+	topicRetries
+	topicHealth
+	topicSticky
+	topicTimeouts
+	topicSlowStart
+	topicMode
+	topicWorkload
+)
+
+// note is a directive lbsim does not model, or a setting it had to
+// approximate: a comment in the scenario, and a warning when warn is set.
+type note struct {
+	line   int
+	topic  topic
+	server int // the server's index when the note is about one; -1 otherwise
+	msg    string
+	warn   bool
+}
+
+// unmodelled records a directive lbsim cannot express.
+func (p *pool) unmodelled(line int, t topic, srv int, directive, why string) {
+	p.notes = append(p.notes, note{line: line, topic: t, server: srv, warn: true,
+		msg: directive + " is not modelled: " + why})
+}
+
+// approximated records a setting lbsim expresses only in part, or one it
+// had to choose among several.
+func (p *pool) approximated(line int, t topic, srv int, msg string) {
+	p.notes = append(p.notes, note{line: line, topic: t, server: srv, warn: true, msg: msg})
+}
+
+// remark records a comment that needs no warning: a difference of detail
+// that the docs state.
+func (p *pool) remark(line int, t topic, msg string) {
+	p.notes = append(p.notes, note{line: line, topic: t, server: -1, msg: msg})
+}
+
+// finish makes server names unique and clamps what lbsim bounds.
+func (p *pool) finish() {
+	seen := map[string]bool{}
+	for i := range p.servers {
+		s := &p.servers[i]
+		if len(s.name) > maxName {
+			s.name = s.name[:maxName]
+		}
+		name := s.name
+		for k := 2; seen[name]; k++ {
+			name = fmt.Sprintf("%s#%d", s.name, k)
+		}
+		if name != s.name {
+			p.approximated(s.line, topicServers, i, fmt.Sprintf("server %s is listed twice; lbsim names this one %s", s.name, name))
+			s.name = name
+		}
+		seen[name] = true
+	}
+}
+
+// maxName is the longest server name lbsim accepts.
+const maxName = 120
+
+// mostCommon returns the value most servers have (the first of equals, in
+// file order) and whether they all agree.
+func mostCommon[T comparable](values []T) (T, bool) {
+	count := map[T]int{}
+	best := values[0]
+	for _, v := range values {
+		count[v]++
+		if count[v] > count[best] {
+			best = v
+		}
+	}
+	return best, count[best] == len(values)
+}
+
+// haproxySections are the keywords that open an HAProxy section.
+var haproxySections = map[string]bool{
+	"global": true, "defaults": true, "frontend": true, "backend": true, "listen": true,
+	"peers": true, "resolvers": true, "userlist": true, "cache": true, "program": true,
+	"http-errors": true, "ring": true, "mailers": true, "crt-store": true, "log-forward": true, "traces": true,
+}
+
+// baseName is source as the scenario's description shows it.
+func baseName(source string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' {
+			return '?'
+		}
+		return r
+	}, filepath.Base(source))
+}
+
+// slowDiffers says what lbsim does when servers' slow starts differ.
+func slowDiffers(common time.Duration) string {
+	if common == 0 {
+		return "differs from the other servers': lbsim's slow_start applies to every server, and most have none, so it is off"
+	}
+	return "differs from the other servers': lbsim's slow_start applies to every server, so it takes the most common, " + formatDuration(common)
+}
