@@ -80,16 +80,16 @@ func (r *Reader) parseCSV(line []byte, rec *Record) error {
 		return fmt.Errorf("%d fields where the header names %d columns", len(fields), l.n)
 	}
 	v := bytes.TrimSpace(fields[l.arrival])
-	ns, ok := parseScaled(v, 9)
-	if !ok {
-		return fmt.Errorf("arrival: %s is not a number of seconds, or beyond ±292 years", quote(v))
+	ns, err := parseScaled(v, 9)
+	if err != nil {
+		return fmt.Errorf("arrival: %s is %w (seconds)", quote(v), err)
 	}
 	rec.Time = ns
 	v = bytes.TrimSpace(fields[l.service])
-	ns, ok = parseScaled(v, 9)
+	ns, err = parseScaled(v, 9)
 	switch {
-	case !ok:
-		return fmt.Errorf("service: %s is not a number of seconds, or beyond ±292 years", quote(v))
+	case err != nil:
+		return fmt.Errorf("service: %s is %w (seconds)", quote(v), err)
 	case ns < 0:
 		return fmt.Errorf("service: %s is negative", quote(v))
 	}

@@ -30,7 +30,7 @@ func TestCSV(t *testing.T) {
 		{"arrival,service,client", lineCase{name: "ipv6 client", line: "0,0,2001:db8::5",
 			at: at(0), client: "2001:db8::5", target: nilText, service: 0, class: nilText}},
 		{"arrival,service", lineCase{name: "bad arrival", line: "abc,1", err: `arrival: "abc" is not a number`}},
-		{"arrival,service", lineCase{name: "huge arrival", line: "1e10,1", err: `arrival: "1e10" is not a number of seconds, or beyond`}},
+		{"arrival,service", lineCase{name: "huge arrival", line: "1e10,1", err: `arrival: "1e10" is out of range (seconds)`}},
 		{"arrival,service", lineCase{name: "bad service", line: "1,1s", err: `service: "1s" is not a number`}},
 		{"arrival,service", lineCase{name: "negative service", line: "1,-0.5", err: `service: "-0.5" is negative`}},
 		{"arrival,service,client", lineCase{name: "bad client", line: "1,1,host", err: `client: "host" is not an IP address`}},

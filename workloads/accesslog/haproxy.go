@@ -69,8 +69,8 @@ func (r *Reader) parseHAProxy(line []byte, rec *Record) error {
 			}
 		}
 	}
-	if _, ok := parseScaled(fields[hStatus], 0); !ok {
-		return fmt.Errorf("status: %s is not a number", quote(fields[hStatus]))
+	if _, err := parseScaled(fields[hStatus], 0); err != nil {
+		return fmt.Errorf("status: %s is %w", quote(fields[hStatus]), err)
 	}
 
 	// Captured headers, each in braces, then the quoted request line;
@@ -179,9 +179,9 @@ func haproxyService(b []byte, rec *Record) error {
 		if n >= 0 {
 			v, p = p[:n], p[n+1:]
 		}
-		ms, ok := parseScaled(v, 6)
-		if !ok {
-			return fmt.Errorf("timers: %s is not a number in %s", quote(v), quote(b))
+		ms, err := parseScaled(v, 6)
+		if err != nil {
+			return fmt.Errorf("timers: %s is %w in %s", quote(v), err, quote(b))
 		}
 		t[i] = ms
 	}

@@ -62,10 +62,12 @@ func (r *Reader) parseLBSim(line []byte, rec *Record) error {
 			}
 			haveTime = true
 		case "latency_ms":
-			ns, ok := parseScaled(val, 6)
+			ns, err := parseScaled(val, 6)
 			switch {
-			case val.Kind() != '0' || !ok:
+			case val.Kind() != '0':
 				return fmt.Errorf("latency_ms: %s is not a number", quote(val))
+			case err != nil:
+				return fmt.Errorf("latency_ms: %s is %w", quote(val), err)
 			case ns < 0:
 				return fmt.Errorf("latency_ms: %s is negative", quote(val))
 			}

@@ -289,9 +289,9 @@ func (r *Reader) nginxTime(v []byte, rec *Record) error {
 	var sec, frac int64
 	switch r.nginx.time {
 	case vMsec:
-		ns, ok := parseScaled(v, 9)
-		if !ok {
-			return fmt.Errorf("$msec: %s is not a number", quote(v))
+		ns, err := parseScaled(v, 9)
+		if err != nil {
+			return fmt.Errorf("$msec: %s is %w", quote(v), err)
 		}
 		rec.Time = ns
 		return nil
@@ -385,7 +385,7 @@ func nginxService(f *nginxFormat, upstream, request []byte, rec *Record) error {
 			last = last[i+1:]
 		}
 		last = bytes.TrimSpace(last)
-		if ns, ok := parseScaled(last, 9); ok && ns >= 0 {
+		if ns, err := parseScaled(last, 9); err == nil && ns >= 0 {
 			rec.Service = time.Duration(ns)
 			return nil
 		}
@@ -393,13 +393,13 @@ func nginxService(f *nginxFormat, upstream, request []byte, rec *Record) error {
 			if len(last) == 0 || string(last) == "-" {
 				return fmt.Errorf("$upstream_response_time: %s names no server that answered, and log_format has no $request_time", quote(upstream))
 			}
-			return fmt.Errorf("$upstream_response_time: %s is not a number", quote(last))
+			return fmt.Errorf("$upstream_response_time: %s is not a number of seconds", quote(last))
 		}
 	}
-	ns, ok := parseScaled(request, 9)
+	ns, err := parseScaled(request, 9)
 	switch {
-	case !ok:
-		return fmt.Errorf("$request_time: %s is not a number", quote(request))
+	case err != nil:
+		return fmt.Errorf("$request_time: %s is %w", quote(request), err)
 	case ns < 0:
 		return fmt.Errorf("$request_time: %s is negative", quote(request))
 	}

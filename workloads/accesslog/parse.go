@@ -2,8 +2,15 @@ package accesslog
 
 import (
 	"bytes"
+	"errors"
 	"net/netip"
 	"strconv"
+)
+
+// The errors of parseScaled, worded to follow "field: "text" is".
+var (
+	errSyntax = errors.New("not a number")
+	errRange  = errors.New("out of range")
 )
 
 // pow10 holds the powers of ten that fit in a uint64.
@@ -14,14 +21,15 @@ var pow10 = [20]uint64{
 
 // parseScaled parses a decimal number (an optional sign, digits with an
 // optional fraction, an optional exponent) and returns it times 10^scale,
-// rounded to the nearest integer, halves away from zero. ok is false when b
-// is not such a number or the result does not fit in an int64.
+// rounded to the nearest integer, halves away from zero. The error is
+// errSyntax when b is not such a number, errRange when the result does
+// not fit in an int64.
 //
 // Log timers are decimal text ("0.123" seconds, "12.345" ms): parsing them
 // in integers gives the exact nanosecond count, where a float64 could be one
 // nanosecond off, and costs no allocation. The first 19 significant digits
 // count; later ones are dropped.
-func parseScaled(b []byte, scale int) (v int64, ok bool) {
+func parseScaled(b []byte, scale int) (int64, error) {
 	i := 0
 	neg := false
 	if i < len(b) && (b[i] == '+' || b[i] == '-') {
@@ -55,7 +63,7 @@ func parseScaled(b []byte, scale int) (v int64, ok bool) {
 		}
 	}
 	if !digits {
-		return 0, false
+		return 0, errSyntax
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
@@ -65,7 +73,7 @@ func parseScaled(b []byte, scale int) (v int64, ok bool) {
 			i++
 		}
 		if i == len(b) {
-			return 0, false
+			return 0, errSyntax
 		}
 		e := 0
 		for ; i < len(b) && isDigit(b[i]); i++ {
@@ -79,7 +87,7 @@ func parseScaled(b []byte, scale int) (v int64, ok bool) {
 		exp += e
 	}
 	if i != len(b) {
-		return 0, false
+		return 0, errSyntax
 	}
 	exp += scale
 	var u uint64
@@ -87,7 +95,7 @@ func parseScaled(b []byte, scale int) (v int64, ok bool) {
 	case mant == 0:
 	case exp >= 0:
 		if exp > 19 || mant > (1<<63)/pow10[exp] {
-			return 0, false
+			return 0, errRange
 		}
 		u = mant * pow10[exp]
 	case exp >= -19:
@@ -98,12 +106,12 @@ func parseScaled(b []byte, scale int) (v int64, ok bool) {
 		}
 	}
 	if u > 1<<63 || (u == 1<<63 && !neg) {
-		return 0, false
+		return 0, errRange
 	}
 	if neg {
-		return -int64(u), true
+		return -int64(u), nil
 	}
-	return int64(u), true
+	return int64(u), nil
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

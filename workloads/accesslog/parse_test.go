@@ -13,44 +13,44 @@ func TestParseScaled(t *testing.T) {
 		in    string
 		scale int
 		want  int64
-		ok    bool
+		err   error
 	}{
-		{"0.123", 9, 123_000_000, true},
-		{"12.345", 6, 12_345_000, true},
-		{"1796416436.123", 9, 1_796_416_436_123_000_000, true},
-		{"+99627", 6, 99_627_000_000, true},
-		{"-1", 6, -1_000_000, true},
-		{"0", 9, 0, true},
-		{"000.000", 9, 0, true},
-		{".5", 9, 500_000_000, true},
-		{"5.", 9, 5_000_000_000, true},
-		{"1e-3", 9, 1_000_000, true},
-		{"2.5E+2", 0, 250, true},
-		{"0.0000000005", 9, 1, true},  // half a nanosecond rounds away from zero
-		{"-0.0000000005", 9, -1, true}, // and so does its negative
-		{"0.0000000004999", 9, 0, true},
-		{"1.0000000006", 9, 1_000_000_001, true},
-		{"9223372036.854775807", 9, 9_223_372_036_854_775_807, true},
-		{"-9223372036.854775808", 9, -9_223_372_036_854_775_808, true},
-		{"9223372036.854775808", 9, 0, false},
-		{"1e19", 0, 0, false},
-		{"1e-400", 9, 0, true},
-		{"0e400", 9, 0, true},
-		{"12345678901234567890123", -14, 123_456_789, true}, // digits past the 19th count as zeros
-		{"", 9, 0, false},
-		{"-", 9, 0, false},
-		{".", 9, 0, false},
-		{"1e", 9, 0, false},
-		{"1e+", 9, 0, false},
-		{"0x10", 9, 0, false},
-		{"1,5", 9, 0, false},
-		{" 1", 9, 0, false},
-		{"NaN", 9, 0, false},
-		{"inf", 9, 0, false},
+		{"0.123", 9, 123_000_000, nil},
+		{"12.345", 6, 12_345_000, nil},
+		{"1796416436.123", 9, 1_796_416_436_123_000_000, nil},
+		{"+99627", 6, 99_627_000_000, nil},
+		{"-1", 6, -1_000_000, nil},
+		{"0", 9, 0, nil},
+		{"000.000", 9, 0, nil},
+		{".5", 9, 500_000_000, nil},
+		{"5.", 9, 5_000_000_000, nil},
+		{"1e-3", 9, 1_000_000, nil},
+		{"2.5E+2", 0, 250, nil},
+		{"0.0000000005", 9, 1, nil},   // half a nanosecond rounds away from zero
+		{"-0.0000000005", 9, -1, nil}, // and so does its negative
+		{"0.0000000004999", 9, 0, nil},
+		{"1.0000000006", 9, 1_000_000_001, nil},
+		{"9223372036.854775807", 9, 9_223_372_036_854_775_807, nil},
+		{"-9223372036.854775808", 9, -9_223_372_036_854_775_808, nil},
+		{"9223372036.854775808", 9, 0, errRange},
+		{"1e19", 0, 0, errRange},
+		{"1e-400", 9, 0, nil},
+		{"0e400", 9, 0, nil},
+		{"12345678901234567890123", -14, 123_456_789, nil}, // digits past the 19th count as zeros
+		{"", 9, 0, errSyntax},
+		{"-", 9, 0, errSyntax},
+		{".", 9, 0, errSyntax},
+		{"1e", 9, 0, errSyntax},
+		{"1e+", 9, 0, errSyntax},
+		{"0x10", 9, 0, errSyntax},
+		{"1,5", 9, 0, errSyntax},
+		{" 1", 9, 0, errSyntax},
+		{"NaN", 9, 0, errSyntax},
+		{"inf", 9, 0, errSyntax},
 	} {
-		got, ok := parseScaled([]byte(c.in), c.scale)
-		if got != c.want || ok != c.ok {
-			t.Errorf("parseScaled(%q, %d) = %d, %v, want %d, %v", c.in, c.scale, got, ok, c.want, c.ok)
+		got, err := parseScaled([]byte(c.in), c.scale)
+		if got != c.want || (err == nil) != (c.err == nil) || (err != nil && err != c.err) {
+			t.Errorf("parseScaled(%q, %d) = %d, %v, want %d, %v", c.in, c.scale, got, err, c.want, c.err)
 		}
 	}
 }
