@@ -50,9 +50,16 @@ func sequence(flow bool, items ...*yaml.Node) *yaml.Node {
 	return n
 }
 
-// comment joins comment lines; yaml.v3 writes each after "# ".
+// comment joins comment lines, each made printable; yaml.v3 writes each
+// after "# ".
 func comment(lines ...string) string {
-	return strings.Join(slices.DeleteFunc(lines, func(s string) bool { return s == "" }), "\n")
+	var out []string
+	for _, l := range lines {
+		if l != "" {
+			out = append(out, clean(l))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // emit writes the pool as a scenario, with the notes as comments next to
@@ -71,7 +78,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 	keyOf[topicMode] = doc.add("mode", str(p.mode))
 
 	algs := []*yaml.Node{p.alg.node()}
-	algs[0].LineComment = "imported: " + p.alg.why
+	algs[0].LineComment = comment("imported: " + p.alg.why)
 	for _, a := range p.alternatives() {
 		algs = append(algs, str(a))
 	}
@@ -110,7 +117,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 				m.add("on", stringList(ps.on))
 			}
 		}
-		m.node.LineComment = ps.why
+		m.node.LineComment = comment(ps.why)
 		keyOf[topicPassive] = doc.add("passive", m.node)
 	}
 	if r := p.retries; r != nil {
@@ -125,7 +132,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 				m.add("non_idempotent", boolean(true))
 			}
 		}
-		m.node.LineComment = r.why
+		m.node.LineComment = comment(r.why)
 		keyOf[topicRetries] = doc.add("retries", m.node)
 	}
 	if h := p.health; h != nil {
@@ -140,7 +147,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 		m.add("timeout", str(formatDuration(h.timeout)))
 		m.add("fall", integer(h.fall))
 		m.add("rise", integer(h.rise))
-		m.node.LineComment = h.why
+		m.node.LineComment = comment(h.why)
 		keyOf[topicHealth] = doc.add("health_check", m.node)
 	}
 	if p.sticky != "" {
@@ -159,7 +166,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 				m.add(t.key, str(formatDuration(t.value)))
 				from = append(from, t.from)
 			}
-			m.node.LineComment = strings.Join(from, "; ")
+			m.node.LineComment = comment(strings.Join(from, "; "))
 			keyOf[topicTimeouts] = doc.add("timeouts", m.node)
 		}
 		if p.maxBody > 0 {
@@ -274,7 +281,7 @@ func (p *pool) workload(trace string) *yaml.Node {
 	k.HeadComment = comment("The workload is a placeholder: set the arrival rate (or load) and the",
 		"service times to your traffic, or replay an access log (lbsim import --trace FILE).")
 	if load != 0.7 {
-		arrival.node.LineComment = "keeps the busiest server about 70% busy under the imported weights (backups count in capacity but take no requests)"
+		arrival.node.LineComment = comment("keeps the busiest server about 70% busy under the imported weights (backups count in capacity but take no requests)")
 	}
 	service := newMapping(true)
 	service.add("dist", str("exponential"))
@@ -284,7 +291,7 @@ func (p *pool) workload(trace string) *yaml.Node {
 		keys := newMapping(true)
 		keys.add("count", integer(100000))
 		keys.add("zipf", number("0.8"))
-		keys.node.LineComment = "requests carry keys for the policy to hash"
+		keys.node.LineComment = comment("requests carry keys for the policy to hash")
 		w.add("keys", keys.node)
 	}
 	return w.node

@@ -166,22 +166,21 @@ func importHAProxy(source, text, want string) (*pool, error) {
 // the pool once every line is read, since a later line (mode, a
 // default-server) changes how earlier ones read.
 type hconf struct {
-	modeLine     int
-	balance      hline
-	hashType     hline
-	balanceFact  hline
-	defaultSrv   []hline
-	servers      []hline
-	httpchk      *hline
-	checkSend    *hline
-	checkExpect  *hline
-	otherCheck   *hline
-	cookie       *hline
-	retries      int
-	retryOn      *hline
-	redispatch   *hline
-	allBackups   bool
-	timeouts     map[string]hline
+	balance     hline
+	hashType    hline
+	balanceFact hline
+	defaultSrv  []hline
+	servers     []hline
+	httpchk     *hline
+	checkSend   *hline
+	checkExpect *hline
+	otherCheck  *hline
+	cookie      *hline
+	retries     int
+	retryOn     *hline
+	redispatch  *hline
+	allBackups  bool
+	timeouts    map[string]hline
 }
 
 func (h *hconf) init() {
@@ -222,7 +221,7 @@ func (h *hconf) read(p *pool, l hline, fromDefaults bool) {
 	switch key {
 	case "mode":
 		if len(w) > 1 && (w[1] == "http" || w[1] == "tcp") {
-			p.mode, h.modeLine = w[1], l.line
+			p.mode = w[1]
 		} else {
 			warn("lbsim balances mode http and mode tcp")
 		}
@@ -347,13 +346,17 @@ func (p *pool) serverOptions(s *hserver, words []string, line, idx int) {
 		var err error
 		switch opt {
 		case "weight":
-			s.weight, err = strconv.Atoi(value)
-			if err == nil && s.weight == 0 {
+			var n int
+			if n, err = strconv.Atoi(value); err == nil && n < 0 {
+				err = fmt.Errorf("must be 0 or more")
+			}
+			switch {
+			case err != nil:
+			case n == 0:
 				bad(text, "HAProxy sends a server of weight 0 no new requests; lbsim's least weight is 1")
 				s.weight = 1
-			}
-			if err == nil && s.weight > 1000 {
-				s.weight = 1000
+			default:
+				s.weight = min(n, 1000)
 			}
 		case "backup":
 			s.backup = true
@@ -368,16 +371,28 @@ func (p *pool) serverOptions(s *hserver, words []string, line, idx int) {
 		case "no-ssl":
 			s.ssl = false
 		case "inter":
-			s.inter, err = haproxyTime(value)
-			if err == nil && s.inter == 0 {
+			var t time.Duration
+			if t, err = haproxyTime(value); err == nil && t == 0 {
 				err = fmt.Errorf("must be positive")
 			}
-		case "fall":
-			s.fall, err = strconv.Atoi(value)
-		case "rise":
-			s.rise, err = strconv.Atoi(value)
+			if err == nil {
+				s.inter = t
+			}
+		case "fall", "rise":
+			var n int
+			if n, err = strconv.Atoi(value); err == nil && (n < 1 || n > 1000) {
+				err = fmt.Errorf("must be 1 to 1000")
+			}
+			if err == nil && opt == "fall" {
+				s.fall = n
+			} else if err == nil {
+				s.rise = n
+			}
 		case "slowstart":
-			s.slowStart, err = haproxyTime(value)
+			var t time.Duration
+			if t, err = haproxyTime(value); err == nil {
+				s.slowStart = t
+			}
 		case "cookie":
 			// The value names the server in HAProxy's cookie; lbsim's
 			// sticky cookie names servers its own way.
@@ -397,9 +412,6 @@ func (p *pool) serverOptions(s *hserver, words []string, line, idx int) {
 		}
 		if err != nil {
 			bad(text, "not a valid value: "+err.Error())
-		}
-		if s.weight < 1 {
-			s.weight = 1
 		}
 	}
 }
@@ -601,10 +613,6 @@ func (h *hconf) health(p *pool, checked []hserver, lines []int, unchecked []hlin
 		i := slices.IndexFunc(cfgs, func(x cfg) bool { return x != c })
 		p.approximated(lines[i], topicHealth, -1, fmt.Sprintf("inter %s fall %d rise %d here differs from the other servers': health_check applies to every server, so lbsim takes the most common, inter %s fall %d rise %d",
 			formatDuration(cfgs[i].inter), cfgs[i].fall, cfgs[i].rise, formatDuration(c.inter), c.fall, c.rise))
-	}
-	if c.fall < 1 || c.rise < 1 {
-		p.unmodelled(lines[0], topicHealth, -1, "fall or rise of 0", "lbsim needs at least one check each way; no active checks")
-		return
 	}
 	hc := &health{interval: c.inter, timeout: c.inter, fall: c.fall, rise: c.rise,
 		why: fmt.Sprintf("check inter %s fall %d rise %d", formatDuration(c.inter), c.fall, c.rise)}

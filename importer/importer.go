@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -321,14 +322,17 @@ func (p *pool) remark(line int, t topic, msg string) {
 	p.notes = append(p.notes, note{line: line, topic: t, server: -1, msg: msg})
 }
 
-// finish makes server names unique and clamps what lbsim bounds.
+// finish makes the names ones lbsim accepts: printable, within its
+// length, and unique among the servers.
 func (p *pool) finish() {
+	p.name = printable(p.name)
+	if strings.TrimSpace(p.name) == "" {
+		p.name = "imported"
+	}
 	seen := map[string]bool{}
 	for i := range p.servers {
 		s := &p.servers[i]
-		if len(s.name) > maxName {
-			s.name = s.name[:maxName]
-		}
+		s.name = printable(s.name)
 		name := s.name
 		for k := 2; seen[name]; k++ {
 			name = fmt.Sprintf("%s#%d", s.name, k)
@@ -341,8 +345,31 @@ func (p *pool) finish() {
 	}
 }
 
-// maxName is the longest server name lbsim accepts.
+// clean replaces what is not printable on one line with "?": YAML
+// allows no control characters, and a comment is one line.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// maxName is the longest name written, leaving room for a suffix within
+// lbsim's limit of 128 bytes.
 const maxName = 120
+
+// printable returns name with what is not printable replaced by "?",
+// cut to maxName bytes.
+func printable(name string) string {
+	name = clean(name)
+	for len(name) > maxName {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
 
 // mostCommon returns the value most servers have (the first of equals, in
 // file order) and whether they all agree.

@@ -571,8 +571,11 @@ func (p *pool) nginxPolicy(d *ndir) {
 		}
 	case "hash":
 		key := firstArg(d)
-		consistent := slices.Contains(d.args[1:], "consistent")
+		consistent := len(d.args) > 1 && slices.Contains(d.args[1:], "consistent")
 		switch {
+		case key == "":
+			p.alg.name = "weighted_round_robin"
+			p.unmodelled(d.line, topicAlgorithm, -1, "hash", "it names no key; weighted_round_robin, nginx's default, stands in")
 		case key == "$remote_addr" || key == "$binary_remote_addr":
 			p.alg.name = "ip_hash"
 			p.remark(d.line, topicAlgorithm, directive(d)+": hashing the client address is lbsim's ip_hash")
@@ -596,6 +599,10 @@ func (p *pool) nginxSticky(d *ndir) {
 	}
 	if p.mode == "tcp" {
 		p.unmodelled(d.line, topicSticky, -1, directive(d), "stream {} sees no cookies")
+		return
+	}
+	if !validCookie(d.args[1]) {
+		p.unmodelled(d.line, topicSticky, -1, directive(d), "lbsim needs a cookie name of letters, digits and !#$%&'*+-.^_`|~")
 		return
 	}
 	p.sticky = d.args[1]
@@ -761,7 +768,8 @@ func (p *pool) nginxHealth(d *ndir, c nchain) {
 			p.unmodelled(d.line, topicHealth, -1, "health_check "+a, err.Error())
 		}
 	}
-	if h.interval <= 0 || h.fall < 1 || h.rise < 1 || !strings.HasPrefix(h.path, "/") {
+	if h.interval <= 0 || h.fall < 1 || h.rise < 1 || h.fall > 1000 || h.rise > 1000 ||
+		!strings.HasPrefix(h.path, "/") || strings.ContainsAny(h.path, " \t\r\n") {
 		p.unmodelled(d.line, topicHealth, -1, directive(d), "its interval, fails, passes or uri is out of lbsim's range; no active checks")
 		return
 	}

@@ -124,7 +124,9 @@ func hostPort(host, port string) (string, error) {
 	switch {
 	case host == "":
 		return "", fmt.Errorf("has no host")
-	case strings.ContainsAny(host, "$ /{}\"'\\@"):
+	case net.ParseIP(host) == nil && strings.ContainsFunc(host, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '-' || r == '_')
+	}):
 		return "", fmt.Errorf("host %q is not a name or an IP address", host)
 	}
 	n, err := strconv.Atoi(port)
