@@ -101,7 +101,7 @@ func (e *LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e
 // LineError and is skipped, so memory stays bounded whatever the input.
 const maxLine = 64 << 10
 
-var errLong = fmt.Sprintf("longer than %d bytes", maxLine)
+var longLine = fmt.Sprintf("longer than %d bytes", maxLine)
 
 // Reader streams Records from a log, one line at a time, in constant
 // memory and without allocating per line.
@@ -190,7 +190,7 @@ func (r *Reader) readLine() ([]byte, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		return nil, &LineError{Line: r.line, Msg: errLong}
+		return nil, &LineError{Line: r.line, Msg: longLine}
 	}
 	switch {
 	case err == io.EOF:
@@ -205,7 +205,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	b = bytes.TrimSuffix(b, []byte("\r"))
 	if len(b) > maxLine {
-		return nil, &LineError{Line: r.line, Msg: errLong}
+		return nil, &LineError{Line: r.line, Msg: longLine}
 	}
 	return b, nil
 }
