@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// importCLI runs lbsim import as the command line does.
+func importCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = exitCode(importCmd(args, &out, &errb), &errb)
+	return code, out.String(), errb.String()
+}
+
+const nginxTwoUpstreams = `http {
+    upstream api {
+        least_conn;
+        server 127.0.0.1:9001 max_conns=10;
+        server 127.0.0.1:9002;
+        keepalive 8;
+    }
+    upstream static {
+        server 127.0.0.1:9003;
+    }
+    server {
+        location / { proxy_pass http://api; }
+    }
+}
+`
+
+const haproxyBackend = `defaults
+    mode http
+backend app
+    balance leastconn
+    option httpchk GET /health
+    server a 127.0.0.1:9001 check
+    server b 127.0.0.1:9002 check
+`
+
+func TestImportCommand(t *testing.T) {
+	nginx := writeFile(t, "nginx.conf", nginxTwoUpstreams)
+	haproxy := writeFile(t, "haproxy.cfg", haproxyBackend)
+	unclear := writeFile(t, "unclear.conf", "hello world\n")
+	broken := writeFile(t, "broken.conf", "http {\n  upstream a {\n    server x:1;\n")
+	unreadable := writeFile(t, "secret.conf", nginxTwoUpstreams)
+	if err := os.Chmod(unreadable, 0); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Open(unreadable); err == nil {
+		f.Close()
+		unreadable = filepath.Dir(unreadable) // running as root: a directory cannot be read as a file either
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // a substring of stdout, "" for none
+		stderr []string
+	}{
+		{"nginx upstream", []string{nginx, "--upstream", "api"}, exitOK, "  - least_connections # imported: least_conn (line 3)",
+			[]string{"lbsim import: " + nginx + ":4: max_conns=10 is not modelled", "lbsim import: " + nginx + ":6: keepalive 8 is not modelled"}},
+		{"haproxy", []string{haproxy}, exitOK, "health_check: {path: /health", nil},
+		{"format given", []string{"--format", "haproxy", haproxy}, exitOK, "name: app", nil},
+		{"several upstreams", []string{nginx}, exitUsage, "", []string{"2 upstream blocks (api, static); choose one with --upstream NAME"}},
+		{"unknown upstream", []string{nginx, "--upstream", "web"}, exitUsage, "", []string{`no upstream named "web"; the configuration has: api, static`}},
+		{"unknown format", []string{nginx, "--format", "apache"}, exitUsage, "", []string{`--format must be nginx or haproxy, got "apache"`}},
+		{"format not told", []string{unclear}, exitUsage, "", []string{"give --format nginx or --format haproxy"}},
+		{"wrong format", []string{"--format", "haproxy", nginx}, exitUsage, "", []string{"HAProxy syntax error"}},
+		{"syntax error", []string{broken}, exitUsage, "", []string{broken + `:2: nginx syntax error: unexpected end of file: the block of "upstream"`}},
+		{"missing file", []string{"nope.conf"}, exitUsage, "", []string{"nope.conf: no such file"}},
+		{"unreadable file", []string{unreadable}, exitUsage, "", []string{unreadable + ": "}},
+		{"no file", nil, exitUsage, "", []string{"import takes one FILE"}},
+		{"misspelt flag", []string{nginx, "--upstrem", "api"}, exitUsage, "", []string{"did you mean --upstream?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := importCLI(tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %q", code, tc.code, stderr)
+			}
+			if !strings.Contains(stdout, tc.stdout) || (tc.stdout == "") != (stdout == "") {
+				t.Errorf("stdout %q, want %q", stdout, tc.stdout)
+			}
+			if lines := strings.Count(stderr, "\n"); lines != max(len(tc.stderr), 1) && !(lines == 0 && len(tc.stderr) == 0) {
+				t.Errorf("stderr has %d lines, want %d: %q", lines, len(tc.stderr), stderr)
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr %q, want %q", stderr, s)
+				}
+			}
+		})
+	}
+}
+
+// TestImportRuns: what lbsim import prints, saved to a file, is a scenario
+// lbsim run runs and a config lbsim proxy loads.
+func TestImportRuns(t *testing.T) {
+	for _, tc := range []struct{ name, config, upstream string }{
+		{"nginx.conf", nginxTwoUpstreams, "api"},
+		{"haproxy.cfg", haproxyBackend, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{writeFile(t, tc.name, tc.config)}
+			if tc.upstream != "" {
+				args = append(args, "--upstream", tc.upstream)
+			}
+			code, stdout, stderr := importCLI(args...)
+			if code != exitOK {
+				t.Fatalf("import: exit %d, %s", code, stderr)
+			}
+			out := writeFile(t, "out.yaml", stdout)
+			if code, stdout, stderr := cli("run", out, "--requests", "2000", "--quiet"); code != exitOK || !strings.Contains(stdout, "least_connections") || !strings.Contains(stdout, "power_of_two") {
+				t.Errorf("lbsim run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			cfg, err := scenarios.LoadProxy(out)
+			if err != nil {
+				t.Fatalf("as a proxy config: %v", err)
+			}
+			if cfg.Algorithms[0] != "least_connections" || len(cfg.Servers) != 2 {
+				t.Errorf("proxy config: algorithms %v, %d servers", cfg.Algorithms, len(cfg.Servers))
+			}
+		})
+	}
+}
+
+// TestImportTraceFlag: --trace replays the log in the configuration's
+// format, and lbsim run replays it.
+func TestImportTraceFlag(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	cfg := strings.Replace(nginxTwoUpstreams, "http {", "http {\n    log_format timed '$remote_addr [$time_local] \"$request\" $status $request_time';\n    access_log /var/log/nginx/access.log timed;", 1)
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "access.log")
+	line := `203.0.113.7 [04/Dec/2026:20:33:56 +0000] "GET /a HTTP/1.1" 200 0.050` + "\n"
+	if err := os.WriteFile(log, []byte(strings.Repeat(line, 5)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := importCLI(conf, "--upstream", "api", "--trace", log)
+	want := `trace: {file: ` + log + `, format: nginx, log_format: '$remote_addr [$time_local] "$request" $status $request_time'}`
+	if code != exitOK || !strings.Contains(stdout, want) {
+		t.Fatalf("exit %d, stderr %q; want %s in\n%s", code, stderr, want, stdout)
+	}
+	out := filepath.Join(dir, "out.yaml")
+	if err := os.WriteFile(out, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := cli("run", out, "--quiet"); code != exitOK || !strings.Contains(stdout, "least_connections") {
+		t.Errorf("lbsim run on the trace: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
