@@ -1,0 +1,90 @@
+package live
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lbsim/lbsim/scenarios"
+)
+
+// twoSpeeds is a fleet of a fast and a slow server: round robin sends the
+// slow one half the requests, more than it can serve, and its queue
+// grows; least connections sends it what it can take. Their p99s are more
+// than ten times apart in simulation.
+const twoSpeeds = `name: two-speeds
+requests: 150
+servers:
+  - {name: fast, speed: 4}
+  - {name: slow, speed: 0.5}
+workload:
+  arrival: {rate: 30}
+  service: {dist: constant, mean: 40ms}
+  clients: {count: 8}
+algorithms: [round_robin, least_connections]
+`
+
+// TestRunAgrees runs a short scenario live and in simulation, and checks
+// that both rank the algorithms alike and that least connections' p50
+// (a 10 ms service on the fast server, 5 ms of real time at speedup 2)
+// is close: live adds the proxy's and two HTTP exchanges' overhead, a
+// few hundred microseconds of real time on loopback, and timers early
+// or late by up to half a millisecond, so within 40% either way, with
+// room for a loaded machine.
+func TestRunAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	sc, err := scenarios.Parse("two-speeds.yaml", []byte(twoSpeeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep *Report
+	for attempt := 1; ; attempt++ {
+		rep, err = Run(context.Background(), sc, Options{Speedup: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Behind() {
+			break
+		}
+		if attempt == 2 {
+			t.Skipf("this machine is too busy to run in real time: %+v", rep.Timing)
+		}
+	}
+	if got := len(rep.Live.Results); got != 2 {
+		t.Fatalf("%d live results, want 2", got)
+	}
+	a := rep.Agreement
+	if !a.RankingAgrees || a.LiveRanking[0] != "least_connections" {
+		t.Errorf("rankings: simulated %v, live %v (%v)", a.SimRanking, a.LiveRanking, a.Disagreements)
+	}
+	lc := a.Algorithms[1]
+	t.Logf("least_connections p50: simulated %.2f ms, live %.2f ms; timing %+v", lc.SimP50, lc.LiveP50, rep.Timing)
+	if r := *lc.P50Ratio; r < 0.6 || r > 1.4 {
+		t.Errorf("least_connections p50: simulated %.2f ms, live %.2f ms", lc.SimP50, lc.LiveP50)
+	}
+	for _, r := range rep.Live.Results {
+		if r.Completed+r.Failed+r.Rejected != rep.Sim.Requests {
+			t.Errorf("%s: %d completed, %d failed, %d rejected of %d requests", r.Algorithm, r.Completed, r.Failed, r.Rejected, rep.Sim.Requests)
+		}
+		if len(r.Servers) != 2 || r.Servers[0].Requests+r.Servers[1].Requests != rep.Sim.Requests {
+			t.Errorf("%s: servers %+v", r.Algorithm, r.Servers)
+		}
+	}
+}
+
+func TestRunStops(t *testing.T) {
+	sc, err := scenarios.Parse("two-speeds.yaml", []byte(twoSpeeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Interrupted || len(rep.Live.Results) != 0 || len(rep.Sim.Results) != 2 {
+		t.Errorf("a run stopped before it started: interrupted %v, %d live and %d simulated results", rep.Interrupted, len(rep.Live.Results), len(rep.Sim.Results))
+	}
+}
