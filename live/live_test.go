@@ -24,12 +24,13 @@ algorithms: [round_robin, least_connections]
 `
 
 // TestRunAgrees runs a short scenario live and in simulation, and checks
-// that both rank the algorithms alike and that least connections' p50
-// (a 10 ms service on the fast server, 5 ms of real time at speedup 2)
-// is close: live adds the proxy's and two HTTP exchanges' overhead, a
-// few hundred microseconds of real time on loopback, and timers early
-// or late by up to half a millisecond, so within 40% either way, with
-// room for a loaded machine.
+// that both rank the algorithms alike and that least connections' p50 (a
+// 10 ms service on the fast server, 5 ms of real time at speedup 2) is
+// close. Live adds the proxy's and two HTTP exchanges' overhead, 1 to 2
+// ms of real time on a busy 2-core machine (20 to 40% of this service),
+// and timers early or late by up to half a millisecond (10%): the live
+// p50 lies between 0.8 and 1.6 times the simulated. A live server that
+// ignored its speed or capacity would be 4 or more times slower.
 func TestRunAgrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for seconds")
@@ -60,7 +61,7 @@ func TestRunAgrees(t *testing.T) {
 	}
 	lc := a.Algorithms[1]
 	t.Logf("least_connections p50: simulated %.2f ms, live %.2f ms; timing %+v", lc.SimP50, lc.LiveP50, rep.Timing)
-	if r := *lc.P50Ratio; r < 0.6 || r > 1.4 {
+	if r := *lc.P50Ratio; r < 0.8 || r > 1.6 {
 		t.Errorf("least_connections p50: simulated %.2f ms, live %.2f ms", lc.SimP50, lc.LiveP50)
 	}
 	for _, r := range rep.Live.Results {

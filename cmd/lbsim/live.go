@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/lbsim/lbsim/live"
+	"github.com/lbsim/lbsim/results"
+)
+
+// liveCmd runs a scenario for real (emulated servers, the proxy, an
+// open-loop load generator) and beside it its simulation.
+func liveCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("live", stderr)
+	rf := &runFlags{
+		fs:   fs,
+		algs: fs.StringArray("algorithms", nil, "comma-separated algorithms to run (default: the scenario's)"),
+		seed: fs.Uint64("seed", 0, "random seed (default: the scenario's)"),
+	}
+	speedup := fs.Float64("speedup", 1, "run the live side this many times faster: every duration divided, every rate multiplied; figures are multiplied back")
+	format := fs.String("format", "table", "output format: table or json")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: lbsim live SCENARIO [flags]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("live takes one SCENARIO (a file or a bundled name), got %d", fs.NArg())
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("--format: live prints table or json, got %q", *format)
+	}
+	if !(*speedup > 0) || math.IsInf(*speedup, 0) || *speedup > 1e6 {
+		return usagef("--speedup must be a number above 0 (and at most 1e6), got %g", *speedup)
+	}
+	sc, names, err := rf.open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if err := live.Check(sc); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := live.Run(ctx, sc, live.Options{
+		Algorithms: names,
+		Speedup:    *speedup,
+		Status:     func(line string) { fmt.Fprintf(stderr, "lbsim live: %s\n", line) },
+	})
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		err = writeLiveJSON(stdout, rep)
+	} else {
+		err = writeLiveTable(stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Interrupted {
+		return errors.New("interrupted: the figures above are what was measured until then")
+	}
+	return nil
+}
+
+// writeLiveJSON prints both sides as `lbsim run --format json` prints
+// one, with the speedup, the agreement and the timing.
+func writeLiveJSON(w io.Writer, rep *live.Report) error {
+	return results.WriteJSON(w, struct {
+		Live        results.Comparison `json:"live"`
+		Sim         results.Comparison `json:"sim"`
+		Speedup     float64            `json:"speedup"`
+		Agreement   live.Agreement     `json:"agreement"`
+		Timing      []live.Timing      `json:"timing"`
+		Interrupted bool               `json:"interrupted,omitempty"`
+	}{results.Rounded(rep.Live), results.Rounded(rep.Sim), rep.Speedup, rep.Agreement, rep.Timing, rep.Interrupted})
+}
+
+// writeLiveTable prints each algorithm's live and simulated p50, p99,
+// mean and failed requests side by side, then whether they rank the
+// algorithms alike, then how well the live run kept time.
+func writeLiveTable(w io.Writer, rep *live.Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: seed %d, %d requests, live at %sx speed\n\n", rep.Sim.Scenario, rep.Sim.Seed, rep.Sim.Requests,
+		strconv.FormatFloat(rep.Speedup, 'g', -1, 64))
+	header := []string{"algorithm", "p50 sim", "p50 live", "ratio", "p99 sim", "p99 live", "ratio",
+		"mean sim", "mean live", "ratio", "failed sim", "failed live"}
+	var rows [][]string
+	for _, s := range rep.Agreement.Algorithms {
+		rows = append(rows, []string{s.Algorithm,
+			fmtLiveMS(s.SimP50), fmtLiveMS(s.LiveP50), fmtRatio(s.P50Ratio),
+			fmtLiveMS(s.SimP99), fmtLiveMS(s.LiveP99), fmtRatio(s.P99Ratio),
+			fmtLiveMS(s.SimMean), fmtLiveMS(s.LiveMean), fmtRatio(s.MeanRatio),
+			strconv.FormatInt(s.SimFailed, 10), strconv.FormatInt(s.LiveFailed, 10)})
+	}
+	if err := renderLiveTable(&b, header, rows); err != nil {
+		return err
+	}
+	a := rep.Agreement
+	if a.RankingAgrees {
+		fmt.Fprintf(&b, "\nranking by p99 agrees: %s (live: %s; p99s within %g%% count as tied)\n",
+			strings.Join(a.SimRanking, ", "), strings.Join(a.LiveRanking, ", "), 100*live.Tie)
+	} else {
+		fmt.Fprintf(&b, "\nranking by p99 differs: simulated %s, live %s\n", strings.Join(a.SimRanking, ", "), strings.Join(a.LiveRanking, ", "))
+		for _, d := range a.Disagreements {
+			fmt.Fprintf(&b, "  %s\n", d)
+		}
+	}
+	b.WriteString("\nlatencies in ms (live ones multiplied back by the speedup); ratio is live/sim; failed counts failed and rejected requests\n")
+	for _, t := range rep.Timing {
+		fmt.Fprintf(&b, "%s: requests sent late by p50 %.3f ms, p99 %.3f ms; services ended late by p50 %.3f ms, p99 %.3f ms (real time)\n",
+			t.Algorithm, t.SendLateP50, t.SendLateP99, t.ServiceLateP50, t.ServiceLateP99)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// renderLiveTable draws a borderless text table, as lbsim run's tables.
+func renderLiveTable(w io.Writer, header []string, rows [][]string) error {
+	align := make(tw.Alignment, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0] = tw.AlignLeft
+	sym := tw.NewSymbolCustom("plain").
+		WithRow("-").WithColumn("  ").WithCenter("  ").WithHeaderMid("  ").
+		WithHeaderLeft("").WithHeaderRight("").WithMidLeft("").WithMidRight("")
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithAlignment(align),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Symbols: sym,
+			Borders: tw.Border{Left: tw.Off, Right: tw.Off, Top: tw.Off, Bottom: tw.Off},
+			Settings: tw.Settings{
+				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.On, ShowFooterLine: tw.Off},
+				Separators: tw.Separators{BetweenColumns: tw.On, BetweenRows: tw.Off},
+			},
+		})),
+		tablewriter.WithPadding(tw.Padding{Overwrite: true}),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+// fmtLiveMS formats milliseconds with about 3 significant digits.
+func fmtLiveMS(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// fmtRatio formats a live/sim ratio, "-" when the simulated figure is 0.
+func fmtRatio(r *float64) string {
+	if r == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*r, 'f', 2, 64)
+}
