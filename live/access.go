@@ -37,8 +37,8 @@ func (a *accessTally) counts() (refused, reset, limited, retried int64) {
 }
 
 func (a *accessTally) Enabled(context.Context, slog.Level) bool { return true }
-func (a *accessTally) WithAttrs([]slog.Attr) slog.Handler      { return a }
-func (a *accessTally) WithGroup(string) slog.Handler           { return a }
+func (a *accessTally) WithAttrs([]slog.Attr) slog.Handler       { return a }
+func (a *accessTally) WithGroup(string) slog.Handler            { return a }
 
 // Handle counts one access record. A request is measured when it arrived
 // (the record's time less its latency) after the warm-up, as the load
