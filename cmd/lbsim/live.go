@@ -64,6 +64,9 @@ func liveCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if rep.Behind() {
+		fmt.Fprintln(stderr, "lbsim: warning: the load generator fell behind its schedule (see the timing lines): this machine was too busy for this speedup, and the live figures say more about it than about the algorithms; try a lower --speedup")
+	}
 	if *format == "json" {
 		err = writeLiveJSON(stdout, rep)
 	} else {
