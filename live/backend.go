@@ -143,7 +143,7 @@ func (b *Backend) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	measured := r.Header.Get(headerMeasured) == "1"
-	ok, errAnswer, err := b.run(time.Duration(demand), measured, false)
+	errAnswer, err := b.run(time.Duration(demand), measured, false)
 	switch {
 	case errors.Is(err, errAborted):
 		panic(http.ErrAbortHandler) // the connection drops, as in a crash
@@ -153,7 +153,7 @@ func (b *Backend) handle(w http.ResponseWriter, r *http.Request) {
 	case errAnswer:
 		w.Header().Set(headerOutcome, "5xx")
 		w.WriteHeader(http.StatusInternalServerError)
-	case ok:
+	default:
 		w.Write([]byte("ok\n"))
 	}
 }
@@ -163,8 +163,9 @@ var errFull = errors.New("queue full")
 
 // run serves a request of this demand (a health check when check is
 // set): it waits for a slot, holds it for the service time, and reports
-// whether it was served, and whether a 5xx fault failed it.
-func (b *Backend) run(demand time.Duration, measured, check bool) (served, errAnswer bool, err error) {
+// whether a 5xx fault failed it; errFull when the queue turned it away,
+// errAborted when a crash cut it.
+func (b *Backend) run(demand time.Duration, measured, check bool) (errAnswer bool, err error) {
 	b.mu.Lock()
 	crashed := b.crashed
 	if measured {
@@ -172,7 +173,7 @@ func (b *Backend) run(demand time.Duration, measured, check bool) (served, errAn
 	}
 	if q := b.cfg.Queue; q > 0 && b.busy >= b.cfg.Capacity && len(b.waiting) >= q {
 		b.mu.Unlock()
-		return false, false, errFull
+		return false, errFull
 	}
 	var at time.Duration
 	if b.busy < b.cfg.Capacity {
@@ -208,21 +209,21 @@ func (b *Backend) run(demand time.Duration, measured, check bool) (served, errAn
 		return b.aborted(measured)
 	}
 	b.finish(end, crashed)
-	return true, errAnswer, nil
+	return errAnswer, nil
 }
 
 // aborted counts a request a crash ended.
-func (b *Backend) aborted(measured bool) (bool, bool, error) {
+func (b *Backend) aborted(measured bool) (bool, error) {
 	if measured {
 		b.mu.Lock()
 		b.failed++
 		b.mu.Unlock()
 	}
-	return false, false, errAborted
+	return false, errAborted
 }
 
 // sleepUntil waits until the run's offset end, and reports false if the
-// server crashed meanwhile. It records how late it woke.
+// server crashed meanwhile. It records how late it woke (see clock.go).
 func (b *Backend) sleepUntil(end time.Duration, crashed chan struct{}) bool {
 	if !waitUntil(b.start.Add(end), crashed) {
 		return false
@@ -285,7 +286,7 @@ func (b *Backend) healthCheck(w http.ResponseWriter) {
 			panic(http.ErrAbortHandler)
 		}
 	} else {
-		_, _, err := b.run(checkCost, false, true)
+		_, err := b.run(checkCost, false, true)
 		if errors.Is(err, errAborted) {
 			panic(http.ErrAbortHandler)
 		}
