@@ -67,24 +67,25 @@ func comment(lines ...string) string {
 func (p *pool) emit(source, trace string) ([]byte, error) {
 	doc := newMapping(false)
 	keyOf := map[topic]*yaml.Node{}
-	run := "lbsim proxy --config out.yaml --algorithm " + p.alg.spec()
 	what := p.kind + " " + p.name
 	doc.node.HeadComment = comment(
 		fmt.Sprintf("imported by lbsim import from %s (%s)", baseName(source), what),
 		"simulate: lbsim run out.yaml",
-		"live:     "+run)
+		"live:     lbsim proxy --config out.yaml")
 	doc.add("name", str(p.name))
 	doc.add("description", str(fmt.Sprintf("%s %s, imported from %s (line %d)", p.format, what, baseName(source), p.line)))
 	keyOf[topicMode] = doc.add("mode", str(p.mode))
 
+	imported := p.alg.node()
+	imported.LineComment = comment("imported: " + p.alg.why)
+	k := doc.add("algorithm", imported)
+	k.HeadComment = "The policy lbsim proxy runs; lbsim run compares it with the alternatives under algorithms."
+	keyOf[topicAlgorithm] = k
 	algs := []*yaml.Node{p.alg.node()}
-	algs[0].LineComment = comment("imported: " + p.alg.why)
 	for _, a := range p.alternatives() {
 		algs = append(algs, str(a))
 	}
-	k := doc.add("algorithms", sequence(false, algs...))
-	k.HeadComment = "The first algorithm is the imported one; the others are alternatives worth comparing."
-	keyOf[topicAlgorithm] = k
+	doc.add("algorithms", sequence(true, algs...))
 
 	servers := sequence(false)
 	for i, s := range p.servers {

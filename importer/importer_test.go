@@ -259,9 +259,9 @@ func TestImport(t *testing.T) {
 				t.Fatalf("scenarios.ParseProxy: %v\n%s", err, res.YAML)
 			}
 			checkScenario(t, tc, px)
-			// lbsim proxy runs the algorithm its header names with --algorithm.
-			if !bytes.Contains(res.YAML, []byte("lbsim proxy --config out.yaml --algorithm "+tc.algorithm+"\n")) {
-				t.Errorf("the header does not say how to run the proxy with %s", tc.algorithm)
+			// The proxy runs the imported policy from the file alone.
+			if px.Algorithm != tc.algorithm || sc.Algorithm != tc.algorithm {
+				t.Errorf("the proxy would run %q (the simulator reads %q), want the imported %s", px.Algorithm, sc.Algorithm, tc.algorithm)
 			}
 
 			var got []string

@@ -479,15 +479,20 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 		}
 		return nil
 	}
-	if d.has("algorithms") {
-		return d.errorf("algorithm", "give algorithm (one) or algorithms (a list), not both")
-	}
 	canon, err := algorithms.Resolve(s.Algorithm)
 	if err != nil {
 		return d.errorf("algorithm", "%v", err)
 	}
 	s.Algorithm = canon
-	s.Algorithms = []string{s.Algorithm}
+	if !d.has("algorithms") {
+		s.Algorithms = []string{s.Algorithm}
+		return nil
+	}
+	// Both: the proxy runs algorithm, the simulator compares algorithms,
+	// and one file is one behaviour only if the first is among the others.
+	if !slices.Contains(s.Algorithms, canon) {
+		return d.errorf("algorithm", "%s is the policy lbsim proxy runs, and must be one of algorithms (%s), which lbsim run compares", quote(canon), strings.Join(s.Algorithms, ", "))
+	}
 	return nil
 }
 

@@ -167,7 +167,7 @@ var proxyErrorCases = []struct {
 	{"bad port", proxyConfig + "listen: \"h:99999\"\n", 5, "listen", "port must be a number"},
 	{"unknown algorithm", proxyConfig + "algorithm: fastest\n", 5, "algorithm", "unknown algorithm"},
 	{"misspelt alias", proxyConfig + "algorithm: leastcon\n", 5, "algorithm", `unknown algorithm "leastcon", did you mean "leastconn" (HAProxy's name for least_connections)?`},
-	{"algorithm and algorithms", proxyConfig + "algorithm: random\nalgorithms: [random]\n", 5, "algorithm", "not both"},
+	{"algorithm not among algorithms", proxyConfig + "algorithm: random\nalgorithms: [round_robin, least_connections]\n", 5, "algorithm", `"random" is the policy lbsim proxy runs, and must be one of algorithms (round_robin, least_connections)`},
 	{"negative interval", proxyConfig + "health_check: {interval: -1s}\n", 5, "health_check.interval", "must not be negative"},
 	{"fall 0", proxyConfig + "health_check: {fall: 0}\n", 5, "health_check.fall", "at least 1"},
 	{"check timeout above interval", proxyConfig + "health_check: {interval: 1s, timeout: 2s}\n", 5, "health_check.timeout", "at most interval"},
@@ -190,6 +190,21 @@ var proxyErrorCases = []struct {
 	{"buffered below the default body", proxyConfig + "max_buffered_bytes: 1048576\n", 5, "max_buffered_bytes", "at least max_body_bytes (16777216)"},
 	{"cookie name", proxyConfig + "sticky: {cookie: \"a b\"}\n", 5, "sticky.cookie", "must be a cookie name"},
 	{"sticky over tcp", "name: p\nservers:\n  - {name: a, address: \"127.0.0.1:1\"}\nmode: tcp\nsticky: {}\n", 5, "sticky", "mode http only"},
+}
+
+// A file may name the policy the proxy runs among those the simulator
+// compares: each mode takes its own from the one file.
+func TestAlgorithmAmongAlgorithms(t *testing.T) {
+	src := proxyConfig + "algorithm: leastconn\nalgorithms: [round_robin, least_connections, power_of_two]\nworkload: {arrival: {rate: 1}, service: {dist: constant, mean: 1ms}}\n"
+	for _, load := range []func(string, []byte) (*Scenario, error){Parse, ParseProxy} {
+		s, err := load("p.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Algorithm != "least_connections" || !slices.Equal(s.Algorithms, []string{"round_robin", "least_connections", "power_of_two"}) {
+			t.Errorf("algorithm %q, algorithms %v; want least_connections, and the three to compare", s.Algorithm, s.Algorithms)
+		}
+	}
 }
 
 func TestParseProxyErrors(t *testing.T) {

@@ -40,8 +40,9 @@ type Scenario struct {
 	Servers    []ServerGroup `yaml:"servers"`
 	Workload   Workload      `yaml:"workload"`
 	Algorithms []string      `yaml:"algorithms"`
-	// Algorithm names a single policy: the one a proxy runs. A file gives
-	// it or Algorithms, not both; loading sets Algorithms to [Algorithm].
+	// Algorithm names the policy a proxy runs. Alone in a file it is the
+	// only one: loading sets Algorithms to [Algorithm]. Beside
+	// Algorithms it must be one of them, which the simulator compares.
 	Algorithm string `yaml:"algorithm"`
 
 	// Expect lists what `lbsim check` verifies about the run's results,

@@ -62,7 +62,7 @@ func TestImportCommand(t *testing.T) {
 		stdout string // a substring of stdout, "" for none
 		stderr []string
 	}{
-		{"nginx upstream", []string{nginx, "--upstream", "api"}, exitOK, "  - least_connections # imported: least_conn (line 3)",
+		{"nginx upstream", []string{nginx, "--upstream", "api"}, exitOK, "algorithm: least_connections # imported: least_conn (line 3)",
 			[]string{"lbsim import: " + nginx + ":4: max_conns=10 is not modelled", "lbsim import: " + nginx + ":6: keepalive 8 is not modelled"}},
 		{"haproxy", []string{haproxy}, exitOK, "health_check: {path: /health", nil},
 		{"format given", []string{"--format", "haproxy", haproxy}, exitOK, "name: app", nil},
@@ -121,8 +121,8 @@ func TestImportRuns(t *testing.T) {
 			if err != nil {
 				t.Fatalf("as a proxy config: %v", err)
 			}
-			if cfg.Algorithms[0] != "least_connections" || len(cfg.Servers) != 2 {
-				t.Errorf("proxy config: algorithms %v, %d servers", cfg.Algorithms, len(cfg.Servers))
+			if cfg.Algorithm != "least_connections" || len(cfg.Servers) != 2 {
+				t.Errorf("proxy config: the proxy would run %q with %d servers, want least_connections and 2", cfg.Algorithm, len(cfg.Servers))
 			}
 		})
 	}
