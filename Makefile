@@ -22,7 +22,9 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Simulator throughput and the peak RSS of a 10-million-request run, a
+# Simulator throughput and the peak RSS of a 10-million-request run, the
+# replay of an access log (lines/s, and the peak RSS of a 10-million-line
+# log), a
 # sweep's wall time on one core and on two (its speed-up with cores), the
 # per-package micro-benchmarks, and one request through the proxy on one core
 # (its allocations are the proxy's own). bench/proxy.sh compares the proxy
@@ -31,14 +33,21 @@ bench:
 	$(GO) test -run='^$$' -bench='^(BenchmarkThroughput|BenchmarkBalancers)$$' -benchtime=3x -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkLargePool$$' -benchtime=1x -count=3 -cpu=1 ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkPeakRSS$$' -benchtime=1x ./sim/
+	$(GO) test -run='^$$' -bench='^BenchmarkTraceReplay$$' -benchtime=3x -cpu=1 ./sim/
+	$(GO) test -run='^$$' -bench='^BenchmarkTracePeakRSS$$' -benchtime=1x ./sim/
 	$(GO) test -run='^$$' -bench='^BenchmarkSweep$$' -benchtime=3x -cpu=1,2 ./sim/
-	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/ ./results/ ./report/
+	$(GO) test -run='^$$' -bench=. -benchmem ./algorithms/ ./workloads/... ./results/ ./report/
 	$(GO) test -run='^$$' -bench='^BenchmarkHTTP$$' -benchmem -cpu=1 ./proxy/
 
-# Short fuzzing of every parser: scenario files and expectations.
+# Short fuzzing of every parser: scenario files, expectations, access logs
+# and the nginx and HAProxy configs lbsim import reads.
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=60s ./scenarios/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseExpectation$$' -fuzztime=60s ./check/
+	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=60s ./workloads/accesslog/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseAddr$$' -fuzztime=30s ./workloads/accesslog/
+	$(GO) test -run='^$$' -fuzz='^FuzzNginx$$' -fuzztime=60s ./importer/
+	$(GO) test -run='^$$' -fuzz='^FuzzHAProxy$$' -fuzztime=60s ./importer/
 
 # The main job on a bundled scenario.
 run: build
