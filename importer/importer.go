@@ -59,9 +59,9 @@ type Result struct {
 	Format Format
 	// Upstream is the name of the upstream or backend imported.
 	Upstream string
-	// Algorithm is the lbsim policy that matches the imported one, the
-	// first of the scenario's algorithms (as a spec, such as
-	// "bounded_load(c=1.5)").
+	// Algorithm is the lbsim policy that matches the imported one: the
+	// scenario's algorithm, which the proxy runs, and the first of its
+	// algorithms (as a spec, such as "bounded_load(c=1.5)").
 	Algorithm string
 	// Warnings lists what the scenario could not express, in the
 	// order of the configuration's lines.
