@@ -15,6 +15,7 @@ import (
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
+	"github.com/lbsim/lbsim/workloads"
 	"github.com/spf13/pflag"
 )
 
@@ -225,5 +226,5 @@ func writeFiles(dir string, files []outFile) error {
 func isBadInput(err error) bool {
 	var ue *usageError
 	var se *scenarios.Error
-	return errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, sim.ErrNothingMeasured)
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, sim.ErrNothingMeasured) || errors.Is(err, workloads.ErrTrace)
 }
