@@ -9,12 +9,12 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/lbsim
 
-# Vet and format checks, every test, the race detector over the live proxy
-# and the algorithms it shares across goroutines, then every bundled
+# Vet and format checks, every test, the race detector over the live proxy,
+# the algorithms it shares across goroutines and lbsim live, then every bundled
 # scenario's lesson (its expect: lines) over five seeds.
 test: lint build
 	$(GO) test ./...
-	$(GO) test -race ./algorithms/... ./proxy/...
+	$(GO) test -race ./algorithms/... ./proxy/... ./live/...
 	./$(BIN) check --seeds 5 scenarios/bundled/*.yaml
 
 lint:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
+	"github.com/lbsim/lbsim/sim"
 )
 
 // Headers between the load generator, the proxy and the emulated servers.
@@ -29,10 +30,6 @@ const (
 	// or 5xx, the simulator's causes.
 	headerOutcome = "X-Lbsim-Outcome"
 )
-
-// checkCost is what a health check costs a server, as in the simulator
-// (sim/health.go): 1 ms of one slot on a server of speed 1.
-const checkCost = time.Millisecond
 
 // server is one emulated server's settings.
 type server struct {
@@ -268,8 +265,8 @@ func (b *Backend) account(now time.Duration) {
 }
 
 // healthCheck answers the proxy's active check as the simulator's server
-// does: in band (the default) it is served like a request of checkCost,
-// turned away by a full queue; out of band it takes checkCost (times a
+// does: in band (the default) it is served like a request of sim.CheckCost,
+// turned away by a full queue; out of band it takes sim.CheckCost (times a
 // slow fault's factor) apart from the slots. A deep check's answer
 // reports the server's utilization since the last one.
 func (b *Backend) healthCheck(w http.ResponseWriter) {
@@ -279,14 +276,14 @@ func (b *Backend) healthCheck(w http.ResponseWriter) {
 	}
 	if hc.OutOfBand {
 		b.mu.Lock()
-		d := time.Duration(float64(checkCost) * b.slow / b.cfg.speedup)
+		d := time.Duration(float64(sim.CheckCost) * b.slow / b.cfg.speedup)
 		crashed := b.crashed
 		b.mu.Unlock()
 		if !b.sleepUntil(b.now()+d, crashed) {
 			panic(http.ErrAbortHandler)
 		}
 	} else {
-		_, err := b.run(checkCost, false, true)
+		_, err := b.run(sim.CheckCost, false, true)
 		if errors.Is(err, errAborted) {
 			panic(http.ErrAbortHandler)
 		}

@@ -62,11 +62,11 @@ func writeSweepTable(w io.Writer, s *results.Sweep, markdown bool) error {
 	for _, p := range s.Points {
 		row := []string{s.Vary.Format(p.Value)}
 		for _, r := range p.Results {
-			row = append(row, fmtMS(r.Latency.Mean), fmtMS(r.Latency.P99), itoa(r.Failed+r.Rejected))
+			row = append(row, FormatMS(r.Latency.Mean), FormatMS(r.Latency.P99), itoa(r.Failed+r.Rejected))
 		}
 		rows = append(rows, row)
 	}
-	return renderTable(w, header, rows, 0, markdown)
+	return RenderTable(w, header, rows, 0, markdown)
 }
 
 // writeSweepCSV writes a header, the varied key and then csvHeader, and a

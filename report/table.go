@@ -93,7 +93,7 @@ func sections(c *results.Comparison, markdown bool) []section {
 			cell(r.Algorithm, markdown),
 			itoa(r.Completed), itoa(r.Rejected), itoa(r.Failed),
 			fmtRate(r.ThroughputRPS),
-			fmtMS(l.Mean), fmtMS(l.P50), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max),
+			FormatMS(l.Mean), FormatMS(l.P50), FormatMS(l.P95), FormatMS(l.P99), FormatMS(l.P999), FormatMS(l.Max),
 		})
 	}
 	out := []section{{Header: summaryHeader, Rows: rows, TextCols: 1}}
@@ -115,7 +115,7 @@ func sections(c *results.Comparison, markdown bool) []section {
 			for _, cl := range r.Classes {
 				rows = append(rows, []string{
 					cell(r.Algorithm, markdown), cell(cl.Name, markdown),
-					itoa(cl.Completed), fmtMS(cl.Latency.P50), fmtMS(cl.Latency.P99),
+					itoa(cl.Completed), FormatMS(cl.Latency.P50), FormatMS(cl.Latency.P99),
 				})
 			}
 		}
@@ -128,7 +128,7 @@ func sections(c *results.Comparison, markdown bool) []section {
 				rows = append(rows, []string{
 					cell(r.Algorithm, markdown), cell(p.Name, markdown),
 					itoa(p.Requests), itoa(p.Completed), itoa(p.Rejected), itoa(p.Failed),
-					fmtMS(p.Latency.P50), fmtMS(p.Latency.P99),
+					FormatMS(p.Latency.P50), FormatMS(p.Latency.P99),
 				})
 			}
 		}
@@ -246,7 +246,7 @@ func writeSection(w io.Writer, s section, markdown bool) error {
 			return err
 		}
 	}
-	return renderTable(w, s.Header, s.Rows, s.TextCols, markdown)
+	return RenderTable(w, s.Header, s.Rows, s.TextCols, markdown)
 }
 
 // cacheHeader is the cache table's header: the share of requests whose
@@ -292,9 +292,10 @@ func multiClass(c *results.Comparison) bool {
 	return false
 }
 
-// renderTable renders one table: the first textCols columns left-aligned,
-// the rest (numbers) right-aligned, headers as given (no upper-casing).
-func renderTable(w io.Writer, header []string, rows [][]string, textCols int, markdown bool) error {
+// RenderTable renders one table as lbsim's tables look: the first
+// textCols columns left-aligned, the rest (numbers) right-aligned, headers
+// as given (no upper-casing), plain text or GitHub markdown.
+func RenderTable(w io.Writer, header []string, rows [][]string, textCols int, markdown bool) error {
 	align := make(tw.Alignment, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
@@ -340,9 +341,9 @@ func plainRendition() tw.Rendition {
 	}
 }
 
-// fmtMS formats milliseconds with 3 to 4 significant digits, matching the
-// histogram's 0.1% resolution: 5003, 250, 50.0, 2.35, 0.123.
-func fmtMS(v float64) string {
+// FormatMS formats milliseconds with 3 to 4 significant digits, matching
+// the histogram's 0.1% resolution: 5003, 250, 50.0, 2.35, 0.123.
+func FormatMS(v float64) string {
 	prec := 3
 	switch a := abs(v); {
 	case a == 0:

@@ -2,11 +2,11 @@ package sim
 
 import "time"
 
-// checkCost is what a health check costs a healthy server: 1 ms of one
+// CheckCost is what a health check costs a healthy server: 1 ms of one
 // slot. A slow server answers it factor times slower, and fails it past
 // the check's timeout: a disk ten times slower passes 1 s checks, one a
 // thousand times slower does not.
-const checkCost = time.Millisecond
+const CheckCost = time.Millisecond
 
 // startChecks schedules view v's first health check of every server, one
 // interval after now.
@@ -45,11 +45,11 @@ func (e *engine) check(v *view, s *server, now time.Duration) {
 	case !s.up:
 		e.checked(v, s, false, now)
 	case hc.OutOfBand:
-		e.checked(v, s, time.Duration(float64(checkCost)*s.slow) <= hc.Timeout.D(), now)
+		e.checked(v, s, time.Duration(float64(CheckCost)*s.slow) <= hc.Timeout.D(), now)
 	case s.full():
 		e.checked(v, s, false, now) // turned away like a request
 	default:
-		i := e.store(request{arrival: now, demand: checkCost, server: int32(s.backend.Index), check: true, lb: int16(v.index)})
+		i := e.store(request{arrival: now, demand: CheckCost, server: int32(s.backend.Index), check: true, lb: int16(v.index)})
 		e.reqs[i].timeoutSeq = e.events.push(event{at: now + hc.Timeout.D(), req: i, kind: checkTimeout})
 		if s.busy < s.capacity {
 			e.start(s, i, now)

@@ -12,12 +12,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/lbsim/lbsim/live"
+	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/results"
+	"github.com/lbsim/lbsim/scenarios"
 )
 
 // liveCmd runs a scenario for real (emulated servers, the proxy, an
@@ -25,9 +23,10 @@ import (
 func liveCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("live", stderr)
 	rf := &runFlags{
-		fs:   fs,
-		algs: fs.StringArray("algorithms", nil, "comma-separated algorithms to run (default: the scenario's)"),
-		seed: fs.Uint64("seed", 0, "random seed (default: the scenario's)"),
+		fs:       fs,
+		algs:     fs.StringArray("algorithms", nil, "comma-separated algorithms to run (default: the scenario's)"),
+		seed:     fs.Uint64("seed", 0, "random seed (default: the scenario's)"),
+		requests: fs.Int64("requests", 0, "arrivals to run, live and simulated (default: the scenario's requests or duration)"),
 	}
 	speedup := fs.Float64("speedup", 1, "run the live side this many times faster: every duration divided, every rate multiplied; figures are multiplied back")
 	format := fs.String("format", "table", "output format: table or json")
@@ -43,6 +42,9 @@ func liveCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *format != "table" && *format != "json" {
 		return usagef("--format: live prints table or json, got %q", *format)
+	}
+	if fs.Changed("requests") && (*rf.requests < 1 || *rf.requests > scenarios.MaxRequests) {
+		return usagef("--requests must be between 1 and %d, got %d", int64(scenarios.MaxRequests), *rf.requests)
 	}
 	if !(*speedup > 0) || math.IsInf(*speedup, 0) || *speedup > 1e6 {
 		return usagef("--speedup must be a number above 0 (and at most 1e6), got %g", *speedup)
@@ -106,12 +108,12 @@ func writeLiveTable(w io.Writer, rep *live.Report) error {
 	var rows [][]string
 	for _, s := range rep.Agreement.Algorithms {
 		rows = append(rows, []string{s.Algorithm,
-			fmtLiveMS(s.SimP50), fmtLiveMS(s.LiveP50), fmtRatio(s.P50Ratio),
-			fmtLiveMS(s.SimP99), fmtLiveMS(s.LiveP99), fmtRatio(s.P99Ratio),
-			fmtLiveMS(s.SimMean), fmtLiveMS(s.LiveMean), fmtRatio(s.MeanRatio),
+			report.FormatMS(s.SimP50), report.FormatMS(s.LiveP50), fmtRatio(s.P50Ratio),
+			report.FormatMS(s.SimP99), report.FormatMS(s.LiveP99), fmtRatio(s.P99Ratio),
+			report.FormatMS(s.SimMean), report.FormatMS(s.LiveMean), fmtRatio(s.MeanRatio),
 			strconv.FormatInt(s.SimFailed, 10), strconv.FormatInt(s.LiveFailed, 10)})
 	}
-	if err := renderLiveTable(&b, header, rows); err != nil {
+	if err := report.RenderTable(&b, header, rows, 1, false); err != nil {
 		return err
 	}
 	a := rep.Agreement
@@ -131,47 +133,6 @@ func writeLiveTable(w io.Writer, rep *live.Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// renderLiveTable draws a borderless text table, as lbsim run's tables.
-func renderLiveTable(w io.Writer, header []string, rows [][]string) error {
-	align := make(tw.Alignment, len(header))
-	for i := range align {
-		align[i] = tw.AlignRight
-	}
-	align[0] = tw.AlignLeft
-	sym := tw.NewSymbolCustom("plain").
-		WithRow("-").WithColumn("  ").WithCenter("  ").WithHeaderMid("  ").
-		WithHeaderLeft("").WithHeaderRight("").WithMidLeft("").WithMidRight("")
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithAlignment(align),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Symbols: sym,
-			Borders: tw.Border{Left: tw.Off, Right: tw.Off, Top: tw.Off, Bottom: tw.Off},
-			Settings: tw.Settings{
-				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.On, ShowFooterLine: tw.Off},
-				Separators: tw.Separators{BetweenColumns: tw.On, BetweenRows: tw.Off},
-			},
-		})),
-		tablewriter.WithPadding(tw.Padding{Overwrite: true}),
-	)
-	t.Header(header)
-	if err := t.Bulk(rows); err != nil {
-		return err
-	}
-	return t.Render()
-}
-
-// fmtLiveMS formats milliseconds with about 3 significant digits.
-func fmtLiveMS(v float64) string {
-	switch {
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // fmtRatio formats a live/sim ratio, "-" when the simulated figure is 0.

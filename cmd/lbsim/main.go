@@ -11,6 +11,7 @@
 //	lbsim trace SCENARIO --algorithm A [--first N] [--from DURATION]
 //	lbsim quiz [--question N]
 //	lbsim proxy (--backend ADDR... | --config FILE) [--algorithm A] [--listen ADDR] ...
+//	lbsim live SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--speedup K] [--format table|json]
 //	lbsim import FILE [--format nginx|haproxy] [--upstream NAME] [--trace access.log]
 //
 // SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
@@ -58,6 +59,7 @@ Usage:
   lbsim trace SCENARIO           narrate a run's routing decisions (--algorithm A)
   lbsim quiz                     five classic situations: guess the algorithm, see the run
   lbsim proxy --backend ADDR...  run the algorithms live, as a reverse proxy
+  lbsim live SCENARIO            run it for real through the proxy, beside its simulation
   lbsim import FILE              turn an nginx or HAProxy config into a scenario (YAML on stdout)
 
 SCENARIO is a path to a YAML file or the name of a bundled scenario.
@@ -65,7 +67,7 @@ Run 'lbsim COMMAND --help' for a command's flags.
 `
 
 // commands are the commands lbsim runs, for suggestions.
-var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "import", "help"}
+var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "live", "import", "help"}
 
 func main() {
 	os.Exit(lbsim(os.Args[1:], os.Stdout, os.Stderr))
@@ -99,6 +101,8 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = quizCmd(rest, stdout, stderr)
 	case "proxy":
 		err = proxyCmd(rest, stdout, stderr)
+	case "live":
+		err = liveCmd(rest, stdout, stderr)
 	case "import":
 		err = importCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
