@@ -287,7 +287,7 @@ func (r *replay) fail(err error) {
 	}
 	r.eof = true
 	r.group = r.group[:0]
-	r.waiting.items = r.waiting.items[:0]
+	r.waiting = pendingHeap{}
 }
 
 // progress is the share of the trace file read, 0 when its size is
@@ -310,49 +310,72 @@ func clientID(a netip.Addr) uint32 {
 }
 
 // pendingHeap orders waiting requests by arrival, then by the order they
-// were read.
-type pendingHeap struct{ items []pending }
+// were read. It sorts small keys and keeps the requests apart, in slots
+// reused as they leave: a minute of a busy log is tens of thousands of
+// requests, and moving whole ones up and down the heap cost more than
+// reading them.
+type pendingHeap struct {
+	keys  []pendingKey
+	slots []pending
+	free  []int32
+}
 
-func (h *pendingHeap) len() int      { return len(h.items) }
-func (h *pendingHeap) min() *pending { return &h.items[0] }
+type pendingKey struct {
+	at, seq int64
+	slot    int32
+}
 
-func (h *pendingHeap) less(i, j int) bool {
-	a, b := &h.items[i], &h.items[j]
+func (h *pendingHeap) len() int         { return len(h.keys) }
+func (h *pendingHeap) min() *pendingKey { return &h.keys[0] }
+
+func (a *pendingKey) before(b *pendingKey) bool {
 	return a.at < b.at || a.at == b.at && a.seq < b.seq
 }
 
 func (h *pendingHeap) push(p pending) {
-	h.items = append(h.items, p)
-	for i := len(h.items) - 1; i > 0; {
+	var slot int32
+	if n := len(h.free); n > 0 {
+		slot, h.free = h.free[n-1], h.free[:n-1]
+		h.slots[slot] = p
+	} else {
+		slot = int32(len(h.slots))
+		h.slots = append(h.slots, p)
+	}
+	h.keys = append(h.keys, pendingKey{at: p.at, seq: p.seq, slot: slot})
+	keys := h.keys
+	for i := len(keys) - 1; i > 0; {
 		parent := (i - 1) / 2
-		if !h.less(i, parent) {
+		if !keys[i].before(&keys[parent]) {
 			break
 		}
-		h.items[i], h.items[parent] = h.items[parent], h.items[i]
+		keys[i], keys[parent] = keys[parent], keys[i]
 		i = parent
 	}
 }
 
 func (h *pendingHeap) pop() pending {
-	top := h.items[0]
-	last := len(h.items) - 1
-	h.items[0] = h.items[last]
-	h.items = h.items[:last]
+	keys := h.keys
+	top := keys[0].slot
+	last := len(keys) - 1
+	keys[0] = keys[last]
+	keys = keys[:last]
+	h.keys = keys
 	for i := 0; ; {
-		small, l, r := i, 2*i+1, 2*i+2
-		if l < last && h.less(l, small) {
+		small, l := i, 2*i+1
+		if l < last && keys[l].before(&keys[small]) {
 			small = l
 		}
-		if r < last && h.less(r, small) {
+		if r := l + 1; r < last && keys[r].before(&keys[small]) {
 			small = r
 		}
 		if small == i {
 			break
 		}
-		h.items[i], h.items[small] = h.items[small], h.items[i]
+		keys[i], keys[small] = keys[small], keys[i]
 		i = small
 	}
-	return top
+	h.free = append(h.free, top)
+	return h.slots[top]
 }
 
 // TraceSpan is how long the trace's arrivals last once replayed: from the
