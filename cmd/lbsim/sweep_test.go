@@ -19,7 +19,7 @@ func TestSweepExitCodes(t *testing.T) {
 	tests := []cliCase{
 		{"no scenario", []string{"sweep", "--vary", "rate=1:2:1"}, 2, "sweep takes one SCENARIO", ""},
 		{"no vary", sweep(), 2, "sweep needs --vary KEY=FROM:TO:STEP", ""},
-		{"unknown key", sweep("--vary", "workload.arival.rate=1:2:1"), 2, `--vary: key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients, connections, keys)`, ""},
+		{"unknown key", sweep("--vary", "workload.arival.rate=1:2:1"), 2, `--vary: key "workload.arival.rate": workload has no key "arival", did you mean "arrival"? (it has: arrival, service, classes, clients, connections, keys, trace)`, ""},
 		{"text key", sweep("--vary", "name=1:2:1"), 2, "name holds text, not a number", ""},
 		{"bad range", sweep("--vary", "rate=1:2"), 2, "--vary: rate: want FROM:TO:STEP", ""},
 		{"too many points", sweep("--vary", "rate=1:100000:1"), 2, "more than the limit of 10000", ""},
