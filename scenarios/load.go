@@ -58,15 +58,20 @@ func readFile(path string) ([]byte, error) {
 
 // fileError describes a file that cannot be read.
 func fileError(path string, err error) *Error {
-	msg := err.Error()
+	return &Error{Source: path, Msg: "cannot read scenario: " + openProblem(err), Err: err}
+}
+
+// openProblem says why a file cannot be read, without the path the error
+// repeats.
+func openProblem(err error) string {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		msg = pe.Err.Error()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.As(err, &pe):
+		return pe.Err.Error()
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		msg = "no such file"
-	}
-	return &Error{Source: path, Msg: "cannot read scenario: " + msg, Err: err}
+	return err.Error()
 }
 
 // Parse reads, checks and completes a scenario from YAML text. source names

@@ -274,15 +274,7 @@ func sampleTrace(t *Trace, d *decoder) error {
 	const p = "workload.trace"
 	f, err := t.Open()
 	if err != nil {
-		msg := err.Error()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			msg = pe.Err.Error()
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			msg = "no such file"
-		}
-		return d.errorf(p+".file", "cannot read %s: %s", t.path, msg)
+		return d.errorf(p+".file", "cannot read %s: %s", t.path, openProblem(err))
 	}
 	defer f.Close()
 	rd, err := accesslog.NewReader(f, t.Options())

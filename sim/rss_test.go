@@ -19,6 +19,11 @@ func BenchmarkPeakRSS(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	reportPeakRSS(b)
+}
+
+// reportPeakRSS reports the process's peak resident set size so far.
+func reportPeakRSS(b *testing.B) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)

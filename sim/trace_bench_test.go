@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -112,9 +111,5 @@ func BenchmarkTracePeakRSS(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	reportPeakRSS(b)
 }
