@@ -183,12 +183,17 @@ func (b *Backend) run(demand time.Duration, measured, check bool) (errAnswer boo
 		if measured && len(b.waiting) > b.maxQueue {
 			b.maxQueue = len(b.waiting)
 		}
+		came := b.now()
 		b.mu.Unlock()
 		select {
 		case at = <-ready:
 		case <-crashed:
 			return b.aborted(measured)
 		}
+		// The slot was planned free before this request came when the
+		// service before it woke late: its service starts as it came,
+		// not earlier, which would shorten it.
+		at = max(at, came)
 		b.mu.Lock()
 	}
 	// As in the simulator, a request's fate and speed are set when its

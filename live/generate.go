@@ -1,8 +1,10 @@
 package live
 
 import (
+	"bufio"
 	"container/list"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lbsim/lbsim/results"
@@ -109,10 +112,12 @@ func (s *sources) of(client netip.Addr) (netip.Addr, bool) {
 	return a, true
 }
 
-// conns keeps keep-alive connections to the proxy per source address: a
-// transport each, for the most recently used maxOpen addresses. A
-// transport evicted closes its idle connections; its busy ones finish.
+// conns keeps keep-alive connections to the proxy per source address,
+// for the most recently used maxOpen addresses, up to maxIdle idle ones
+// each. An address evicted has its idle connections closed; its busy ones
+// close when their request ends.
 type conns struct {
+	target  string
 	mu      sync.Mutex
 	maxOpen int
 	idle    time.Duration
@@ -120,42 +125,90 @@ type conns struct {
 	lru     list.List // of *sourceConns, most recent first
 }
 
+// maxIdle is how many idle connections a source address keeps.
+const maxIdle = 4
+
 type sourceConns struct {
 	addr netip.Addr
-	t    *http.Transport
+	idle []*conn // most recently used last
 }
 
-func newConns(maxOpen int, idle time.Duration) *conns {
-	return &conns{maxOpen: maxOpen, idle: idle, byAddr: make(map[netip.Addr]*list.Element)}
+// conn is one connection to the proxy.
+type conn struct {
+	net.Conn
+	br *bufio.Reader
+	// idleSince is when it last went idle; reused tells a connection
+	// that served a request before from a new one.
+	idleSince time.Time
+	reused    bool
 }
 
-// transport returns the transport whose connections come from src.
-func (c *conns) transport(src netip.Addr) *http.Transport {
+func newConns(target string, maxOpen int, idle time.Duration) *conns {
+	return &conns{target: target, maxOpen: maxOpen, idle: idle, byAddr: make(map[netip.Addr]*list.Element)}
+}
+
+// get returns an idle connection from src to the proxy, or a new one.
+func (c *conns) get(ctx context.Context, src netip.Addr) (*conn, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var stale []*conn
+	var cn *conn
 	if e, ok := c.byAddr[src]; ok {
 		c.lru.MoveToFront(e)
-		return e.Value.(*sourceConns).t
+		sc := e.Value.(*sourceConns)
+		for len(sc.idle) > 0 && cn == nil {
+			last := sc.idle[len(sc.idle)-1]
+			sc.idle = sc.idle[:len(sc.idle)-1]
+			if time.Since(last.idleSince) < c.idle {
+				cn = last
+			} else {
+				stale = append(stale, last)
+			}
+		}
+	} else {
+		c.byAddr[src] = c.lru.PushFront(&sourceConns{addr: src})
+		if c.lru.Len() > c.maxOpen {
+			last := c.lru.Back()
+			c.lru.Remove(last)
+			old := last.Value.(*sourceConns)
+			delete(c.byAddr, old.addr)
+			stale = append(stale, old.idle...)
+		}
 	}
+	c.mu.Unlock()
+	for _, s := range stale {
+		s.Close()
+	}
+	if cn != nil {
+		return cn, nil
+	}
+	return c.dial(ctx, src)
+}
+
+func (c *conns) dial(ctx context.Context, src netip.Addr) (*conn, error) {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: src.AsSlice()}, Timeout: 10 * time.Second}
-	t := &http.Transport{
-		Proxy:               nil,
-		DialContext:         d.DialContext,
-		MaxIdleConnsPerHost: 4,
-		// Below the proxy's own idle timeout, so that the generator
-		// closes an idle connection before the proxy might.
-		IdleConnTimeout:    c.idle,
-		DisableCompression: true,
+	nc, err := d.DialContext(ctx, "tcp", c.target)
+	if err != nil {
+		return nil, err
 	}
-	c.byAddr[src] = c.lru.PushFront(&sourceConns{addr: src, t: t})
-	if c.lru.Len() > c.maxOpen {
-		last := c.lru.Back()
-		c.lru.Remove(last)
-		old := last.Value.(*sourceConns)
-		delete(c.byAddr, old.addr)
-		old.t.CloseIdleConnections()
+	return &conn{Conn: nc, br: bufio.NewReaderSize(nc, 1024)}, nil
+}
+
+// put gives back a connection that served a request and may serve
+// another.
+func (c *conns) put(src netip.Addr, cn *conn) {
+	c.mu.Lock()
+	e, ok := c.byAddr[src]
+	if ok {
+		sc := e.Value.(*sourceConns)
+		if len(sc.idle) < maxIdle {
+			cn.idleSince, cn.reused = time.Now(), true
+			sc.idle = append(sc.idle, cn)
+			c.mu.Unlock()
+			return
+		}
 	}
-	return t
+	c.mu.Unlock()
+	cn.Close()
 }
 
 // closeAll closes every idle connection.
@@ -163,7 +216,11 @@ func (c *conns) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for e := c.lru.Front(); e != nil; e = e.Next() {
-		e.Value.(*sourceConns).t.CloseIdleConnections()
+		sc := e.Value.(*sourceConns)
+		for _, cn := range sc.idle {
+			cn.Close()
+		}
+		sc.idle = nil
 	}
 }
 
@@ -179,6 +236,9 @@ type generator struct {
 	limitStatus []int
 	sources     sources
 	conns       *conns
+	// preconnect is how long before a request's time its connection is
+	// taken or opened.
+	preconnect time.Duration
 	// jar holds each client's sticky cookie, by client id.
 	jarMu sync.Mutex
 	jar   map[uint32]string
@@ -225,20 +285,21 @@ func newTally(classes int) *tally {
 // run sends the schedule's arrivals from start on until the schedule
 // ends or ctx is done, calls windowEnd with the offset of the
 // measurement window's end once the last is sent, and returns when every
-// request sent has its answer.
+// request sent has its answer. Each request gets its connection
+// preconnect ahead of its time, so that it leaves on time on a connection
+// that is there, as a client's request reaches a balancer that has its
+// connection open: the simulator does not model connecting.
 func (g *generator) run(ctx context.Context, s *schedule, start time.Time, windowEnd func(time.Duration)) {
 	var wg sync.WaitGroup
 	var a arrival
 	var last time.Duration
 	ended := true
 	for s.next(&a) {
-		if !waitUntil(start.Add(a.at), ctx.Done()) {
+		if !waitUntil(start.Add(a.at-g.preconnect), ctx.Done()) {
 			ended = false
 			break
 		}
-		late := time.Since(start) - a.at
 		g.tally.mu.Lock()
-		g.tally.late.Record(late)
 		g.tally.sent++
 		g.tally.mu.Unlock()
 		last = a.at
@@ -274,45 +335,51 @@ func (g *generator) path(a *arrival) string {
 	return p + "k" + strconv.Itoa(int(a.key))
 }
 
-// send sends one request and records its outcome.
+// send sends one request at its time and records its outcome.
 func (g *generator) send(ctx context.Context, a arrival, start time.Time) {
 	src, ok := g.sources.of(a.client)
 	if !ok {
 		g.record(&a, "", "reset", 0)
 		return
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+g.target+g.path(&a), nil)
-	if err != nil {
-		g.record(&a, "", "reset", 0)
+	cn, err := g.conns.get(ctx, src)
+	if !waitUntil(start.Add(a.at), ctx.Done()) {
+		if cn != nil {
+			cn.Close()
+		}
 		return
 	}
-	req.Header.Set(HeaderDemand, strconv.FormatInt(int64(a.demand), 10))
-	if a.measured {
-		req.Header.Set(headerMeasured, "1")
-	}
-	if g.cookie != "" {
-		g.jarMu.Lock()
-		v := g.jar[a.clientID]
-		g.jarMu.Unlock()
-		if v != "" {
-			req.AddCookie(&http.Cookie{Name: g.cookie, Value: v})
+	late := time.Since(start) - a.at
+	g.tally.mu.Lock()
+	g.tally.late.Record(late)
+	g.tally.mu.Unlock()
+	req := g.request(&a)
+	var resp *http.Response
+	if err == nil {
+		resp, err = g.exchange(ctx, cn, req)
+		if err != nil && cn.reused && ctx.Err() == nil && stale(err) {
+			// The proxy closed the idle connection as the request left:
+			// once more on a new one, as net/http does.
+			cn.Close()
+			if cn, err = g.conns.dial(ctx, src); err == nil {
+				resp, err = g.exchange(ctx, cn, req)
+			}
 		}
 	}
-	resp, err := g.conns.transport(src).RoundTrip(req)
 	if err != nil {
+		if cn != nil {
+			cn.Close()
+		}
 		if ctx.Err() == nil {
 			g.record(&a, "", "reset", 0)
 		}
 		return
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 	end := time.Since(start)
-	if err != nil {
-		if ctx.Err() == nil {
-			g.record(&a, "", "reset", 0)
-		}
-		return
+	if resp.Close {
+		cn.Close()
+	} else {
+		g.conns.put(src, cn)
 	}
 	if g.cookie != "" {
 		for _, c := range resp.Cookies() {
@@ -340,6 +407,55 @@ func (g *generator) send(ctx context.Context, a arrival, start time.Time) {
 		// proxy's access log tells which (see accessTally).
 		g.record(&a, "", "proxy502", end)
 	}
+}
+
+// stale reports whether err is what a request gets on a connection the
+// proxy had closed before it came: nothing read back.
+func stale(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// request is a's HTTP/1.1 request head.
+func (g *generator) request(a *arrival) []byte {
+	b := make([]byte, 0, 160)
+	b = append(b, "GET "...)
+	b = append(b, g.path(a)...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, g.target...)
+	b = append(b, "\r\n"+HeaderDemand+": "...)
+	b = strconv.AppendInt(b, int64(a.demand), 10)
+	b = append(b, "\r\n"...)
+	if a.measured {
+		b = append(b, headerMeasured+": 1\r\n"...)
+	}
+	if g.cookie != "" {
+		g.jarMu.Lock()
+		v := g.jar[a.clientID]
+		g.jarMu.Unlock()
+		if v != "" {
+			b = append(b, "Cookie: "...)
+			b = append(b, (&http.Cookie{Name: g.cookie, Value: v}).String()...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return append(b, "\r\n"...)
+}
+
+// exchange sends req on cn and reads the response to its end; when ctx
+// ends, the connection is cut.
+func (g *generator) exchange(ctx context.Context, cn *conn, req []byte) (*http.Response, error) {
+	stop := context.AfterFunc(ctx, func() { cn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := cn.Write(req); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(cn.br, nil)
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp, err
 }
 
 func containsInt(xs []int, x int) bool {

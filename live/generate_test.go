@@ -1,7 +1,10 @@
 package live
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -125,7 +128,7 @@ workload: {arrival: {process: constant, rate: 50}, service: {dist: constant, mea
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &generator{target: srv.Listener.Addr().String(), speedup: 1, paths: []string{"/"}, conns: newConns(8, time.Second), tally: newTally(1)}
+	g := &generator{target: srv.Listener.Addr().String(), speedup: 1, paths: []string{"/"}, conns: newConns(srv.Listener.Addr().String(), 8, time.Second), preconnect: time.Millisecond, tally: newTally(1)}
 	start = time.Now().Add(20 * time.Millisecond)
 	g.run(context.Background(), s, start, func(time.Duration) {})
 	if len(got) != 10 {
@@ -143,5 +146,83 @@ workload: {arrival: {process: constant, rate: 50}, service: {dist: constant, mea
 	}
 	if min := g.tally.classes[0].Min(); min < slow {
 		t.Errorf("shortest latency %v, want at least the server's %v", min, slow)
+	}
+}
+
+// TestPreconnect checks that a request's connection is open before the
+// request is due, so that connecting does not delay it, and that a
+// client's next request reuses it.
+func TestPreconnect(t *testing.T) {
+	const preconnect = 30 * time.Millisecond
+	var mu sync.Mutex
+	var accepted []time.Time
+	var first []time.Time // the first byte of each request
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			accepted = append(accepted, time.Now())
+			mu.Unlock()
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					if _, err := br.Peek(1); err != nil {
+						return
+					}
+					mu.Lock()
+					first = append(first, time.Now())
+					mu.Unlock()
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.Header.Get(HeaderDemand) == "" {
+						t.Errorf("no %s header", HeaderDemand)
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+				}
+			}()
+		}
+	}()
+	sc, err := scenarios.Parse("t.yaml", []byte(`name: t
+requests: 3
+servers: [{name: a}]
+workload: {arrival: {process: constant, rate: 5}, service: {dist: constant, mean: 1ms}, clients: {count: 1}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSchedule(sc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &generator{target: ln.Addr().String(), speedup: 1, paths: []string{"/"}, conns: newConns(ln.Addr().String(), 8, time.Second), preconnect: preconnect, tally: newTally(1)}
+	start := time.Now().Add(50 * time.Millisecond)
+	g.run(context.Background(), s, start, func(time.Duration) {})
+	mu.Lock()
+	defer mu.Unlock()
+	if g.tally.completed != 3 || len(first) != 3 {
+		t.Fatalf("%d completed, %d requests reached the server; want 3", g.tally.completed, len(first))
+	}
+	if len(accepted) != 1 {
+		t.Errorf("%d connections for one client's requests 200 ms apart, want 1", len(accepted))
+	}
+	// The first request is due at 200 ms; its connection opens 30 ms
+	// before and it leaves on time.
+	due := start.Add(200 * time.Millisecond)
+	if lead := due.Sub(accepted[0]); lead < preconnect/2 {
+		t.Errorf("the connection opened %v before its request was due, want about %v", lead, preconnect)
+	}
+	if early := due.Sub(first[0]); early > time.Millisecond {
+		t.Errorf("the request left %v before it was due", early)
 	}
 }

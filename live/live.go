@@ -137,6 +137,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Report, err
 // time for the proxy to start serving.
 const lead = 50 * time.Millisecond
 
+// maxPreconnect is how long before its time a request has its
+// connection to the proxy opened (less when the proxy's header or idle
+// timeout, sped up, is short).
+const maxPreconnect = 5 * time.Millisecond
+
 // runOne runs sc live with one algorithm.
 func runOne(ctx context.Context, sc *scenarios.Scenario, alg string, speedup float64, status func(string)) (results.Result, Timing, error) {
 	fast := Scale(sc, speedup)
@@ -165,8 +170,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, alg string, speedup flo
 	}
 	g := &generator{
 		target: p.Addr().String(), speedup: speedup, paths: classPaths(sc), jar: make(map[uint32]string),
-		conns: newConns(256, max(fast.Timeouts.Idle.D()/2, time.Millisecond)),
-		tally: newTally(len(sc.Workload.RequestClasses())),
+		conns:      newConns(p.Addr().String(), 256, max(fast.Timeouts.Idle.D()/2, time.Millisecond)),
+		preconnect: min(maxPreconnect, fast.Timeouts.Header.D()/4, fast.Timeouts.Idle.D()/4),
+		tally:      newTally(len(sc.Workload.RequestClasses())),
 	}
 	if sc.Sticky != nil {
 		g.cookie = sc.Sticky.Cookie

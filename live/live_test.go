@@ -26,10 +26,10 @@ algorithms: [round_robin, least_connections]
 // TestRunAgrees runs a short scenario live and in simulation, and checks
 // that both rank the algorithms alike and that least connections' p50 (a
 // 10 ms service on the fast server, 5 ms of real time at speedup 2) is
-// close. Live adds the proxy's and two HTTP exchanges' overhead, 1 to 2
-// ms of real time on a busy 2-core machine (20 to 40% of this service),
-// and timers early or late by up to half a millisecond (10%): the live
-// p50 lies between 0.8 and 1.6 times the simulated. A live server that
+// close. Live adds the proxy's and two loopback HTTP exchanges' cost and
+// its timers' lateness, about 0.5 ms of real time (10% of this service)
+// and a few times that on a busy 2-core machine: the live p50 lies
+// between 0.8 and 1.6 times the simulated. A live server that
 // ignored its speed or capacity would be 4 or more times slower.
 func TestRunAgrees(t *testing.T) {
 	if testing.Short() {
