@@ -39,6 +39,7 @@ type arrival struct {
 // sim's engine.finished), with their times divided by the speedup.
 type schedule struct {
 	gen      *workloads.Generator
+	sc       *scenarios.Scenario
 	requests int64
 	duration time.Duration
 	warmup   time.Duration
@@ -52,7 +53,7 @@ func newSchedule(sc *scenarios.Scenario, speedup float64) (*schedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &schedule{gen: gen, requests: sc.Requests, duration: sc.Duration.D(), warmup: sc.Warmup.D(), speedup: speedup}, nil
+	return &schedule{gen: gen, sc: sc, requests: sc.Requests, duration: sc.Duration.D(), warmup: sc.Warmup.D(), speedup: speedup}, nil
 }
 
 // next fills a with the next arrival, or reports false after the last.
@@ -73,6 +74,18 @@ func (s *schedule) next(a *arrival) bool {
 		clientID: r.ClientID, key: r.Key, measured: r.Arrival >= s.warmup,
 	}
 	return true
+}
+
+// classNames names the classes of the requests drawn so far.
+func (s *schedule) classNames() []string {
+	if names := s.gen.ClassNames(); names != nil {
+		return names
+	}
+	var names []string
+	for _, c := range s.sc.Workload.RequestClasses() {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 func (s *schedule) scaled(d time.Duration) time.Duration {
@@ -231,7 +244,10 @@ type generator struct {
 	target  string // the proxy's host:port
 	speedup float64
 	paths   []string // each class's request path
-	cookie  string   // the sticky cookie's name, "" for none
+	// classNames names the classes of the requests sent so far: the
+	// workload's, then those a trace's class column named.
+	classNames func() []string
+	cookie     string // the sticky cookie's name, "" for none
 	// limitStatus lists the statuses route limits answer other than 503.
 	limitStatus []int
 	sources     sources
@@ -325,7 +341,10 @@ func (g *generator) run(ctx context.Context, s *schedule, start time.Time, windo
 // has one, as the last segment, so that the proxy's key hashing sees one
 // key per simulated key.
 func (g *generator) path(a *arrival) string {
-	p := g.paths[a.class]
+	p := "/" // a class a trace's class column named, which has no path
+	if a.class < len(g.paths) {
+		p = g.paths[a.class]
+	}
 	if a.key < 0 {
 		return p
 	}
@@ -480,6 +499,9 @@ func (g *generator) record(a *arrival, server, cause string, end time.Duration) 
 	switch cause {
 	case "":
 		lat := time.Duration(float64(end-a.at) * g.speedup)
+		for a.class >= len(t.classes) { // a class a trace named since the start
+			t.classes = append(t.classes, results.NewHistogram())
+		}
 		t.classes[a.class].Record(lat)
 		t.completed++
 		if end <= t.windowEnd {

@@ -168,8 +168,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, alg string, speedup flo
 	if err != nil {
 		return results.Result{}, Timing{}, err
 	}
+	defer sched.gen.Close()
 	g := &generator{
-		target: p.Addr().String(), speedup: speedup, paths: classPaths(sc), jar: make(map[uint32]string),
+		target: p.Addr().String(), speedup: speedup, paths: classPaths(sc), classNames: sched.classNames, jar: make(map[uint32]string),
 		conns:      newConns(p.Addr().String(), 256, max(fast.Timeouts.Idle.D()/2, time.Millisecond)),
 		preconnect: min(maxPreconnect, fast.Timeouts.Header.D()/4, fast.Timeouts.Idle.D()/4),
 		tally:      newTally(len(sc.Workload.RequestClasses())),
@@ -385,11 +386,11 @@ func (g *generator) result(alg string, sc *scenarios.Scenario, f *fleet, acc *ac
 		res.ThroughputRPS = float64(t.inWindow) / (window.Seconds() * g.speedup)
 	}
 	all := results.NewHistogram()
-	names := sc.Workload.RequestClasses()
+	names := g.classNames()
 	for i, h := range t.classes {
 		all.Merge(h)
 		if len(t.classes) > 1 {
-			res.Classes = append(res.Classes, results.Class{Name: names[i].Name, Completed: h.Count(), Latency: h.Latency()})
+			res.Classes = append(res.Classes, results.Class{Name: names[i], Completed: h.Count(), Latency: h.Latency()})
 		}
 	}
 	res.Latency = all.Latency()

@@ -2,8 +2,14 @@ package live
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
@@ -87,5 +93,48 @@ func TestRunStops(t *testing.T) {
 	}
 	if !rep.Interrupted || len(rep.Live.Results) != 0 || len(rep.Sim.Results) != 2 {
 		t.Errorf("a run stopped before it started: interrupted %v, %d live and %d simulated results", rep.Interrupted, len(rep.Live.Results), len(rep.Sim.Results))
+	}
+}
+
+// A replayed trace runs live too: every line is sent once, and the classes
+// its class column names come out as the simulator's.
+func TestRunTrace(t *testing.T) {
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("arrival,client,key,service,class\n")
+	for i := range 40 {
+		class := "browse"
+		if i%4 == 0 {
+			class = "buy"
+		}
+		fmt.Fprintf(&csv, "%.3f,10.0.0.%d,/item/%d,0.020,%s\n", float64(i)*0.05, i%5+1, i%7, class)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "trace.csv"), []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "replay.yaml")
+	yaml := "name: replay\nservers: [{name: app, count: 2, capacity: 2}]\nworkload:\n  trace: {file: trace.csv, format: csv}\nalgorithms: [round_robin]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), sc, Options{Speedup: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := func(r []results.Result) (names []string, n int64) {
+		for _, c := range r[0].Classes {
+			names = append(names, c.Name)
+			n += c.Completed
+		}
+		return names, n
+	}
+	liveNames, liveN := classes(rep.Live.Results)
+	simNames, simN := classes(rep.Sim.Results)
+	if !slices.Equal(liveNames, simNames) || liveN != 40 || simN != 40 {
+		t.Errorf("live classes %v (%d requests), simulated %v (%d); want the same classes, 40 requests each", liveNames, liveN, simNames, simN)
 	}
 }

@@ -55,7 +55,7 @@ var rules = map[string]rule{
 	"workload":        descend, "workload.arrival": allow, "workload.service": allow, "workload.clients": allow, "workload.keys": allow,
 	"workload.classes": descend, "workload.classes[].name": allow, "workload.classes[].path": allow,
 	"workload.classes[].share": allow, "workload.classes[].service": allow, "workload.classes[].keys": allow,
-	"workload.trace":       refuse("a recorded trace is not replayed live yet"),
+	"workload.trace":       allow,
 	"workload.connections": refuse("the load generator does not hold the workload's long-lived connections"),
 	"algorithms":           allow, "algorithm": allow, "expect": allow,
 	"faults": descend, "faults[].at": allow, "faults[].server": allow, "faults[].kind": allow,

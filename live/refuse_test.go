@@ -19,6 +19,7 @@ func TestCheckBundled(t *testing.T) {
 		{"nat-skew", ""},
 		{"crash-with-health-checks", ""},
 		{"zombie-server-ejected", ""},
+		{"replay-shop-log", ""},
 		{"autoscale-black-friday", "autoscale"},
 		{"herding", "balancers.count"},
 		{"zone-outage", "servers[0].zone"},
