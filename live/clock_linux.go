@@ -4,9 +4,9 @@ import (
 	"container/heap"
 	"os"
 	"sync"
-	"syscall"
 	"time"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // alarm wakes waiters at their deadlines from one timerfd, armed for the
@@ -15,7 +15,7 @@ import (
 // millisecond, and no thread sleeps outside the runtime's knowledge.
 type alarm struct {
 	f  *os.File
-	fd uintptr
+	fd int
 
 	mu      sync.Mutex
 	waiters waiters
@@ -26,18 +26,13 @@ type alarm struct {
 // preciseAlarm is the process's alarm, nil if the kernel would not give a
 // timerfd.
 var preciseAlarm = sync.OnceValue(func() *alarm {
-	const (
-		clockMonotonic = 1
-		tfdNonblock    = syscall.O_NONBLOCK
-		tfdCloexec     = syscall.O_CLOEXEC
-	)
-	fd, _, errno := syscall.Syscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, tfdNonblock|tfdCloexec, 0)
-	if errno != 0 {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
 		return nil
 	}
 	// A non-blocking descriptor makes a File whose reads park in the
 	// poller.
-	a := &alarm{f: os.NewFile(fd, "lbsim-alarm"), fd: fd}
+	a := &alarm{f: os.NewFile(uintptr(fd), "lbsim-alarm"), fd: fd}
 	go a.loop()
 	return a
 })
@@ -99,10 +94,9 @@ func (a *alarm) loop() {
 
 // arm sets the timerfd to expire at deadline. The caller holds a.mu.
 func (a *alarm) arm(deadline time.Time) {
-	d := max(time.Until(deadline), time.Microsecond)                  // 0 would disarm it
-	spec := [2]syscall.Timespec{{}, syscall.NsecToTimespec(int64(d))} // interval, value
-	_, _, errno := syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, a.fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
-	if errno == 0 {
+	d := max(time.Until(deadline), time.Microsecond) // 0 would disarm it
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+	if unix.TimerfdSettime(a.fd, 0, &spec, nil) == nil {
 		a.armed = deadline
 	}
 }
