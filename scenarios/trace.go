@@ -66,6 +66,8 @@ const (
 	// traceSample is how many lines loading reads from a trace to tell a
 	// wrong format or log_format before any run.
 	traceSample = 100
+	// traceSampleBytes bounds what loading reads of a trace.
+	traceSampleBytes = 8 << 20
 )
 
 var traceClassesType = reflect.TypeFor[[]TraceClass]()
@@ -169,9 +171,11 @@ func (t *Trace) Open() (*TraceFile, error) {
 	}
 	tf := &TraceFile{file: f, Size: -1}
 	if st, err := f.Stat(); err == nil {
-		if st.IsDir() {
+		// A pipe or a device could be read only once (loading samples
+		// the file, and each run reads it again) or never end.
+		if !st.Mode().IsRegular() {
 			f.Close()
-			return nil, fmt.Errorf("%s is a directory", t.File)
+			return nil, fmt.Errorf("%s is not a regular file", t.File)
 		}
 		tf.Size = st.Size()
 	}
@@ -277,7 +281,9 @@ func sampleTrace(t *Trace, d *decoder) error {
 		return d.errorf(p+".file", "cannot read %s: %s", t.path, openProblem(err))
 	}
 	defer f.Close()
-	rd, err := accesslog.NewReader(f, t.Options())
+	// Lines are at most 64 KiB, but one without an end would be read to
+	// the end of the file.
+	rd, err := accesslog.NewReader(io.LimitReader(f, traceSampleBytes), t.Options())
 	if err != nil {
 		return d.errorf(p+".format", "%s: %v", t.File, err)
 	}

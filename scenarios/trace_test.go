@@ -87,6 +87,8 @@ func TestTraceErrors(t *testing.T) {
 			`workload.trace.classes["reports"]: a path prefix starts with /`},
 		{"zero speedup", "workload:\n  trace: {file: access.log, format: nginx, speedup: 0}\n",
 			"workload.trace.speedup: "},
+		{"a directory", "workload:\n  trace: {file: ., format: nginx}\n",
+			"workload.trace.file: cannot read " + filepath.Dir(path) + ": . is not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
