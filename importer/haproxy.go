@@ -585,7 +585,7 @@ func (h *hconf) policy(p *pool) {
 	if h.balanceFact.words != nil && p.alg.name != "bounded_load" {
 		p.unmodelled(h.balanceFact.line, topicAlgorithm, -1, strings.Join(h.balanceFact.words, " "), "lbsim bounds load on consistent hashing of keys (balance uri with hash-type consistent) only")
 	}
-	if h.hashType.words != nil && len(h.hashType.words) > 2 {
+	if len(h.hashType.words) > 2 {
 		p.remark(h.hashType.line, topicAlgorithm, strings.Join(h.hashType.words, " ")+": lbsim hashes with a function of its own")
 	}
 }

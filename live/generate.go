@@ -266,7 +266,6 @@ type generator struct {
 // is over.
 type tally struct {
 	mu        sync.Mutex
-	start     time.Time
 	windowEnd time.Duration
 	sent      int64
 	done      int64
