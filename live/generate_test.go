@@ -3,6 +3,7 @@ package live
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -116,19 +117,7 @@ func TestOpenLoop(t *testing.T) {
 		time.Sleep(slow)
 	}))
 	defer srv.Close()
-	sc, err := scenarios.Parse("t.yaml", []byte(`name: t
-requests: 10
-servers: [{name: a}]
-workload: {arrival: {process: constant, rate: 50}, service: {dist: constant, mean: 1ms}, clients: {count: 1}}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newSchedule(sc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &generator{target: srv.Listener.Addr().String(), speedup: 1, paths: []string{"/"}, conns: newConns(srv.Listener.Addr().String(), 8, time.Second), preconnect: time.Millisecond, tally: newTally(1)}
+	s, g := constantLoad(t, srv.Listener.Addr().String(), 10, 50, time.Millisecond)
 	start = time.Now().Add(20 * time.Millisecond)
 	g.run(context.Background(), s, start, func(time.Duration) {})
 	if len(got) != 10 {
@@ -193,19 +182,7 @@ func TestPreconnect(t *testing.T) {
 			}()
 		}
 	}()
-	sc, err := scenarios.Parse("t.yaml", []byte(`name: t
-requests: 3
-servers: [{name: a}]
-workload: {arrival: {process: constant, rate: 5}, service: {dist: constant, mean: 1ms}, clients: {count: 1}}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newSchedule(sc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &generator{target: ln.Addr().String(), speedup: 1, paths: []string{"/"}, conns: newConns(ln.Addr().String(), 8, time.Second), preconnect: preconnect, tally: newTally(1)}
+	s, g := constantLoad(t, ln.Addr().String(), 3, 5, preconnect)
 	start := time.Now().Add(50 * time.Millisecond)
 	g.run(context.Background(), s, start, func(time.Duration) {})
 	mu.Lock()
@@ -225,4 +202,23 @@ workload: {arrival: {process: constant, rate: 5}, service: {dist: constant, mean
 	if early := due.Sub(first[0]); early > time.Millisecond {
 		t.Errorf("the request left %v before it was due", early)
 	}
+}
+
+// constantLoad returns the schedule of n requests from one client at rate
+// a second, and a generator that sends them to target.
+func constantLoad(t *testing.T, target string, n int, rate float64, preconnect time.Duration) (*schedule, *generator) {
+	t.Helper()
+	sc, err := scenarios.Parse("t.yaml", []byte(fmt.Sprintf(`name: t
+requests: %d
+servers: [{name: a}]
+workload: {arrival: {process: constant, rate: %g}, service: {dist: constant, mean: 1ms}, clients: {count: 1}}
+`, n, rate)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSchedule(sc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &generator{target: target, speedup: 1, paths: []string{"/"}, conns: newConns(target, 8, time.Second), preconnect: preconnect, tally: newTally(1)}
 }
