@@ -337,6 +337,9 @@ func (k *Key) set(source string, root *yaml.Node, v float64) error {
 			// mapping, where it wins over the merged one.
 			mk, mv := mergedKey(cur, st.field, 0)
 			if mk == nil {
+				if path == "workload.arrival" && ownKey(cur, "trace") >= 0 {
+					return at(cur, path, "is not in the file, whose workload replays a trace: vary workload.trace.speedup to change its rate")
+				}
 				return at(cur, path, "is not in the file; add it there to set %s", k.text)
 			}
 			cur.Content = append(cur.Content, mk, mv)

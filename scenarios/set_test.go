@@ -154,6 +154,8 @@ func TestParseWithErrors(t *testing.T) {
 		{"no such group", setBase, "servers[db].count", 3, `set.yaml:3:3: servers[db]: no entry of servers is named "db" (names: app)`},
 		{"no such position", setBase, "servers[3].count", 3, "set.yaml:3:3: servers[3]: servers has 1 entries, numbered from 0"},
 		{"a section the file leaves out", noCheck, "health_check.interval", 3, "set.yaml:1:1: health_check: is not in the file; add it there to set health_check.interval"},
+		{"the rate of a trace", "name: t\nservers: [{name: app}]\nworkload:\n  trace: {file: x.log, format: nginx}\n", "rate", 10,
+			"set.yaml:4:3: workload.arrival: is not in the file, whose workload replays a trace: vary workload.trace.speedup to change its rate"},
 		{"a duration out of range", setBase, "health_check.interval", 1e300, "set.yaml:1:1: health_check.interval: 1e+300s is out of range for a duration"},
 		{"not a number", setBase, "rate", math.NaN(), "set.yaml:1:1: rate: NaN is not a number"},
 		{"faults name servers the count removes", setBase + "faults: [{at: 1s, server: app-2, kind: crash}]\n", "servers", 1, `set.yaml:10:19: faults[0].server: no server is named "app-2" (servers of a group are NAME-1, NAME-2, ...)`},
