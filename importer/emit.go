@@ -73,7 +73,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 		"simulate: lbsim run out.yaml",
 		"live:     lbsim proxy --config out.yaml")
 	doc.add("name", str(p.name))
-	doc.add("description", str(fmt.Sprintf("%s %s, imported from %s (line %d)", p.format, what, baseName(source), p.line)))
+	doc.add("description", str(fmt.Sprintf("%s %s, imported from %s (%s)", p.format, what, baseName(source), p.place(p.at))))
 	keyOf[topicMode] = doc.add("mode", str(p.mode))
 
 	imported := p.alg.node()
@@ -99,7 +99,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 		var lines []string
 		for _, n := range p.notes {
 			if n.server == i {
-				lines = append(lines, fmt.Sprintf("line %d: %s", n.line, n.msg))
+				lines = append(lines, p.place(n.at)+": "+n.msg)
 			}
 		}
 		m.node.HeadComment = comment(lines...)
@@ -190,7 +190,7 @@ func (p *pool) emit(source, trace string) ([]byte, error) {
 		if k == nil {
 			k = keyOf[topicServers]
 		}
-		extra[k] = append(extra[k], fmt.Sprintf("line %d: %s", n.line, n.msg))
+		extra[k] = append(extra[k], p.place(n.at)+": "+n.msg)
 	}
 	for k, lines := range extra {
 		k.HeadComment = comment(append([]string{k.HeadComment}, lines...)...)

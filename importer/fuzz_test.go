@@ -5,15 +5,25 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/lbsim/lbsim/importer"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
+// fuzzFiles are the files a fuzzed nginx configuration may include:
+// upstreams, servers to splice into one, and a file that includes itself.
+var fuzzFiles = fstest.MapFS{
+	"mime.types":     {Data: []byte("types { text/html html; }\n")},
+	"conf.d/a.conf":  {Data: []byte("upstream inc { server 10.0.0.1:80; include servers/*.conf; }\n")},
+	"servers/b.conf": {Data: []byte("server 10.0.0.2:80 weight=2 max_conns=3;\n")},
+	"loop.conf":      {Data: []byte("include loop.conf;\n")},
+}
+
 // fuzzImport imports data in format and checks the contract: an *Error or
 // a scenario both loaders accept, and never a panic.
 func fuzzImport(t *testing.T, format importer.Format, data []byte) {
-	res, err := importer.Import("fuzz.conf", data, importer.Options{Format: format})
+	res, err := importer.Import("fuzz.conf", data, importer.Options{Format: format, Files: fuzzFiles})
 	if err != nil {
 		var ie *importer.Error
 		if !errors.As(err, &ie) {
@@ -47,6 +57,7 @@ func seeds(f *testing.F, glob string) {
 func FuzzNginx(f *testing.F) {
 	seeds(f, "nginx-*.conf")
 	f.Add([]byte(`upstream "a b" { server 'x:1' weight=0 max_fails=x; hash ${x}y; } location / { proxy_pass http://a b; }`))
+	f.Add([]byte("http { include conf.d/*.conf; include mime.types; upstream u { include servers/b.conf; server c:1; } }\ninclude loop.conf;\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzImport(t, importer.Nginx, data) })
 }
 

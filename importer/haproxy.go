@@ -17,7 +17,7 @@ import (
 // hline is one directive: its words and its line.
 type hline struct {
 	words []string
-	line  int
+	at    pos
 	// inDefaults marks a line of the defaults section, which gives values
 	// but warns only about what applies to the backend.
 	inDefaults bool
@@ -62,7 +62,7 @@ func parseHAProxy(source, text string) ([]*hsection, error) {
 			return nil, &Error{Source: source, Line: n, Msg: fmt.Sprintf("HAProxy syntax error: %q is outside any section (global, defaults, frontend, backend, listen)", words[0])}
 		}
 		s := sections[len(sections)-1]
-		s.lines = append(s.lines, hline{words: words, line: n})
+		s.lines = append(s.lines, hline{words: words, at: pos{line: n}})
 	}
 	return sections, nil
 }
@@ -144,7 +144,7 @@ func importHAProxy(source, text, want string) (*pool, error) {
 	if sec.from != "" && defaults == nil {
 		return nil, &Error{Source: source, Line: sec.line, Msg: fmt.Sprintf("%s %s takes its defaults from %q, but no defaults section of that name comes before it", sec.kind, sec.name, sec.from)}
 	}
-	p := &pool{format: HAProxy, name: sec.name, kind: sec.kind, line: sec.line, mode: "tcp", scheme: "http://"}
+	p := &pool{format: HAProxy, files: []string{source}, name: sec.name, kind: sec.kind, at: pos{line: sec.line}, mode: "tcp", scheme: "http://"}
 	var h hconf
 	h.init()
 	if defaults != nil {
@@ -215,7 +215,7 @@ func (h *hconf) read(p *pool, l hline, fromDefaults bool) {
 	}
 	warn := func(why string) {
 		if !fromDefaults {
-			p.unmodelled(l.line, topicServers, -1, strings.Join(l.words, " "), why)
+			p.unmodelled(l.at, topicServers, -1, strings.Join(l.words, " "), why)
 		}
 	}
 	switch key {
@@ -330,8 +330,8 @@ type hserver struct {
 // serverOptions reads the options in words (after "server NAME ADDR" or
 // "default-server") into s; what lbsim does not model becomes a note on
 // line, for the server idx (-1 for a default-server line).
-func (p *pool) serverOptions(s *hserver, words []string, line, idx int) {
-	bad := func(opt, why string) { p.unmodelled(line, topicServers, idx, opt, why) }
+func (p *pool) serverOptions(s *hserver, words []string, at pos, idx int) {
+	bad := func(opt, why string) { p.unmodelled(at, topicServers, idx, opt, why) }
 	for i := 0; i < len(words); i++ {
 		opt, value := words[i], ""
 		if serverValued[opt] {
@@ -421,21 +421,21 @@ func (h *hconf) apply(p *pool) {
 	var def hserver
 	def.weight, def.inter, def.fall, def.rise = 1, 2*time.Second, 3, 2
 	for _, l := range h.defaultSrv {
-		p.serverOptions(&def, l.words[1:], l.line, -1)
+		p.serverOptions(&def, l.words[1:], l.at, -1)
 	}
 	var checked []hserver
-	var checkedLines, slowLines []int
+	var checkedLines, slowLines []pos
 	var slow []time.Duration
 	var unchecked []hline
 	backups := 0
 	for _, l := range h.servers {
 		if len(l.words) < 3 {
-			p.unmodelled(l.line, topicServers, -1, strings.Join(l.words, " "), "a server needs a name and an address")
+			p.unmodelled(l.at, topicServers, -1, strings.Join(l.words, " "), "a server needs a name and an address")
 			continue
 		}
 		s := def
 		idx := len(p.servers)
-		p.serverOptions(&s, l.words[3:], l.line, idx)
+		p.serverOptions(&s, l.words[3:], l.at, idx)
 		srv, ok := p.haproxyServer(l, s)
 		if !ok {
 			// The notes were on the server's index; the server is not there.
@@ -452,18 +452,18 @@ func (h *hconf) apply(p *pool) {
 		}
 		if s.check {
 			checked = append(checked, s)
-			checkedLines = append(checkedLines, l.line)
+			checkedLines = append(checkedLines, l.at)
 		} else {
 			unchecked = append(unchecked, l)
 		}
 		slow = append(slow, s.slowStart)
-		slowLines = append(slowLines, l.line)
+		slowLines = append(slowLines, l.at)
 	}
 	if len(p.servers) == 0 {
 		return
 	}
 	if backups > 1 && !h.allBackups {
-		p.approximated(p.line, topicServers, -1, fmt.Sprintf("%s %s has %d backup servers and no option allbackups: HAProxy uses the first backup only, lbsim balances over all of them", p.kind, p.name, backups))
+		p.approximated(p.at, topicServers, -1, fmt.Sprintf("%s %s has %d backup servers and no option allbackups: HAProxy uses the first backup only, lbsim balances over all of them", p.kind, p.name, backups))
 	}
 	if d, same := mostCommon(slow); d > 0 || !same {
 		p.slowStart = d
@@ -483,7 +483,7 @@ func (h *hconf) apply(p *pool) {
 func (p *pool) haproxyServer(l hline, s hserver) (server, bool) {
 	name, addr := l.words[1], l.words[2]
 	skip := func(why string) (server, bool) {
-		p.unmodelled(l.line, topicServers, -1, "server "+name+" "+addr, why+"; the server is left out")
+		p.unmodelled(l.at, topicServers, -1, "server "+name+" "+addr, why+"; the server is left out")
 		return server{}, false
 	}
 	for _, prefix := range []string{"ipv4@", "ipv6@", "tcp@", "tcp4@", "tcp6@"} {
@@ -502,14 +502,14 @@ func (p *pool) haproxyServer(l hline, s hserver) (server, bool) {
 		if p.mode == "tcp" {
 			return skip("it has no port (HAProxy then uses the client's destination port)")
 		}
-		p.approximated(l.line, topicServers, len(p.servers), fmt.Sprintf("server %s %s has no port: HAProxy uses the client's destination port, lbsim uses 80", name, l.words[2]))
+		p.approximated(l.at, topicServers, len(p.servers), fmt.Sprintf("server %s %s has no port: HAProxy uses the client's destination port, lbsim uses 80", name, l.words[2]))
 		port = "80"
 	}
 	hp, err := hostPort(host, port)
 	if err != nil {
 		return skip("its address " + err.Error())
 	}
-	srv := server{name: name, address: hp, weight: s.weight, backup: s.backup, line: l.line}
+	srv := server{name: name, address: hp, weight: s.weight, backup: s.backup, at: l.at}
 	if p.mode == "http" {
 		srv.address = "http://" + hp
 		if s.ssl {
@@ -526,9 +526,9 @@ func (h *hconf) policy(p *pool) {
 		p.alg = algorithm{name: "weighted_round_robin", why: "HAProxy's default, balance roundrobin"}
 		return
 	}
-	line := h.balance.line
+	line := h.balance.at
 	text := strings.Join(w, " ")
-	p.alg.why = text + " (line " + strconv.Itoa(line) + ")"
+	p.alg.why = text + " (" + p.place(line) + ")"
 	name, arg, _ := strings.Cut(w[1], "(")
 	consistent := word(h.hashType.words, 1) == "consistent"
 	switch name {
@@ -583,19 +583,19 @@ func (h *hconf) policy(p *pool) {
 		p.unmodelled(line, topicAlgorithm, -1, text, "lbsim import does not know this policy; weighted_round_robin, HAProxy's default, stands in")
 	}
 	if h.balanceFact.words != nil && p.alg.name != "bounded_load" {
-		p.unmodelled(h.balanceFact.line, topicAlgorithm, -1, strings.Join(h.balanceFact.words, " "), "lbsim bounds load on consistent hashing of keys (balance uri with hash-type consistent) only")
+		p.unmodelled(h.balanceFact.at, topicAlgorithm, -1, strings.Join(h.balanceFact.words, " "), "lbsim bounds load on consistent hashing of keys (balance uri with hash-type consistent) only")
 	}
 	if len(h.hashType.words) > 2 {
-		p.remark(h.hashType.line, topicAlgorithm, strings.Join(h.hashType.words, " ")+": lbsim hashes with a function of its own")
+		p.remark(h.hashType.at, topicAlgorithm, strings.Join(h.hashType.words, " ")+": lbsim hashes with a function of its own")
 	}
 }
 
 // health maps check, inter, fall, rise, option httpchk and http-check.
-func (h *hconf) health(p *pool, checked []hserver, lines []int, unchecked []hline) {
+func (h *hconf) health(p *pool, checked []hserver, lines []pos, unchecked []hline) {
 	if len(checked) == 0 {
 		for _, l := range []*hline{h.httpchk, h.checkSend, h.checkExpect, h.otherCheck} {
 			if l != nil && !l.inDefaults {
-				p.unmodelled(l.line, topicHealth, -1, strings.Join(l.words, " "), "no server has check, so there are no active checks")
+				p.unmodelled(l.at, topicHealth, -1, strings.Join(l.words, " "), "no server has check, so there are no active checks")
 			}
 		}
 		return
@@ -623,16 +623,16 @@ func (h *hconf) health(p *pool, checked []hserver, lines []int, unchecked []hlin
 		delete(h.timeouts, "check")
 	}
 	for _, l := range unchecked {
-		p.approximated(l.line, topicHealth, -1, fmt.Sprintf("server %s has no check: lbsim's health_check checks every server", l.words[1]))
+		p.approximated(l.at, topicHealth, -1, fmt.Sprintf("server %s has no check: lbsim's health_check checks every server", l.words[1]))
 	}
 	if p.mode == "http" {
 		hc.path = "/"
 		h.httpCheck(p, hc)
 	} else if h.httpchk != nil {
-		p.unmodelled(h.httpchk.line, topicHealth, -1, strings.Join(h.httpchk.words, " "), "lbsim's check in mode tcp is a connection")
+		p.unmodelled(h.httpchk.at, topicHealth, -1, strings.Join(h.httpchk.words, " "), "lbsim's check in mode tcp is a connection")
 	}
 	if h.otherCheck != nil && (p.mode == "http" || h.otherCheck.words[1] != "tcp-check") {
-		p.unmodelled(h.otherCheck.line, topicHealth, -1, strings.Join(h.otherCheck.words, " "), "lbsim's check is a connection in mode tcp, a GET in mode http")
+		p.unmodelled(h.otherCheck.at, topicHealth, -1, strings.Join(h.otherCheck.words, " "), "lbsim's check is a connection in mode tcp, a GET in mode http")
 	}
 	p.health = hc
 }
@@ -641,7 +641,7 @@ func (h *hconf) health(p *pool, checked []hserver, lines []int, unchecked []hlin
 func (h *hconf) httpCheck(p *pool, hc *health) {
 	if h.httpchk == nil {
 		if h.otherCheck == nil {
-			p.approximated(p.line, topicHealth, -1, "check without option httpchk connects only; lbsim proxy in mode http checks with GET "+hc.path)
+			p.approximated(p.at, topicHealth, -1, "check without option httpchk connects only; lbsim proxy in mode http checks with GET "+hc.path)
 		}
 		return
 	}
@@ -654,12 +654,12 @@ func (h *hconf) httpCheck(p *pool, hc *health) {
 	default:
 		method, uri = args[0], args[1]
 		if len(args) > 2 {
-			p.remark(h.httpchk.line, topicHealth, "option httpchk's version and headers ("+strings.Join(args[2:], " ")+") are lbsim's own")
+			p.remark(h.httpchk.at, topicHealth, "option httpchk's version and headers ("+strings.Join(args[2:], " ")+") are lbsim's own")
 		}
 	}
-	line := h.httpchk.line
+	line := h.httpchk.at
 	if s := h.checkSend; s != nil {
-		line = s.line
+		line = s.at
 		for i := 2; i+1 < len(s.words); i += 2 {
 			switch s.words[i] {
 			case "meth":
@@ -668,7 +668,7 @@ func (h *hconf) httpCheck(p *pool, hc *health) {
 				uri = s.words[i+1]
 			case "ver":
 			default:
-				p.unmodelled(s.line, topicHealth, -1, "http-check send "+s.words[i], "lbsim's check sends a plain GET")
+				p.unmodelled(s.at, topicHealth, -1, "http-check send "+s.words[i], "lbsim's check sends a plain GET")
 			}
 		}
 	}
@@ -686,7 +686,7 @@ func (h *hconf) httpCheck(p *pool, hc *health) {
 		if word(e.words, 2) == "status" && len(e.words) == 4 && err == nil && n >= 100 && n <= 599 {
 			hc.status = n
 		} else {
-			p.unmodelled(e.line, topicHealth, -1, strings.Join(e.words, " "), "lbsim's check expects one status, or any 2xx or 3xx")
+			p.unmodelled(e.at, topicHealth, -1, strings.Join(e.words, " "), "lbsim's check expects one status, or any 2xx or 3xx")
 		}
 	}
 }
@@ -699,11 +699,11 @@ func (h *hconf) sticky(p *pool) {
 	}
 	text := strings.Join(c.words, " ")
 	if p.mode == "tcp" {
-		p.unmodelled(c.line, topicSticky, -1, text, "mode tcp sees no cookies")
+		p.unmodelled(c.at, topicSticky, -1, text, "mode tcp sees no cookies")
 		return
 	}
 	if len(c.words) < 2 || !validCookie(c.words[1]) {
-		p.unmodelled(c.line, topicSticky, -1, text, "lbsim needs a cookie name of letters, digits and !#$%&'*+-.^_`|~")
+		p.unmodelled(c.at, topicSticky, -1, text, "lbsim needs a cookie name of letters, digits and !#$%&'*+-.^_`|~")
 		return
 	}
 	p.sticky = c.words[1]
@@ -712,13 +712,13 @@ func (h *hconf) sticky(p *pool) {
 		switch a {
 		case "insert":
 		case "rewrite", "prefix":
-			p.remark(c.line, topicSticky, "cookie "+a+": lbsim sets a cookie of its own rather than changing the application's")
+			p.remark(c.at, topicSticky, "cookie "+a+": lbsim sets a cookie of its own rather than changing the application's")
 		default:
 			attrs = append(attrs, a)
 		}
 	}
 	if len(attrs) > 0 {
-		p.remark(c.line, topicSticky, "cookie options "+strings.Join(attrs, " ")+" are lbsim's own")
+		p.remark(c.at, topicSticky, "cookie options "+strings.Join(attrs, " ")+" are lbsim's own")
 	}
 }
 
@@ -752,7 +752,7 @@ func (h *hconf) retriesAndTimeouts(p *pool) {
 			case "none":
 				clear(set)
 			default:
-				p.unmodelled(l.line, topicRetries, -1, "retry-on "+c, "lbsim retries on connect, error, timeout and 5xx")
+				p.unmodelled(l.at, topicRetries, -1, "retry-on "+c, "lbsim retries on connect, error, timeout and 5xx")
 			}
 		}
 		for _, k := range []string{"connect", "error", "timeout", "5xx"} {
@@ -799,7 +799,7 @@ func (h *hconf) retriesAndTimeouts(p *pool) {
 		delete(h.timeouts, k.name)
 		t, err := haproxyTime(l.words[2])
 		if err != nil || t == 0 {
-			p.unmodelled(l.line, topicTimeouts, -1, strings.Join(l.words, " "), "not a positive time")
+			p.unmodelled(l.at, topicTimeouts, -1, strings.Join(l.words, " "), "not a positive time")
 			continue
 		}
 		p.timeouts = append(p.timeouts, timeout{key: k.key, value: t, from: strings.Join(l.words, " ")})
@@ -808,11 +808,11 @@ func (h *hconf) retriesAndTimeouts(p *pool) {
 	for _, l := range h.timeouts {
 		rest = append(rest, l)
 	}
-	slices.SortFunc(rest, func(a, b hline) int { return a.line - b.line })
+	slices.SortFunc(rest, func(a, b hline) int { return a.at.compare(b.at) })
 	for _, l := range rest {
 		if l.inDefaults || l.words[1] == "client" || l.words[1] == "client-fin" {
 			continue // another section's, or the client side of a frontend
 		}
-		p.unmodelled(l.line, topicTimeouts, -1, strings.Join(l.words, " "), "lbsim's timeouts are connect, header, idle, response and grace")
+		p.unmodelled(l.at, topicTimeouts, -1, strings.Join(l.words, " "), "lbsim's timeouts are connect, header, idle, response and grace")
 	}
 }

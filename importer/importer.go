@@ -1,20 +1,24 @@
 // Package importer turns a real nginx or HAProxy configuration into an
 // lbsim scenario, so that the policies can be compared on the servers,
 // weights, checks and retries a site already runs. It reads one nginx
-// upstream block (with the settings of the locations that proxy to it) or
-// one HAProxy backend or listen section (with its defaults) and returns the
-// scenario as YAML text, in which every directive lbsim cannot express is a
+// upstream block (with the settings of the locations that proxy to it,
+// and the files nginx's include directives splice in) or one HAProxy
+// backend or listen section (with its defaults) and returns the scenario
+// as YAML text, in which every directive lbsim cannot express is a
 // comment next to where it belongs, plus one warning for each of them.
 //
 // The package never prints: the caller decides what to do with the
-// warnings. docs/import.md lists what is read and how each directive maps.
+// warnings. It reads files only through Options.Files. docs/import.md
+// lists what is read and how each directive maps.
 package importer
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -48,6 +52,24 @@ type Options struct {
 	// Trace, when set, is the path of an access log written by the
 	// imported proxy: the workload replays it instead of a placeholder.
 	Trace string
+	// Files reads the files that nginx include directives name, as nginx
+	// would: a relative path is joined to the directory of the source
+	// given to Import. nil makes an include an error, since Import then
+	// has the main file's text alone; OSFiles reads the operating
+	// system's files.
+	Files Files
+}
+
+// Files is where Import reads included files from: OSFiles, FromFS, or
+// an fstest.MapFS, which has both methods. Paths are made with
+// filepath.Join.
+type Files interface {
+	// ReadFile returns the file's content; an error matching
+	// fs.ErrNotExist means there is no such file.
+	ReadFile(name string) ([]byte, error)
+	// Glob returns the names matching pattern (filepath.Match's syntax,
+	// which has nginx's *, ? and [...]), in any order.
+	Glob(pattern string) ([]string, error)
 }
 
 // Result is an imported scenario.
@@ -71,7 +93,7 @@ type Result struct {
 // Warning is one directive lbsim does not model, or one setting it had to
 // approximate.
 type Warning struct {
-	Source string // the configuration's name, as given to Import
+	Source string // the file: the name given to Import, or an included file's path
 	Line   int    // 1-based line of the directive
 	Msg    string // "keepalive 32 is not modelled: ...", or another approximation
 }
@@ -81,8 +103,9 @@ func (w Warning) String() string {
 }
 
 // Error is a configuration Import cannot turn into a scenario: unreadable,
-// malformed, or without a usable upstream or backend. Line is 0 when the
-// problem is not on one line.
+// malformed, or without a usable upstream or backend. Source is the file
+// at fault (an included one's path, or the name given to Import); Line is
+// 0 when the problem is not on one line.
 type Error struct {
 	Source string
 	Line   int
@@ -97,8 +120,9 @@ func (e *Error) Error() string {
 }
 
 // Import reads the configuration data (source names it in messages and in
-// the scenario's header) and returns the scenario for one of its upstreams
-// or backends. Every error it returns is an *Error.
+// the scenario's header, and is the path nginx's relative includes are
+// resolved against) and returns the scenario for one of its upstreams or
+// backends. Every error it returns is an *Error.
 func Import(source string, data []byte, opts Options) (*Result, error) {
 	fail := func(line int, format string, args ...any) error {
 		return &Error{Source: source, Line: line, Msg: fmt.Sprintf(format, args...)}
@@ -108,12 +132,10 @@ func Import(source string, data []byte, opts Options) (*Result, error) {
 		return nil, fail(0, "larger than %d MiB; is this a proxy configuration?", MaxSize>>20)
 	case len(bytes.TrimSpace(data)) == 0:
 		return nil, fail(0, "empty file; expected an nginx or HAProxy configuration")
-	case bytes.IndexByte(data, 0) >= 0:
-		return nil, fail(lineAt(data, bytes.IndexByte(data, 0)), "not a text file: it contains a NUL byte")
-	case !utf8.Valid(data):
-		// Configurations may hold Latin-1 in comments; that is no reason
-		// to refuse them, but the YAML written must be UTF-8.
-		data = bytes.ToValidUTF8(data, []byte("?"))
+	}
+	text, err := configText(source, data)
+	if err != nil {
+		return nil, err
 	}
 	format := opts.Format
 	switch {
@@ -126,14 +148,11 @@ func Import(source string, data []byte, opts Options) (*Result, error) {
 	case !slices.Contains(Formats, format):
 		return nil, fail(0, "unknown format %q (known: nginx, haproxy)", format)
 	}
-	var (
-		p   *pool
-		err error
-	)
+	var p *pool
 	if format == Nginx {
-		p, err = importNginx(source, string(data), opts.Upstream)
+		p, err = importNginx(source, text, opts)
 	} else {
-		p, err = importHAProxy(source, string(data), opts.Upstream)
+		p, err = importHAProxy(source, text, opts.Upstream)
 	}
 	if err != nil {
 		return nil, err
@@ -143,14 +162,53 @@ func Import(source string, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fail(0, "writing the scenario: %v", err)
 	}
-	slices.SortStableFunc(p.notes, func(a, b note) int { return a.line - b.line })
+	slices.SortStableFunc(p.notes, func(a, b note) int { return a.at.compare(b.at) })
 	res := &Result{YAML: out, Format: format, Upstream: p.name, Algorithm: p.alg.spec()}
 	for _, n := range p.notes {
 		if n.warn {
-			res.Warnings = append(res.Warnings, Warning{Source: source, Line: n.line, Msg: n.msg})
+			res.Warnings = append(res.Warnings, Warning{Source: p.files[n.at.file], Line: n.at.line, Msg: n.msg})
 		}
 	}
 	return res, nil
+}
+
+// configText checks that data is a configuration's text: no NUL byte,
+// and UTF-8, which the YAML written must be. Configurations may hold
+// Latin-1 in comments; that is no reason to refuse them, so other bytes
+// become "?".
+func configText(source string, data []byte) (string, error) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return "", &Error{Source: source, Line: lineAt(data, i), Msg: "not a text file: it contains a NUL byte"}
+	}
+	if !utf8.Valid(data) {
+		data = bytes.ToValidUTF8(data, []byte("?"))
+	}
+	return string(data), nil
+}
+
+// pos is where a directive is: the file, an index into the pool's files
+// (0 is the one given to Import, then the files nginx's include
+// directives name, in the order read), and the 1-based line in it.
+type pos struct{ file, line int }
+
+// compare orders positions by file, then line: the warnings of the main
+// file first, then those of each included file.
+func (a pos) compare(b pos) int {
+	return cmp.Or(cmp.Compare(a.file, b.file), cmp.Compare(a.line, b.line))
+}
+
+// place names a position in the scenario's comments: "line 7" in the
+// main file, "conf.d/api.conf:7" in an included one, named relative to
+// the main file's directory as the include directive usually names it.
+func (p *pool) place(at pos) string {
+	if at.file == 0 {
+		return "line " + strconv.Itoa(at.line)
+	}
+	name := p.files[at.file]
+	if rel, err := filepath.Rel(filepath.Dir(p.files[0]), name); err == nil && filepath.IsLocal(rel) {
+		name = rel
+	}
+	return name + ":" + strconv.Itoa(at.line)
 }
 
 // Detect tells an nginx configuration from an HAProxy one by its shape:
@@ -194,9 +252,10 @@ func lineAt(data []byte, offset int) int {
 // readers fill it in, emit writes it out.
 type pool struct {
 	format  Format
-	name    string // the upstream's or backend's name
-	kind    string // "upstream", "backend" or "listen"
-	line    int
+	files   []string // the files read: the one given to Import, then nginx's included ones
+	name    string   // the upstream's or backend's name
+	kind    string   // "upstream", "backend" or "listen"
+	at      pos
 	mode    string // http or tcp
 	scheme  string // http:// or https:// for addresses in mode http
 	servers []server
@@ -221,7 +280,7 @@ type server struct {
 	address string
 	weight  int
 	backup  bool
-	line    int
+	at      pos
 }
 
 // algorithm is the lbsim policy chosen for the imported one.
@@ -297,7 +356,7 @@ const (
 // note is a directive lbsim does not model, or a setting it had to
 // approximate: a comment in the scenario, and a warning when warn is set.
 type note struct {
-	line   int
+	at     pos
 	topic  topic
 	server int // the server's index when the note is about one; -1 otherwise
 	msg    string
@@ -305,21 +364,21 @@ type note struct {
 }
 
 // unmodelled records a directive lbsim cannot express.
-func (p *pool) unmodelled(line int, t topic, srv int, directive, why string) {
-	p.notes = append(p.notes, note{line: line, topic: t, server: srv, warn: true,
+func (p *pool) unmodelled(at pos, t topic, srv int, directive, why string) {
+	p.notes = append(p.notes, note{at: at, topic: t, server: srv, warn: true,
 		msg: directive + " is not modelled: " + why})
 }
 
 // approximated records a setting lbsim expresses only in part, or one it
 // had to choose among several.
-func (p *pool) approximated(line int, t topic, srv int, msg string) {
-	p.notes = append(p.notes, note{line: line, topic: t, server: srv, warn: true, msg: msg})
+func (p *pool) approximated(at pos, t topic, srv int, msg string) {
+	p.notes = append(p.notes, note{at: at, topic: t, server: srv, warn: true, msg: msg})
 }
 
 // remark records a comment that needs no warning: a difference of detail
 // that the docs state.
-func (p *pool) remark(line int, t topic, msg string) {
-	p.notes = append(p.notes, note{line: line, topic: t, server: -1, msg: msg})
+func (p *pool) remark(at pos, t topic, msg string) {
+	p.notes = append(p.notes, note{at: at, topic: t, server: -1, msg: msg})
 }
 
 // finish makes the names ones lbsim accepts: printable, within its
@@ -338,7 +397,7 @@ func (p *pool) finish() {
 			name = fmt.Sprintf("%s#%d", s.name, k)
 		}
 		if name != s.name {
-			p.approximated(s.line, topicServers, i, fmt.Sprintf("server %s is listed twice; lbsim names this one %s", s.name, name))
+			p.approximated(s.at, topicServers, i, fmt.Sprintf("server %s is listed twice; lbsim names this one %s", s.name, name))
 			s.name = name
 		}
 		seen[name] = true

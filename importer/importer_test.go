@@ -227,6 +227,9 @@ var importCases = []importCase{
 	},
 }
 
+// testdata reads what the configurations in testdata include.
+var testdata = importer.FromFS(os.DirFS("testdata"))
+
 func sd(d time.Duration) scenarios.Duration { return scenarios.Duration(d) }
 
 // TestImport imports every configuration in testdata and checks what the
@@ -239,7 +242,7 @@ func TestImport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := importer.Import(tc.file, data, importer.Options{Upstream: tc.upstream})
+			res, err := importer.Import(tc.file, data, importer.Options{Upstream: tc.upstream, Files: testdata})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -413,7 +416,7 @@ func TestImportTrace(t *testing.T) {
 			if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			res, err := importer.Import(tc.file, data, importer.Options{Trace: log})
+			res, err := importer.Import(tc.file, data, importer.Options{Trace: log, Files: testdata})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -456,7 +459,7 @@ func TestImportErrors(t *testing.T) {
 		{"several upstreams", "upstream a { server x:1; }\nupstream b { server y:1; }\n", importer.Options{}, "2 upstream blocks (a, b); choose one with --upstream NAME"},
 		{"unknown upstream", "upstream a { server x:1; }\nupstream b { server y:1; }\n", importer.Options{Upstream: "c"}, `no upstream named "c"; the configuration has: a, b`},
 		{"no upstream", "http { server { listen 80; } }\n", importer.Options{}, "no upstream blocks found"},
-		{"no upstream, includes", "http { include conf.d/*.conf; }\n", importer.Options{}, "it includes conf.d/*.conf"},
+		{"include without files", "http {\n include conf.d/*.conf;\n}\n", importer.Options{}, "c.conf:2: include conf.d/*.conf: the included files are needed"},
 		{"no servers", "http {\n upstream a {\n  keepalive 2;\n }\n}\n", importer.Options{}, "c.conf:2: upstream a has no server"},
 		{"only a unix server", "upstream a {\n server unix:/tmp/s;\n}\n", importer.Options{}, "c.conf:1: upstream a has no server"},
 		{"stray brace", "http {\n}\n}\nupstream a { server b; }\n", importer.Options{}, `c.conf:3: nginx syntax error: unexpected "}"`},
@@ -496,6 +499,7 @@ func TestImportMappings(t *testing.T) {
 		{"nginx hash by cookie", "upstream a { hash $cookie_user consistent; server b:1; }", "consistent_hash", "hash $cookie_user is not modelled"},
 		{"nginx proxy_next_upstream off", "http { upstream a { server b:1; server c:1; } server { location / { proxy_pass http://a; proxy_next_upstream off; } } }", "retries: {count: 0}", ""},
 		{"nginx http_404", "http { upstream a { server b:1; } server { location / { proxy_pass http://a/x; proxy_next_upstream error http_404; } } }", "on: [connect, error]", "proxy_next_upstream http_404 is not modelled"},
+		{"nginx proxy_read_timeout 0", "http { upstream a { server b:1; } server { location / { proxy_pass http://a; proxy_read_timeout 0; } } }", "retries: {count: 1, on: [connect, error, timeout]}", "proxy_read_timeout 0 is not modelled: not a positive time"},
 		{"nginx fragment", "upstream a { server b:1; }\nserver { location / { proxy_pass http://a; proxy_read_timeout 5s; } }", "timeouts: {response: 5s}", ""},
 		{"nginx weight above lbsim's", "upstream a { server b:1 weight=5000; }", "weight: 1000", "weight=5000 is above lbsim's largest weight"},
 		{"nginx duplicate server", "upstream a { server b:1; server b:1; }", "name: 'b:1#2'", "server b:1 is listed twice"},

@@ -24,7 +24,7 @@ import (
 type ndir struct {
 	name     string
 	args     []string
-	line     int
+	at       pos
 	block    []*ndir
 	hasBlock bool
 }
@@ -43,10 +43,13 @@ func find(block []*ndir, name string) []*ndir {
 // maxDepth bounds how deep blocks nest; real configurations use five or so.
 const maxDepth = 100
 
-// parseNginx reads nginx's syntax into a tree of directives.
-func parseNginx(source, text string) ([]*ndir, error) {
+// parseNginx reads nginx's syntax into a tree of directives: the text of
+// file number file among r's, with what its include directives name
+// spliced in their place. As in nginx, an included file holds whole
+// directives and blocks: it cannot close a block opened outside it.
+func parseNginx(r *nginxFiles, file int, text string) ([]*ndir, error) {
 	fail := func(line int, format string, args ...any) error {
-		return &Error{Source: source, Line: line, Msg: "nginx syntax error: " + fmt.Sprintf(format, args...)}
+		return &Error{Source: r.names[file], Line: line, Msg: "nginx syntax error: " + fmt.Sprintf(format, args...)}
 	}
 	type frame struct {
 		dir   *ndir
@@ -82,9 +85,20 @@ func parseNginx(source, text string) ([]*ndir, error) {
 			if len(words) == 0 {
 				return nil, fail(line, `unexpected ";"`)
 			}
-			add(&ndir{name: words[0], args: words[1:], line: first})
+			d := &ndir{name: words[0], args: words[1:], at: pos{file, first}}
 			words = nil
 			i++
+			if d.name != "include" {
+				add(d)
+				continue
+			}
+			block, err := r.include(d.at, d.args)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range block {
+				add(d)
+			}
 		case c == '{':
 			if len(words) == 0 {
 				return nil, fail(line, `unexpected "{": a block needs a directive name before it`)
@@ -92,7 +106,7 @@ func parseNginx(source, text string) ([]*ndir, error) {
 			if len(stack) >= maxDepth {
 				return nil, fail(line, "blocks nested deeper than %d", maxDepth)
 			}
-			stack = append(stack, frame{dir: &ndir{name: words[0], args: words[1:], line: first, hasBlock: true}})
+			stack = append(stack, frame{dir: &ndir{name: words[0], args: words[1:], at: pos{file, first}, hasBlock: true}})
 			words = nil
 			i++
 		case c == '}':
@@ -125,7 +139,7 @@ func parseNginx(source, text string) ([]*ndir, error) {
 	}
 	if len(stack) > 0 {
 		d := stack[len(stack)-1].dir
-		return nil, fail(d.line, `unexpected end of file: the block of %q opened here is not closed with "}"`, d.name)
+		return nil, fail(d.at.line, `unexpected end of file: the block of %q opened here is not closed with "}"`, d.name)
 	}
 	return top, nil
 }
@@ -203,14 +217,15 @@ type nupstream struct {
 	inside bool    // inside http {} or stream {}, not a fragment's top level
 }
 
-// importNginx reads the upstream named want (or the only one).
-func importNginx(source, text, want string) (*pool, error) {
-	root, err := parseNginx(source, text)
+// importNginx reads the upstream named opts.Upstream (or the only one),
+// following includes through opts.Files.
+func importNginx(source, text string, opts Options) (*pool, error) {
+	files := newNginxFiles(source, len(text), opts.Files)
+	root, err := parseNginx(files, 0, text)
 	if err != nil {
 		return nil, err
 	}
 	var ups []nupstream
-	var includes []string
 	var walk func(block []*ndir, mode string, ctx []*ndir, inside bool)
 	walk = func(block []*ndir, mode string, ctx []*ndir, inside bool) {
 		for _, d := range block {
@@ -221,8 +236,6 @@ func importNginx(source, text, want string) (*pool, error) {
 				walk(d.block, "http", d.block, true)
 			case d.name == "stream" && d.hasBlock:
 				walk(d.block, "tcp", d.block, true)
-			case d.name == "include" && len(d.args) > 0:
-				includes = append(includes, d.args[0])
 			}
 		}
 	}
@@ -232,22 +245,22 @@ func importNginx(source, text, want string) (*pool, error) {
 		names[i] = "upstream " + firstArg(u.dir)
 	}
 	hint := ""
-	if len(includes) > 0 {
-		hint = fmt.Sprintf(" (it includes %s, which lbsim import does not follow: import the file that holds the upstream)", strings.Join(includes, ", "))
+	if len(files.empty) > 0 {
+		hint = fmt.Sprintf(" (include %s matched no file)", strings.Join(files.empty, ", "))
 	}
-	i, err := choose(source, "upstream", "upstream blocks", names, want, hint)
+	i, err := choose(source, "upstream", "upstream blocks", names, opts.Upstream, hint)
 	if err != nil {
 		return nil, err
 	}
 	u := ups[i]
-	p := &pool{format: Nginx, name: firstArg(u.dir), kind: "upstream", line: u.dir.line, mode: u.mode, scheme: "http://"}
+	p := &pool{format: Nginx, files: files.names, name: firstArg(u.dir), kind: "upstream", at: u.dir.at, mode: u.mode, scheme: "http://"}
 	if !u.inside {
-		p.remark(u.dir.line, topicMode, "upstream "+p.name+" is outside http {} and stream {}: read as an http {} upstream")
+		p.remark(u.dir.at, topicMode, "upstream "+p.name+" is outside http {} and stream {}: read as an http {} upstream")
 	}
 	chain := nginxChain(p, u)
 	p.readUpstream(u.dir)
 	if len(p.servers) == 0 {
-		return nil, &Error{Source: source, Line: u.dir.line, Msg: fmt.Sprintf("upstream %s has no server lbsim can address (a server needs a host and port)", p.name)}
+		return nil, &Error{Source: p.files[u.dir.at.file], Line: u.dir.at.line, Msg: fmt.Sprintf("upstream %s has no server lbsim can address (a server needs a host and port)", p.name)}
 	}
 	p.readLocation(chain, u)
 	return p, nil
@@ -299,7 +312,7 @@ func choose(source, kind, plural string, names []string, want, hint string) (int
 // last: http (or stream), server, location..., the one that proxies to it.
 type nchain struct {
 	blocks [][]*ndir
-	line   int // the proxy_pass line; 0 when no location proxies to it
+	at     pos // the proxy_pass; line 0 when no location proxies to it
 }
 
 // lookup returns the innermost directive called name in the chain, which
@@ -344,7 +357,7 @@ func nginxChain(p *pool, u nupstream) nchain {
 			} else if target != p.name {
 				continue
 			}
-			found = append(found, nchain{blocks: path, line: d.line})
+			found = append(found, nchain{blocks: path, at: d.at})
 		}
 	}
 	walk([][]*ndir{u.ctx}, u.ctx)
@@ -355,7 +368,7 @@ func nginxChain(p *pool, u nupstream) nchain {
 		for _, name := range nginxChainSettings {
 			a, b := found[0].lookup(name), c.lookup(name)
 			if !sameDirective(a, b) {
-				p.approximated(c.line, topicRetries, -1, fmt.Sprintf("proxy_pass to %s here has other %s settings than at line %d; lbsim has one setting per pool and takes that location's", p.name, name, found[0].line))
+				p.approximated(c.at, topicRetries, -1, fmt.Sprintf("proxy_pass to %s here has other %s settings than at %s; lbsim has one setting per pool and takes that location's", p.name, name, p.place(found[0].at)))
 				break
 			}
 		}
@@ -379,7 +392,7 @@ func sameDirective(a, b *ndir) bool {
 func (p *pool) readUpstream(up *ndir) {
 	var (
 		fails     []failures
-		failLines []int
+		failLines []pos
 		slow      []time.Duration
 		policy    *ndir
 	)
@@ -389,29 +402,29 @@ func (p *pool) readUpstream(up *ndir) {
 			f, slowStart, ok := p.nginxServer(d)
 			if ok {
 				fails = append(fails, f)
-				failLines = append(failLines, d.line)
+				failLines = append(failLines, d.at)
 				slow = append(slow, slowStart)
 			}
 		case "least_conn", "ip_hash", "hash", "random", "least_time":
 			if policy != nil {
-				p.approximated(d.line, topicAlgorithm, -1, fmt.Sprintf("%s after %s at line %d: nginx refuses a second balancing method; lbsim takes the first", d.name, policy.name, policy.line))
+				p.approximated(d.at, topicAlgorithm, -1, fmt.Sprintf("%s after %s at %s: nginx refuses a second balancing method; lbsim takes the first", d.name, policy.name, p.place(policy.at)))
 				continue
 			}
 			policy = d
 		case "zone":
-			p.remark(d.line, topicServers, "zone "+strings.Join(d.args, " ")+": lbsim counts requests in flight exactly, as nginx does with a zone")
+			p.remark(d.at, topicServers, "zone "+strings.Join(d.args, " ")+": lbsim counts requests in flight exactly, as nginx does with a zone")
 		case "sticky":
 			p.nginxSticky(d)
 		case "keepalive", "keepalive_requests", "keepalive_time", "keepalive_timeout":
-			p.unmodelled(d.line, topicServers, -1, directive(d), "lbsim does not model reusing idle connections to servers")
+			p.unmodelled(d.at, topicServers, -1, directive(d), "lbsim does not model reusing idle connections to servers")
 		case "ntlm":
-			p.unmodelled(d.line, topicServers, -1, directive(d), "lbsim does not bind client connections to server connections")
+			p.unmodelled(d.at, topicServers, -1, directive(d), "lbsim does not bind client connections to server connections")
 		case "queue":
-			p.unmodelled(d.line, topicServers, -1, directive(d), "lbsim does not hold requests in the balancer when every server is at max_conns")
+			p.unmodelled(d.at, topicServers, -1, directive(d), "lbsim does not hold requests in the balancer when every server is at max_conns")
 		case "resolver", "resolver_timeout":
-			p.unmodelled(d.line, topicServers, -1, directive(d), "lbsim resolves server names once, when it loads the file")
+			p.unmodelled(d.at, topicServers, -1, directive(d), "lbsim resolves server names once, when it loads the file")
 		default:
-			p.unmodelled(d.line, topicServers, -1, directive(d), "lbsim import does not know this upstream directive")
+			p.unmodelled(d.at, topicServers, -1, directive(d), "lbsim import does not know this upstream directive")
 		}
 	}
 	p.nginxPolicy(policy)
@@ -457,34 +470,34 @@ func directive(d *ndir) string {
 func (p *pool) nginxServer(d *ndir) (f failures, slowStart time.Duration, ok bool) {
 	f.maxFails, f.failTimeout = 1, 10*time.Second
 	if len(d.args) == 0 {
-		p.unmodelled(d.line, topicServers, -1, "server", "it names no address")
+		p.unmodelled(d.at, topicServers, -1, "server", "it names no address")
 		return f, 0, false
 	}
 	addr := d.args[0]
 	if strings.HasPrefix(addr, "unix:") {
-		p.unmodelled(d.line, topicServers, -1, "server "+addr, "lbsim reaches servers over TCP, not unix sockets; the server is left out")
+		p.unmodelled(d.at, topicServers, -1, "server "+addr, "lbsim reaches servers over TCP, not unix sockets; the server is left out")
 		return f, 0, false
 	}
 	host, port, hasPort := splitHostPort(addr)
 	if !hasPort {
 		if p.mode == "tcp" {
-			p.unmodelled(d.line, topicServers, -1, "server "+addr, "it has no port, which stream {} requires; the server is left out")
+			p.unmodelled(d.at, topicServers, -1, "server "+addr, "it has no port, which stream {} requires; the server is left out")
 			return f, 0, false
 		}
 		port = "80"
 	}
 	hp, err := hostPort(host, port)
 	if err != nil {
-		p.unmodelled(d.line, topicServers, -1, "server "+addr, "its address "+err.Error()+"; the server is left out")
+		p.unmodelled(d.at, topicServers, -1, "server "+addr, "its address "+err.Error()+"; the server is left out")
 		return f, 0, false
 	}
-	s := server{name: hp, address: hp, weight: 1, line: d.line}
+	s := server{name: hp, address: hp, weight: 1, at: d.at}
 	if p.mode == "http" {
 		s.address = p.scheme + hp
 	}
 	idx := len(p.servers)
 	bad := func(param, why string) {
-		p.unmodelled(d.line, topicServers, idx, param, why)
+		p.unmodelled(d.at, topicServers, idx, param, why)
 	}
 	for _, a := range d.args[1:] {
 		key, value, hasValue := strings.Cut(a, "=")
@@ -495,7 +508,7 @@ func (p *pool) nginxServer(d *ndir) (f failures, slowStart time.Duration, ok boo
 			case err != nil || n < 1:
 				bad(a, "weight must be a whole number of 1 or more; lbsim uses 1")
 			case n > 1000:
-				p.approximated(d.line, topicServers, idx, fmt.Sprintf("%s is above lbsim's largest weight; lbsim uses 1000", a))
+				p.approximated(d.at, topicServers, idx, fmt.Sprintf("%s is above lbsim's largest weight; lbsim uses 1000", a))
 				s.weight = 1000
 			default:
 				s.weight = n
@@ -545,17 +558,17 @@ func (p *pool) nginxPolicy(d *ndir) {
 		p.alg = algorithm{name: "weighted_round_robin", why: "nginx's default, weighted round robin (no balancing directive)"}
 		return
 	}
-	what := directive(d) + " (line " + strconv.Itoa(d.line) + ")"
+	what := directive(d) + " (" + p.place(d.at) + ")"
 	p.alg = algorithm{why: what}
 	switch d.name {
 	case "least_conn":
 		p.alg.name = "least_connections"
 	case "ip_hash":
 		p.alg.name = "ip_hash"
-		p.remark(d.line, topicAlgorithm, "ip_hash: nginx hashes the first three octets of an IPv4 address, lbsim the whole address")
+		p.remark(d.at, topicAlgorithm, "ip_hash: nginx hashes the first three octets of an IPv4 address, lbsim the whole address")
 	case "least_time":
 		p.alg.name = "least_response_time"
-		p.remark(d.line, topicAlgorithm, directive(d)+": lbsim times the whole response and weighs it by the requests in flight")
+		p.remark(d.at, topicAlgorithm, directive(d)+": lbsim times the whole response and weighs it by the requests in flight")
 	case "random":
 		switch {
 		case len(d.args) == 0:
@@ -564,10 +577,10 @@ func (p *pool) nginxPolicy(d *ndir) {
 			p.alg.name = "power_of_two"
 		case d.args[0] == "two" && strings.HasPrefix(d.args[1], "least_time"):
 			p.alg.name = "peak_ewma"
-			p.remark(d.line, topicAlgorithm, directive(d)+": peak_ewma also compares two random servers on their latency and load")
+			p.remark(d.at, topicAlgorithm, directive(d)+": peak_ewma also compares two random servers on their latency and load")
 		default:
 			p.alg.name = "random"
-			p.unmodelled(d.line, topicAlgorithm, -1, directive(d), "lbsim's random draws one server by weight")
+			p.unmodelled(d.at, topicAlgorithm, -1, directive(d), "lbsim's random draws one server by weight")
 		}
 	case "hash":
 		key := firstArg(d)
@@ -575,18 +588,18 @@ func (p *pool) nginxPolicy(d *ndir) {
 		switch {
 		case key == "":
 			p.alg.name = "weighted_round_robin"
-			p.unmodelled(d.line, topicAlgorithm, -1, "hash", "it names no key; weighted_round_robin, nginx's default, stands in")
+			p.unmodelled(d.at, topicAlgorithm, -1, "hash", "it names no key; weighted_round_robin, nginx's default, stands in")
 		case key == "$remote_addr" || key == "$binary_remote_addr":
 			p.alg.name = "ip_hash"
-			p.remark(d.line, topicAlgorithm, directive(d)+": hashing the client address is lbsim's ip_hash")
+			p.remark(d.at, topicAlgorithm, directive(d)+": hashing the client address is lbsim's ip_hash")
 		case strings.Contains(key, "$request_uri") || strings.Contains(key, "$uri") || strings.Contains(key, "$document_uri"):
 			p.alg.name, p.keys = "consistent_hash", true
 			if !consistent {
-				p.remark(d.line, topicAlgorithm, directive(d)+": without consistent, nginx moves most keys when a server leaves; consistent_hash moves few")
+				p.remark(d.at, topicAlgorithm, directive(d)+": without consistent, nginx moves most keys when a server leaves; consistent_hash moves few")
 			}
 		default:
 			p.alg.name, p.keys = "consistent_hash", true
-			p.unmodelled(d.line, topicAlgorithm, -1, "hash "+key, "lbsim hashes the request's key (lbsim proxy: its URI), not "+key)
+			p.unmodelled(d.at, topicAlgorithm, -1, "hash "+key, "lbsim hashes the request's key (lbsim proxy: its URI), not "+key)
 		}
 	}
 }
@@ -594,20 +607,20 @@ func (p *pool) nginxPolicy(d *ndir) {
 // nginxSticky reads nginx Plus's sticky directive.
 func (p *pool) nginxSticky(d *ndir) {
 	if len(d.args) < 2 || d.args[0] != "cookie" {
-		p.unmodelled(d.line, topicSticky, -1, directive(d), "lbsim pins clients with a cookie of its own (sticky cookie NAME)")
+		p.unmodelled(d.at, topicSticky, -1, directive(d), "lbsim pins clients with a cookie of its own (sticky cookie NAME)")
 		return
 	}
 	if p.mode == "tcp" {
-		p.unmodelled(d.line, topicSticky, -1, directive(d), "stream {} sees no cookies")
+		p.unmodelled(d.at, topicSticky, -1, directive(d), "stream {} sees no cookies")
 		return
 	}
 	if !validCookie(d.args[1]) {
-		p.unmodelled(d.line, topicSticky, -1, directive(d), "lbsim needs a cookie name of letters, digits and !#$%&'*+-.^_`|~")
+		p.unmodelled(d.at, topicSticky, -1, directive(d), "lbsim needs a cookie name of letters, digits and !#$%&'*+-.^_`|~")
 		return
 	}
 	p.sticky = d.args[1]
 	if len(d.args) > 2 {
-		p.remark(d.line, topicSticky, "cookie attributes "+strings.Join(d.args[2:], " ")+" are lbsim's own")
+		p.remark(d.at, topicSticky, "cookie attributes "+strings.Join(d.args[2:], " ")+" are lbsim's own")
 	}
 }
 
@@ -630,8 +643,8 @@ func (p *pool) readLocation(c nchain, u nupstream) {
 			continue
 		}
 		v, err := nginxTime(firstArg(d))
-		if err != nil || (v == 0 && t.key != "response") {
-			p.unmodelled(d.line, topicTimeouts, -1, directive(d), "not a positive time")
+		if err != nil || v == 0 {
+			p.unmodelled(d.at, topicTimeouts, -1, directive(d), "not a positive time")
 			continue
 		}
 		p.timeouts = append(p.timeouts, timeout{key: t.key, value: v, from: directive(d)})
@@ -640,11 +653,11 @@ func (p *pool) readLocation(c nchain, u nupstream) {
 		n, err := nginxSize(firstArg(d))
 		switch {
 		case err != nil:
-			p.unmodelled(d.line, topicTimeouts, -1, directive(d), err.Error())
+			p.unmodelled(d.at, topicTimeouts, -1, directive(d), err.Error())
 		case n == 0:
-			p.unmodelled(d.line, topicTimeouts, -1, directive(d), "lbsim proxy bounds request bodies (at most 1 GiB)")
+			p.unmodelled(d.at, topicTimeouts, -1, directive(d), "lbsim proxy bounds request bodies (at most 1 GiB)")
 		case n > 1<<30:
-			p.approximated(d.line, topicTimeouts, -1, directive(d)+" is above lbsim proxy's largest body, 1 GiB; lbsim uses 1 GiB")
+			p.approximated(d.at, topicTimeouts, -1, directive(d)+" is above lbsim proxy's largest body, 1 GiB; lbsim uses 1 GiB")
 			p.maxBody = 1 << 30
 		default:
 			p.maxBody = n
@@ -660,10 +673,10 @@ func (p *pool) readLocation(c nchain, u nupstream) {
 func (p *pool) httpRetries(c nchain) {
 	r := &retries{why: "nginx's default proxy_next_upstream error timeout"}
 	args := []string{"error", "timeout"}
-	line := p.line
+	line := p.at
 	if d := c.lookup("proxy_next_upstream"); d != nil {
-		args, line = d.args, d.line
-		r.why = directive(d) + " (line " + strconv.Itoa(d.line) + ")"
+		args, line = d.args, d.at
+		r.why = directive(d) + " (" + p.place(d.at) + ")"
 	}
 	var codes []string
 	on := map[string]bool{}
@@ -703,7 +716,7 @@ func (p *pool) httpRetries(c nchain) {
 func (p *pool) streamRetries(c nchain) {
 	r := &retries{on: []string{"connect"}, why: "stream {}'s default proxy_next_upstream on: a connection that cannot be made"}
 	if d := c.lookup("proxy_next_upstream"); d != nil {
-		r.why = directive(d) + " (line " + strconv.Itoa(d.line) + ")"
+		r.why = directive(d) + " (" + p.place(d.at) + ")"
 		if firstArg(d) == "off" {
 			r.on = nil
 		}
@@ -718,7 +731,7 @@ func (p *pool) retryBounds(c nchain, r *retries) {
 	if d := c.lookup("proxy_next_upstream_tries"); d != nil {
 		n, err := strconv.Atoi(firstArg(d))
 		if err != nil || n < 0 {
-			p.unmodelled(d.line, topicRetries, -1, directive(d), "not a whole number")
+			p.unmodelled(d.at, topicRetries, -1, directive(d), "not a whole number")
 		} else {
 			tries = n
 		}
@@ -736,7 +749,7 @@ func (p *pool) retryBounds(c nchain, r *retries) {
 	if d := c.lookup("proxy_next_upstream_timeout"); d != nil {
 		t, err := nginxTime(firstArg(d))
 		if err != nil {
-			p.unmodelled(d.line, topicRetries, -1, directive(d), err.Error())
+			p.unmodelled(d.at, topicRetries, -1, directive(d), err.Error())
 		} else {
 			r.timeout = t
 		}
@@ -745,7 +758,7 @@ func (p *pool) retryBounds(c nchain, r *retries) {
 
 // nginxHealth maps nginx Plus's health_check.
 func (p *pool) nginxHealth(d *ndir, c nchain) {
-	h := &health{path: "/", interval: 5 * time.Second, fall: 1, rise: 1, why: directive(d) + " (line " + strconv.Itoa(d.line) + ")"}
+	h := &health{path: "/", interval: 5 * time.Second, fall: 1, rise: 1, why: directive(d) + " (" + p.place(d.at) + ")"}
 	for _, a := range d.args {
 		key, value, _ := strings.Cut(a, "=")
 		var err error
@@ -762,15 +775,15 @@ func (p *pool) nginxHealth(d *ndir, c nchain) {
 		case "uri":
 			h.path = value
 		default:
-			p.unmodelled(d.line, topicHealth, -1, "health_check "+a, "lbsim checks with GET on the server's own address and accepts any 2xx or 3xx")
+			p.unmodelled(d.at, topicHealth, -1, "health_check "+a, "lbsim checks with GET on the server's own address and accepts any 2xx or 3xx")
 		}
 		if err != nil {
-			p.unmodelled(d.line, topicHealth, -1, "health_check "+a, err.Error())
+			p.unmodelled(d.at, topicHealth, -1, "health_check "+a, err.Error())
 		}
 	}
 	if h.interval <= 0 || h.fall < 1 || h.rise < 1 || h.fall > 1000 || h.rise > 1000 ||
 		!strings.HasPrefix(h.path, "/") || strings.ContainsAny(h.path, " \t\r\n") {
-		p.unmodelled(d.line, topicHealth, -1, directive(d), "its interval, fails, passes or uri is out of lbsim's range; no active checks")
+		p.unmodelled(d.at, topicHealth, -1, directive(d), "its interval, fails, passes or uri is out of lbsim's range; no active checks")
 		return
 	}
 	if p.mode == "tcp" {

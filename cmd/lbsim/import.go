@@ -20,7 +20,8 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	flags.Usage = func() {
 		fmt.Fprint(stderr, "Usage: lbsim import FILE [flags] > out.yaml\n\n"+
 			"Turns an nginx upstream or an HAProxy backend into a scenario that\n"+
-			"lbsim run and lbsim proxy --config read. See docs/import.md.\n\n")
+			"lbsim run and lbsim proxy --config read. nginx's include directives\n"+
+			"are followed, relative ones from FILE's directory. See docs/import.md.\n\n")
 		flags.PrintDefaults()
 	}
 	if err := parseFlags(flags, args); err != nil {
@@ -38,7 +39,9 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := importer.Import(path, data, importer.Options{Format: f, Upstream: *upstream, Trace: *trace})
+	// nginx's include directives are followed on disk, relative ones from
+	// the directory of FILE.
+	res, err := importer.Import(path, data, importer.Options{Format: f, Upstream: *upstream, Trace: *trace, Files: importer.OSFiles})
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -155,3 +155,83 @@ func TestImportTraceFlag(t *testing.T) {
 		t.Errorf("lbsim run on the trace: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestImportIncludes: lbsim import follows nginx's include directives on
+// disk, relative ones from FILE's directory, and names the included file
+// and line in its warnings, its errors and the scenario's comments.
+func TestImportIncludes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("nginx.conf", "events {}\nhttp {\n    include mime.types;\n    include conf.d/*.conf;\n    server {\n        location / { proxy_pass http://api; }\n    }\n}\n")
+	write("mime.types", "types { text/html html; }\n")
+	write("conf.d/api.conf", "upstream api {\n    least_conn;\n    include upstreams/api-servers;\n    keepalive 8;\n}\n")
+	write("conf.d/static.conf", "upstream static {\n    server 127.0.0.1:9003;\n}\n")
+	write("upstreams/api-servers", "server 127.0.0.1:9001;\nserver 127.0.0.1:9002 max_conns=10;\n")
+	write("broken/nginx.conf", "http {\n    include mime.types;\n    upstream a { server 127.0.0.1:9001; }\n}\n")
+	write("loop/nginx.conf", "http {\n    include nginx.conf;\n}\n")
+	main := filepath.Join(dir, "nginx.conf")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string // substrings of stdout
+		stderr []string // the lines of stderr, in order
+	}{
+		{"upstream in conf.d", []string{main, "--upstream", "api"}, exitOK,
+			[]string{"algorithm: least_connections # imported: least_conn (conf.d/api.conf:2)",
+				"# conf.d/api.conf:4: keepalive 8 is not modelled", "  # upstreams/api-servers:2: max_conns=10 is not modelled"},
+			[]string{"lbsim import: " + filepath.Join(dir, "conf.d/api.conf") + ":4: keepalive 8 is not modelled: lbsim does not model reusing idle connections to servers",
+				"lbsim import: " + filepath.Join(dir, "upstreams/api-servers") + ":2: max_conns=10 is not modelled: lbsim does not cap the connections the balancer opens to a server"}},
+		{"upstreams listed", []string{main}, exitUsage, nil,
+			[]string{"lbsim: " + main + ": 2 upstream blocks (api, static); choose one with --upstream NAME"}},
+		{"missing include", []string{filepath.Join(dir, "broken/nginx.conf")}, exitUsage, nil,
+			[]string{"lbsim: " + filepath.Join(dir, "broken/nginx.conf") + ":2: include mime.types: no such file: " + filepath.Join(dir, "broken/mime.types") + " (relative includes are read from the directory of " + filepath.Join(dir, "broken/nginx.conf") + ")"}},
+		{"cycle", []string{filepath.Join(dir, "loop/nginx.conf")}, exitUsage, nil,
+			[]string{"lbsim: " + filepath.Join(dir, "loop/nginx.conf") + ":2: include nginx.conf: an include cycle"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := importCLI(tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %q", code, tc.code, stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("no %q in stdout\n%s", s, stdout)
+				}
+			}
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			if len(lines) != len(tc.stderr) {
+				t.Fatalf("stderr %q, want %d lines", stderr, len(tc.stderr))
+			}
+			for i, want := range tc.stderr {
+				if !strings.HasPrefix(lines[i], want) {
+					t.Errorf("stderr line %d is %q, want it to start %q", i+1, lines[i], want)
+				}
+			}
+		})
+	}
+
+	// Run from the configuration's directory, the included files are
+	// named as the include directives name them, and the scenario runs.
+	t.Run("relative", func(t *testing.T) {
+		t.Chdir(dir)
+		code, stdout, stderr := importCLI("nginx.conf", "--upstream", "api")
+		if code != exitOK || !strings.HasPrefix(stderr, "lbsim import: conf.d/api.conf:4: keepalive 8") {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		out := writeFile(t, "out.yaml", stdout)
+		cfg, err := scenarios.LoadProxy(out)
+		if err != nil || len(cfg.Servers) != 2 || cfg.Algorithm != "least_connections" {
+			t.Fatalf("as a proxy config: %v; want least_connections over the 2 included servers", err)
+		}
+	})
+}
