@@ -24,8 +24,16 @@ import (
 // client it answers.
 
 // clientCheck is how long a server may be silent before the proxy checks
-// that the client still waits.
-const clientCheck = 100 * time.Millisecond
+// that the client still waits, and again every clientCheck. After
+// clientBackoff of silence each check comes twice as long after the one
+// before, up to maxClientCheck: thousands of requests waiting on an
+// overloaded server, each checked every 100 ms, woke the proxy tens of
+// thousands of times a second and took its cores.
+const (
+	clientCheck    = 100 * time.Millisecond
+	clientBackoff  = time.Second
+	maxClientCheck = time.Second
+)
 
 // errClientGone ends an exchange whose client closed its connection.
 var errClientGone = errors.New("the client closed the connection")
@@ -167,9 +175,9 @@ func (c *serverConn) unwatch() {
 	c.read.reset()
 }
 
-// watchedRead reads from the server, waking every clientCheck to see
-// whether the client is still there, and failing as Read does when the
-// server is silent for its timeout.
+// watchedRead reads from the server, waking after clientCheck, then less
+// and less often, to see whether the client is still there, and failing
+// as Read does when the server is silent for its timeout.
 func (c *serverConn) watchedRead(b []byte) (int, error) {
 	start := c.clock.Now()
 	wait := clientCheck
@@ -192,6 +200,13 @@ func (c *serverConn) watchedRead(b []byte) (int, error) {
 			return 0, errClientGone
 		}
 		c.read.reset()
+		silent := c.clock.Now().Sub(start)
+		if silent >= clientBackoff {
+			wait = min(2*wait, maxClientCheck)
+		}
+		if c.timeout > 0 {
+			wait = min(wait, c.timeout-silent)
+		}
 	}
 }
 

@@ -65,6 +65,34 @@ func TestClientLeaves(t *testing.T) {
 	}
 }
 
+// TestClientLeavesAfterLongSilence checks that the checks on a client,
+// which come less often once its server has been silent for a second,
+// still notice it leave within maxClientCheck.
+func TestClientLeavesAfterLongSilence(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	s := serveHTTP(t, "slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	r := startProxy(t, config(t, "", s), Options{})
+	c, err := net.Dial("tcp", r.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitFor(t, 5*time.Second, "the request to be in flight", func() bool { return r.server(t, "slow").InFlight == 1 })
+	time.Sleep(clientBackoff + 1500*time.Millisecond) // past the checks at 1, 1.2, 1.6 and 2.4 s
+	left := time.Now()
+	c.Close()
+	waitFor(t, 3*time.Second, "the request to end", func() bool { return r.server(t, "slow").InFlight == 0 })
+	if d := time.Since(left); d > maxClientCheck+300*time.Millisecond {
+		t.Errorf("the request ended %s after its client left, want within %s", d, maxClientCheck)
+	}
+}
+
 // TestUnaskedSwitchCloses checks that a server that switches protocols on
 // a plain request gets 502 sent to the client and its connection closed,
 // not kept open or pooled.
