@@ -190,6 +190,9 @@ func (r *replay) read() {
 	if rec.Ends {
 		p.at = -int64(rec.Service)
 	}
+	if r.seq == 1 { // the first request read
+		r.latest = rec.Time
+	}
 	r.latest = max(r.latest, rec.Time)
 	if rec.Resolution <= 0 {
 		p.at += rec.Time

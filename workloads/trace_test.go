@@ -232,3 +232,19 @@ func TestReplayClassesByPrefix(t *testing.T) {
 		t.Errorf("classes %v, want %s", classes, want)
 	}
 }
+
+// The reorder window is a minute before the latest time read, whatever
+// the trace's origin: csv times may be negative, and are put in order as
+// any others.
+func TestReplayReordersNegativeTimes(t *testing.T) {
+	sc := traceScenario(t, "csv", "arrival,service\n-1000,0.01\n-990,0.01\n-995,0.01\n-900,0.01\n", "")
+	got, g := replayAll(t, sc, 1)
+	var at []time.Duration
+	for _, r := range got {
+		at = append(at, r.Arrival)
+	}
+	want := []time.Duration{0, 5 * time.Second, 10 * time.Second, 100 * time.Second}
+	if fmt.Sprint(at) != fmt.Sprint(want) || g.TraceStats().Late != 0 {
+		t.Errorf("arrivals %v with %d late, want %v and none late", at, g.TraceStats().Late, want)
+	}
+}
