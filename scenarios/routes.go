@@ -205,6 +205,23 @@ func (s *Scenario) ClassRoute(c int) int {
 	return -1
 }
 
+// TraceClassRoute returns the route of a class a trace's class column
+// names as it replays, which the routes cannot name: the first route for
+// every class and path, else the route of the trace's default class.
+func (s *Scenario) TraceClassRoute(name string) int {
+	for i, r := range s.Routes {
+		if (r.Class == "" || r.Class == name) && r.Path == "" {
+			return i
+		}
+	}
+	for c, class := range s.Workload.RequestClasses() {
+		if class.Name == TraceDefaultClass {
+			return s.ClassRoute(c)
+		}
+	}
+	return -1
+}
+
 // PathRoute returns the index of the first route that matches a request
 // for path, as the proxy routes, or -1 when none does.
 func (s *Scenario) PathRoute(path string) int {

@@ -36,8 +36,10 @@ type pool struct {
 
 // router sends each arrival to a pool; nil without routes.
 type router struct {
-	// classRoute is the route of each class.
-	classRoute []int
+	// classRoute is the route of each class, and traceClassRoute that of
+	// a class a trace's class column names as it replays.
+	classRoute      []int
+	traceClassRoute func(name string) int
 	// splits holds each route's pools and weights, phase by phase.
 	splits [][]split
 	rng    *rand.Rand
@@ -91,6 +93,7 @@ func (e *engine) initPools(sc *scenarios.Scenario) {
 	for c := range sc.Workload.RequestClasses() {
 		e.router.classRoute = append(e.router.classRoute, sc.ClassRoute(c))
 	}
+	e.router.traceClassRoute = sc.TraceClassRoute
 	for _, r := range sc.Routes {
 		e.router.limits = append(e.router.limits, r.Limit)
 		e.router.limited = e.router.limited || r.Limit != nil
