@@ -64,7 +64,7 @@ func traceText(c *results.Comparison) string {
 		return ""
 	}
 	tr := c.Results[0].Trace
-	text := fmt.Sprintf("replayed %d of the trace's %d lines: %d skipped, %d late\n", tr.Requests, tr.Lines, tr.Skipped, tr.Late)
+	text := fmt.Sprintf("replayed %d requests of the %d trace lines read: %d skipped, %d late\n", tr.Requests, tr.Lines, tr.Skipped, tr.Late)
 	for _, e := range tr.Errors {
 		text += "  skipped " + e + "\n"
 	}

@@ -89,7 +89,8 @@ type Result struct {
 
 // Trace counts what a run read of the trace it replayed.
 type Trace struct {
-	// Lines read, blank ones aside; Requests replayed from them.
+	// Lines read, blank ones aside (a run that stops early has read a
+	// little ahead); Requests the run replayed from them.
 	Lines    int64 `json:"lines"`
 	Requests int64 `json:"requests"`
 	// Skipped counts the lines that could not be read; Errors lists the

@@ -261,8 +261,9 @@ func Trace(sc *scenarios.Scenario, algorithm string, from time.Duration, fn func
 	}
 	e.tracer.ev.InFlight = make([]int, len(e.servers))
 	e.tracer.ev.InRotation = make([]bool, len(e.servers))
+	defer e.gen.Close()
 	e.run()
-	return nil
+	return e.gen.Err()
 }
 
 // tracer feeds a Trace's callback.

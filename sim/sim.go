@@ -122,6 +122,7 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 	if err != nil {
 		return results.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
 	}
+	defer e.gen.Close()
 	if withTimeline {
 		span := expectedSpan(sc)
 		if t := sc.Workload.Trace; t != nil {
@@ -134,7 +135,6 @@ func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress f
 	}
 	e.onProgress = progress
 	e.run()
-	e.gen.Close()
 	if err := e.gen.Err(); err != nil {
 		return results.Result{}, 0, err
 	}
@@ -315,6 +315,7 @@ func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
 	e.initPools(sc)
 	e.initZones(sc)
 	if err := e.initBalancers(sc); err != nil {
+		gen.Close()
 		return nil, err
 	}
 	e.initFailures(sc)
@@ -337,6 +338,9 @@ func (e *engine) addClasses() {
 		h.Reset()
 		e.classes = append(e.classes, h)
 		e.classNames = append(e.classNames, name)
+		if e.router != nil {
+			e.router.classRoute = append(e.router.classRoute, e.router.traceClassRoute(name))
+		}
 	}
 }
 
@@ -828,7 +832,8 @@ func (e *engine) result() results.Result {
 		res.CacheHitRate = e.cache.hitRate(-1)
 	}
 	if st := e.gen.TraceStats(); st != nil {
-		res.Trace = &results.Trace{Lines: st.Lines, Requests: st.Requests, Skipped: st.Skipped, Late: st.Late, Errors: st.Errors}
+		// The replay may have read ahead of where the run stopped.
+		res.Trace = &results.Trace{Lines: st.Lines, Requests: e.arrivals, Skipped: st.Skipped, Late: st.Late, Errors: st.Errors}
 	}
 	if window > 0 {
 		res.ThroughputRPS = float64(e.completedInWindow) / (window / float64(time.Second))

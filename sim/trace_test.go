@@ -84,11 +84,28 @@ workload:
 	}
 }
 
-// A run bounded by --requests replays only the trace's first requests.
+// A run bounded by --requests replays only the trace's first requests,
+// and says so, however far the replay read ahead.
 func TestTraceReplayRequestsCap(t *testing.T) {
 	sc := writeTrace(t, "arrival,service\n0,0.01\n1,0.01\n2,0.01\n3,0.01\n", "[{name: app}]", "")
 	sc.Requests = 2
-	if res := mustRun(t, sc, "round_robin"); res.Completed != 2 {
-		t.Errorf("completed %d, want the first 2", res.Completed)
+	if res := mustRun(t, sc, "round_robin"); res.Completed != 2 || res.Trace.Requests != 2 {
+		t.Errorf("completed %d, trace stats %+v; want the first 2", res.Completed, res.Trace)
+	}
+}
+
+// The classes a csv class column names as the replay goes take the route
+// for every request; before, the router knew only the file's classes.
+func TestTraceClassColumnRoutes(t *testing.T) {
+	csv := "arrival,service,class\n0,0.01,api\n0.1,0.01,web\n0.2,0.01,api\n"
+	sc := writeTrace(t, csv, "[{name: a, pool: stable}, {name: b, pool: canary}]",
+		"routes: [{split: {stable: 90, canary: 10}}]\n")
+	res := mustRun(t, sc, "round_robin")
+	var names []string
+	for _, c := range res.Classes {
+		names = append(names, c.Name)
+	}
+	if res.Completed != 3 || strings.Join(names, " ") != "default api web" {
+		t.Errorf("completed %d in classes %v, want 3 in default, api, web", res.Completed, names)
 	}
 }

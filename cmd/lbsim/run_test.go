@@ -63,7 +63,7 @@ func TestRunTrace(t *testing.T) {
 	}
 
 	code, stdout, stderr := cli("run", scenario("good.csv"))
-	if code != exitOK || !strings.Contains(stdout, "replayed 200 of the trace's 201 lines: 1 skipped, 0 late") ||
+	if code != exitOK || !strings.Contains(stdout, "replayed 200 requests of the 201 trace lines read: 1 skipped, 0 late") ||
 		!strings.Contains(stdout, "skipped good.csv:202: arrival: ") {
 		t.Errorf("exit %d, stdout:\n%s\nstderr: %s\nwant the skipped line named", code, stdout, stderr)
 	}
