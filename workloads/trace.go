@@ -28,6 +28,10 @@ const ReorderWindow = 60 * time.Second
 const (
 	// maxTraceClasses bounds the classes a csv class column may name.
 	maxTraceClasses = 256
+	// maxWaiting bounds the requests held for reordering, or read with
+	// one coarse timestamp, for a trace whose clock stands still: past it
+	// they are replayed as they are.
+	maxWaiting = 1 << 20
 	// maxTraceErrors is how many unreadable lines TraceStats lists.
 	maxTraceErrors = 5
 	// coarseZero is the demand of a request logged with a service time
@@ -79,14 +83,14 @@ type replay struct {
 	group             []pending
 	groupAt, groupRes int64
 	waiting           pendingHeap
-	// latest is the latest logged time read, in ns.
-	latest  int64
-	seq     int64
-	eof     bool
-	started bool
-	origin  int64 // the first arrival, which the run's clock counts from
-	last    time.Duration
-	speedup float64
+	// latest is the latest logged time read, and first the first, in ns.
+	latest, first int64
+	seq           int64
+	eof           bool
+	started       bool
+	origin        int64 // the first arrival, which the run's clock counts from
+	last          time.Duration
+	speedup       float64
 
 	minDemand time.Duration
 	classes   []string
@@ -130,7 +134,7 @@ func newReplay(w *scenarios.Workload, seed uint64) (*replay, error) {
 // next fills q with the next request, or sets its arrival to Never once
 // the trace is replayed.
 func (r *replay) next(q *Request) {
-	for !r.eof && (r.waiting.len() == 0 || r.waiting.min().at > r.latest-int64(ReorderWindow)) {
+	for !r.eof && r.waiting.len() < maxWaiting && (r.waiting.len() == 0 || r.waiting.min().at > r.latest-int64(ReorderWindow)) {
 		r.read()
 	}
 	if r.eof && len(r.group) > 0 {
@@ -171,6 +175,10 @@ func (r *replay) read() {
 		r.skip(rec.Line, fmt.Sprintf("service time %s is above the limit of %s", rec.Service, MaxDemand))
 		return
 	}
+	if r.seq > 0 && math.Abs(float64(rec.Time)-float64(r.first)) > float64(scenarios.MaxVirtualTime) {
+		r.skip(rec.Line, fmt.Sprintf("logged more than %s from the trace's first line", scenarios.MaxVirtualTime))
+		return
+	}
 	class, ok := r.class(rec)
 	if !ok {
 		r.skip(rec.Line, fmt.Sprintf("a class column names more than %d classes", maxTraceClasses))
@@ -191,7 +199,7 @@ func (r *replay) read() {
 		p.at = -int64(rec.Service)
 	}
 	if r.seq == 1 { // the first request read
-		r.latest = rec.Time
+		r.latest, r.first = rec.Time, rec.Time
 	}
 	r.latest = max(r.latest, rec.Time)
 	if rec.Resolution <= 0 {
@@ -199,7 +207,7 @@ func (r *replay) read() {
 		r.waiting.push(p)
 		return
 	}
-	if len(r.group) > 0 && rec.Time != r.groupAt {
+	if len(r.group) > 0 && rec.Time != r.groupAt || len(r.group) >= maxWaiting {
 		r.flush()
 	}
 	r.groupAt, r.groupRes = rec.Time, int64(rec.Resolution)

@@ -248,3 +248,14 @@ func TestReplayReordersNegativeTimes(t *testing.T) {
 		t.Errorf("arrivals %v with %d late, want %v and none late", at, g.TraceStats().Late, want)
 	}
 }
+
+// A line logged more than the virtual-time limit from the first is
+// skipped, rather than wrap the run's clock around.
+func TestReplayFarTimes(t *testing.T) {
+	sc := traceScenario(t, "csv", "arrival,service\n-9223372036.8,0.01\n0,0.01\n9223372036.8,0.01\n1,0.01\n", "")
+	got, g := replayAll(t, sc, 1)
+	st := g.TraceStats()
+	if len(got) != 1 || st.Skipped != 3 || !strings.Contains(st.Errors[0], "from the trace's first line") {
+		t.Errorf("replayed %d, stats %+v; want the first only, the other three skipped as too far from it", len(got), *st)
+	}
+}
