@@ -52,7 +52,9 @@ type Backend struct {
 
 	mu sync.Mutex
 	// srv serves while the backend is up; nil while it is crashed.
-	srv *http.Server
+	// closed is set once the run is over, for good.
+	srv    *http.Server
+	closed bool
 	// crashed is closed by the crash that ends the current up period;
 	// requests of that period stop waiting and drop their connection.
 	crashed  chan struct{}
@@ -367,8 +369,8 @@ func (b *Backend) recover() error {
 	defer b.mu.Unlock()
 	b.trackState(b.now())
 	b.slow, b.errShare, b.draining = 1, 0, false
-	if b.srv != nil {
-		return nil
+	if b.srv != nil || b.closed {
+		return nil // up, or the run is over: a late fault's timer opens nothing
 	}
 	ln, err := net.Listen("tcp", b.addr)
 	if err != nil {
@@ -424,6 +426,7 @@ func (b *Backend) result() results.Server {
 // close stops the server for good.
 func (b *Backend) close() {
 	b.mu.Lock()
+	b.closed = true
 	srv := b.srv
 	b.srv = nil
 	if srv != nil {

@@ -204,6 +204,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, alg string, speedup flo
 		}
 	})
 	progress()
+	if err := sched.gen.Err(); err != nil {
+		return results.Result{}, Timing{}, err // a trace that stopped part way
+	}
 	return g.result(alg, sc, fleet, acc), g.timing(alg, fleet), nil
 }
 
