@@ -262,10 +262,8 @@ func (b *Backend) finish(end time.Duration, crashed chan struct{}) {
 // measurement window, as the simulator does. The caller holds b.mu.
 func (b *Backend) account(now time.Duration) {
 	now = max(now, b.lastChange)
-	from := min(max(b.lastChange, b.warmup), b.windowEnd)
-	to := min(max(now, b.warmup), b.windowEnd)
-	if to > from {
-		b.busyArea += float64(b.busy) * float64(to-from)
+	if d := results.InWindow(b.lastChange, now, b.warmup, b.windowEnd); d > 0 {
+		b.busyArea += float64(b.busy) * float64(d)
 	}
 	b.busyAll += float64(b.busy) * float64(now-b.lastChange)
 	b.lastChange = now
@@ -384,14 +382,12 @@ func (b *Backend) recover() error {
 // trackState adds the time since the last change of state to the down
 // and draining totals, clipped to the window. The caller holds b.mu.
 func (b *Backend) trackState(now time.Duration) {
-	from := min(max(b.stateFrom, b.warmup), b.windowEnd)
-	to := min(max(now, b.warmup), b.windowEnd)
-	if to > from {
+	if d := results.InWindow(b.stateFrom, now, b.warmup, b.windowEnd); d > 0 {
 		if b.down {
-			b.downTime += to - from
+			b.downTime += d
 		}
 		if b.draining {
-			b.drainTime += to - from
+			b.drainTime += d
 		}
 	}
 	b.stateFrom = now

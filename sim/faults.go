@@ -660,17 +660,15 @@ func (e *engine) timedOut(i int32, now time.Duration) {
 // draining and in-service totals, clipped to the measurement window. It
 // is called before any of those states changes.
 func (e *engine) trackState(s *server, now time.Duration) {
-	from := min(max(s.stateFrom, e.warmup), e.windowEnd)
-	to := min(max(now, e.warmup), e.windowEnd)
-	if to > from {
+	if d := results.InWindow(s.stateFrom, now, e.warmup, e.windowEnd); d > 0 {
 		if !s.up {
-			s.downTime += to - from
+			s.downTime += d
 		}
 		if s.draining {
-			s.drainTime += to - from
+			s.drainTime += d
 		}
 		if s.inService() {
-			s.inServiceTime += to - from
+			s.inServiceTime += d
 		}
 	}
 	s.stateFrom = now

@@ -801,10 +801,8 @@ func (e *engine) delivered(i int32, now time.Duration) {
 // account adds s's busy slot-time since its last change, clipped to the
 // measurement window [warmup, windowEnd].
 func (e *engine) account(s *server, now time.Duration) {
-	from := min(max(s.lastChange, e.warmup), e.windowEnd)
-	to := min(max(now, e.warmup), e.windowEnd)
-	if to > from {
-		s.busyArea += float64(s.busy) * float64(to-from)
+	if d := results.InWindow(s.lastChange, now, e.warmup, e.windowEnd); d > 0 {
+		s.busyArea += float64(s.busy) * float64(d)
 	}
 	s.busyAll += float64(s.busy) * float64(now-s.lastChange)
 	s.lastChange = now
