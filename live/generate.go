@@ -39,7 +39,6 @@ type arrival struct {
 // sim's engine.finished), with their times divided by the speedup.
 type schedule struct {
 	gen      *workloads.Generator
-	sc       *scenarios.Scenario
 	requests int64
 	duration time.Duration
 	warmup   time.Duration
@@ -53,7 +52,7 @@ func newSchedule(sc *scenarios.Scenario, speedup float64) (*schedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &schedule{gen: gen, sc: sc, requests: sc.Requests, duration: sc.Duration.D(), warmup: sc.Warmup.D(), speedup: speedup}, nil
+	return &schedule{gen: gen, requests: sc.Requests, duration: sc.Duration.D(), warmup: sc.Warmup.D(), speedup: speedup}, nil
 }
 
 // next fills a with the next arrival, or reports false after the last.
@@ -74,18 +73,6 @@ func (s *schedule) next(a *arrival) bool {
 		clientID: r.ClientID, key: r.Key, measured: r.Arrival >= s.warmup,
 	}
 	return true
-}
-
-// classNames names the classes of the requests drawn so far.
-func (s *schedule) classNames() []string {
-	if names := s.gen.ClassNames(); names != nil {
-		return names
-	}
-	var names []string
-	for _, c := range s.sc.Workload.RequestClasses() {
-		names = append(names, c.Name)
-	}
-	return names
 }
 
 func (s *schedule) scaled(d time.Duration) time.Duration {

@@ -170,7 +170,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, alg string, speedup flo
 	}
 	defer sched.gen.Close()
 	g := &generator{
-		target: p.Addr().String(), speedup: speedup, paths: classPaths(sc), classNames: sched.classNames, jar: make(map[uint32]string),
+		target: p.Addr().String(), speedup: speedup, paths: classPaths(sc), classNames: sched.gen.ClassNames, jar: make(map[uint32]string),
 		conns:      newConns(p.Addr().String(), 256, max(fast.Timeouts.Idle.D()/2, time.Millisecond)),
 		preconnect: min(maxPreconnect, fast.Timeouts.Header.D()/4, fast.Timeouts.Idle.D()/4),
 		tally:      newTally(len(sc.Workload.RequestClasses())),

@@ -59,6 +59,8 @@ type Generator struct {
 	// first i with u < cum[i] for a uniform u in [0, 1).
 	cum      []float64
 	services []service
+	// classNames names the classes, for ClassNames.
+	classNames []string
 
 	clients clients
 	// conns is workload.connections.count, 0 without connections.
@@ -113,6 +115,9 @@ func New(w *scenarios.Workload, seed uint64) (*Generator, error) {
 		return nil, invalid("workload.service", "required: give service or classes")
 	}
 	g.cum = make([]float64, len(classes))
+	for _, c := range classes {
+		g.classNames = append(g.classNames, c.Name)
+	}
 	g.services = make([]service, len(classes))
 	sum := 0.0
 	for i, c := range classes {
@@ -230,7 +235,7 @@ func (g *Generator) ClassNames() []string {
 	if g.trace != nil {
 		return append([]string(nil), g.trace.classes...)
 	}
-	return nil
+	return append([]string(nil), g.classNames...)
 }
 
 // Progress is the share of a trace read so far, 0 when unknown or for a

@@ -345,3 +345,19 @@ func TestBundled(t *testing.T) {
 		})
 	}
 }
+
+// A drawn workload's classes are named as its RequestClasses.
+func TestClassNames(t *testing.T) {
+	w := workload(10)
+	w.Service = nil
+	w.Classes = []scenarios.Class{
+		{Name: "profile", Share: 0.9, Service: scenarios.Service{Dist: "constant", Mean: scenarios.Duration(time.Millisecond)}},
+		{Name: "report", Share: 0.1, Service: scenarios.Service{Dist: "constant", Mean: scenarios.Duration(time.Second)}},
+	}
+	if got := newGen(t, w, 1).ClassNames(); strings.Join(got, ",") != "profile,report" {
+		t.Errorf("ClassNames() = %v, want profile, report", got)
+	}
+	if got := newGen(t, workload(10), 1).ClassNames(); strings.Join(got, ",") != "default" {
+		t.Errorf("ClassNames() = %v for one service, want default", got)
+	}
+}
