@@ -398,10 +398,14 @@ func TestSessionTable(t *testing.T) {
 func TestTitleCounts(t *testing.T) {
 	c := sample()
 	for _, tc := range []struct {
-		requests int64
-		want     string
-	}{{1, ", 1 request\n"}, {2, ", 2 requests\n"}} {
-		c.Requests = tc.requests
+		requests, cutAt int64
+		want            string
+	}{
+		{1, 0, ", 1 request\n"},
+		{2, 0, ", 2 requests\n"},
+		{1000, 1000, ", 1000 requests (cut at 1000 per algorithm, before the scenario's end)\n"},
+	} {
+		c.Requests, c.CutAt = tc.requests, tc.cutAt
 		for _, f := range []Format{FormatTable, FormatMarkdown} {
 			if out := mustWrite(t, f, c); !strings.Contains(out, tc.want) {
 				t.Errorf("%v with %d requests: title %q, want it to end %q", f, tc.requests, out[:strings.IndexByte(out, '\n')+1], tc.want)

@@ -42,6 +42,9 @@ func writeTable(w io.Writer, c *results.Comparison, markdown bool) error {
 	if c.Requests != 1 {
 		requests += "s"
 	}
+	if c.CutAt > 0 {
+		requests += fmt.Sprintf(" (cut at %d per algorithm, before the scenario's end)", c.CutAt)
+	}
 	title := fmt.Sprintf("%s: %s, %s", c.Scenario, results.SeedText(c.Seed, c.Seeds, c.Aggregate), requests)
 	if markdown {
 		title = "**" + mdEscape(c.Scenario) + "**: " + results.SeedText(c.Seed, c.Seeds, c.Aggregate) + ", " + requests

@@ -18,7 +18,11 @@ type Comparison struct {
 	Seeds     int       `json:"seeds,omitempty"`
 	Aggregate Aggregate `json:"aggregate,omitempty"`
 	Requests  int64     `json:"requests"` // arrivals simulated per algorithm
-	Results   []Result  `json:"results"`  // one per algorithm, in the order run
+	// CutAt is the cap on arrivals per algorithm (sim.Options.MaxRequests)
+	// that stopped the runs before their scenario's end; 0, and left out,
+	// when they ran to it.
+	CutAt   int64    `json:"cut_at,omitempty"`
+	Results []Result `json:"results"` // one per algorithm, in the order run
 }
 
 // SeedText says which seeds results come from: "seed 7", "worst of seeds

@@ -1,68 +1,104 @@
 package sim
 
 import (
-	"net/netip"
-	"strings"
+	"context"
+	"errors"
+	"reflect"
+	"strconv"
 	"testing"
+	"time"
 
-	"github.com/lbsim/lbsim/internal/limittest"
+	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
 
-// TestLeakyBucket runs the simulator's limiter through limittest's
-// hand-checked steps, which the proxy's passes too.
-func TestLeakyBucket(t *testing.T) {
-	limittest.Run(t, func(l scenarios.Limit) limittest.Admit {
-		return (&limiter{cfg: &l, buckets: make(map[netip.Addr]*bucket)}).admit
-	})
+// limitScenario sends 20 requests a second to two servers, for a length
+// the test sets.
+func limitScenario(length string) string {
+	return `name: limits
+` + length + `
+servers: [{name: app, count: 2, capacity: 1}]
+workload:
+  arrival: {process: poisson, rate: 20}
+  service: {dist: exponential, mean: 40ms}
+algorithms: [round_robin, least_connections]
+`
 }
 
-// TestRateLimit runs limits through the simulator: one client at 200
-// requests a second under rate 100 gets exactly half through (every other
-// request finds the bucket half a request over). Two clients, each
-// sending every other request on average (at random, so a burst of 10
-// absorbs the jitter), pass a limit per client at 60 a second each, but
-// not one for all: 120 a second into 100 lets 100 a second and the burst
-// through. And four balancers with views of their own each keep their own
-// buckets, so the client's requests, split four ways, all pass.
-func TestRateLimit(t *testing.T) {
-	const base = `name: limited
-duration: 100s
-servers: [{name: app, count: 2, capacity: 100}]
-workload:
-  arrival: {process: constant, rate: RATE}
-  service: {dist: constant, mean: 1ms}
-  clients: {count: CLIENTS}
-`
-	const all = -1 // every arrival
-	for _, tc := range []struct {
-		name, rate, clients, extra string
-		lo, hi                     int64
+// TestMaxRequests cuts runs at the cap: a cut run is the run of exactly
+// that many requests, and says so; a cap the scenario stays under
+// changes nothing.
+func TestMaxRequests(t *testing.T) {
+	tests := []struct {
+		name, length string
+		max          int64
+		wantCut      bool
 	}{
-		{"half of 200 under 100", "200", "1", "routes: [{pool: default, limit: {rate: 100}}]\n", 10000, 10000},
-		{"two clients, per client", "120", "2", "routes: [{pool: default, limit: {rate: 100, burst: 10, nodelay: true}}]\n", all, all},
-		{"two clients, for all", "120", "2", "routes: [{pool: default, limit: {per: all, rate: 100, burst: 10, nodelay: true}}]\n", 10000, 10011},
-		{"four balancers, four buckets", "200", "1", "routes: [{pool: default, limit: {rate: 100, burst: 10, nodelay: true}}]\nbalancers: {count: 4}\n", all, all},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			yaml := base
-			for _, r := range [][2]string{{"RATE", tc.rate}, {"CLIENTS", tc.clients}} {
-				yaml = strings.ReplaceAll(yaml, r[0], r[1])
-			}
-			cmp, err := Compare(parse(t, bare(yaml+tc.extra)), []string{"round_robin"})
+		{"requests over the cap", "requests: 5000", 1000, true},
+		{"duration over the cap", "duration: 250s", 1000, true},
+		{"requests at the cap", "requests: 1000", 1000, false},
+		{"duration under the cap", "duration: 10s", 1000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := parse(t, limitScenario(tt.length))
+			got, err := compareWith(t, sc, Options{MaxRequests: tt.max})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := cmp.Results[0]
-			if tc.lo == all {
-				tc.lo, tc.hi = cmp.Requests, cmp.Requests
+			if cut := got.CutAt != 0; cut != tt.wantCut {
+				t.Fatalf("CutAt = %d, want cut %v", got.CutAt, tt.wantCut)
 			}
-			if res.Completed < tc.lo || res.Completed > tc.hi {
-				t.Errorf("completed %d, want %d to %d", res.Completed, tc.lo, tc.hi)
+			// The same workload bounded by the file alone.
+			want, err := compareWith(t, sc, Options{})
+			if tt.wantCut {
+				if got.CutAt != tt.max || got.Requests != tt.max {
+					t.Fatalf("CutAt %d, Requests %d, want both %d", got.CutAt, got.Requests, tt.max)
+				}
+				capped := parse(t, limitScenario("requests: "+strconv.FormatInt(tt.max, 10)))
+				want, err = compareWith(t, capped, Options{})
 			}
-			if res.Rejected != res.FailedByCause["rate_limited"] || res.Failed != 0 {
-				t.Errorf("rejected %d (rate limited %d), failed %d: want every loss a rate-limit rejection", res.Rejected, res.FailedByCause["rate_limited"], res.Failed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Results, want.Results) {
+				t.Fatalf("cut results differ from a run of %d requests:\n got %+v\nwant %+v", got.Requests, got.Results[0].Latency, want.Results[0].Latency)
 			}
 		})
 	}
+}
+
+// TestContextStopsRuns: a context that is done stops every run, and the
+// error says why.
+func TestContextStopsRuns(t *testing.T) {
+	sc := parse(t, limitScenario("requests: 50000000")) // minutes of work
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expiring, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer stop()
+	for _, tt := range []struct {
+		ctx  context.Context
+		want error
+	}{{cancelled, context.Canceled}, {expiring, context.DeadlineExceeded}} {
+		start := time.Now()
+		_, err := compareWith(t, sc, Options{Context: tt.ctx, Timeline: true})
+		if !errors.Is(err, tt.want) {
+			t.Fatalf("err = %v, want %v", err, tt.want)
+		}
+		// A run that stopped at once takes milliseconds; the whole run
+		// takes minutes, so 10 s tells them apart on any machine.
+		if took := time.Since(start); took > 10*time.Second {
+			t.Fatalf("took %v to stop", took)
+		}
+	}
+}
+
+// compareWith runs sc's algorithms on its seed with opt.
+func compareWith(t *testing.T, sc *scenarios.Scenario, opt Options) (*results.Comparison, error) {
+	t.Helper()
+	runs, err := CompareSeeds(sc, sc.Algorithms, []uint64{sc.Seed}, opt)
+	if err != nil {
+		return nil, err
+	}
+	return runs[0], nil
 }

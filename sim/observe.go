@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/netip"
@@ -24,7 +25,20 @@ type Options struct {
 	// goroutines with the share of the whole comparison done, from 0 to 1.
 	// It must be safe for concurrent use.
 	Progress func(done float64)
+	// Context, when set, stops the runs once it is done: CompareAll
+	// then returns an error that wraps its Err. A server that runs
+	// scenarios for others bounds their time with it.
+	Context context.Context
+	// MaxRequests, when above 0, stops each run after that many arrivals
+	// if its scenario would send more, and the Comparison's CutAt says
+	// so. The measurement window then ends at the last arrival.
+	MaxRequests int64
 }
+
+// stopEvery is how many arrivals or events pass between looks at
+// Options.Context: often enough to stop within milliseconds, rarely
+// enough to cost nothing.
+const stopEvery = 1 << 12
 
 // timelineWindows is about how many windows a timeline has while
 // requests arrive: enough for a smooth chart, few enough that a window

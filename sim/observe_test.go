@@ -20,7 +20,7 @@ import (
 // 15 refusals before detection fall in the windows from 60 s to 75 s.
 func TestTimeline(t *testing.T) {
 	sc := parse(t, crashScenario("health_check: {interval: 5s, fall: 3, out_of_band: true}\n"))
-	res, _, err := run(sc, "round_robin", true, nil)
+	res, _, _, err := run(sc, "round_robin", runOptions{timeline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ workload:
   arrival: {process: constant, rate: 20000}
   service: {dist: constant, mean: 1s}
 `)
-	res, _, err := run(sc, "round_robin", true, nil)
+	res, _, _, err := run(sc, "round_robin", runOptions{timeline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ faults:
   - {at: 20s, server: app-2, kind: drain}
   - {at: 40s, server: app-2, kind: recover}
 `)
-	res, _, err := run(sc, "round_robin", true, nil)
+	res, _, _, err := run(sc, "round_robin", runOptions{timeline: true})
 	if err != nil {
 		t.Fatal(err)
 	}

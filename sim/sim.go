@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"context"
 	"cmp"
 	"errors"
 	"fmt"
@@ -60,6 +61,7 @@ func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Opt
 func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*results.Comparison, error) {
 	byScenario := make([][]results.Result, len(scs))
 	arrivals := make([][]int64, len(scs))
+	cutAt := make([]int64, len(scs)) // written alike by every run a scenario cuts
 	errs := make([]error, len(scs)*len(algs))
 	for i := range scs {
 		byScenario[i] = make([]results.Result, len(algs))
@@ -75,8 +77,11 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 			go func() {
 				defer func() { <-slots; wg.Done() }()
 				k := i*len(algs) + j
-				res, n, err := run(sc, name, opt.Timeline && i == 0, progress.run(k))
+				res, n, cut, err := run(sc, name, runOptions{timeline: opt.Timeline && i == 0, progress: progress.run(k), ctx: opt.Context, maxRequests: opt.MaxRequests})
 				byScenario[i][j], arrivals[i][j], errs[k] = res, n, err
+				if cut {
+					cutAt[i] = opt.MaxRequests
+				}
 			}()
 		}
 	}
@@ -101,6 +106,7 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 			Description: sc.Description,
 			Seed:        sc.Seed,
 			Results:     byScenario[i],
+			CutAt:       cutAt[i],
 		}
 		if len(algs) > 0 {
 			out[i].Requests = arrivals[i][0]
@@ -111,40 +117,58 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 
 // Run simulates the scenario with one algorithm.
 func Run(sc *scenarios.Scenario, algorithm string) (results.Result, error) {
-	res, _, err := run(sc, algorithm, false, nil)
+	res, _, _, err := run(sc, algorithm, runOptions{})
 	return res, err
 }
 
+// runOptions are one run's share of Options.
+type runOptions struct {
+	timeline    bool
+	progress    func(float64)
+	ctx         context.Context
+	maxRequests int64
+}
+
 // run simulates sc with one algorithm, keeping a timeline if asked, and
-// returns the result and the number of arrivals.
-func run(sc *scenarios.Scenario, algorithm string, withTimeline bool, progress func(float64)) (results.Result, int64, error) {
+// returns the result, the number of arrivals and whether MaxRequests cut
+// the run short.
+func run(sc *scenarios.Scenario, algorithm string, opt runOptions) (results.Result, int64, bool, error) {
 	e, err := newEngine(sc, algorithm)
 	if err != nil {
-		return results.Result{}, 0, fmt.Errorf("%s: %w", algorithm, err)
+		return results.Result{}, 0, false, fmt.Errorf("%s: %w", algorithm, err)
 	}
 	defer e.gen.Close()
-	if withTimeline {
+	e.ctx, e.maxRequests = opt.ctx, opt.maxRequests
+	if opt.timeline {
 		span := expectedSpan(sc)
+		if opt.maxRequests > 0 && (sc.Requests == 0 || sc.Requests > opt.maxRequests) {
+			capped := *sc
+			capped.Requests, capped.Duration = opt.maxRequests, 0
+			span = min(span, expectedSpan(&capped)) // a cut run's windows fit what it runs
+		}
 		if t := sc.Workload.Trace; t != nil {
 			if span, err = workloads.TraceSpan(t); err != nil {
-				return results.Result{}, 0, err
+				return results.Result{}, 0, false, err
 			}
 		}
 		e.tl = newTimeline(e, span, e.warmup)
 		e.markPhases(&sc.Workload.Arrival)
 	}
-	e.onProgress = progress
+	e.onProgress = opt.progress
 	e.run()
 	if err := e.gen.Err(); err != nil {
-		return results.Result{}, 0, err
+		return results.Result{}, 0, false, err
+	}
+	if e.stopErr != nil {
+		return results.Result{}, 0, false, fmt.Errorf("%s: stopped after %d arrivals: %w", algorithm, e.arrivals, e.stopErr)
 	}
 	if e.windowEnd <= e.warmup {
-		return results.Result{}, 0, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
+		return results.Result{}, 0, false, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
 			algorithm, e.windowEnd.Round(time.Millisecond), e.warmup, ErrNothingMeasured)
 	}
 	res := e.result()
 	e.recycle()
-	return res, e.arrivals, nil
+	return res, e.arrivals, e.cut, nil
 }
 
 // request is a request in flight: queued or in service.
@@ -269,6 +293,13 @@ type engine struct {
 	tl         *timeline
 	tracer     *tracer
 	onProgress func(done float64) // this run's share done
+
+	// Limits a caller set (Options.Context and MaxRequests): stopErr is
+	// why the context stopped the run, cut whether the cap did.
+	ctx         context.Context
+	maxRequests int64
+	stopErr     error
+	cut         bool
 }
 
 func newEngine(sc *scenarios.Scenario, algorithm string) (*engine, error) {
@@ -386,6 +417,13 @@ func (e *engine) run() {
 		if e.finished(&r) || e.traceStopped() {
 			break
 		}
+		if e.maxRequests > 0 && e.arrivals >= e.maxRequests {
+			e.cut = true // r is one more than the cap allows
+			break
+		}
+		if e.stopped(e.arrivals) {
+			return
+		}
 		for e.events.len() > 0 && e.events.peek().at <= r.Arrival {
 			e.fire(e.events.pop())
 		}
@@ -398,7 +436,7 @@ func (e *engine) run() {
 			e.onProgress(e.done(r.Arrival))
 		}
 	}
-	if e.duration > 0 {
+	if e.duration > 0 && !e.cut {
 		e.windowEnd = e.duration
 	} else {
 		e.windowEnd = lastArrival
@@ -407,7 +445,10 @@ func (e *engine) run() {
 	if e.tl != nil {
 		e.tl.arrivalsEnded(e.windowEnd)
 	}
-	for e.events.len() > 0 && !e.traceStopped() {
+	for n := int64(1); e.events.len() > 0 && !e.traceStopped(); n++ {
+		if e.stopped(n) {
+			return
+		}
 		e.fire(e.events.pop())
 	}
 	if e.recording() {
@@ -420,6 +461,16 @@ func (e *engine) run() {
 		e.account(&e.servers[i], e.windowEnd)
 		e.trackState(&e.servers[i], e.windowEnd)
 	}
+}
+
+// stopped looks at the caller's context every stopEvery counts of n
+// (arrivals, or events of the drain), and records why it is done.
+func (e *engine) stopped(n int64) bool {
+	if e.ctx == nil || n%stopEvery != 0 {
+		return false
+	}
+	e.stopErr = e.ctx.Err()
+	return e.stopErr != nil
 }
 
 // finished reports whether r lies past the end of the run.
