@@ -66,3 +66,15 @@ func ExampleHistogram_CDF() {
 	// 99.02ms: 0.99
 	// 100ms: 1.00
 }
+
+// A Sketch keeps one server's latencies in a few kilobytes: its
+// percentiles are within 1%, its mean exact.
+func ExampleSketch() {
+	var k results.Sketch
+	for i := 1; i <= 100; i++ {
+		k.Record(time.Duration(i) * time.Millisecond)
+	}
+	l := k.Latency()
+	fmt.Printf("mean %.1f ms, p50 about %.0f ms, p99 about %.0f ms\n", l.Mean, l.P50, l.P99)
+	// Output: mean 50.5 ms, p50 about 50 ms, p99 about 99 ms
+}

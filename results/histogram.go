@@ -34,10 +34,101 @@ const (
 // Histogram is not safe for concurrent use; callers that record from several goroutines must lock,
 // or keep one histogram each and Merge them.
 type Histogram struct {
-	h            *hdrhistogram.Histogram // nil until the first value
+	h *hdrhistogram.Histogram // nil until the first value
+	summary
+}
+
+// summary keeps what a latency record knows exactly, whatever its
+// buckets: the count, the 128-bit sum of the nanoseconds, the smallest
+// and the largest value. Histogram and Sketch share it.
+type summary struct {
 	n            int64
-	sumHi, sumLo uint64 // exact 128-bit sum of the recorded (unclamped) nanoseconds
+	sumHi, sumLo uint64
 	min, max     time.Duration
+}
+
+// add counts one value, which is not negative.
+func (s *summary) add(d time.Duration) {
+	if s.n == 0 || d < s.min {
+		s.min = d
+	}
+	if d > s.max {
+		s.max = d
+	}
+	s.n++
+	var carry uint64
+	s.sumLo, carry = bits.Add64(s.sumLo, uint64(d), 0)
+	s.sumHi += carry
+}
+
+// merge counts o's values too.
+func (s *summary) merge(o *summary) {
+	if s.n == 0 || o.min < s.min {
+		s.min = o.min
+	}
+	if o.max > s.max {
+		s.max = o.max
+	}
+	s.n += o.n
+	var carry uint64
+	s.sumLo, carry = bits.Add64(s.sumLo, o.sumLo, 0)
+	s.sumHi += o.sumHi + carry
+}
+
+// Count returns the number of recorded values.
+func (s *summary) Count() int64 { return s.n }
+
+// Min returns the smallest recorded value exactly, or 0 when empty.
+func (s *summary) Min() time.Duration { return s.min }
+
+// Max returns the largest recorded value exactly, or 0 when empty.
+func (s *summary) Max() time.Duration { return s.max }
+
+// Mean returns the exact arithmetic mean of the recorded values, rounded to
+// the nearest nanosecond, or 0 when empty.
+func (s *summary) Mean() time.Duration {
+	if s.n == 0 {
+		return 0
+	}
+	// Every value is below 2^63, so sumHi < n/2 and Div64 cannot overflow.
+	q, r := bits.Div64(s.sumHi, s.sumLo, uint64(s.n))
+	if r >= uint64(s.n)-r { // round half up
+		q++
+	}
+	return time.Duration(q)
+}
+
+// meanMS is the exact mean in milliseconds, without rounding to nanoseconds.
+func (s *summary) meanMS() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	q, r := bits.Div64(s.sumHi, s.sumLo, uint64(s.n))
+	return (float64(q) + float64(r)/float64(s.n)) / 1e6
+}
+
+// latency is the summary with percentiles from quantile, in milliseconds.
+func (s *summary) latency(quantile func(float64) time.Duration) Latency {
+	return Latency{
+		Mean: s.meanMS(),
+		P50:  ms(quantile(0.50)),
+		P90:  ms(quantile(0.90)),
+		P95:  ms(quantile(0.95)),
+		P99:  ms(quantile(0.99)),
+		P999: ms(quantile(0.999)),
+		Max:  ms(s.max),
+	}
+}
+
+// clampQuantile makes q a quantile: negative or NaN is 0, above 1 is 1.
+func clampQuantile(q float64) float64 {
+	switch {
+	case !(q >= 0):
+		return 0
+	case q > 1:
+		return 1
+	}
+	return q
 }
 
 // NewHistogram returns an empty histogram.
@@ -56,16 +147,7 @@ func (h *Histogram) Record(d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
-	if h.n == 0 || d < h.min {
-		h.min = d
-	}
-	if d > h.max {
-		h.max = d
-	}
-	h.n++
-	var carry uint64
-	h.sumLo, carry = bits.Add64(h.sumLo, uint64(d), 0)
-	h.sumHi += carry
+	h.add(d)
 	v := int64(d)
 	if v > int64(HighestTrackable) {
 		v = int64(HighestTrackable)
@@ -73,39 +155,6 @@ func (h *Histogram) Record(d time.Duration) {
 	// v is in [0, HighestTrackable] and the count cannot reach MaxInt64, so
 	// RecordValue cannot fail.
 	_ = h.h.RecordValue(v)
-}
-
-// Count returns the number of recorded values.
-func (h *Histogram) Count() int64 { return h.n }
-
-// Min returns the smallest recorded value exactly, or 0 when empty.
-func (h *Histogram) Min() time.Duration { return h.min }
-
-// Max returns the largest recorded value exactly (even above
-// HighestTrackable), or 0 when empty.
-func (h *Histogram) Max() time.Duration { return h.max }
-
-// Mean returns the exact arithmetic mean of the recorded values, rounded to
-// the nearest nanosecond, or 0 when empty.
-func (h *Histogram) Mean() time.Duration {
-	if h.n == 0 {
-		return 0
-	}
-	// Every value is below 2^63, so sumHi < n/2 and Div64 cannot overflow.
-	q, r := bits.Div64(h.sumHi, h.sumLo, uint64(h.n))
-	if r >= uint64(h.n)-r { // round half up
-		q++
-	}
-	return time.Duration(q)
-}
-
-// meanMS is the exact mean in milliseconds, without rounding to nanoseconds.
-func (h *Histogram) meanMS() float64 {
-	if h.n == 0 {
-		return 0
-	}
-	q, r := bits.Div64(h.sumHi, h.sumLo, uint64(h.n))
-	return (float64(q) + float64(r)/float64(h.n)) / 1e6
 }
 
 // Quantile returns the value at quantile q in [0, 1] (0.99 for p99): the
@@ -118,13 +167,7 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}
-	switch {
-	case !(q >= 0): // negative or NaN
-		q = 0
-	case q > 1:
-		q = 1
-	}
-	v := time.Duration(h.h.ValueAtQuantile(q * 100))
+	v := time.Duration(h.h.ValueAtQuantile(clampQuantile(q) * 100))
 	return min(max(v, h.min), h.max)
 }
 
@@ -139,16 +182,7 @@ func (h *Histogram) Merge(o *Histogram) {
 	}
 	// Both histograms share one geometry, so nothing is dropped.
 	h.h.Merge(o.h)
-	if h.n == 0 || o.min < h.min {
-		h.min = o.min
-	}
-	if o.max > h.max {
-		h.max = o.max
-	}
-	h.n += o.n
-	var carry uint64
-	h.sumLo, carry = bits.Add64(h.sumLo, o.sumLo, 0)
-	h.sumHi += o.sumHi + carry
+	h.merge(&o.summary)
 }
 
 // Reset empties h and keeps its buckets for reuse.
@@ -171,17 +205,7 @@ func (h *Histogram) ByteSize() int {
 
 // Latency summarises the histogram in milliseconds. The mean and max are
 // exact, the percentiles carry the histogram's relative error (<= 0.1%).
-func (h *Histogram) Latency() Latency {
-	return Latency{
-		Mean: h.meanMS(),
-		P50:  ms(h.Quantile(0.50)),
-		P90:  ms(h.Quantile(0.90)),
-		P95:  ms(h.Quantile(0.95)),
-		P99:  ms(h.Quantile(0.99)),
-		P999: ms(h.Quantile(0.999)),
-		Max:  ms(h.max),
-	}
-}
+func (h *Histogram) Latency() Latency { return h.latency(h.Quantile) }
 
 // ms converts a duration to (fractional) milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

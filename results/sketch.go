@@ -1,0 +1,95 @@
+package results
+
+import (
+	"math"
+	"time"
+
+	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+	"github.com/DataDog/sketches-go/ddsketch/store"
+)
+
+// SketchAccuracy is the relative error of a Sketch's quantiles: each is
+// within 1% of the recorded value of its rank.
+const SketchAccuracy = 0.01
+
+// sketchMapping is shared by every Sketch: it holds no state, and sketches
+// of one mapping merge without loss.
+var sketchMapping = func() mapping.IndexMapping {
+	m, err := mapping.NewCubicallyInterpolatedMapping(SketchAccuracy)
+	if err != nil {
+		panic(err) // a constant accuracy in (0, 1) cannot fail
+	}
+	return m
+}()
+
+// Sketch records latencies in a few kilobytes, for breakdowns with many
+// parts (each server's latency, each window of a timeline) where a
+// Histogram each, at 350 KiB, would cost too much. It is a DDSketch:
+// quantiles are within SketchAccuracy (1%) of the exact value of their
+// rank, and its memory grows with the spread of the values (a few hundred
+// buckets from a millisecond to a minute), not with their number. Count,
+// Min, Max and Mean are exact, as a Histogram's are.
+//
+// The zero value is an empty sketch ready to use. A Sketch is not safe
+// for concurrent use.
+type Sketch struct {
+	s *ddsketch.DDSketch // nil until the first value
+	summary
+}
+
+// Record adds one latency; a negative one counts as 0.
+func (k *Sketch) Record(d time.Duration) {
+	d = max(d, 0)
+	if k.s == nil {
+		k.s = ddsketch.NewDDSketch(sketchMapping, store.NewDenseStore(), store.NewDenseStore())
+	}
+	k.add(d)
+	// A duration is at most 2^63 ns, far inside the mapping's range, and
+	// never negative or NaN: Add cannot fail.
+	_ = k.s.Add(float64(d))
+}
+
+// Merge adds every value recorded in o to k. o is unchanged; a nil or
+// empty o is a no-op.
+func (k *Sketch) Merge(o *Sketch) {
+	if o == nil || o.n == 0 {
+		return
+	}
+	if k.s == nil {
+		k.s = o.s.Copy()
+	} else {
+		_ = k.s.MergeWith(o.s) // one mapping: merging cannot fail
+	}
+	k.merge(&o.summary)
+}
+
+// Reset empties k and keeps its buckets for reuse.
+func (k *Sketch) Reset() {
+	s := k.s
+	if s != nil {
+		s.Clear()
+	}
+	*k = Sketch{s: s}
+}
+
+// Quantile returns the value at quantile q in [0, 1], of rank round(q*n)
+// (at least 1) among the n values in ascending order, as Histogram's
+// Quantile ranks them: within 1% of that value, and clamped to [Min, Max].
+// q outside [0, 1] is clamped; an empty sketch returns 0.
+func (k *Sketch) Quantile(q float64) time.Duration {
+	if k.n == 0 {
+		return 0
+	}
+	rank := max(math.Round(clampQuantile(q)*float64(k.n)), 1) // 1-based
+	at := 0.0
+	if k.n > 1 {
+		at = (rank - 1) / float64(k.n-1) // DDSketch ranks from 0 over n-1
+	}
+	v, _ := k.s.GetValueAtQuantile(at) // not empty, at in [0, 1]
+	return min(max(time.Duration(math.Round(v)), k.min), k.max)
+}
+
+// Latency summarises the sketch in milliseconds: the mean and max exact,
+// the percentiles within 1%.
+func (k *Sketch) Latency() Latency { return k.latency(k.Quantile) }
