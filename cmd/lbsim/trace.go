@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -54,14 +55,5 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("trace needs --algorithm: %s runs %s", sc.Name, strings.Join(sc.Algorithms, ", "))
 	}
-	w := &errWriter{w: stdout}
-	w.printf("%s with %s, seed %d, from t=%.3fs:\n", sc.Name, name, sc.Seed, start.Seconds())
-	told, err := lessons.Follow(sc, name, start, *first, func(s lessons.Step) { w.printf("%s\n", s.Line) })
-	if err != nil {
-		return err
-	}
-	if told < *first {
-		w.printf("(the run ended after %s)\n", plural(told, "decision"))
-	}
-	return w.err
+	return lessons.WriteTrace(context.Background(), stdout, sc, name, start, *first)
 }
