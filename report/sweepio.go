@@ -9,18 +9,32 @@ import (
 	"github.com/lbsim/lbsim/results"
 )
 
-// WriteSweep renders s to w in format f: a table with one row per value
-// and, per algorithm, the mean and p99 latency and the failures (failed
-// plus rejected requests); CSV with one row per value and algorithm; or
-// JSON. Values are rounded as Write rounds them, the output is built in
-// memory and written with a single Write, and the same sweep always gives
-// the same bytes.
-func WriteSweep(w io.Writer, f Format, s *results.Sweep) error {
+// WriteSweep renders s to w in format f. Table and markdown output hold
+// one table per metric named in metrics (p99 when none is given; see
+// SweepMetrics), the varied values down and the algorithms across, each
+// line at most 120 characters: past six algorithms, or when the names are
+// long, the algorithms are dealt into several tables. CSV has one row per
+// value and algorithm with every metric, and JSON is the whole sweep. Values
+// are rounded as Write rounds them, the output is built in memory and
+// written with a single Write, and the same sweep always gives the same
+// bytes.
+func WriteSweep(w io.Writer, f Format, s *results.Sweep, metrics ...string) error {
 	if s == nil {
 		return errors.New("report: nil sweep")
 	}
+	if len(metrics) == 0 {
+		metrics = DefaultSweepMetrics
+	}
+	ms := make([]sweepMetric, len(metrics))
+	for i, name := range metrics {
+		m, err := lookupSweepMetric(name)
+		if err != nil {
+			return err
+		}
+		ms[i] = m
+	}
 	n := normalizeSweep(s)
-	return render(w, f, func(w io.Writer, markdown bool) error { return writeSweepTable(w, n, markdown) },
+	return render(w, f, func(w io.Writer, markdown bool) error { return writeSweepTables(w, n, ms, markdown) },
 		func(w io.Writer) error { return writeSweepCSV(w, n) }, n)
 }
 
@@ -44,29 +58,6 @@ func sweepTitle(s *results.Sweep) string {
 		t += fmt.Sprintf(", slice %s of %s", s.Shard, s.Vary)
 	}
 	return t
-}
-
-func writeSweepTable(w io.Writer, s *results.Sweep, markdown bool) error {
-	title := sweepTitle(s) + " (mean and p99 in ms; fail = failed + rejected requests)"
-	if markdown {
-		title = "**" + mdEscape(title) + "**"
-	}
-	if _, err := fmt.Fprintf(w, "%s\n\n", title); err != nil {
-		return err
-	}
-	header := []string{cell(s.Vary.Key, markdown)}
-	for _, a := range s.Algorithms {
-		header = append(header, cell(a+" mean", markdown), cell(a+" p99", markdown), cell(a+" fail", markdown))
-	}
-	rows := make([][]string, 0, len(s.Points))
-	for _, p := range s.Points {
-		row := []string{s.Vary.Format(p.Value)}
-		for _, r := range p.Results {
-			row = append(row, FormatMS(r.Latency.Mean), FormatMS(r.Latency.P99), itoa(r.Failed+r.Rejected))
-		}
-		rows = append(rows, row)
-	}
-	return RenderTable(w, header, rows, 0, markdown)
 }
 
 // writeSweepCSV writes a header, the varied key and then csvHeader, and a

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/lbsim/lbsim/report"
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 	"github.com/lbsim/lbsim/sim"
+	"github.com/spf13/pflag"
 )
 
 func sweepCmd(args []string, stdout, stderr io.Writer) error {
@@ -19,6 +21,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	rf := addRunFlags(fs, "worst")
 	shard := fs.String("shard", "", "run only slice k of n of the points, as k/n: points i with i mod n = k-1 (join the slices with lbsim merge)")
 	out := fs.String("out", "", "also write sweep.json, sweep.csv, sweep.png and sweep.svg into this directory")
+	metrics := addMetricsFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [flags]")
 		fmt.Fprintln(stderr, "Runs the scenario at every value of KEY with every algorithm, all on every core. See docs/sweeps.md.")
@@ -34,6 +37,10 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("sweep needs --vary KEY=FROM:TO:STEP, such as --vary rate=10:100:10")
 	}
 	f, how, err := rf.check()
+	if err != nil {
+		return err
+	}
+	ms, err := parseMetrics(*metrics)
 	if err != nil {
 		return err
 	}
@@ -125,13 +132,14 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	for j, i := range indices {
 		sw.Points[j] = results.SweepPoint{Index: i, Value: values[i], Requests: cmps[j].Requests, Results: cmps[j].Results}
 	}
-	return writeSweep(sw, f, *out, stdout)
+	return writeSweep(sw, f, ms, *out, stdout)
 }
 
 func mergeCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("merge", stderr)
 	format := fs.String("format", "table", "output format: table, markdown, csv or json")
 	out := fs.String("out", "", "also write sweep.json, sweep.csv, sweep.png and sweep.svg into this directory")
+	metrics := addMetricsFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim merge FILE... [flags]")
 		fmt.Fprintln(stderr, "Joins the slices of a sweep (the JSON of lbsim sweep --shard k/n) into the whole sweep.")
@@ -146,6 +154,10 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 	f, err := report.ParseFormat(*format)
 	if err != nil {
 		return usagef("--format: %v", err)
+	}
+	ms, err := parseMetrics(*metrics)
+	if err != nil {
+		return err
 	}
 	if *out != "" {
 		if err := makeOutDir(*out); err != nil {
@@ -168,12 +180,29 @@ func mergeCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("merge: %v", err)
 	}
-	return writeSweep(sw, f, *out, stdout)
+	return writeSweep(sw, f, ms, *out, stdout)
+}
+
+// addMetricsFlag adds --metrics, the tables of sweep's and merge's text
+// and markdown output.
+func addMetricsFlag(fs *pflag.FlagSet) *string {
+	return fs.String("metrics", strings.Join(report.DefaultSweepMetrics, ","),
+		"the tables of table and markdown output, in order, from "+strings.Join(report.SweepMetrics(), ", ")+
+			" (latencies in ms; failed counts rejected requests too); csv and json hold every metric")
+}
+
+// parseMetrics reads --metrics.
+func parseMetrics(list string) ([]string, error) {
+	ms, err := report.ParseSweepMetrics(list)
+	if err != nil {
+		return nil, usagef("--metrics: %v", err)
+	}
+	return ms, nil
 }
 
 // writeSweep writes the sweep's files into dir, when one is given, and
-// then the sweep to stdout in format f.
-func writeSweep(sw *results.Sweep, f report.Format, dir string, stdout io.Writer) error {
+// then the sweep to stdout in format f, its tables showing metrics.
+func writeSweep(sw *results.Sweep, f report.Format, metrics []string, dir string, stdout io.Writer) error {
 	if dir != "" {
 		chart := report.SweepChart(sw)
 		err := writeFiles(dir, []outFile{
@@ -186,5 +215,5 @@ func writeSweep(sw *results.Sweep, f report.Format, dir string, stdout io.Writer
 			return err
 		}
 	}
-	return report.WriteSweep(stdout, f, sw)
+	return report.WriteSweep(stdout, f, sw, metrics...)
 }

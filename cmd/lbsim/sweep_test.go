@@ -37,12 +37,15 @@ func TestSweepExitCodes(t *testing.T) {
 		{"duration and requests", sweep("--vary", "duration=1s:3s:1s", "--requests", "50"), 2, "--requests and --vary duration= both", ""},
 		// The file's 2000 requests would take years at this rate; the
 		// 20 of --requests do not, and each point is checked with them.
-		{"points checked at the run's length", sweep("--vary", "rate=0.00001:0.00002:0.00001", "--requests", "2"), 0, "", "round_robin mean"},
+		{"points checked at the run's length", sweep("--vary", "rate=0.00001:0.00002:0.00001", "--requests", "2"), 0, "", "p99 latency in ms by rate"},
 		{"unknown algorithm", sweep("--vary", "rate=1:2:1", "--algorithms", "fastest"), 2, `unknown algorithm "fastest"`, ""},
-		{"an alias", sweep("--vary", "rate=5:15:5", "--algorithms", "leastconn"), 0, "", "least_connections mean"},
+		{"an alias", sweep("--vary", "rate=5:15:5", "--algorithms", "leastconn"), 0, "", "rate  least_connections\n"},
 		{"bad requests", sweep("--vary", "rate=1:2:1", "--requests", "0"), 2, "--requests", ""},
 		{"missing file", []string{"sweep", "no/such.yaml", "--vary", "rate=1:2:1"}, 2, "no/such.yaml", ""},
-		{"table", sweep("--vary", "rate=5:15:5"), 0, "", "round_robin mean"},
+		{"table", sweep("--vary", "rate=5:15:5"), 0, "", "tiny: p99 latency in ms by rate, seed 1\n\nrate  round_robin  least_connections\n"},
+		{"metrics", sweep("--vary", "rate=5:15:5", "--metrics", "throughput,failed"), 0, "", "tiny: failed + rejected requests by rate"},
+		{"unknown metric", sweep("--vary", "rate=5:15:5", "--metrics", "mean,p99.9"), 2, `--metrics: unknown metric "p99.9", did you mean "p999"? (valid: mean, p50, p90, p95, p99, p999, max, failed, completed, retried, throughput, jain)`, ""},
+		{"no metric", sweep("--vary", "rate=5:15:5", "--metrics", ""), 2, "--metrics: no metric given", ""},
 		{"durations", sweep("--vary", "workload.service.mean=20ms:60ms:20ms", "--algorithms", "random"), 0, "", "60ms"},
 		{"a slice", sweep("--vary", "rate=5:15:5", "--shard", "2/2"), 0, "", "slice 2/2 of rate=5:15:5"},
 	}
@@ -82,7 +85,9 @@ func TestMergeExitCodes(t *testing.T) {
 		{"twice", []string{"merge", s1, s2, s1, s3}, 2, s1 + ": slice 1/3 again", ""},
 		{"missing slice", []string{"merge", s1, s3}, 2, "merge: slice 2/3 of the sweep (rate=5:20:5 of tiny) is missing", ""},
 		{"bad format", []string{"merge", s1, s2, s3, "--format", "xml"}, 2, "--format", ""},
-		{"whole", []string{"merge", s3, s1, s2}, 0, "", "tiny: latency by rate, seed 1 (mean"},
+		{"unknown metric", []string{"merge", s1, s2, s3, "--metrics", "fail"}, 2, `--metrics: unknown metric "fail", did you mean "failed"?`, ""},
+		{"whole", []string{"merge", s3, s1, s2}, 0, "", "tiny: p99 latency in ms by rate, seed 1\n"},
+		{"metrics", []string{"merge", s3, s1, s2, "--metrics", "completed,mean", "--format", "markdown"}, 0, "", "**tiny: mean latency in ms by rate, seed 1**"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
@@ -100,17 +105,17 @@ func TestSweepShardsMerge(t *testing.T) {
 	for _, k := range []string{"1/3", "2/3", "3/3"} {
 		slices = append(slices, sweepJSON(t, "slice"+k[:1]+".json", append(args, "--shard", k)...))
 	}
-	for _, format := range []string{"json", "csv", "table"} {
-		code, want, stderr := cli(append(args, "--format", format, "--out", whole)...)
+	for _, format := range []string{"json", "csv", "table", "markdown"} {
+		code, want, stderr := cli(append(args, "--format", format, "--metrics", "mean,p99,failed", "--out", whole)...)
 		if code != 0 {
 			t.Fatalf("sweep: exit %d: %s", code, stderr)
 		}
-		code, rerun, _ := cli(append(args, "--format", format, "--out", again)...)
+		code, rerun, _ := cli(append(args, "--format", format, "--metrics", "mean,p99,failed", "--out", again)...)
 		if code != 0 || rerun != want {
 			t.Errorf("%s: a second run differs", format)
 		}
 		merged := t.TempDir()
-		code, got, stderr := cli(append(append([]string{"merge"}, slices...), "--format", format, "--out", merged)...)
+		code, got, stderr := cli(append(append([]string{"merge"}, slices...), "--format", format, "--metrics", "mean,p99,failed", "--out", merged)...)
 		if code != 0 {
 			t.Fatalf("merge: exit %d: %s", code, stderr)
 		}
@@ -130,6 +135,35 @@ func TestSweepShardsMerge(t *testing.T) {
 	}
 	if s.Seeds != 2 || s.Aggregate != results.AggregateWorst || len(s.Points) != 7 || s.Shard != nil {
 		t.Errorf("seeds %d %s, %d points, shard %v", s.Seeds, s.Aggregate, len(s.Points), s.Shard)
+	}
+}
+
+// TestSweepTableFits: thirteen algorithms, some with long parameter
+// lists, print in tables of at most six algorithms whose every line,
+// titles included, fits 120 columns.
+func TestSweepTableFits(t *testing.T) {
+	algs := "bounded_load(c=1.5),consistent_hash,ip_hash,join_idle_queue,least_connections,least_response_time,maglev," +
+		"peak_ewma(decay=5s),power_of_two,prequal(probes=4,pool=8,q_rif=0.9,max_age=2s),random,round_robin," +
+		"weighted_least_request(choices=3,bias=0.5)"
+	code, out, stderr := cli("sweep", tiny(t), "--vary", "workload.service.mean=10ms:30ms:10ms", "--requests", "300",
+		"--algorithms", algs, "--metrics", "p99,mean,failed,throughput")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	tables := 0
+	for i, line := range strings.Split(out, "\n") {
+		if len(line) > 120 {
+			t.Errorf("line %d has %d characters: %s", i+1, len(line), line)
+		}
+		if strings.HasPrefix(line, "---") {
+			tables++
+			if n := len(strings.Fields(line)) - 1; n > 6 {
+				t.Errorf("line %d: a table of %d algorithms", i+1, n)
+			}
+		}
+	}
+	if tables < 4*3 {
+		t.Errorf("%d tables for 13 algorithms and 4 metrics, want at least 12:\n%s", tables, out)
 	}
 }
 
