@@ -57,7 +57,7 @@ var rules = map[string]rule{
 	"workload.classes[].share": allow, "workload.classes[].service": allow, "workload.classes[].keys": allow,
 	"workload.trace":       allow,
 	"workload.connections": refuse("the load generator does not hold the workload's long-lived connections"),
-	"algorithms":           allow, "algorithm": allow, "expect": allow,
+	"algorithms":           allow, "algorithm": allow, "expect": allow, "judge": allow,
 	"faults": descend, "faults[].at": allow, "faults[].server": allow, "faults[].kind": allow,
 	"faults[].factor": allow, "faults[].share": allow, "faults[].for": allow,
 	"faults[].balancer": refuse("one proxy is one balancer: balancer faults are not emulated"),

@@ -40,7 +40,8 @@ func ParseAggregate(s string) (Aggregate, error) {
 // rounded to whole numbers. Crashes and scaling decisions are combined
 // one by one when every run has as many (crashes from the file's faults),
 // and left out when not (random crashes, autoscaling that differed). One
-// run is returned as it is.
+// run is returned as it is. Each result of several runs also gets a 95%
+// interval per latency figure over the seeds (Result.LatencyCI95).
 func Combine(runs []*Comparison, how Aggregate) *Comparison {
 	if len(runs) == 1 {
 		return runs[0]
@@ -91,6 +92,11 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 			}
 			set(combine(vals, MetricDirection(path), how))
 		})
+		perSeed := make([]Latency, len(runs))
+		for k, run := range runs {
+			perSeed[k] = run.Results[i].Latency
+		}
+		r.LatencyCI95 = NewLatencyCI(perSeed)
 		c.Results[i] = r
 	}
 	return &c

@@ -21,7 +21,10 @@ type Comparison struct {
 	// CutAt is the cap on arrivals per algorithm (sim.Options.MaxRequests)
 	// that stopped the runs before their scenario's end; 0, and left out,
 	// when they ran to it.
-	CutAt   int64    `json:"cut_at,omitempty"`
+	CutAt int64 `json:"cut_at,omitempty"`
+	// Judge is the figure readings judge the algorithms by, the
+	// scenario's judge: key (p99 unless it says otherwise).
+	Judge   Figure   `json:"judge,omitempty"`
 	Results []Result `json:"results"` // one per algorithm, in the order run
 }
 
@@ -73,10 +76,17 @@ type Result struct {
 	// Scaling lists the autoscaler's decisions, in order.
 	Scaling []Scale `json:"scaling,omitempty"`
 	// ThroughputRPS is completed requests per second of virtual time.
-	ThroughputRPS float64  `json:"throughput_rps"`
-	Latency       Latency  `json:"latency_ms"`
-	Fairness      Fairness `json:"fairness"`
-	Servers       []Server `json:"servers"`
+	ThroughputRPS float64 `json:"throughput_rps"`
+	Latency       Latency `json:"latency_ms"`
+	// LatencyCI95 holds a 95% interval per latency figure over the
+	// seeds, when several were combined (see Combine); nil, and left
+	// out, for one run.
+	LatencyCI95 *LatencyCI `json:"latency_ms_ci95,omitempty"`
+	Fairness    Fairness   `json:"fairness"`
+	Servers     []Server   `json:"servers"`
+	// Groups sums up each group of servers (an entry of the scenario's
+	// servers list, or an autoscaled group), in the file's order.
+	Groups []Group `json:"groups"`
 	// Classes breaks latency down by request class (for example the 50ms
 	// "profile" and 5s "report" calls of a mixed workload). Empty for a
 	// single-class workload. An addition to the DESIGN.md contract.
@@ -148,6 +158,11 @@ type Server struct {
 	Utilization float64 `json:"utilization"`
 	MaxQueue    int     `json:"max_queue"` // longest wait queue seen
 	Failed      int64   `json:"failed"`
+	// Completed counts the measured requests it completed, and Latency
+	// is theirs: the mean and max exact, the percentiles within 1% (a
+	// Sketch per server, where a Histogram each would cost 350 KiB).
+	Completed int64   `json:"completed"`
+	Latency   Latency `json:"latency_ms"`
 	// CacheHitRate is the server's share of Result.CacheHitRate: of the
 	// measured requests it served, the fraction whose key it held.
 	CacheHitRate *float64 `json:"cache_hit_rate,omitempty"`
@@ -165,6 +180,16 @@ type Server struct {
 	// during the measurement window: it has no utilization, and fairness
 	// leaves it out.
 	NeverLaunched bool `json:"never_launched,omitempty"`
+}
+
+// Group is one group of servers' share of a run: the requests routed to
+// its servers (failed ones included), the measured ones they completed,
+// and those requests' latency (percentiles within 1%, as a Server's).
+type Group struct {
+	Name      string  `json:"name"`
+	Requests  int64   `json:"requests"`
+	Completed int64   `json:"completed"`
+	Latency   Latency `json:"latency_ms"`
 }
 
 // Crash is one crash fault and how the balancer's host noticed it.

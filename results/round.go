@@ -20,6 +20,13 @@ func Rounded(c *Comparison) Comparison {
 	for i, r := range c.Results {
 		r.ThroughputRPS = round(r.ThroughputRPS, rateDecimals)
 		r.Latency = roundLatency(r.Latency)
+		if ci := r.LatencyCI95; ci != nil {
+			iv := func(i Interval) Interval {
+				return Interval{round(i[0], latencyDecimals), round(i[1], latencyDecimals)}
+			}
+			r.LatencyCI95 = &LatencyCI{Mean: iv(ci.Mean), P50: iv(ci.P50), P90: iv(ci.P90), P95: iv(ci.P95),
+				P99: iv(ci.P99), P999: iv(ci.P999), Max: iv(ci.Max)}
+		}
 		r.CacheHitRate = roundPtr(r.CacheHitRate, ratioDecimals)
 		r.Fairness = Fairness{
 			JainUtilization:        round(r.Fairness.JainUtilization, ratioDecimals),
@@ -31,9 +38,14 @@ func Rounded(c *Comparison) Comparison {
 			s.DownS, s.DrainingS = round(s.DownS, secondDecimals), round(s.DrainingS, secondDecimals)
 			s.InServiceS = round(s.InServiceS, secondDecimals)
 			s.CacheHitRate = roundPtr(s.CacheHitRate, ratioDecimals)
+			s.Latency = roundLatency(s.Latency)
 		})
 		if r.Servers == nil {
 			r.Servers = []Server{} // [] in JSON, not null
+		}
+		r.Groups = roundEach(r.Groups, func(g *Group) { g.Latency = roundLatency(g.Latency) })
+		if r.Groups == nil {
+			r.Groups = []Group{}
 		}
 		r.Crashes = roundEach(r.Crashes, func(cr *Crash) {
 			cr.AtS, cr.DetectedAfterS = round(cr.AtS, secondDecimals), round(cr.DetectedAfterS, secondDecimals)

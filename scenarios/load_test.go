@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/results"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -57,6 +58,12 @@ func TestDefaults(t *testing.T) {
 	}
 	if !reflect.DeepEqual(s.Algorithms, algorithms.Names()) || len(s.Algorithms) == 0 {
 		t.Errorf("algorithms = %v, want all registered %v", s.Algorithms, algorithms.Names())
+	}
+	if s.Judge != results.FigureP99 {
+		t.Errorf("judge = %q, want p99", s.Judge)
+	}
+	if j := mustParse(t, valid+"judge: Mean\n").Judge; j != results.FigureMean {
+		t.Errorf("judge: Mean read as %q, want mean", j)
 	}
 	if s.Source != "test.yaml" || string(s.YAML) != valid {
 		t.Errorf("source %q, yaml %q not kept", s.Source, s.YAML)
@@ -357,7 +364,7 @@ var errorCases = []struct {
 	{"session miss cost without unit", faultBase + "sessions: {miss_cost: 100}\n", 4, "sessions.miss_cost", "no unit"},
 	{"unknown sessions key", faultBase + "sessions: {cost: 100ms}\n", 4, "sessions.cost", `unknown key "cost" (known: miss_cost)`},
 	{"faults out of order", faultBase + "faults: [{at: 10s, server: app-1, kind: crash, for: 1s}, {at: 5s, server: app-1, kind: drain}]\n", 4, "faults[1].at", "time order"},
-	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server", did you mean "servers"? (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
+	{"unknown top-level key", "name: t\nserver: []\n", 2, "server", `unknown key "server", did you mean "servers"? (known: name, description, seed, requests, duration, warmup, servers, workload, algorithms, algorithm, judge, expect, faults, circuit_breaker, autoscale, slow_start, health_check,`},
 	{"unknown key at depth", "name: t\nservers:\n  - name: a\n    capcity: 4\n", 4, "servers[0].capcity", `unknown key "capcity", did you mean "capacity"? (known: name, count, capacity, speed, weight, queue, address, backup, mtbf, mttr, pool, zone, cache)`},
 	{"unknown key in service", strings.Replace(valid, "mean: 50ms", "mean: 50ms, shape: 2", 1), 8, "workload.service.shape", `unknown key "shape" (known:`},
 	{"misspelt key in service", strings.Replace(valid, "mean: 50ms", "maen: 50ms", 1), 8, "workload.service.maen", `unknown key "maen", did you mean "mean"? (known:`},
@@ -475,6 +482,10 @@ var errorCases = []struct {
 	{"nat without gateways", valid + "  clients:\n    nat: {share: 0.5}\n", 10, "workload.clients.nat.gateways", "required"},
 	{"too many gateways", valid + "  clients:\n    nat: {gateways: 509, share: 0.5}\n", 10, "workload.clients.nat.gateways", "must be at most 508"},
 	{"nat share above 1", valid + "  clients:\n    nat: {gateways: 3, share: 1.5}\n", 10, "workload.clients.nat.share", "must be at most 1"},
+
+	// Judge.
+	{"unknown judge", valid + "judge: p98\n", 9, "judge", `unknown figure "p98" (valid: mean, p50, p90, p95, p99, p999)`},
+	{"judge as a list", valid + "judge: [p99]\n", 9, "judge", "a list"},
 
 	// Algorithms.
 	{"unknown algorithm", valid + "algorithms: [round_robin, fastest]\n", 9, "algorithms[1]", `unknown algorithm "fastest" (known: `},

@@ -501,7 +501,7 @@ func checkAlgorithm(s *Scenario, d *decoder) error {
 // those of a server, which a live proxy has no use for: real traffic and
 // real servers take their place.
 var (
-	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "cache", "faults", "autoscale", "expect",
+	simulationKeys = []string{"seed", "requests", "duration", "warmup", "workload", "sessions", "cache", "faults", "autoscale", "expect", "judge",
 		// A proxy process is one balancer of the tier these describe.
 		"balancers.count", "balancers.view", "balancers.refresh", "balancers.failover", "zones"}
 	serverSimulationKeys = []string{"capacity", "speed", "queue", "mtbf", "mttr", "zone", "cache"}

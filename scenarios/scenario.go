@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/check"
+	"github.com/lbsim/lbsim/results"
 )
 
 // Scenario is one validated scenario with every default filled in.
@@ -44,6 +45,11 @@ type Scenario struct {
 	// only one: loading sets Algorithms to [Algorithm]. Beside
 	// Algorithms it must be one of them, which the simulator compares.
 	Algorithm string `yaml:"algorithm"`
+
+	// Judge is the latency figure readings and the quiz judge the
+	// algorithms by: mean, p50, p90, p95, p99 or p999; default p99.
+	// `lbsim check` reads only its expect: lines.
+	Judge results.Figure `yaml:"judge"`
 
 	// Expect lists what `lbsim check` verifies about the run's results,
 	// such as "least_connections.p99 < 0.5 * round_robin.p99"; each names

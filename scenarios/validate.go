@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/results"
 )
 
 // Process and distribution names a scenario may use.
@@ -29,7 +30,7 @@ func validate(s *Scenario, d *decoder, forProxy bool) error {
 		checks = append(checks, checkWorkload)
 	}
 	checks = append(checks, checkConnections)
-	checks = append(checks, checkAlgorithms, checkAlgorithm, checkExpect,
+	checks = append(checks, checkAlgorithms, checkAlgorithm, checkJudge, checkExpect,
 		func(s *Scenario, d *decoder) error { return checkProxy(s, d, forProxy) },
 		func(s *Scenario, d *decoder) error { return checkRoutes(s, d, forProxy) })
 	if simulated {
@@ -373,6 +374,21 @@ func checkAlgorithms(s *Scenario, d *decoder) error {
 		seen[canon] = i
 		s.Algorithms[i] = canon
 	}
+	return nil
+}
+
+// checkJudge reads the figure the scenario judges algorithms by, p99
+// when it names none.
+func checkJudge(s *Scenario, d *decoder) error {
+	if !d.has("judge") {
+		s.Judge = results.DefaultFigure
+		return nil
+	}
+	f, err := results.ParseFigure(string(s.Judge))
+	if err != nil {
+		return d.errorf("judge", "%v", err)
+	}
+	s.Judge = f
 	return nil
 }
 

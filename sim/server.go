@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/algorithms"
+	"github.com/lbsim/lbsim/results"
 )
 
 // server is one simulated server: capacity slots that each serve one request
@@ -72,27 +73,26 @@ type server struct {
 	lastChange time.Duration
 	// busyAll is busy slot-time over the whole run, for the autoscaler.
 	busyAll float64
-	// latencySum (nanoseconds) and latencyCount are over the measured
-	// requests it completed, for max_over_mean_latency.
-	latencySum   float64
-	latencyCount int64
+	// latency holds the measured requests it completed: its own
+	// latency_ms, its group's, and max_over_mean_latency.
+	latency results.Sketch
 }
 
 // latencySpread is the highest per-server mean latency over the mean of
 // all measured completed requests; servers that completed none are left
 // out, and it is 0 when nothing completed.
 func latencySpread(servers []server) float64 {
-	var sum float64
+	var sum, highest float64
 	var n int64
-	var highest float64
 	for i := range servers {
-		s := &servers[i]
-		if s.latencyCount == 0 {
+		l := &servers[i].latency
+		if l.Count() == 0 {
 			continue
 		}
-		sum += s.latencySum
-		n += s.latencyCount
-		highest = max(highest, s.latencySum/float64(s.latencyCount))
+		mean := float64(l.Mean())
+		sum += mean * float64(l.Count())
+		n += l.Count()
+		highest = max(highest, mean)
 	}
 	if n == 0 || sum == 0 {
 		return 0
@@ -120,4 +120,26 @@ func (s *server) serviceTime(demand time.Duration) time.Duration {
 		return demand
 	}
 	return time.Duration(min(float64(demand)*s.slow/s.speed, float64(maxServiceTime)))
+}
+
+// groups sums the servers up by group, in the order their groups first
+// appear (the file's order: expanded servers come group by group).
+func groups(servers []server) []results.Group {
+	var out []results.Group
+	var sketches []results.Sketch
+	for i := range servers {
+		s := &servers[i]
+		k := len(out) - 1
+		if k < 0 || out[k].Name != s.group {
+			out = append(out, results.Group{Name: s.group})
+			sketches = append(sketches, results.Sketch{})
+			k++
+		}
+		out[k].Requests += s.requests
+		sketches[k].Merge(&s.latency)
+	}
+	for k := range out {
+		out[k].Completed, out[k].Latency = sketches[k].Count(), sketches[k].Latency()
+	}
+	return out
 }

@@ -6,8 +6,8 @@
 package sim
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -107,6 +107,7 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 			Seed:        sc.Seed,
 			Results:     byScenario[i],
 			CutAt:       cutAt[i],
+			Judge:       sc.Judge,
 		}
 		if len(algs) > 0 {
 			out[i].Requests = arrivals[i][0]
@@ -834,8 +835,7 @@ func (e *engine) delivered(i int32, now time.Duration) {
 				p.completed++
 				p.hist.Record(latency)
 			}
-			s.latencySum += float64(latency)
-			s.latencyCount++
+			s.latency.Record(latency)
 			if now <= e.windowEnd {
 				e.completedInWindow++
 			}
@@ -915,6 +915,8 @@ func (e *engine) result() results.Result {
 			Requests:  s.requests,
 			MaxQueue:  s.maxQueue,
 			Failed:    s.failed,
+			Completed: s.latency.Count(),
+			Latency:   s.latency.Latency(),
 			DownS:     s.downTime.Seconds(),
 			DrainingS: s.drainTime.Seconds(),
 		}
@@ -931,6 +933,7 @@ func (e *engine) result() results.Result {
 		}
 		res.Servers = append(res.Servers, out)
 	}
+	res.Groups = groups(e.servers)
 	res.Fairness = results.NewFairness(utils)
 	res.Fairness.MaxOverMeanLatency = latencySpread(e.servers)
 	return res
