@@ -161,6 +161,38 @@ func ParseShard(s string) (Shard, error) {
 	return sh, sh.check()
 }
 
+// ShardIndexEnv is the environment variable "auto/n" takes its slice from:
+// Kubernetes sets it in every pod of an Indexed Job to the pod's index,
+// from 0, so that one Job with n completions runs the n slices.
+const ShardIndexEnv = "JOB_COMPLETION_INDEX"
+
+// ParseShardEnv reads "k/n" as ParseShard does, or "auto/n": slice i+1 of
+// n, where i is the value lookup (os.LookupEnv) gives ShardIndexEnv. The
+// error for a missing, non-numeric, negative or too large index names the
+// variable and its value.
+func ParseShardEnv(s string, lookup func(string) (string, bool)) (Shard, error) {
+	ks, ns, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok || !strings.EqualFold(ks, "auto") {
+		return ParseShard(s)
+	}
+	n, err := strconv.Atoi(ns)
+	if err != nil {
+		return Shard{}, fmt.Errorf("want auto/n, such as auto/8 (the slice from $%s, of 8), got %q", ShardIndexEnv, s)
+	}
+	if err := (Shard{Index: 1, Count: n}).check(); err != nil {
+		return Shard{}, err
+	}
+	v, set := lookup(ShardIndexEnv)
+	if !set {
+		return Shard{}, fmt.Errorf("auto/%d takes the slice from %s, which is not set (Kubernetes sets it, from 0, in each pod of an Indexed Job)", n, ShardIndexEnv)
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("%s is %q, but auto/%d needs a whole number from 0 to %d (the index counts from 0)", ShardIndexEnv, v, n, n-1)
+	}
+	return Shard{Index: i + 1, Count: n}, nil
+}
+
 func (s Shard) check() error {
 	switch {
 	case s.Count < 1 || s.Count > MaxShards:

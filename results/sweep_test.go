@@ -111,3 +111,49 @@ func TestParseShard(t *testing.T) {
 		}
 	}
 }
+
+func TestParseShardEnv(t *testing.T) {
+	tests := []struct {
+		shard string
+		env   string // the value of JOB_COMPLETION_INDEX; "unset" for none
+		want  Shard
+		err   string
+	}{
+		{"auto/4", "0", Shard{Index: 1, Count: 4}, ""},
+		{"auto/4", "3", Shard{Index: 4, Count: 4}, ""},
+		{" AUTO/1 ", "0", Shard{Index: 1, Count: 1}, ""},
+		{"auto/10000", "9999", Shard{Index: 10000, Count: 10000}, ""},
+		{"2/4", "0", Shard{Index: 2, Count: 4}, ""},     // k/n ignores the index
+		{"2/4", "unset", Shard{Index: 2, Count: 4}, ""}, // and needs none
+		{"auto/4", "unset", Shard{}, "auto/4 takes the slice from JOB_COMPLETION_INDEX, which is not set"},
+		{"auto/4", "", Shard{}, `JOB_COMPLETION_INDEX is "", but auto/4 needs a whole number from 0 to 3`},
+		{"auto/4", "two", Shard{}, `JOB_COMPLETION_INDEX is "two", but auto/4 needs a whole number from 0 to 3`},
+		{"auto/4", "1.5", Shard{}, `JOB_COMPLETION_INDEX is "1.5"`},
+		{"auto/4", "-1", Shard{}, `JOB_COMPLETION_INDEX is "-1", but auto/4 needs a whole number from 0 to 3 (the index counts from 0)`},
+		{"auto/4", "4", Shard{}, `JOB_COMPLETION_INDEX is "4", but auto/4 needs`},
+		{"auto/4", "99999999999999999999", Shard{}, `JOB_COMPLETION_INDEX is "99999999999999999999"`},
+		{"auto/0", "0", Shard{}, "the number of slices must be between 1 and 10000, got 0"},
+		{"auto/10001", "0", Shard{}, "got 10001"},
+		{"auto/x", "0", Shard{}, "want auto/n, such as auto/8"},
+		{"auto", "0", Shard{}, "want k/n"},
+		{"5/4", "0", Shard{}, "the slice must be between 1 and 4, got 5"},
+	}
+	for _, tt := range tests {
+		lookup := func(name string) (string, bool) {
+			if name != ShardIndexEnv {
+				t.Errorf("looked up %s", name)
+			}
+			return tt.env, tt.env != "unset"
+		}
+		got, err := ParseShardEnv(tt.shard, lookup)
+		if tt.err == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("%q with index %q: %v, %v; want %v", tt.shard, tt.env, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%q with index %q: got %v, %v; want an error with %q", tt.shard, tt.env, got, err, tt.err)
+		}
+	}
+}

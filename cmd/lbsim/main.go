@@ -3,8 +3,8 @@
 //
 //	lbsim run SCENARIO [--algorithms a,b] [--seed N] [--seeds N] [--requests N] [--format table|markdown|csv|json] [--out DIR] [--quiet]
 //	lbsim check SCENARIO... [--seeds N] [--requests N] [--quiet] [--aggregate worst|mean] [--baseline FILE|DIR] [--tolerance 5%] [--junit FILE] [--format text|json|junit]
-//	lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [--algorithms a,b] [--seeds N] [--shard k/n] [--format table|markdown|csv|json] [--out DIR]
-//	lbsim merge FILE... [--format table|markdown|csv|json] [--out DIR]
+//	lbsim sweep SCENARIO --vary KEY=FROM:TO:STEP [--algorithms a,b] [--seeds N] [--shard k/n|auto/n] [--format table|markdown|csv|json] [--metrics p99,mean] [--out DIR]
+//	lbsim merge FILE... [--format table|markdown|csv|json] [--metrics p99,mean] [--out DIR]
 //	lbsim validate SCENARIO...
 //	lbsim list
 //	lbsim explain ALGORITHM

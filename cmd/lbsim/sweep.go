@@ -19,7 +19,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stderr)
 	vary := fs.String("vary", "", "the key to vary and its range, KEY=FROM:TO:STEP: rate=10:100:10, load=0.5:0.95:0.05, servers=2:10:1, servers[app].capacity=1:4:1, health_check.interval=1s:10s:1s")
 	rf := addRunFlags(fs, "worst")
-	shard := fs.String("shard", "", "run only slice k of n of the points, as k/n: points i with i mod n = k-1 (join the slices with lbsim merge)")
+	shard := fs.String("shard", "", "run only slice k of n of the points, as k/n: points i with i mod n = k-1 (join the slices with lbsim merge); auto/n takes k from $"+results.ShardIndexEnv+" + 1, a Kubernetes Indexed Job's pod index")
 	out := fs.String("out", "", "also write sweep.json, sweep.csv, sweep.png and sweep.svg into this directory")
 	metrics := addMetricsFlag(fs)
 	fs.Usage = func() {
@@ -66,7 +66,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	sh := results.Shard{Index: 1, Count: 1}
 	if *shard != "" {
-		if sh, err = results.ParseShard(*shard); err != nil {
+		if sh, err = results.ParseShardEnv(*shard, os.LookupEnv); err != nil {
 			return usagef("--shard: %v", err)
 		}
 	}

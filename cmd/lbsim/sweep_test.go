@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,6 +136,60 @@ func TestSweepShardsMerge(t *testing.T) {
 	}
 	if s.Seeds != 2 || s.Aggregate != results.AggregateWorst || len(s.Points) != 7 || s.Shard != nil {
 		t.Errorf("seeds %d %s, %d points, shard %v", s.Seeds, s.Aggregate, len(s.Points), s.Shard)
+	}
+}
+
+// TestSweepShardAuto: --shard auto/n runs the slice of the pod's
+// JOB_COMPLETION_INDEX, counted from 0, and records it as k/n; an index
+// that is missing or names no slice is bad input.
+func TestSweepShardAuto(t *testing.T) {
+	file := tiny(t)
+	args := []string{"sweep", file, "--vary", "rate=5:25:5", "--format", "json"}
+	tests := []struct {
+		index  string // "unset" for none
+		shard  string
+		want   results.Shard
+		points []int
+		stderr string
+	}{
+		{"0", "auto/3", results.Shard{Index: 1, Count: 3}, []int{0, 3}, ""},
+		{"1", "auto/3", results.Shard{Index: 2, Count: 3}, []int{1, 4}, ""},
+		{"2", "auto/3", results.Shard{Index: 3, Count: 3}, []int{2}, ""},
+		{"7", "auto/8", results.Shard{Index: 8, Count: 8}, nil, ""},
+		{"unset", "auto/3", results.Shard{}, nil, "--shard: auto/3 takes the slice from JOB_COMPLETION_INDEX, which is not set"},
+		{"one", "auto/3", results.Shard{}, nil, `--shard: JOB_COMPLETION_INDEX is "one", but auto/3 needs a whole number from 0 to 2`},
+		{"-1", "auto/3", results.Shard{}, nil, `--shard: JOB_COMPLETION_INDEX is "-1"`},
+		{"3", "auto/3", results.Shard{}, nil, `--shard: JOB_COMPLETION_INDEX is "3", but auto/3 needs a whole number from 0 to 2 (the index counts from 0)`},
+		{"0", "auto/0", results.Shard{}, nil, "--shard: the number of slices must be between 1 and"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.shard+" at index "+tt.index, func(t *testing.T) {
+			t.Setenv("JOB_COMPLETION_INDEX", tt.index)
+			if tt.index == "unset" {
+				os.Unsetenv("JOB_COMPLETION_INDEX")
+			}
+			code, out, stderr := cli(append(args, "--shard", tt.shard)...)
+			if tt.stderr != "" {
+				if code != exitUsage || !strings.Contains(stderr, tt.stderr) || out != "" {
+					t.Errorf("exit %d, stderr %q, stdout %q; want exit 2 and %q", code, stderr, out, tt.stderr)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s, err := results.ReadSweep([]byte(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var points []int
+			for _, p := range s.Points {
+				points = append(points, p.Index)
+			}
+			if s.Shard == nil || *s.Shard != tt.want || !slices.Equal(points, tt.points) {
+				t.Errorf("shard %v with points %v, want %v with %v", s.Shard, points, tt.want, tt.points)
+			}
+		})
 	}
 }
 
