@@ -16,28 +16,14 @@ import (
 type Question struct {
 	// Title names the situation; Prompt asks the question.
 	Title, Prompt string
-	// Scenario is the bundled scenario that answers it.
+	// Scenario is the bundled scenario that answers it; its judge: key
+	// names the latency figure that decides between the algorithms.
 	Scenario string
-	// Metric decides between the algorithms: lower is better.
-	Metric Metric
 	// Accept lists the right answers.
 	Accept []string
 	// Why explains the answer.
 	Why string
 }
-
-// Metric is a latency of a result, in milliseconds, that decides a
-// question.
-type Metric struct {
-	// Name names it in text ("p99 latency").
-	Name string
-	Of   func(*results.Result) float64
-}
-
-var (
-	meanLatency = Metric{Name: "mean latency", Of: func(r *results.Result) float64 { return r.Latency.Mean }}
-	p99Latency  = Metric{Name: "p99 latency", Of: func(r *results.Result) float64 { return r.Latency.P99 }}
-)
 
 // Quiz holds the five classic situations, in order.
 var Quiz = []Question{
@@ -45,7 +31,6 @@ var Quiz = []Question{
 		Title:    "A simple website on identical servers",
 		Prompt:   "A simple website runs on four identical servers, and its requests are short and all alike. Which algorithm would you pick?",
 		Scenario: "identical-stateless",
-		Metric:   p99Latency,
 		Accept:   []string{"round_robin"},
 		Why:      "With equal servers and equal requests no server falls behind, so a smarter policy has nothing to notice: the ones that watch the servers win by a few percent at most. Round robin needs no state and no tuning.",
 	},
@@ -53,7 +38,6 @@ var Quiz = []Question{
 		Title:    "Video encoding jobs of 5 seconds to 5 minutes",
 		Prompt:   "A video service encodes uploads on six encoders that take one job at a time. Nine jobs in ten are clips of under a minute; the tenth is a film that takes up to five minutes. Which algorithm would you pick?",
 		Scenario: "quiz-video-encoding",
-		Metric:   meanLatency,
 		Accept:   []string{"least_connections"},
 		Why:      "When job lengths differ sixtyfold, dealing jobs out in turn queues clips behind a film on one encoder while another sits idle. Least connections gives each job to an encoder with the fewest jobs, usually a free one.",
 	},
@@ -61,7 +45,6 @@ var Quiz = []Question{
 		Title:    "A shopping cart kept in server memory",
 		Prompt:   "A shop keeps each shopper's cart in the memory of the server that served them last. A request that lands on another server must rebuild the cart from the database, which costs 100 ms of work. Which algorithm would you pick?",
 		Scenario: "quiz-shopping-cart",
-		Metric:   meanLatency,
 		Accept:   []string{"ip_hash"},
 		Why:      "Only a policy that sends a shopper back to the same server finds the cart there. ip_hash hashes the address, so it misses little more than each shopper's first visit, while the others miss about two requests in three and pay the rebuild each time. A sticky cookie or a shared session store is the sturdier fix: ip_hash loses the carts of a server that crashes, and puts every shopper behind one NAT gateway on one server.",
 	},
@@ -69,7 +52,6 @@ var Quiz = []Question{
 		Title:    "One new powerful server and two older ones",
 		Prompt:   "One new server works 2.5 times as fast as each of the two older servers beside it. Which algorithm would you pick?",
 		Scenario: "quiz-one-new-two-old",
-		Metric:   p99Latency,
 		Accept:   []string{"weighted_round_robin"},
 		Why:      "Round robin gives each server a third of the traffic, more than an old one can finish, so their queues grow for the whole run. Weights of 5:2:2 match the speeds. Least connections finds a similar split by watching the servers; the weights say it once, in the configuration, and need nothing from the servers.",
 	},
@@ -77,7 +59,6 @@ var Quiz = []Question{
 		Title:    "An API of independent requests",
 		Prompt:   "An API answers independent requests from 50,000 clients on six servers with room to spare; no request needs any particular server. Which algorithm would you pick?",
 		Scenario: "quiz-independent-api",
-		Metric:   p99Latency,
 		Accept:   []string{"round_robin", "random"},
 		Why:      "When any server can answer any request and none is overloaded, every policy lands within a few percent of the others, so pick the simplest: round robin, or random where several balancers cannot share a counter. Hashing clients to servers buys nothing here.",
 	},
@@ -156,11 +137,12 @@ func (q *Question) Answer() (*Answer, error) {
 	return judge(q, c), nil
 }
 
-// judge scores a question's run and picks the winner.
+// judge scores a question's run on the figure its scenario judges by and
+// picks the winner.
 func judge(q *Question, c *results.Comparison) *Answer {
 	a := &Answer{Question: q, Comparison: c, Scores: make([]float64, len(c.Results))}
 	for i := range c.Results {
-		a.Scores[i] = q.Metric.Of(&c.Results[i])
+		a.Scores[i] = c.Judge.OrDefault().Of(c.Results[i].Latency)
 		if a.Scores[i] < a.Scores[a.Best] {
 			a.Best = i
 		}
@@ -178,7 +160,7 @@ func judge(q *Question, c *results.Comparison) *Answer {
 func (a *Answer) Verdict() string {
 	res := a.Comparison.Results
 	w, b := res[a.Winner].Algorithm, res[a.Best].Algorithm
-	m := a.Metric.Name
+	m := a.Comparison.Judge.Text()
 	if a.Winner != a.Best {
 		return fmt.Sprintf("%s's %s, %s, is within %.0f%% of the best (%s: %s), and %s is simpler.",
 			w, m, FormatMS(a.Scores[a.Winner]), Margin*100, b, FormatMS(a.Scores[a.Best]), w)

@@ -35,7 +35,7 @@ func TestQuizWinners(t *testing.T) {
 // TestJudge pins the rule on made-up scores: the simplest within the
 // margin of the best wins, else the best.
 func TestJudge(t *testing.T) {
-	q := &Question{Metric: p99Latency}
+	q := &Question{}
 	run := func(scores map[string]float64, order ...string) string {
 		c := &results.Comparison{}
 		for _, name := range order {
@@ -78,7 +78,7 @@ func reversed(s []string) []string {
 // TestVerdict checks the verdict's wording against the scores: a win by
 // more than the margin, the simplest within it, and a tie.
 func TestVerdict(t *testing.T) {
-	q := &Question{Metric: p99Latency}
+	q := &Question{}
 	tests := []struct {
 		scores []float64 // round_robin, least_connections
 		want   string
@@ -127,5 +127,28 @@ func TestGuess(t *testing.T) {
 	}
 	if q.Right("round_robin") {
 		t.Error("Right(round_robin) = true")
+	}
+}
+
+// TestJudgeByScenario: the figure the scenario names decides, and the
+// verdict names it.
+func TestJudgeByScenario(t *testing.T) {
+	tests := []struct {
+		judge       results.Figure
+		winner, say string
+	}{
+		{results.FigureMean, "least_connections", "mean latency"},
+		{results.FigureP99, "power_of_two", "p99 latency"},
+		{"", "power_of_two", "p99 latency"}, // results that predate judge:
+	}
+	for _, tt := range tests {
+		c := &results.Comparison{Judge: tt.judge, Results: []results.Result{
+			{Algorithm: "least_connections", Latency: results.Latency{Mean: 100, P99: 900}},
+			{Algorithm: "power_of_two", Latency: results.Latency{Mean: 200, P99: 300}},
+		}}
+		a := judge(&Question{}, c)
+		if got := c.Results[a.Winner].Algorithm; got != tt.winner || !strings.Contains(a.Verdict(), tt.say) {
+			t.Errorf("judge %q: winner %s, verdict %q; want %s and %q", tt.judge, got, a.Verdict(), tt.winner, tt.say)
+		}
 	}
 }

@@ -149,7 +149,7 @@ func answerTable(a *lessons.Answer) string {
 		case k == a.Winner:
 			line += "  winner"
 		case k == a.Best:
-			line += "  best " + a.Metric.Name
+			line += "  best " + a.Comparison.Judge.Text()
 		}
 		b.WriteString(line + "\n")
 	}
