@@ -59,6 +59,7 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 		r.Servers = slices.Clone(r.Servers)
 		r.Classes = slices.Clone(r.Classes)
 		r.Pools = slices.Clone(r.Pools)
+		r.Groups = slices.Clone(r.Groups)
 		// Events are combined by their place in the list, which means
 		// something only when every run has as many.
 		r.Crashes, r.Scaling = slices.Clone(r.Crashes), slices.Clone(r.Scaling)

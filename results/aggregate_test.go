@@ -29,6 +29,7 @@ func seedRuns() []*Comparison {
 						{Name: "app-2", Requests: 40, Utilization: 0.3, MaxQueue: 1},
 					},
 					Classes: []Class{{Name: "profile", Completed: 90, Latency: Latency{P99: 150}}},
+					Groups:  []Group{{Name: "app", Requests: 100, Completed: 97, Latency: Latency{P99: 210}}},
 				},
 				{
 					Algorithm: "least_connections", Completed: 110, ThroughputRPS: 11,
@@ -53,6 +54,7 @@ func seedRuns() []*Comparison {
 						{Name: "app-2", Requests: 51, Utilization: 0.6},
 					},
 					Classes: []Class{{Name: "profile", Completed: 85, Latency: Latency{P99: 250}}},
+					Groups:  []Group{{Name: "app", Requests: 101, Completed: 97, Latency: Latency{P99: 310}}},
 				},
 				{
 					Algorithm: "least_connections", Completed: 108, ThroughputRPS: 10.5,
