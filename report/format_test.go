@@ -36,9 +36,20 @@ func sample() *results.Comparison {
 			s[i] = results.Server{
 				Name: "app-" + string(rune('1'+i)), Requests: int64(2500 + 10*i),
 				Utilization: x, MaxQueue: 3 * i, Failed: int64(i % 2),
+				Completed: int64(2490 + 10*i),
+				Latency:   results.Latency{Mean: 100 * x, P50: 50.0491, P90: 80 * x, P95: 90 * x, P99: 1000.12345 * x, P999: 2000 * x, Max: 3000 * x},
 			}
 		}
 		return s
+	}
+	// groups makes one group of all four servers.
+	groups := func(s []results.Server) []results.Group {
+		g := results.Group{Name: "app", Latency: s[0].Latency}
+		for _, x := range s {
+			g.Requests += x.Requests
+			g.Completed += x.Completed
+		}
+		return []results.Group{g}
 	}
 	return &results.Comparison{
 		Scenario:    "mixed-50ms-5s",
@@ -55,6 +66,7 @@ func sample() *results.Comparison {
 				},
 				Fairness: fairness(1.234567, 0.9, 0.5, 0.6, 0.7),
 				Servers:  servers(0.9, 0.5, 0.6, 0.7),
+				Groups:   groups(servers(0.9, 0.5, 0.6, 0.7)),
 				Classes: []results.Class{
 					{Name: "profile", Completed: 9890, Latency: results.Latency{Mean: 290.1, P50: 50.0491, P99: 4999.9}},
 					{Name: "report", Completed: 100, Latency: results.Latency{Mean: 5400.2, P50: 5100.3, P99: 9800.25}},
@@ -69,6 +81,7 @@ func sample() *results.Comparison {
 				},
 				Fairness: fairness(1.01234, 0.62, 0.61, 0.63, 0.6),
 				Servers:  servers(0.62, 0.61, 0.63, 0.6),
+				Groups:   groups(servers(0.62, 0.61, 0.63, 0.6)),
 				Classes: []results.Class{
 					{Name: "profile", Completed: 9900, Latency: results.Latency{Mean: 50.2, P50: 50.0245, P99: 50.9}},
 					{Name: "report", Completed: 100, Latency: results.Latency{Mean: 5003.4, P50: 5000.1, P99: 5050.5}},
@@ -187,16 +200,26 @@ func TestJSONContract(t *testing.T) {
 			}
 			for _, r := range rs {
 				check("result", r, append([]string{"algorithm", "completed", "failed", "rejected", "retried",
-					"throughput_rps", "latency_ms", "fairness", "servers"}, tt.resultExt...)...)
+					"throughput_rps", "latency_ms", "fairness", "servers", "groups"}, tt.resultExt...)...)
 				rm := r.(map[string]any)
-				check("latency_ms", rm["latency_ms"], "mean", "p50", "p90", "p95", "p99", "p999", "max")
+				latencyKeys := []string{"mean", "p50", "p90", "p95", "p99", "p999", "max"}
+				check("latency_ms", rm["latency_ms"], latencyKeys...)
 				check("fairness", rm["fairness"], "jain_utilization", "max_over_mean_utilization", "max_over_mean_latency")
 				servers, ok := rm["servers"].([]any)
 				if !ok {
 					t.Fatalf("servers is %T, want an array (never null)", rm["servers"])
 				}
 				for _, s := range servers {
-					check("server", s, "name", "requests", "utilization", "max_queue", "failed")
+					check("server", s, "name", "requests", "utilization", "max_queue", "failed", "completed", "latency_ms")
+					check("server latency_ms", s.(map[string]any)["latency_ms"], latencyKeys...)
+				}
+				groups, ok := rm["groups"].([]any)
+				if !ok || len(groups) == 0 && len(servers) > 0 {
+					t.Fatalf("groups is %v, want a list of the servers' groups (never null)", rm["groups"])
+				}
+				for _, g := range groups {
+					check("group", g, "name", "requests", "completed", "latency_ms")
+					check("group latency_ms", g.(map[string]any)["latency_ms"], latencyKeys...)
 				}
 			}
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,9 +14,11 @@ import (
 // the others' in the same Comparison, derived from the numbers alone.
 type Reading struct {
 	Algorithm string
-	// Latency compares its p99 with the other algorithms' and, when the
-	// workload has request classes, says how its quickest class fared
-	// (for example whether quick calls queued behind slow ones).
+	// Latency compares the figure the scenario judges by (its judge:,
+	// p99 by default) with the other algorithms', says when seeds cannot
+	// tell two apart, and, when the workload has request classes, says
+	// how its quickest class fared (for example whether quick calls
+	// queued behind slow ones).
 	Latency string
 	// Load says what failed and why, how fast crashes were detected, and
 	// how evenly the work was spread.
@@ -65,18 +68,28 @@ func lostShare(r *results.Result) float64 {
 	return lost / (lost + float64(r.Completed))
 }
 
-// fasterTail orders results by p99, then by mean latency.
-func fasterTail(a, b *results.Result) bool {
-	if a.Latency.P99 != b.Latency.P99 {
-		return a.Latency.P99 < b.Latency.P99
+// fasterBy orders results by figure f, then by mean latency.
+func fasterBy(f results.Figure) func(a, b *results.Result) bool {
+	return func(a, b *results.Result) bool {
+		if x, y := f.Of(a.Latency), f.Of(b.Latency); x != y {
+			return x < y
+		}
+		return a.Latency.Mean < b.Latency.Mean
 	}
-	return a.Latency.Mean < b.Latency.Mean
+}
+
+// indistinct reports whether the seeds cannot tell a and b apart on
+// figure f: both carry 95% intervals (several seeds) and they overlap.
+func indistinct(f results.Figure, a, b *results.Result) bool {
+	return a.LatencyCI95 != nil && b.LatencyCI95 != nil && a.LatencyCI95.Of(f).Overlaps(b.LatencyCI95.Of(f))
 }
 
 func latencyReading(c *results.Comparison, i int) string {
 	rs := c.Results
 	r := &rs[i]
 	idx := served(rs)
+	f := c.Judge.OrDefault()
+	fig := func(r *results.Result) string { return humanMS(f.Of(r.Latency)) }
 	switch {
 	case r.Completed == 0:
 		return r.Algorithm + " completed no request, so it has no latency to compare."
@@ -84,27 +97,36 @@ func latencyReading(c *results.Comparison, i int) string {
 		return fmt.Sprintf("%s had a p99 of %s, a median of %s and a mean of %s.",
 			r.Algorithm, humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
 	}
-	best := argBest(rs, idx, fasterTail)
-	worst := argBest(rs, idx, func(a, b *results.Result) bool { return fasterTail(b, a) })
+	faster := fasterBy(f)
+	best := argBest(rs, idx, faster)
+	worst := argBest(rs, idx, func(a, b *results.Result) bool { return faster(b, a) })
 	b := &rs[best]
+	// runnerUp is the fastest of the others, which the best must beat
+	// beyond the seeds' noise to be named the winner.
+	others := slices.DeleteFunc(slices.Clone(idx), func(k int) bool { return k == best })
+	runnerUp := &rs[argBest(rs, others, faster)]
 	var s string
 	switch {
-	case rs[worst].Latency.P99 <= 1.05*b.Latency.P99:
-		s = fmt.Sprintf("%s had a p99 of %s, like the others (all within 5%%)", r.Algorithm, humanMS(r.Latency.P99))
+	case f.Of(rs[worst].Latency) <= 1.05*f.Of(b.Latency):
+		s = fmt.Sprintf("%s had a %s of %s, like the others (all within 5%%)", r.Algorithm, f, fig(r))
+	case i == best && indistinct(f, r, runnerUp):
+		s = fmt.Sprintf("%s had the lowest %s, %s, but it is not distinguishable from %s's %s: over %d seeds their 95%% intervals overlap",
+			r.Algorithm, f, fig(r), runnerUp.Algorithm, fig(runnerUp), c.Seeds)
 	case i == best:
-		s = fmt.Sprintf("%s had the lowest p99, %s, against %s for %s", r.Algorithm,
-			humanMS(r.Latency.P99), humanMS(rs[worst].Latency.P99), rs[worst].Algorithm)
+		s = fmt.Sprintf("%s had the lowest %s, %s, against %s for %s", r.Algorithm, f, fig(r), fig(&rs[worst]), rs[worst].Algorithm)
 		// Latency covers only what completed: a fast tail bought by
 		// losing requests is no win.
 		if lost := lostShare(r); lost >= 0.01 {
 			s += fmt.Sprintf(", but over only the %s of requests it did not lose", percent(1-lost))
 		}
-	case r.Latency.P99 <= 1.05*b.Latency.P99:
-		s = fmt.Sprintf("%s reached a p99 of %s, within 5%% of the lowest (%s, %s)", r.Algorithm,
-			humanMS(r.Latency.P99), b.Algorithm, humanMS(b.Latency.P99))
+	case f.Of(r.Latency) <= 1.05*f.Of(b.Latency):
+		s = fmt.Sprintf("%s reached a %s of %s, within 5%% of the lowest (%s, %s)", r.Algorithm, f, fig(r), b.Algorithm, fig(b))
+	case indistinct(f, r, b):
+		s = fmt.Sprintf("%s reached a %s of %s, not distinguishable from the lowest (%s, %s): over %d seeds their 95%% intervals overlap",
+			r.Algorithm, f, fig(r), b.Algorithm, fig(b), c.Seeds)
 	default:
-		s = fmt.Sprintf("%s reached a p99 of %s, %s times the lowest (%s, %s)", r.Algorithm,
-			humanMS(r.Latency.P99), ratio(r.Latency.P99, b.Latency.P99), b.Algorithm, humanMS(b.Latency.P99))
+		s = fmt.Sprintf("%s reached a %s of %s, %s times the lowest (%s, %s)", r.Algorithm, f, fig(r),
+			ratio(f.Of(r.Latency), f.Of(b.Latency)), b.Algorithm, fig(b))
 	}
 	return s + classReading(c, i) + "."
 }
@@ -139,29 +161,30 @@ func classReading(c *results.Comparison, i int) string {
 	if quick == slow {
 		return ""
 	}
-	classP99 := func(r *results.Result) float64 {
+	f := c.Judge.OrDefault()
+	classFig := func(r *results.Result) float64 {
 		for _, cl := range r.Classes {
 			if cl.Name == quick.Name {
-				return cl.Latency.P99
+				return f.Of(cl.Latency)
 			}
 		}
 		return math.Inf(1)
 	}
-	best := argBest(c.Results, served(c.Results), func(a, b *results.Result) bool { return classP99(a) < classP99(b) })
+	best := argBest(c.Results, served(c.Results), func(a, b *results.Result) bool { return classFig(a) < classFig(b) })
 	b := &c.Results[best]
-	switch p99 := quick.Latency.P99; {
+	switch v := f.Of(quick.Latency); {
 	case len(c.Results) == 1:
-		return fmt.Sprintf("; its %s calls had a p99 of %s", quick.Name, humanMS(p99))
+		return fmt.Sprintf("; its %s calls had a %s of %s", quick.Name, f, humanMS(v))
 	case best == i:
-		return fmt.Sprintf("; its %s calls had the lowest p99 of their class, %s", quick.Name, humanMS(p99))
-	case p99 >= 0.5*slow.Latency.P50 && p99 >= 1.5*classP99(b):
+		return fmt.Sprintf("; its %s calls had the lowest %s of their class, %s", quick.Name, f, humanMS(v))
+	case v >= 0.5*slow.Latency.P50 && v >= 1.5*classFig(b):
 		// Some quick calls took about as long as a slow one: they waited
 		// behind slow ones, which the best algorithm avoided.
-		return fmt.Sprintf("; it queued %s calls behind %s calls: their p99 was %s, against %s under %s",
-			quick.Name, slow.Name, humanMS(p99), humanMS(classP99(b)), b.Algorithm)
+		return fmt.Sprintf("; it queued %s calls behind %s calls: their %s was %s, against %s under %s",
+			quick.Name, slow.Name, f, humanMS(v), humanMS(classFig(b)), b.Algorithm)
 	default:
-		return fmt.Sprintf("; its %s calls had a p99 of %s, against %s under %s",
-			quick.Name, humanMS(p99), humanMS(classP99(b)), b.Algorithm)
+		return fmt.Sprintf("; its %s calls had a %s of %s, against %s under %s",
+			quick.Name, f, humanMS(v), humanMS(classFig(b)), b.Algorithm)
 	}
 }
 
@@ -260,7 +283,7 @@ func crashReading(r *results.Result) string {
 // balanceReading names the busiest server, ranks how evenly busy the
 // servers were (utilization, Jain's index) and gives the latency spread
 // over the servers beside it. An algorithm with the most even utilization
-// is not crowned when its p99 or its latency spread is clearly worse than
+// is not crowned when its judged figure or its latency spread is clearly worse than
 // another's: the reading says both.
 func balanceReading(c *results.Comparison, i int) string {
 	r := &c.Results[i]
@@ -319,27 +342,29 @@ func balanceReading(c *results.Comparison, i int) string {
 	return s + "."
 }
 
-// clearly is how much worse than another's a p99 or a latency spread must
-// be to contradict an even utilization: beyond the 5% within which the
-// latency reading calls p99s alike.
+// clearly is how much worse than another's a judged figure or a latency
+// spread must be to contradict an even utilization: beyond the 5% within
+// which the latency reading calls figures alike.
 const clearly = 1.05
 
-// evenButSlower lists what contradicts result i's even utilization: a p99
-// or a latency spread clearly worse than another served result's, each
+// evenButSlower lists what contradicts result i's even utilization: a
+// judged figure (p99 by default) the seeds tell apart, or a latency spread clearly worse than another served result's, each
 // named against the best; spreadSaid is whether the list gives the spread.
 func evenButSlower(c *results.Comparison, idx []int, i int) (out []string, spreadSaid bool) {
 	rs := c.Results
 	r := &rs[i]
-	fast := argBest(rs, idx, fasterTail)
-	slow := argBest(rs, idx, func(a, b *results.Result) bool { return fasterTail(b, a) })
-	if b := &rs[fast]; r.Latency.P99 > clearly*b.Latency.P99 {
-		times := ratio(r.Latency.P99, b.Latency.P99)
+	f := c.Judge.OrDefault()
+	faster := fasterBy(f)
+	fast := argBest(rs, idx, faster)
+	slow := argBest(rs, idx, func(a, b *results.Result) bool { return faster(b, a) })
+	if b := &rs[fast]; f.Of(r.Latency) > clearly*f.Of(b.Latency) && !indistinct(f, r, b) {
+		mine, theirs := f.Of(r.Latency), f.Of(b.Latency)
 		if slow == i {
-			out = append(out, fmt.Sprintf("the highest p99 (%s, %s times %s's %s)",
-				humanMS(r.Latency.P99), times, b.Algorithm, humanMS(b.Latency.P99)))
+			out = append(out, fmt.Sprintf("the highest %s (%s, %s times %s's %s)",
+				f, humanMS(mine), ratio(mine, theirs), b.Algorithm, humanMS(theirs)))
 		} else {
-			out = append(out, fmt.Sprintf("a p99 %s times %s's (%s against %s)",
-				times, b.Algorithm, humanMS(r.Latency.P99), humanMS(b.Latency.P99)))
+			out = append(out, fmt.Sprintf("a %s %s times %s's (%s against %s)",
+				f, ratio(mine, theirs), b.Algorithm, humanMS(mine), humanMS(theirs)))
 		}
 	}
 	narrow, wide, ok := spreadRange(rs, idx)

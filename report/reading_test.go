@@ -207,3 +207,80 @@ func TestHumanMS(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingsJudge: readings compare the figure the scenario judges by
+// and name it. In mixedRuns least_connections has the lowest p99 and the
+// lowest mean; judged by p50, every algorithm ties.
+func TestReadingsJudge(t *testing.T) {
+	tests := []struct {
+		judge results.Figure
+		alg   int
+		want  string
+	}{
+		{"", 1, "least_connections had the lowest p99, 5 s, against 9 s for round_robin"},
+		{results.FigureP99, 0, "round_robin reached a p99 of 9 s, 1.8 times the lowest (least_connections, 5 s)"},
+		{results.FigureMean, 1, "least_connections had the lowest mean, 200 ms, against 900 ms for round_robin"},
+		{results.FigureMean, 2, "power_of_two reached a mean of 250 ms, 1.2 times the lowest (least_connections, 200 ms)"},
+		{results.FigureP50, 0, "round_robin had a p50 of 50 ms, like the others (all within 5%)"},
+	}
+	for _, tt := range tests {
+		c := mixedRuns()
+		c.Judge = tt.judge
+		if got := Readings(c)[tt.alg].Latency; !strings.HasPrefix(got, tt.want) {
+			t.Errorf("judge %q, %s:\n got %s\nwant it to start %s", tt.judge, c.Results[tt.alg].Algorithm, got, tt.want)
+		}
+	}
+}
+
+// TestReadingsIndistinct: with intervals over seeds, an algorithm whose
+// interval overlaps the best one's is not distinguishable from it, and
+// the best is not named the winner over an overlapping runner-up.
+func TestReadingsIndistinct(t *testing.T) {
+	ci := func(lo, hi float64) *results.LatencyCI { return &results.LatencyCI{P99: results.Interval{lo, hi}} }
+	tests := []struct {
+		name      string
+		intervals []*results.LatencyCI // round_robin, least_connections, power_of_two
+		alg       int
+		want      string
+	}{
+		{"overlap with the best", []*results.LatencyCI{ci(8000, 10000), ci(4800, 5200), ci(5000, 5300)}, 2,
+			"power_of_two reached a p99 of 5.1 s, within 5% of the lowest"},
+		{"the best overlaps the runner-up", []*results.LatencyCI{ci(8000, 10000), ci(4000, 6000), ci(5000, 7000)}, 1,
+			"least_connections had the lowest p99, 5 s, but it is not distinguishable from power_of_two's 5.1 s: over 5 seeds their 95% intervals overlap"},
+		{"the worst overlaps the best", []*results.LatencyCI{ci(4000, 14000), ci(4000, 6000), ci(5000, 7000)}, 0,
+			"round_robin reached a p99 of 9 s, not distinguishable from the lowest (least_connections, 5 s): over 5 seeds their 95% intervals overlap"},
+		{"apart", []*results.LatencyCI{ci(8000, 10000), ci(4900, 5050), ci(5060, 5200)}, 1,
+			"least_connections had the lowest p99, 5 s, against 9 s for round_robin"},
+		{"one run has no intervals", []*results.LatencyCI{nil, nil, nil}, 0,
+			"round_robin reached a p99 of 9 s, 1.8 times the lowest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mixedRuns()
+			c.Seeds = 5
+			for i, iv := range tt.intervals {
+				c.Results[i].LatencyCI95 = iv
+			}
+			if got := Readings(c)[tt.alg].Latency; !strings.HasPrefix(got, tt.want) {
+				t.Errorf("\n got %s\nwant it to start %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIntervalTable: several seeds add a table of mean ± half-width per
+// figure; one run has none.
+func TestIntervalTable(t *testing.T) {
+	c := mixedRuns()
+	if strings.Contains(mustWrite(t, FormatTable, c), "95% intervals") {
+		t.Error("an interval table for one run")
+	}
+	c.Seeds = 5
+	for i := range c.Results {
+		c.Results[i].LatencyCI95 = &results.LatencyCI{P99: results.Interval{4000, 6000}, Mean: results.Interval{190, 210}}
+	}
+	out := mustWrite(t, FormatTable, c)
+	if !strings.Contains(out, "95% intervals over 5 seeds") || !strings.Contains(out, "5000 ±1000") || !strings.Contains(out, "200 ±10.0") {
+		t.Errorf("no interval table with 5000 ±1000 and 200 ±10.0:\n%s", out)
+	}
+}

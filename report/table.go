@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -100,6 +101,9 @@ func sections(c *results.Comparison, markdown bool) []section {
 		})
 	}
 	out := []section{{Header: summaryHeader, Rows: rows, TextCols: 1}}
+	if ci := intervalSection(c, markdown); ci != nil {
+		out = append(out, *ci)
+	}
 
 	rows = nil
 	for _, r := range c.Results {
@@ -111,6 +115,8 @@ func sections(c *results.Comparison, markdown bool) []section {
 		})
 	}
 	out = append(out, section{"spread over servers", spreadHeader, rows, 1})
+
+	out = append(out, serverSections(c, markdown)...)
 
 	if multiClass(c) {
 		rows = nil
@@ -195,6 +201,92 @@ func sections(c *results.Comparison, markdown bool) []section {
 		rows = append(rows, row)
 	}
 	return append(out, section{"failures", header, rows, 1})
+}
+
+// intervalHeader heads the table of 95% intervals over seeds.
+var intervalHeader = []string{"algorithm", "mean ms", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p999 ms"}
+
+// intervalSection is the table of each latency figure's 95% interval
+// over the seeds, as mean ± half-width: nil for a single run. The
+// summary above it prints the figures the aggregate chose; the interval
+// says how far apart seeds put them, whichever that is.
+func intervalSection(c *results.Comparison, markdown bool) *section {
+	var rows [][]string
+	for _, r := range c.Results {
+		ci := r.LatencyCI95
+		if ci == nil {
+			continue
+		}
+		row := []string{cell(r.Algorithm, markdown)}
+		for _, iv := range []results.Interval{ci.Mean, ci.P50, ci.P90, ci.P95, ci.P99, ci.P999} {
+			row = append(row, FormatMS(iv.Mid())+" ±"+FormatMS(iv.HalfWidth()))
+		}
+		rows = append(rows, row)
+	}
+	if rows == nil {
+		return nil
+	}
+	heading := fmt.Sprintf("95%% intervals over %d seeds (Student's t: the seeds' mean ± half-width)", c.Seeds)
+	return &section{heading, intervalHeader, rows, 1}
+}
+
+// serverHeader and groupHeader head the per-server and per-group tables:
+// the requests routed there, the measured ones completed, and their
+// latency (percentiles within 1%, see results.Sketch).
+var (
+	serverHeader = []string{"algorithm", "server", "requests", "util %", "mean ms", "p50 ms", "p99 ms"}
+	groupHeader  = []string{"algorithm", "group", "requests", "completed", "mean ms", "p50 ms", "p99 ms"}
+)
+
+// maxServerRows is how many servers per algorithm the servers table
+// lists in full; a larger pool shows its slowest few, so the table says
+// which servers were slow without listing hundreds of them.
+const (
+	maxServerRows = 16
+	slowestShown  = 5
+)
+
+// serverSections returns the per-group table, when the servers come in
+// several groups and some group has more than one, and the per-server
+// table.
+func serverSections(c *results.Comparison, markdown bool) []section {
+	var out []section
+	var rows [][]string
+	for _, r := range c.Results {
+		if len(r.Groups) < 2 || len(r.Groups) == len(r.Servers) {
+			continue // one group is the whole run; groups of one server are the servers table
+		}
+		for _, g := range r.Groups {
+			rows = append(rows, []string{cell(r.Algorithm, markdown), cell(g.Name, markdown),
+				itoa(g.Requests), itoa(g.Completed), FormatMS(g.Latency.Mean), FormatMS(g.Latency.P50), FormatMS(g.Latency.P99)})
+		}
+	}
+	if rows != nil {
+		out = append(out, section{"latency by server group", groupHeader, rows, 2})
+	}
+	rows = nil
+	heading := "latency by server"
+	for _, r := range c.Results {
+		shown := make([]results.Server, 0, len(r.Servers))
+		for _, s := range r.Servers {
+			if !s.NeverLaunched {
+				shown = append(shown, s)
+			}
+		}
+		if len(shown) > maxServerRows {
+			heading = fmt.Sprintf("latency by server: the %d with the highest p99 of each algorithm's %d (JSON lists all)", slowestShown, len(shown))
+			slices.SortStableFunc(shown, func(a, b results.Server) int { return cmp.Compare(b.Latency.P99, a.Latency.P99) })
+			shown = shown[:slowestShown]
+		}
+		for _, s := range shown {
+			rows = append(rows, []string{cell(r.Algorithm, markdown), cell(s.Name, markdown), itoa(s.Requests),
+				fmtPercent(s.Utilization), FormatMS(s.Latency.Mean), FormatMS(s.Latency.P50), FormatMS(s.Latency.P99)})
+		}
+	}
+	if rows != nil {
+		out = append(out, section{heading, serverHeader, rows, 2})
+	}
+	return out
 }
 
 // failureColumns says what the failures table of c shows: the causes
