@@ -30,8 +30,8 @@ import (
 type Chart struct {
 	// Name is the chart's file name without its extension: "latency-cdf".
 	Name string
-	// Title is the chart's heading, About says in a sentence or two what
-	// it shows and how to read it.
+	// Title is the chart's heading; About is its caption, one sentence
+	// on one line that says what to look for.
 	Title, About string
 
 	width, height vg.Length
@@ -52,13 +52,42 @@ const (
 // the distance to the 100th percentile (see Histogram.CDF).
 const cdfTicks = 20
 
-// Charts returns the charts of c, in the order a report shows them: the
-// latency distribution, requests and utilization per server, requests in
-// flight over time and p99 over time. The latency and time charts need the
-// runs' Detail (sim.Options.Timeline) and are left out without it. With
-// several seeds they describe the first seed's runs, which their titles
-// say; the per-server bars show the combined results.
-func Charts(c *results.Comparison) []*Chart {
+// ChartOptions tunes the charts of a comparison.
+type ChartOptions struct {
+	// P99Window is the trailing span the p99 over time is taken over, and
+	// the requests in flight averaged over, in whole windows of the runs'
+	// timeline (at least one). 0, or less, picks the default:
+	// DefaultP99Window, lengthened to minRollingWindows windows when the
+	// timeline is coarser, and shortened to a tenth of the run when the
+	// run is shorter than ten times that, so that a short run still shows
+	// ten spans and a long one a p99 of more than a window's few requests.
+	P99Window time.Duration
+}
+
+// DefaultP99Window is the span of the p99 over time unless ChartOptions
+// says otherwise: a monitoring dashboard's usual span, long enough to
+// hold hundreds of requests at tens a second, short enough to show a
+// spike of a few seconds.
+const DefaultP99Window = 10 * time.Second
+
+// minRollingWindows is the fewest timeline windows the default span
+// merges, so that it always smooths.
+const minRollingWindows = 5
+
+// Charts returns the charts of c with the default ChartOptions; see
+// ChartsWith.
+func Charts(c *results.Comparison) []*Chart { return ChartsWith(c, ChartOptions{}) }
+
+// ChartsWith returns the charts of c, in the order a report shows them:
+// the latency distribution and its tail, requests and utilization per
+// server, requests in flight over time, p99 over time and, when some
+// request failed, failures over time. The latency and time charts need
+// the runs' Detail (sim.Options.Timeline) and are left out without it.
+// With several seeds they describe the first seed's runs, which their
+// titles say; the per-server bars show the combined results. The time
+// charts cover each run from 0 to its end, on one step: the coarsest of
+// the runs' timelines.
+func ChartsWith(c *results.Comparison, opt ChartOptions) []*Chart {
 	var out []*Chart
 	detailed := func(need func(*results.Detail) bool) bool {
 		for _, r := range c.Results {
@@ -75,48 +104,88 @@ func Charts(c *results.Comparison) []*Chart {
 	}
 	bars := func(what string, ticks plot.Ticker, get func(results.Server) float64, about string) *Chart {
 		if neverLaunched(c) {
-			about += " Servers the autoscaler never launched are left out."
+			about += " (servers never launched are left out)"
 		}
-		return chart("server-"+what, upperFirst(what)+" per server", results.SeedText(c.Seed, c.Seeds, c.Aggregate),
-			"One group of bars per server, one bar per algorithm: "+about,
+		return chart("server-"+what, upperFirst(what)+" per server", results.SeedText(c.Seed, c.Seeds, c.Aggregate), about+".",
 			func() (*figure, error) { return serverBars(c, what, ticks, get) })
 	}
 	seed := detailSeed(c)
 	if detailed(func(d *results.Detail) bool { return d.Latency != nil }) {
-		out = append(out, chart("latency-cdf", "Latency distribution", seed,
-			"Each line is one algorithm: the share of measured requests (y) that completed within a time (x, log scale). "+
-				"Further left is faster; a line that reaches the top late has a slow tail. "+
-				"The circle on each line marks its median (p50), the triangle its 99th percentile (p99).",
-			func() (*figure, error) { return single(latencyCDF(c)) }))
+		out = append(out,
+			chart("latency-cdf", "Latency distribution", seed,
+				"Share of requests completed within each latency: further left is faster, and a line that reaches the top late has a slow tail.",
+				func() (*figure, error) { return single(latencyCDF(c)) }),
+			chart("ccdf", "Latency tail", seed,
+				"Share of requests slower than each latency, both axes log: the lower and further left a line ends, the shorter its tail; p99 and p999 are on the guides.",
+				func() (*figure, error) { return single(latencyCCDF(c)) }))
 	}
 	if len(c.Results) > 0 {
 		out = append(out,
 			bars("requests", countTicks, func(s results.Server) float64 { return float64(s.Requests) },
-				"how many requests each algorithm sent to each server, failed ones included. "+
-					"Even bars mean an even split of requests, which is not always an even split of work."),
+				"Requests each algorithm sent to each server, failed ones included: even bars are an even split of requests, not always of work"),
 			bars("utilization", percentTicks, func(s results.Server) float64 { return s.Utilization },
-				"the share of the server's slot-time spent serving after the warm-up. "+
-					"A bar far above the others is a hot server, where queues and the tail build up."))
+				"Share of each server's slot-time spent serving after the warm-up: a bar far above the others is a hot server, where the tail builds up"))
 	}
 	if detailed(func(d *results.Detail) bool { return len(d.Timeline.Windows) > 0 }) {
+		tls := timelines(c)
+		span := rollingSpan(tls, opt.P99Window)
+		step := tls[0].Step
 		inflight := chart("inflight", "Requests in flight per server", seed,
-			"One panel per algorithm, one line per server: the requests waiting or in service on it over virtual time, as the balancer counts them; each panel has its own scale. "+
-				"A line that climbs while the others stay low is a server the algorithm keeps feeding. "+
-				"Vertical lines mark faults, rotation changes, scaling and rate changes; the grey band is the warm-up, which the numbers leave out.",
-			func() (*figure, error) { return inFlightPanels(c) })
+			fmt.Sprintf("Requests waiting or in service on each server, faint as sampled and bold averaged over %s: a line that climbs away from the others is a server being overfed.", span),
+			func() (*figure, error) { return inFlightPanels(c, timelines(c), span) })
 		inflight.height = panelHeight*vg.Length(len(c.Results)) + 0.4*vg.Inch
-		out = append(out, inflight, chart("p99-over-time", fmt.Sprintf("p99 latency per %s window", c.Results[0].Detail.Timeline.Step), seed,
-			"One line per algorithm: the 99th percentile latency of the requests that completed in each time window. "+
-				"Spikes show when the tail was made, and the vertical lines what happened then; the grey band is the warm-up.",
-			func() (*figure, error) { return p99OverTime(c) }))
+		out = append(out, inflight, chart("p99-over-time", fmt.Sprintf("p99 latency over a trailing %s", span), seed,
+			fmt.Sprintf("p99 latency of the requests completed in the trailing %s: a rise shows when the tail was made, and the event lines what happened then.", span),
+			func() (*figure, error) { return p99OverTime(c, timelines(c), span) }))
 		if anyWindowFailed(c) {
-			out = append(out, chart("failures-over-time", fmt.Sprintf("Failed requests per %s window", c.Results[0].Detail.Timeline.Step), seed,
-				"One line per algorithm: the requests that failed or were turned away in each time window, warm-up included. "+
-					"A plateau after a crash is the time nothing noticed it; the vertical lines show when the balancer took the server out.",
-				func() (*figure, error) { return failuresOverTime(c) }))
+			out = append(out, chart("failures-over-time", fmt.Sprintf("Failed requests per %s window", step), seed,
+				fmt.Sprintf("Requests failed or turned away per %s window: a plateau after a crash lasts until the balancer takes the server out (its out line).", step),
+				func() (*figure, error) { return failuresOverTime(c, timelines(c)) }))
 		}
 	}
 	return out
+}
+
+// timelines returns the runs' timelines on one step, the coarsest of
+// theirs: a run that drained long has had its windows merged (see
+// results.Timeline), and its lines must be comparable with the others'.
+// The simulator's steps are a power of two times one another.
+func timelines(c *results.Comparison) []results.Timeline {
+	var step time.Duration
+	for _, r := range c.Results {
+		step = max(step, r.Detail.Timeline.Step)
+	}
+	out := make([]results.Timeline, len(c.Results))
+	for i, r := range c.Results {
+		tl := &r.Detail.Timeline
+		out[i] = tl.Coarsened(int(step / tl.Step))
+	}
+	return out
+}
+
+// timeEnd is where the last of the timelines ends: the time charts' axis.
+func timeEnd(tls []results.Timeline) float64 {
+	var end time.Duration
+	for i := range tls {
+		end = max(end, tls[i].End())
+	}
+	return end.Seconds()
+}
+
+// rollingSpan is the trailing span of the p99 over time and of the
+// in-flight averages, in whole windows of tls's step: want, or the
+// default that ChartOptions.P99Window describes.
+func rollingSpan(tls []results.Timeline, want time.Duration) time.Duration {
+	tl := &tls[0]
+	if want > 0 {
+		return time.Duration(tl.SpanWindows(want)) * tl.Step
+	}
+	n := 0
+	for i := range tls {
+		n = max(n, len(tls[i].Windows))
+	}
+	w := max(tl.SpanWindows(DefaultP99Window), minRollingWindows)
+	return time.Duration(max(min(w, n/10), 1)) * tl.Step
 }
 
 // anyWindowFailed reports whether some run lost a request.
@@ -133,23 +202,23 @@ func anyWindowFailed(c *results.Comparison) bool {
 
 // failuresOverTime draws each algorithm's failed requests per window,
 // with the events of every run.
-func failuresOverTime(c *results.Comparison) (*figure, error) {
+func failuresOverTime(c *results.Comparison, tls []results.Timeline) (*figure, error) {
 	p := newPlot("", "virtual time (s)", "failed requests")
 	p.X.Tick.Marker = secondTicks
 	p.Y.Tick.Marker = countTicks
-	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: allEvents(c)})
+	p.Add(markers{warmup: tls[0].Warmup, events: allEvents(c)})
 	legend := newLegend()
 	for i, r := range c.Results {
-		tl := &r.Detail.Timeline
+		tl := &tls[i]
 		xys := make(plotter.XYs, len(tl.Windows))
 		for k, w := range tl.Windows {
 			xys[k] = plotter.XY{X: windowStart(tl, k) + tl.Step.Seconds()/2, Y: float64(w.Failed)}
 		}
-		if _, err := addLine(p, xys, seriesStyle(i), 1.2, legend, r.Algorithm); err != nil {
+		if err := addSeries(p, xys, seriesStyle(i), 1.2, phase(i, len(c.Results)), legend, r.Algorithm); err != nil {
 			return nil, err
 		}
 	}
-	p.X.Min, p.Y.Min = 0, 0
+	p.X.Min, p.X.Max, p.Y.Min = 0, timeEnd(tls), 0
 	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
 }
 
@@ -269,11 +338,12 @@ func single(p *plot.Plot, err error) (*figure, error) {
 	return &figure{panels: []*plot.Plot{p}}, nil
 }
 
-// newLegend returns a legend in the house style.
+// newLegend returns a legend in the house style, with thumbnails wide
+// enough to show a dash pattern and its marker.
 func newLegend() *plot.Legend {
 	l := plot.NewLegend()
 	l.TextStyle.Font = font.From(chartFont, 9)
-	l.ThumbnailWidth = vg.Points(16)
+	l.ThumbnailWidth = vg.Points(30)
 	l.Padding = vg.Points(1.5)
 	return &l
 }
@@ -283,8 +353,7 @@ var (
 	chartFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
 	gridColor = color.Gray{Y: 225}
 	// palette is Okabe and Ito's colour-blind safe set, darkest first,
-	// without its yellow (too pale on white). Series beyond it repeat the
-	// colours with dashes.
+	// without its yellow (too pale on white).
 	palette = []color.Color{
 		color.RGBA{0, 114, 178, 255},   // blue
 		color.RGBA{213, 94, 0, 255},    // vermillion
@@ -294,15 +363,205 @@ var (
 		color.RGBA{86, 180, 233, 255},  // sky blue
 		color.RGBA{0, 0, 0, 255},       // black
 	}
+	// dashPatterns and markerShapes tell series apart where colours
+	// cannot: in print, on a grey screen, to a reader who sees few
+	// colours. Both lists have the same length (see seriesStyle).
+	dashPatterns = [][]vg.Length{
+		nil, // solid
+		dashes(7, 2.5),
+		dashes(1.5, 2),
+		dashes(8, 2.5, 1.5, 2.5),
+		dashes(13, 3),
+		dashes(3.5, 3.5),
+		dashes(8, 2.5, 1.5, 2.5, 1.5, 2.5),
+		dashes(13, 3, 4, 3),
+		dashes(1.5, 5),
+		dashes(4, 2, 1.5, 2),
+	}
+	markerShapes = []marker{markCircle, markSquare, markTriangle, markDiamond, markCross, markPlus, markRing, markOpenSquare, markOpenTriangle, markDown}
 )
 
-// seriesStyle is the line style of the i-th series of a chart.
-func seriesStyle(i int) draw.LineStyle {
-	s := draw.LineStyle{Color: palette[i%len(palette)], Width: vg.Points(1.5)}
-	if n := i / len(palette); n > 0 {
-		s.Dashes = []vg.Length{vg.Points(2 + 2*float64(n)), vg.Points(2)}
+// dashes turns lengths in points into a dash pattern.
+func dashes(points ...float64) []vg.Length {
+	out := make([]vg.Length, len(points))
+	for i, p := range points {
+		out[i] = vg.Points(p)
 	}
-	return s
+	return out
+}
+
+// style is how a series is drawn: a colour, a dash pattern and a marker.
+type style struct {
+	color  color.Color
+	dashes []vg.Length
+	marker marker
+}
+
+// seriesStyle is the style of the i-th series of a chart: the algorithms
+// in their order, or the servers of a panel. Dash pattern and marker
+// shape each differ between the first len(markerShapes) series, and the
+// pair of them between the first len(markerShapes) squared (100, the
+// most algorithms a scenario may compare): the marker steps one further
+// on each round of the dash patterns.
+func seriesStyle(i int) style {
+	n := len(markerShapes)
+	return style{
+		color:  palette[i%len(palette)],
+		dashes: dashPatterns[i%n],
+		marker: markerShapes[(i%n+i/n)%n],
+	}
+}
+
+// line is the style's line at width points.
+func (s style) line(width float64) draw.LineStyle {
+	return draw.LineStyle{Color: s.color, Width: vg.Points(width), Dashes: s.dashes}
+}
+
+// glyph is the style's marker.
+func (s style) glyph() draw.GlyphStyle {
+	return draw.GlyphStyle{Color: s.color, Radius: vg.Points(3.2), Shape: s.marker}
+}
+
+// markEvery is the distance, along a line on the page, between two of its
+// markers: sparse enough to leave the line readable.
+const markEvery = vg.Length(64)
+
+// phase places the first marker of series i of n: the series' markers
+// are spread evenly along each markEvery, so that lines drawn over each
+// other still show every series' markers.
+func phase(i, n int) vg.Length { return markEvery * (vg.Length(i) + 0.5) / vg.Length(max(n, 1)) }
+
+// seriesLine is a series drawn as a line in its style, with its marker
+// every markEvery of the line's length on the page from phase on.
+type seriesLine struct {
+	*plotter.Line
+	glyph draw.GlyphStyle
+	phase vg.Length
+}
+
+// Plot draws the line, then its markers where they fall inside the panel.
+func (l *seriesLine) Plot(c draw.Canvas, p *plot.Plot) {
+	l.Line.Plot(c, p)
+	trX, trY := p.Transforms(&c)
+	pts := make([]vg.Point, len(l.XYs))
+	for k, xy := range l.XYs {
+		pts[k] = vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+	}
+	for _, at := range markAlong(pts, l.phase) {
+		c.DrawGlyph(l.glyph, at) // only inside the panel
+	}
+}
+
+// markAlong returns where a line through pts on the page has its markers:
+// at phase along it, then every markEvery.
+func markAlong(pts []vg.Point, phase vg.Length) []vg.Point {
+	var out []vg.Point
+	next := phase // how far from pts[k-1] the next marker is
+	for k := 1; k < len(pts); k++ {
+		d := pts[k].Sub(pts[k-1])
+		length := vg.Length(math.Hypot(float64(d.X), float64(d.Y)))
+		for ; next <= length; next += markEvery {
+			out = append(out, pts[k-1].Add(d.Scale(next/length)))
+		}
+		next -= length
+	}
+	return out
+}
+
+// Thumbnail draws the legend's sample: the dash pattern and the marker.
+func (l *seriesLine) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(l.LineStyle, c.Min.X, y, c.Max.X, y)
+	c.DrawGlyph(l.glyph, c.Center())
+}
+
+// addSeries adds a line through xys to p in style s at width points,
+// with its markers from phase on, and names it in legend unless legend is
+// nil.
+func addSeries(p *plot.Plot, xys plotter.XYs, s style, width float64, phase vg.Length, legend *plot.Legend, name string) error {
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return err
+	}
+	line.LineStyle = s.line(width)
+	l := &seriesLine{Line: line, glyph: s.glyph(), phase: phase}
+	p.Add(l)
+	if legend != nil {
+		legend.Add(name, l)
+	}
+	return nil
+}
+
+// marker is the shape of a series' markers. The open shapes are filled
+// white, so that a line under them does not show through.
+type marker uint8
+
+const (
+	markCircle marker = iota
+	markSquare
+	markTriangle
+	markDiamond
+	markCross
+	markPlus
+	markRing
+	markOpenSquare
+	markOpenTriangle
+	markDown // a triangle pointing down
+)
+
+// DrawGlyph draws the marker at pt in sty's colour, sty.Radius from its
+// centre to its furthest corner.
+func (m marker) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius
+	at := func(dx, dy float64) vg.Point { return vg.Point{X: pt.X + r*vg.Length(dx), Y: pt.Y + r*vg.Length(dy)} }
+	const h, w = 0.5, 0.866 // a triangle's corners below and beside its centre
+	var shape []vg.Point
+	switch m {
+	case markCircle, markRing:
+		var circle vg.Path
+		circle.Move(at(1, 0))
+		circle.Arc(pt, r, 0, 2*math.Pi)
+		circle.Close()
+		if m == markCircle {
+			c.SetColor(sty.Color)
+			c.Fill(circle)
+			return
+		}
+		c.SetColor(color.White)
+		c.Fill(circle)
+		c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.1)})
+		c.Stroke(circle)
+		return
+	case markCross:
+		c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)}, at(-0.8, -0.8).X, at(-0.8, -0.8).Y, at(0.8, 0.8).X, at(0.8, 0.8).Y)
+		c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)}, at(-0.8, 0.8).X, at(-0.8, 0.8).Y, at(0.8, -0.8).X, at(0.8, -0.8).Y)
+		return
+	case markPlus:
+		c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)}, pt.X-r, pt.Y, pt.X+r, pt.Y)
+		c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.4)}, pt.X, pt.Y-r, pt.X, pt.Y+r)
+		return
+	case markSquare, markOpenSquare:
+		shape = []vg.Point{at(-0.8, -0.8), at(0.8, -0.8), at(0.8, 0.8), at(-0.8, 0.8)}
+	case markTriangle, markOpenTriangle:
+		shape = []vg.Point{at(0, 1.15), at(-w*1.15, -h*1.15), at(w*1.15, -h*1.15)}
+	case markDown:
+		shape = []vg.Point{at(0, -1.15), at(-w*1.15, h*1.15), at(w*1.15, h*1.15)}
+	case markDiamond:
+		shape = []vg.Point{at(0, 1.1), at(1.1, 0), at(0, -1.1), at(-1.1, 0)}
+	}
+	if m == markOpenSquare || m == markOpenTriangle {
+		c.FillPolygon(color.White, shape)
+		var outline vg.Path
+		outline.Move(shape[0])
+		for _, q := range shape[1:] {
+			outline.Line(q)
+		}
+		outline.Close()
+		c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.1)})
+		c.Stroke(outline)
+		return
+	}
+	c.FillPolygon(sty.Color, shape)
 }
 
 func textStyle(size vg.Length) text.Style {
@@ -333,7 +592,7 @@ func newPlot(title, x, y string) *plot.Plot {
 }
 
 // latencyCDF draws every algorithm's latency distribution on a log time
-// axis, with its p50 and p99 marked.
+// axis, with guides at the p50 and p99 levels.
 func latencyCDF(c *results.Comparison) (*plot.Plot, error) {
 	p := newPlot("", "latency (log scale)", "share of requests completed within")
 	p.X.Scale = plot.LogScale{}
@@ -354,34 +613,103 @@ func latencyCDF(c *results.Comparison) (*plot.Plot, error) {
 			xys = append(xys, plotter.XY{X: positiveMS(pt.Value), Y: pt.Share})
 		}
 		lo, hi = math.Min(lo, xys[0].X), math.Max(hi, xys[len(xys)-1].X)
-		p50, p99 := positiveMS(h.Quantile(0.5)), positiveMS(h.Quantile(0.99))
-		line, err := addLine(p, xys, seriesStyle(i), 1.5, &p.Legend, fmt.Sprintf("%s: p50 %s, p99 %s", r.Algorithm, humanMS(p50), humanMS(p99)))
-		if err != nil {
+		name := fmt.Sprintf("%s: p50 %s, p99 %s", r.Algorithm, humanMS(positiveMS(h.Quantile(0.5))), humanMS(positiveMS(h.Quantile(0.99))))
+		if err := addSeries(p, xys, seriesStyle(i), 1.5, phase(i, len(c.Results)), &p.Legend, name); err != nil {
 			return nil, err
 		}
-		marks, err := plotter.NewScatter(plotter.XYs{{X: p50, Y: 0.5}, {X: p99, Y: 0.99}})
-		if err != nil {
-			return nil, err
-		}
-		marks.GlyphStyleFunc = func(k int) draw.GlyphStyle {
-			g := draw.GlyphStyle{Color: line.Color, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
-			if k == 1 {
-				g.Shape, g.Radius = draw.PyramidGlyph{}, vg.Points(4.5)
-			}
-			return g
-		}
-		p.Add(marks)
 	}
 	if lo > hi {
 		return nil, errors.New("no latencies were measured")
 	}
-	// Whole decades where the data nearly reach them, so the axis has
-	// labelled ticks at both ends.
-	p.X.Min, p.X.Max = math.Pow(10, math.Floor(math.Log10(lo)+0.05)), math.Pow(10, math.Ceil(math.Log10(hi)-0.05))
-	if p.X.Max <= p.X.Min {
-		p.X.Max = p.X.Min * 10
-	}
+	p.X.Min, p.X.Max = decades(lo, hi)
 	return p, nil
+}
+
+// decades widens [lo, hi] to whole decades where the data nearly reach
+// them, so that a log axis has labelled ticks at both ends.
+func decades(lo, hi float64) (float64, float64) {
+	lo, hi = math.Pow(10, math.Floor(math.Log10(lo)+0.05)), math.Pow(10, math.Ceil(math.Log10(hi)-0.05))
+	if hi <= lo {
+		hi = lo * 10
+	}
+	return lo, hi
+}
+
+// latencyCCDF draws every algorithm's latency tail: the share of requests
+// slower than each latency, on log scales both, down to the one slowest
+// request of the run with the most, with guides at the p99 and p999
+// levels.
+func latencyCCDF(c *results.Comparison) (*plot.Plot, error) {
+	p := newPlot("", "latency (log scale)", "share of requests slower")
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker = logDurationTicks
+	p.Y.Tick.Marker = shareTicks{}
+	p.Legend.Top = true // where a tail falls away: the lines are low at the right
+	p.Add(levels{0.01: "p99", 0.001: "p999"})
+	lo, hi, floor := math.Inf(1), math.Inf(-1), 1.0
+	for i, r := range c.Results {
+		h := r.Detail.Latency
+		if h.Count() == 0 {
+			continue
+		}
+		xys := ccdf(h)
+		lo, hi, floor = math.Min(lo, xys[0].X), math.Max(hi, xys[len(xys)-1].X), math.Min(floor, xys[len(xys)-1].Y)
+		name := fmt.Sprintf("%s: p99 %s, p999 %s", r.Algorithm, humanMS(positiveMS(h.Quantile(0.99))), humanMS(positiveMS(h.Quantile(0.999))))
+		if err := addSeries(p, xys, seriesStyle(i), 1.5, phase(i, len(c.Results)), &p.Legend, name); err != nil {
+			return nil, err
+		}
+	}
+	if lo > hi {
+		return nil, errors.New("no latencies were measured")
+	}
+	p.X.Min, p.X.Max = decades(lo, hi)
+	p.Y.Min, p.Y.Max = math.Pow(10, math.Floor(math.Log10(floor)+1e-9)), 1
+	return p, nil
+}
+
+// ccdf is the share of h's requests slower than each latency in
+// milliseconds, from 1 below the fastest. Above the slowest none is,
+// which a log axis cannot show: the line ends at the slowest, at the
+// share of that one request, 1/n. h holds at least one value.
+func ccdf(h *results.Histogram) plotter.XYs {
+	pts := h.CDF(cdfTicks)
+	one := 1 / float64(h.Count())
+	xys := plotter.XYs{{X: positiveMS(pts[0].Value), Y: 1}}
+	for _, pt := range pts {
+		xys = append(xys, plotter.XY{X: positiveMS(pt.Value), Y: math.Max(1-pt.Share, one)})
+	}
+	return xys
+}
+
+// shareTicks marks a log axis of shares with a labelled tick at each
+// power of ten, in percent, and unlabelled ones between.
+type shareTicks struct{}
+
+func (shareTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for e := int(math.Floor(math.Log10(lo) + 1e-9)); float64(e) <= math.Log10(hi)+1e-9; e++ {
+		decade := math.Pow10(e)
+		for m := 1; m < 10; m++ {
+			v := float64(m) * decade
+			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+				continue
+			}
+			tick := plot.Tick{Value: v}
+			if m == 1 {
+				tick.Label = decadePercent(e)
+			}
+			out = append(out, tick)
+		}
+	}
+	return out
+}
+
+// decadePercent writes 10^e as a percentage, exactly: 100%, 1%, 0.001%.
+func decadePercent(e int) string {
+	if p := e + 2; p < 0 {
+		return "0." + strings.Repeat("0", -p-1) + "1%"
+	}
+	return "1" + strings.Repeat("0", e+2) + "%"
 }
 
 // levels draws faint horizontal lines across a panel at the given y
@@ -398,22 +726,6 @@ func (l levels) Plot(c draw.Canvas, p *plot.Plot) {
 		c.StrokeLine2(sty, c.Min.X, trY(y), c.Max.X, trY(y))
 		c.FillText(label, vg.Point{X: c.Min.X + vg.Points(3), Y: trY(y) + vg.Points(1)}, l[y])
 	}
-}
-
-// addLine adds a line through xys to p, in style at width points, and
-// names it in legend unless legend is nil.
-func addLine(p *plot.Plot, xys plotter.XYs, style draw.LineStyle, width float64, legend *plot.Legend, name string) (*plotter.Line, error) {
-	line, err := plotter.NewLine(xys)
-	if err != nil {
-		return nil, err
-	}
-	line.LineStyle = style
-	line.Width = vg.Points(width)
-	p.Add(line)
-	if legend != nil {
-		legend.Add(name, line)
-	}
-	return line, nil
 }
 
 // positiveMS converts d to milliseconds, at least 1 µs so that a log axis
@@ -508,11 +820,18 @@ func serverBars(c *results.Comparison, what string, ticks plot.Ticker, get func(
 		if err != nil {
 			return nil, err
 		}
-		bars.Color = palette[i%len(palette)]
+		st := seriesStyle(i)
+		bars.Color = st.color
 		bars.LineStyle.Width = 0
 		bars.Offset = width * (vg.Length(i) - vg.Length(n-1)/2)
 		p.Add(bars)
-		legend.Add(r.Algorithm, bars)
+		key := barKey{color: st.color, glyph: st.glyph()}
+		// Each bar wears its algorithm's marker on top, where there is
+		// room for it, so that bars are told apart without colours too.
+		if width >= 2*key.glyph.Radius+vg.Points(1) {
+			p.Add(barMarks{vals: vals, offset: bars.Offset, glyph: key.glyph})
+		}
+		legend.Add(r.Algorithm, key)
 	}
 	p.NominalX(names...)
 	if len(names) > 8 {
@@ -524,33 +843,79 @@ func serverBars(c *results.Comparison, what string, ticks plot.Ticker, get func(
 	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
 }
 
-// inFlightPanels draws, for each algorithm, every server's requests in
-// flight over time, with the run's events and warm-up.
-func inFlightPanels(c *results.Comparison) (*figure, error) {
-	fig := &figure{legend: newLegend()}
-	end := 0.0
-	for _, r := range c.Results {
-		tl := &r.Detail.Timeline
-		end = math.Max(end, windowStart(tl, len(tl.Windows)-1))
+// barMarks draws a marker just above each bar of a series.
+type barMarks struct {
+	vals   plotter.Values
+	offset vg.Length
+	glyph  draw.GlyphStyle
+}
+
+func (b barMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for k, v := range b.vals {
+		// Drawn without Canvas.DrawGlyph, which leaves out a point outside
+		// the data's range: the outer bars of a group lie beyond it.
+		b.glyph.Shape.DrawGlyph(&c, b.glyph, vg.Point{X: trX(float64(k)) + b.offset, Y: trY(v) + b.glyph.Radius + vg.Points(2)})
 	}
+}
+
+// barKey is a bar series' legend sample: a swatch of its colour and its
+// marker.
+type barKey struct {
+	color color.Color
+	glyph draw.GlyphStyle
+}
+
+func (k barKey) Thumbnail(c *draw.Canvas) {
+	swatch := c.Rectangle
+	swatch.Max.X = swatch.Min.X + swatch.Size().X*0.45
+	c.FillPolygon(k.color, []vg.Point{swatch.Min, {X: swatch.Max.X, Y: swatch.Min.Y}, swatch.Max, {X: swatch.Min.X, Y: swatch.Max.Y}})
+	c.DrawGlyph(k.glyph, vg.Point{X: c.Max.X - k.glyph.Radius - vg.Points(2), Y: c.Center().Y})
+}
+
+// faintAlpha is the opacity of a raw series drawn behind its average.
+const faintAlpha = 70
+
+// faint is s's colour made see-through.
+func faint(s style) color.Color {
+	r, g, b, _ := s.color.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: faintAlpha}
+}
+
+// inFlightPanels draws, for each algorithm, every server's requests in
+// flight over time: as sampled at each window's start, faint, and their
+// average over span around each sample, bold, with the run's events and
+// warm-up.
+func inFlightPanels(c *results.Comparison, tls []results.Timeline, span time.Duration) (*figure, error) {
+	fig := &figure{legend: newLegend()}
+	end := timeEnd(tls)
 	for k, r := range c.Results {
-		tl := &r.Detail.Timeline
+		tl := &tls[k]
 		p := newPlot(r.Algorithm, "", "in flight")
 		p.X.Tick.Marker = secondTicks
 		if k == len(c.Results)-1 {
 			p.X.Label.Text = "virtual time (s)"
 		}
 		p.Add(markers{warmup: tl.Warmup, events: tl.Events})
+		w := tl.SpanWindows(span)
 		for s, name := range tl.Servers {
-			xys := make(plotter.XYs, len(tl.Windows))
-			for i, w := range tl.Windows {
-				xys[i] = plotter.XY{X: windowStart(tl, i), Y: float64(w.InFlight[s])}
+			raw := make(plotter.XYs, len(tl.Windows))
+			for i, win := range tl.Windows {
+				raw[i] = plotter.XY{X: windowStart(tl, i), Y: float64(win.InFlight[s])}
 			}
+			avg := centredMean(raw, w)
+			line, err := plotter.NewLine(raw)
+			if err != nil {
+				return nil, err
+			}
+			st := seriesStyle(s)
+			line.LineStyle = draw.LineStyle{Color: faint(st), Width: vg.Points(0.6)}
+			p.Add(line)
 			legend := fig.legend
 			if k > 0 {
 				legend = nil // the servers are named once, for every panel
 			}
-			if _, err := addLine(p, xys, seriesStyle(s), 1, legend, name); err != nil {
+			if err := addSeries(p, avg, st, 1.3, phase(s, len(tl.Servers)), legend, name); err != nil {
 				return nil, err
 			}
 		}
@@ -565,27 +930,45 @@ func inFlightPanels(c *results.Comparison) (*figure, error) {
 	return fig, nil
 }
 
+// centredMean returns xys with each y the mean of the w around it (fewer
+// at the ends): an average that lies on the samples it smooths, where a
+// trailing one would lag them by half its span.
+func centredMean(xys plotter.XYs, w int) plotter.XYs {
+	sums := make([]float64, len(xys)+1) // sums[i] adds the first i
+	for i, xy := range xys {
+		sums[i+1] = sums[i] + xy.Y
+	}
+	out := make(plotter.XYs, len(xys))
+	for i, xy := range xys {
+		lo, hi := max(i-w/2, 0), min(i-w/2+w, len(xys))
+		out[i] = plotter.XY{X: xy.X, Y: (sums[hi] - sums[lo]) / float64(hi-lo)}
+	}
+	return out
+}
+
 // windowStart is the start of window i in seconds.
 func windowStart(tl *results.Timeline, i int) float64 { return (time.Duration(i) * tl.Step).Seconds() }
 
-// p99OverTime draws each algorithm's p99 per window, with the events of
-// every run.
-func p99OverTime(c *results.Comparison) (*figure, error) {
+// p99OverTime draws each algorithm's p99 over the trailing span, at the
+// end of each window, with the events of every run.
+func p99OverTime(c *results.Comparison, tls []results.Timeline, span time.Duration) (*figure, error) {
 	// A short y label: gonum/plot places a long one badly on a log axis.
 	p := newPlot("", "virtual time (s)", "p99 latency")
 	p.X.Tick.Marker = secondTicks
+	rolling := make([][]results.Rolling, len(tls))
 	lo, hi := math.Inf(1), 0.0
-	for _, r := range c.Results {
-		for _, w := range r.Detail.Timeline.Windows {
-			if w.Completed > 0 {
-				lo, hi = math.Min(lo, positiveMS(w.P99)), math.Max(hi, positiveMS(w.P99))
+	for i := range tls {
+		rolling[i] = tls[i].RollingQuantile(span, 0.99)
+		for _, r := range rolling[i] {
+			if r.Completed > 0 {
+				lo, hi = math.Min(lo, positiveMS(r.Value)), math.Max(hi, positiveMS(r.Value))
 			}
 		}
 	}
 	if hi == 0 {
 		return nil, errors.New("no window completed a request")
 	}
-	p.Add(markers{warmup: c.Results[0].Detail.Timeline.Warmup, events: allEvents(c)})
+	p.Add(markers{warmup: tls[0].Warmup, events: allEvents(c)})
 	logY := hi/lo >= 20
 	if logY {
 		p.Y.Scale = plot.LogScale{}
@@ -597,18 +980,18 @@ func p99OverTime(c *results.Comparison) (*figure, error) {
 	}
 	legend := newLegend()
 	for i, r := range c.Results {
-		tl := &r.Detail.Timeline
-		// A window where nothing completed has no p99: the line breaks.
+		tl := &tls[i]
+		// A span where nothing completed has no p99: the line breaks.
 		var segs []plotter.XYs
 		var seg plotter.XYs
-		for k, w := range tl.Windows {
-			if w.Completed == 0 {
+		for k, q := range rolling[i] {
+			if q.Completed == 0 {
 				if len(seg) > 0 {
 					segs, seg = append(segs, seg), nil
 				}
 				continue
 			}
-			seg = append(seg, plotter.XY{X: windowStart(tl, k) + tl.Step.Seconds()/2, Y: positiveMS(w.P99)})
+			seg = append(seg, plotter.XY{X: windowStart(tl, k+1), Y: positiveMS(q.Value)})
 		}
 		if len(seg) > 0 {
 			segs = append(segs, seg)
@@ -618,12 +1001,12 @@ func p99OverTime(c *results.Comparison) (*figure, error) {
 			if k > 0 {
 				named = nil // one entry for all of an algorithm's segments
 			}
-			if _, err := addLine(p, s, seriesStyle(i), 1.2, named, r.Algorithm); err != nil {
+			if err := addSeries(p, s, seriesStyle(i), 1.3, phase(i, len(c.Results)), named, r.Algorithm); err != nil {
 				return nil, err
 			}
 		}
 	}
-	p.X.Min = 0
+	p.X.Min, p.X.Max = 0, timeEnd(tls)
 	return &figure{panels: []*plot.Plot{p}, legend: legend}, nil
 }
 

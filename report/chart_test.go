@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,9 +18,11 @@ import (
 )
 
 // detailedRuns is a hand-built comparison of three algorithms on three
-// servers with a 60 s timeline: a 10 s warm-up, app-2 crashing at 30 s,
-// taken out at 35 s, recovering at 50 s and back at 52 s, the rate rising
-// at 40 s, and no completion at all in window 45 (a gap in the p99 line).
+// servers with a 60 s timeline of 1 s windows: a 10 s warm-up, app-2
+// crashing at 30 s, taken out at 35 s, recovering at 50 s and back at
+// 52 s, the rate rising at 40 s, and no completion at all in window 45.
+// Window k of algorithm i completes ten requests of (k+1)(i+1)/10 ms to
+// (k+1)(i+1) ms, so its p99 is (k+1)(i+1) ms.
 func detailedRuns() *results.Comparison {
 	events := []results.Event{
 		{At: 30 * time.Second, Kind: results.EventCrash, Server: "app-2", Text: "crashed"},
@@ -36,9 +39,13 @@ func detailedRuns() *results.Comparison {
 		}
 		tl := results.Timeline{Step: time.Second, Warmup: 10 * time.Second, Servers: []string{"app-1", "app-2", "app-3"}, Events: events}
 		for k := range 60 {
-			w := results.Window{InFlight: []int{k % 5, (k * (i + 1)) % 7, 3}, Completed: 10, P99: time.Duration((k+1)*(i+1)) * time.Millisecond}
-			if k == 45 {
-				w.Completed, w.P99 = 0, 0
+			w := results.Window{InFlight: []int{k % 5, (k * (i + 1)) % 7, 3}}
+			if k != 45 {
+				w.Latency = new(results.Sketch)
+				for j := range 10 {
+					w.Latency.Record(time.Duration((k+1)*(i+1)*(j+1)) * time.Millisecond / 10)
+				}
+				w.Completed = w.Latency.Count()
 			}
 			tl.Windows = append(tl.Windows, w)
 		}
@@ -56,7 +63,7 @@ func detailedRuns() *results.Comparison {
 	return c
 }
 
-var allCharts = []string{"latency-cdf", "server-requests", "server-utilization", "inflight", "p99-over-time"}
+var allCharts = []string{"latency-cdf", "ccdf", "server-requests", "server-utilization", "inflight", "p99-over-time"}
 
 func chartNames(charts []*Chart) []string {
 	var names []string
@@ -66,7 +73,7 @@ func chartNames(charts []*Chart) []string {
 	return names
 }
 
-// TestChartsList checks which charts a comparison gets: all five with
+// TestChartsList checks which charts a comparison gets: all six with
 // details, and the failures over time when a window lost a request; only
 // the per-server bars without details; none without results.
 func TestChartsList(t *testing.T) {
@@ -113,18 +120,21 @@ func TestChartsList(t *testing.T) {
 	}
 }
 
-// svgContent parses an SVG document as XML and returns its texts and
-// its data lines: paths of ten or more segments, counted by stroke colour.
-func svgContent(t *testing.T, doc []byte) (texts []string, lines map[string]int) {
+// svgContent parses an SVG document as XML and returns its texts, its
+// data lines (paths of ten or more segments) drawn opaque, counted by
+// stroke colour, those drawn faint, and its filled marks (shapes of a
+// few segments, markers and legend samples), counted by fill colour.
+func svgContent(t *testing.T, doc []byte) (texts []string, lines map[string]int, faint int, marks map[string]int) {
 	t.Helper()
-	lines = map[string]int{}
+	lines, marks = map[string]int{}, map[string]int{}
 	stroke := regexp.MustCompile(`stroke:(#[0-9A-F]{6})`)
+	fill := regexp.MustCompile(`fill:(#[0-9A-F]{6})`)
 	dec := xml.NewDecoder(bytes.NewReader(doc))
 	var inText bool
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
-			return texts, lines
+			return texts, lines, faint, marks
 		}
 		if err != nil {
 			t.Fatalf("not XML: %v", err)
@@ -144,8 +154,15 @@ func svgContent(t *testing.T, doc []byte) (texts []string, lines map[string]int)
 					style = a.Value
 				}
 			}
-			if m := stroke.FindStringSubmatch(style); m != nil && strings.Count(d, "L") >= 10 {
+			segments := strings.Count(d, "L")
+			switch m := stroke.FindStringSubmatch(style); {
+			case m != nil && segments >= 10 && strings.Contains(style, "stroke-opacity:0."):
+				faint++
+			case m != nil && segments >= 10:
 				lines[m[1]]++
+			}
+			if m := fill.FindStringSubmatch(style); m != nil && segments < 10 {
+				marks[m[1]]++
 			}
 		case xml.CharData:
 			if inText {
@@ -158,34 +175,51 @@ func svgContent(t *testing.T, doc []byte) (texts []string, lines map[string]int)
 }
 
 // TestChartSVG checks each chart's SVG is XML with one data line per
-// algorithm (or per server, in every panel) and the labels a reader needs.
+// algorithm (or per server, in every panel, over its faint samples),
+// markers along the lines, and the labels a reader needs.
 func TestChartSVG(t *testing.T) {
 	const blue, vermillion, green = "#0072B2", "#D55E00", "#009E73"
+	gap := detailedRuns()
+	for i := range gap.Results {
+		for k := 20; k <= 30; k++ {
+			w := &gap.Results[i].Detail.Timeline.Windows[k]
+			w.Completed, w.Latency = 0, nil
+		}
+	}
 	tests := []struct {
+		c     *results.Comparison
 		chart string
-		// lines is the number of data lines of each palette colour; 0
-		// means the chart has none (bars).
+		// lines is the number of opaque data lines of each palette
+		// colour; 0 means the chart has none (bars). faint is the number
+		// of faint ones.
 		lines map[string]int
+		faint int
 		texts []string
 	}{
-		{"latency-cdf", map[string]int{blue: 1, vermillion: 1, green: 1}, []string{
+		{detailedRuns(), "latency-cdf", map[string]int{blue: 1, vermillion: 1, green: 1}, 0, []string{
 			"round_robin: p50 50 ms, p99 99 ms", "least_connections: p50 100 ms, p99 198 ms",
 			"power_of_two: p50 150 ms, p99 297 ms", "p50", "p99", "latency (log scale)", "10 ms", "1 s",
 		}},
-		{"server-requests", nil, []string{"app-1", "app-2", "app-3", "round_robin", "least_connections", "power_of_two", "requests"}},
-		{"server-utilization", nil, []string{"app-1", "power_of_two", "utilization", "60%"}},
-		// A line per server in each of three panels.
-		{"inflight", map[string]int{blue: 3, vermillion: 3, green: 3}, []string{
-			"round_robin", "least_connections", "power_of_two", "app-1", "app-2", "app-3",
-			"crash app-2", "out app-2", "rate 80/s", "recover app-2", "in app-2", "warm-up", "0", "25", "50",
+		{detailedRuns(), "ccdf", map[string]int{blue: 1, vermillion: 1, green: 1}, 0, []string{
+			"round_robin: p99 99 ms, p999 99.9 ms", "power_of_two: p99 297 ms, p999 300 ms", "p99", "p999", "latency (log scale)", "share of requests slower",
+			"100%", "10%", "1%", "0.1%", "0.01%",
 		}},
-		// Window 45 has no p99, so each line has two segments.
-		{"p99-over-time", map[string]int{blue: 2, vermillion: 2, green: 2}, []string{
+		{detailedRuns(), "server-requests", nil, 0, []string{"app-1", "app-2", "app-3", "round_robin", "least_connections", "power_of_two", "requests"}},
+		{detailedRuns(), "server-utilization", nil, 0, []string{"app-1", "power_of_two", "utilization", "60%"}},
+		// A line per server in each of three panels, over its samples.
+		{detailedRuns(), "inflight", map[string]int{blue: 3, vermillion: 3, green: 3}, 9, []string{
+			"round_robin", "least_connections", "power_of_two", "app-1", "app-2", "app-3",
+			"crash app-2", "out app-2", "rate 80/s", "recover app-2", "in app-2", "warm-up", "0", "30", "60",
+		}},
+		{detailedRuns(), "p99-over-time", map[string]int{blue: 1, vermillion: 1, green: 1}, 0, []string{
 			"round_robin", "least_connections", "power_of_two", "crash app-2", "out app-2", "rate 80/s", "warm-up", "p99 latency",
 		}},
+		// No request completed from 20 s to 31 s: the 6 s spans that end
+		// from 26 s to 31 s hold none, so each line has two segments.
+		{gap, "p99-over-time", map[string]int{blue: 2, vermillion: 2, green: 2}, 0, []string{"round_robin"}},
 	}
-	charts := Charts(detailedRuns())
 	for _, tt := range tests {
+		charts := Charts(tt.c)
 		i := slices.Index(chartNames(charts), tt.chart)
 		if i < 0 {
 			t.Fatalf("no chart %s", tt.chart)
@@ -194,18 +228,18 @@ func TestChartSVG(t *testing.T) {
 		if err := charts[i].WriteSVG(&buf); err != nil {
 			t.Fatalf("%s: %v", tt.chart, err)
 		}
-		texts, lines := svgContent(t, buf.Bytes())
+		texts, lines, faint, marks := svgContent(t, buf.Bytes())
 		if tt.lines == nil {
 			tt.lines = map[string]int{}
 		}
-		for colour, n := range lines {
-			if tt.lines[colour] != n {
-				t.Errorf("%s: data lines by colour %v, want %v", tt.chart, lines, tt.lines)
-				break
-			}
+		if !maps.Equal(lines, tt.lines) || faint != tt.faint {
+			t.Errorf("%s: data lines by colour %v and %d faint, want %v and %d", tt.chart, lines, faint, tt.lines, tt.faint)
 		}
-		if len(lines) != len(tt.lines) {
-			t.Errorf("%s: data lines by colour %v, want %v", tt.chart, lines, tt.lines)
+		// Markers: several along each line, besides the legend's.
+		for colour := range tt.lines {
+			if marks[colour] < 4 {
+				t.Errorf("%s: %d marks in %s, want markers along its lines", tt.chart, marks[colour], colour)
+			}
 		}
 		for _, want := range append(tt.texts, charts[i].Title) {
 			if !slices.Contains(texts, want) {
@@ -219,7 +253,7 @@ func TestChartSVG(t *testing.T) {
 // at 96 dots per inch, and is a picture, not a blank.
 func TestChartPNG(t *testing.T) {
 	want := map[string]image.Point{
-		"latency-cdf": {864, 432}, "server-requests": {864, 432}, "server-utilization": {864, 432},
+		"latency-cdf": {864, 432}, "ccdf": {864, 432}, "server-requests": {864, 432}, "server-utilization": {864, 432},
 		"inflight":      {864, 730}, // three panels of 2.4 in and 0.4 in for the title
 		"p99-over-time": {864, 432},
 	}
@@ -286,11 +320,12 @@ func TestChartErrors(t *testing.T) {
 	for i := range empty.Results {
 		empty.Results[i].Detail.Latency = results.NewHistogram()
 		for k := range empty.Results[i].Detail.Timeline.Windows {
-			empty.Results[i].Detail.Timeline.Windows[k].Completed = 0
+			w := &empty.Results[i].Detail.Timeline.Windows[k]
+			w.Completed, w.Latency = 0, nil
 		}
 	}
 	for _, ch := range Charts(empty) {
-		want := map[string]string{"latency-cdf": "no latencies were measured", "p99-over-time": "no window completed a request"}[ch.Name]
+		want := map[string]string{"latency-cdf": "no latencies were measured", "ccdf": "no latencies were measured", "p99-over-time": "no window completed a request"}[ch.Name]
 		for _, write := range []func(io.Writer) error{ch.WriteSVG, ch.WritePNG} {
 			var buf bytes.Buffer
 			err := write(&buf)
@@ -318,7 +353,7 @@ func TestChartMarkers(t *testing.T) {
 	if err := charts[slices.Index(chartNames(charts), "p99-over-time")].WriteSVG(&buf); err != nil {
 		t.Fatal(err)
 	}
-	texts, _ := svgContent(t, buf.Bytes())
+	texts, _, _, _ := svgContent(t, buf.Bytes())
 	count := func(s string) (n int) {
 		for _, t := range texts {
 			if t == s {

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // sweepLogSpan is how many times the largest latency of a panel must be
@@ -17,7 +18,8 @@ const sweepLogSpan = 100
 
 // SweepChart returns the chart of s, named "sweep": two panels, the mean
 // latency above the p99, each with a line per algorithm against the
-// varied value, in the look of the comparison charts (see Chart). A panel
+// varied value, in the look and the line styles of the comparison charts
+// (see Chart). A panel
 // whose latencies span more than a factor of 100 has a log scale. Points
 // where an algorithm completed nothing are left out.
 func SweepChart(s *results.Sweep) *Chart {
@@ -25,8 +27,8 @@ func SweepChart(s *results.Sweep) *Chart {
 	return &Chart{
 		Name:  "sweep",
 		Title: sweepTitle(n),
-		About: "Mean (top) and p99 (bottom) latency at each value of " + n.Vary.Key + ", one line per algorithm. " +
-			"Latency stays flat while the servers keep up, then bends upward as they saturate: the further right an algorithm's bend, the more load it carries.",
+		About: "Mean (top) and p99 (bottom) latency at each value of " + n.Vary.Key +
+			": flat while the servers keep up, then bending up; the further right an algorithm's bend, the more it carries.",
 		width:  chartWidth,
 		height: 2*panelHeight + 0.4*vg.Inch,
 		build: func() (*figure, error) {
@@ -50,6 +52,7 @@ func sweepPanel(s *results.Sweep, what string, stat func(results.Latency) float6
 	legend := newLegend()
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for j, alg := range s.Algorithms {
+		st := seriesStyle(j)
 		var xys plotter.XYs
 		for _, pt := range s.Points {
 			r := pt.Results[j]
@@ -61,20 +64,20 @@ func sweepPanel(s *results.Sweep, what string, stat func(results.Latency) float6
 			lo, hi = math.Min(lo, y), math.Max(hi, y)
 		}
 		if len(xys) == 0 {
-			// Listed all the same, so that each algorithm keeps its colour.
-			legend.Add(alg, &plotter.Line{LineStyle: seriesStyle(j)})
+			// Listed all the same, so that each algorithm keeps its style.
+			legend.Add(alg, &seriesLine{Line: &plotter.Line{LineStyle: st.line(1.5)}, glyph: st.glyph()})
 			continue
 		}
 		// Only NaN or infinite values fail, which normalizing rules out.
-		line, err := addLine(p, xys, seriesStyle(j), 1.5, legend, alg)
-		if err != nil {
+		if addSeries(p, xys, st, 1.5, phase(j, len(s.Algorithms)), legend, alg) != nil {
 			continue
 		}
+		// The measured points, small, under the sparser markers.
 		points, err := plotter.NewScatter(xys)
 		if err != nil {
 			continue
 		}
-		points.Color, points.Radius = line.Color, vg.Points(2)
+		points.GlyphStyle = draw.GlyphStyle{Color: st.color, Radius: vg.Points(1.4), Shape: draw.CircleGlyph{}}
 		p.Add(points)
 	}
 	if lo > 0 && hi/lo > sweepLogSpan {

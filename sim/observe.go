@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -42,13 +43,13 @@ const stopEvery = 1 << 12
 
 // timelineWindows is about how many windows a timeline has while
 // requests arrive: enough for a smooth chart, few enough that a window
-// holds many completions. The drain after the last arrival gets at most a
-// quarter as many more, and no timeline more than maxWindows, so an
-// overloaded run that takes days to drain does not fill memory with
-// windows.
+// holds many completions. A timeline never holds more than maxWindows:
+// a run that goes on longer than expected (an overloaded one that takes
+// days to drain) has its windows merged in pairs whenever it reaches
+// maxWindows, so that its charts still cover it all, in at most
+// maxWindows windows of a few kilobytes each.
 const (
 	timelineWindows = 200
-	drainWindows    = timelineWindows / 4
 	maxWindows      = 4 * timelineWindows
 )
 
@@ -58,18 +59,25 @@ const progressEvery = 1 << 14
 // timeline records a run window by window (see results.Timeline).
 type timeline struct {
 	results.Timeline
-	next time.Duration // the start of the next window
-	cur  results.Window
-	hist results.Histogram // the current window's latencies
-	// end is where the timeline stops (set when arrivals end), and
-	// ended is set once it has.
+	next time.Duration  // the end of the current window
+	cur  results.Window // the current window, but for its latencies:
+	hist *results.Sketch
+	// quiet counts the windows closed after those in Windows in which
+	// nothing happened: nothing in flight at their start, no request
+	// ended. They are added to Windows only when something happens
+	// after them, or when they lie before the end of arrivals, so that a
+	// run whose last requests ended long before its last event (a fault
+	// scheduled after the drain) is not drawn as a long flat line.
+	quiet int
+	// end is where arrivals ended (set when they have), and ended is set
+	// once the timeline is complete.
 	end   time.Duration
 	ended bool
 }
 
 // newTimeline starts a timeline for a run expected to last span.
 func newTimeline(e *engine, span, warmup time.Duration) *timeline {
-	t := &timeline{}
+	t := &timeline{hist: new(results.Sketch)}
 	t.Step, t.Warmup = niceStep(span/timelineWindows), warmup
 	for i := range e.servers {
 		t.Servers = append(t.Servers, e.servers[i].name)
@@ -79,9 +87,10 @@ func newTimeline(e *engine, span, warmup time.Duration) *timeline {
 	return t
 }
 
-// arrivalsEnded bounds the timeline to the drain's first drainWindows.
+// arrivalsEnded notes where arrivals ended: the timeline reaches at least
+// that far.
 func (t *timeline) arrivalsEnded(at time.Duration) {
-	t.end = at + drainWindows*t.Step
+	t.end = at
 }
 
 // observed reports whether a timeline or a trace is kept: whether a
@@ -95,32 +104,125 @@ func (e *engine) traceStopped() bool { return e.tracer != nil && e.tracer.stoppe
 func (e *engine) recording() bool { return e.tl != nil && !e.tl.ended }
 
 // advance closes every window that ends at or before now, sampling the
-// servers' requests in flight as each new one opens, until the timeline
-// ends.
+// servers' requests in flight as each new one opens. Nothing changes
+// between two calls, so when nothing is in flight the windows up to now
+// are all quiet, and are counted at once.
 func (e *engine) advance(now time.Duration) {
 	t := e.tl
 	for now >= t.next && !t.ended {
-		t.close()
-		if t.next >= t.end || len(t.Windows) >= maxWindows {
-			t.ended = true
-			return
+		if !t.curQuiet() && len(t.Windows)+t.quiet+2 > maxWindows {
+			t.coarsen()
+			continue // the current window may now end later
 		}
+		t.closeWindow()
 		t.cur = results.Window{InFlight: make([]int, len(e.servers))}
 		for i := range e.servers {
 			t.cur.InFlight[i] = int(e.servers[i].backend.InFlight())
 		}
 		t.next += t.Step
+		if now >= t.next && t.curQuiet() {
+			n := (now-t.next)/t.Step + 1
+			t.quiet += int(n)
+			t.next += n * t.Step
+		}
 	}
 }
 
-// close ends the current window.
-func (t *timeline) close() {
-	t.cur.Completed = t.hist.Count()
-	if t.cur.Completed > 0 {
-		t.cur.P99 = t.hist.Quantile(0.99)
+// curQuiet reports whether nothing has happened in the current window so
+// far: nothing was in flight at its start, and no request ended.
+func (t *timeline) curQuiet() bool {
+	return t.hist.Count() == 0 && t.cur.Failed == 0 && !slices.ContainsFunc(t.cur.InFlight, func(n int) bool { return n > 0 })
+}
+
+// closeWindow ends the current window: it is kept, after the quiet ones
+// before it, or counted as quiet.
+func (t *timeline) closeWindow() {
+	if t.curQuiet() {
+		t.quiet++
+		return
 	}
-	t.Windows = append(t.Windows, t.cur)
-	t.hist.Reset()
+	w := t.cur
+	w.Completed = t.hist.Count()
+	if w.Completed > 0 {
+		w.Latency, t.hist = t.hist, new(results.Sketch)
+	}
+	t.keepQuiet(t.quiet)
+	t.Windows = append(t.Windows, w)
+}
+
+// keepQuiet adds n of the quiet windows to Windows.
+func (t *timeline) keepQuiet(n int) {
+	for range n {
+		t.Windows = append(t.Windows, results.Window{InFlight: make([]int, len(t.Servers))})
+	}
+	t.quiet -= n
+}
+
+// coarsen doubles the step: each pair of windows becomes one, from window
+// 0 on, and the current window joins the one before it or the one after.
+func (t *timeline) coarsen() {
+	if (len(t.Windows)+t.quiet)%2 == 1 {
+		// The current window is the second half of its pair: it takes in
+		// the first, and starts where that started.
+		if t.quiet > 0 {
+			t.quiet--
+			clear(t.cur.InFlight)
+		} else {
+			last := t.Windows[len(t.Windows)-1]
+			t.Windows = t.Windows[:len(t.Windows)-1]
+			t.cur.Failed += last.Failed
+			t.hist.Merge(last.Latency)
+			t.cur.InFlight = last.InFlight
+		}
+	} else {
+		t.next += t.Step // the first half: it now ends a step later
+	}
+	kept := t.Windows[:0]
+	for i := 0; i < len(t.Windows); i += 2 {
+		w := t.Windows[i]
+		if i+1 < len(t.Windows) {
+			w.Add(&t.Windows[i+1])
+		} else if t.quiet > 0 {
+			t.quiet-- // paired with the first quiet window, which adds nothing
+		}
+		kept = append(kept, w)
+	}
+	clear(t.Windows[len(kept):])
+	t.Windows = kept
+	t.quiet /= 2
+	t.Step *= 2
+}
+
+// close completes the timeline when the run is over. It reaches the end
+// of arrivals or the last request's end, whichever is later: the quiet
+// windows after both are left out, and so are the events in them (a
+// fault scheduled after the drain). It holds at most maxWindows.
+func (t *timeline) close() {
+	for t.kept() > maxWindows {
+		t.coarsen()
+	}
+	t.closeWindow()
+	t.keepQuiet(min(t.quiet, max(t.beforeEnd(), 1-len(t.Windows))))
+	t.quiet, t.ended = 0, true
+	end := t.End()
+	t.Events = slices.DeleteFunc(t.Events, func(e results.Event) bool { return e.At > end })
+}
+
+// kept is how many windows close would keep now.
+func (t *timeline) kept() int {
+	if !t.curQuiet() {
+		return len(t.Windows) + t.quiet + 1
+	}
+	return len(t.Windows) + max(min(t.quiet+1, t.beforeEnd()), 1-len(t.Windows))
+}
+
+// beforeEnd is how many windows after those kept start before arrivals
+// ended.
+func (t *timeline) beforeEnd() int {
+	if t.end == math.MaxInt64 {
+		return 0 // arrivals did not end: the run was stopped
+	}
+	return max(int((t.end+t.Step-1)/t.Step)-len(t.Windows), 0)
 }
 
 // changed records an event of server s (nil for the whole run) on the

@@ -25,17 +25,21 @@ func TestTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := res.Detail.Timeline
-	// The last completion is at 119.85 s; the health checks due at 120 s
-	// open one more, empty window.
-	if tl.Step != time.Second || len(tl.Windows) != 121 {
-		t.Fatalf("step %v, %d windows; want 1s and 121", tl.Step, len(tl.Windows))
+	// The last completion is at 119.85 s, in the window that ends at
+	// 120 s, where arrivals end too: the health checks due then open no
+	// window.
+	if tl.Step != time.Second || len(tl.Windows) != 120 {
+		t.Fatalf("step %v, %d windows; want 1s and 120", tl.Step, len(tl.Windows))
 	}
 	var completed, failed int64
 	for i, w := range tl.Windows {
 		completed += w.Completed
 		failed += w.Failed
-		if w.Completed > 0 && w.P99 != 100*time.Millisecond {
-			t.Errorf("window %d: p99 %v, want 100ms", i, w.P99)
+		if n := w.Latency.Count(); n != w.Completed {
+			t.Errorf("window %d: %d latencies for %d completions", i, n, w.Completed)
+		}
+		if w.Completed > 0 && w.Latency.Quantile(0.99) != 100*time.Millisecond {
+			t.Errorf("window %d: p99 %v, want 100ms", i, w.Latency.Quantile(0.99))
 		}
 		if fmt.Sprint(w.InFlight) != "[0 0 0 0]" {
 			t.Errorf("window %d: in flight %v at its start, want none", i, w.InFlight)
@@ -59,31 +63,71 @@ func TestTimeline(t *testing.T) {
 	}
 }
 
-// TestTimelineBounded checks that an overloaded run's timeline stops a
-// quarter of its length into the drain: 20,000 one-second requests reach
-// one server within 1 s (5 ms windows) and take 20,000 s to serve, which
-// would be 4 million windows.
-func TestTimelineBounded(t *testing.T) {
-	sc := parse(t, `name: flood
+// TestTimelineWholeRun checks that a timeline covers the whole run,
+// however long it drains, in at most maxWindows windows: 20,000
+// one-second requests reach one server within 1 s (5 ms windows) and,
+// without a response timeout, take 20,000 s to serve, which would be 4
+// million windows; the step doubles until they fit. With the default 60 s
+// timeout the drain ends a minute after the last arrival. Either way the
+// last window holds the last request's end, every completion and failure
+// is in some window, and the requests in flight at each window's start
+// are those that arrived and had not ended in the windows before it,
+// which holds only if merged windows keep their times. A fault scheduled
+// after the drain opens no window, and its event is left out.
+func TestTimelineWholeRun(t *testing.T) {
+	const flood = `name: flood
 requests: 20000
 servers: [{name: app}]
 workload:
   arrival: {process: constant, rate: 20000}
   service: {dist: constant, mean: 1s}
-`)
-	res, _, _, err := run(sc, "round_robin", runOptions{timeline: true})
-	if err != nil {
-		t.Fatal(err)
+faults: [{at: 50000s, server: app, kind: crash}]
+`
+	tests := []struct {
+		name  string
+		extra string
+		// lastEnd is about when the last request ends.
+		lastEnd time.Duration
+	}{
+		{"no timeout", "timeouts: {response: 0}\n", 20001 * time.Second},
+		{"60 s timeout", "", 61 * time.Second},
 	}
-	tl := res.Detail.Timeline
-	end := time.Second + drainWindows*tl.Step
-	if tl.Step != 5*time.Millisecond || len(tl.Windows) != int(end/tl.Step) {
-		t.Fatalf("step %v, %d windows; want 5ms and %d, up to %v", tl.Step, len(tl.Windows), end/tl.Step, end)
-	}
-	last := tl.Windows[len(tl.Windows)-1]
-	// At 1.245 s every request has arrived and one finished a second ago.
-	if last.InFlight[0] != 19999 {
-		t.Errorf("in flight at the last window's start %d, want 19999", last.InFlight[0])
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, _, _, err := run(parse(t, flood+tt.extra), "round_robin", runOptions{timeline: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tl := res.Detail.Timeline
+			if len(tl.Windows) > maxWindows || len(tl.Windows) < maxWindows/2 {
+				t.Errorf("%d windows, want between %d and %d", len(tl.Windows), maxWindows/2, maxWindows)
+			}
+			if k := tl.Step / (5 * time.Millisecond); tl.Step%(5*time.Millisecond) != 0 || k&(k-1) != 0 {
+				t.Errorf("step %v, want 5ms times a power of two", tl.Step)
+			}
+			if end := tl.End(); end < tt.lastEnd-time.Second || end-tl.Step > tt.lastEnd+time.Second {
+				t.Errorf("%d windows of %v end at %v; the last request ends at about %v", len(tl.Windows), tl.Step, end, tt.lastEnd)
+			}
+			last := tl.Windows[len(tl.Windows)-1]
+			if last.Completed+last.Failed == 0 {
+				t.Errorf("the last window, %+v, saw no request end", last)
+			}
+			var ended int64
+			for i, w := range tl.Windows {
+				if at := time.Duration(i) * tl.Step; at >= time.Second && int64(w.InFlight[0]) != 20000-ended {
+					t.Fatalf("window %d (%v): %d in flight at its start, want the 20000 arrived less the %d ended before", i, at, w.InFlight[0], ended)
+				}
+				ended += w.Completed + w.Failed
+			}
+			if ended != res.Completed+res.Failed || ended != 20000 {
+				t.Errorf("windows count %d ended requests; the run %d completed and %d failed of 20000", ended, res.Completed, res.Failed)
+			}
+			for _, e := range tl.Events {
+				if e.Kind == results.EventCrash || e.At > tl.End() {
+					t.Errorf("event %v: after the timeline's end, %v", e, tl.End())
+				}
+			}
+		})
 	}
 }
 

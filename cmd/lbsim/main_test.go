@@ -81,6 +81,8 @@ func TestExitCodes(t *testing.T) {
 		{"run bad format", []string{"run", "black-friday", "--format", "xml"}, 2, "--format", ""},
 		{"run unknown algorithm", []string{"run", "black-friday", "--algorithms", "round_robin,fastest"}, 2, `unknown algorithm "fastest"`, ""},
 		{"run zero requests", []string{"run", "black-friday", "--requests", "0"}, 2, "--requests", ""},
+		{"run zero p99 window", []string{"run", "black-friday", "--out", t.TempDir(), "--p99-window", "0s"}, 2, "--p99-window must be a positive duration, got 0s", ""},
+		{"run p99 window without out", []string{"run", "black-friday", "--p99-window", "30s"}, 2, "--p99-window shapes the charts: it needs --out", ""},
 		{"run missing file", []string{"run", "no/such/file.yaml"}, 2, "no/such/file.yaml", ""},
 		{"run unknown key", []string{"run", bad}, 2, "bad.yaml:4", ""},
 		{"validate bad", []string{"validate", bad}, 2, "capcity", ""},
@@ -199,7 +201,7 @@ func TestRunJSON(t *testing.T) {
 // timeline and failures: the machine formats, every chart twice and the page.
 var outFiles = []string{
 	"results.json", "results.csv", "results.md",
-	"latency-cdf.svg", "latency-cdf.png", "server-requests.svg", "server-requests.png",
+	"latency-cdf.svg", "latency-cdf.png", "ccdf.svg", "ccdf.png", "server-requests.svg", "server-requests.png",
 	"server-utilization.svg", "server-utilization.png", "inflight.svg", "inflight.png",
 	"p99-over-time.svg", "p99-over-time.png", "failures-over-time.svg", "failures-over-time.png", "report.html",
 }
@@ -215,6 +217,7 @@ func TestRunOutWritesFiles(t *testing.T) {
 	}{
 		{"one seed", nil, "Seed 1;"},
 		{"three seeds", []string{"--seeds", "3"}, "the first seed&#39;s (seed 1)"},
+		{"a p99 window", []string{"--p99-window", "30s"}, "p99 latency over a trailing 30s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

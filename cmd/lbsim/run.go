@@ -23,6 +23,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	rf := addRunFlags(fs, "worst")
 	out := fs.String("out", "", "also write results.json, .csv and .md, charts (SVG and PNG) and report.html into this directory")
+	window := fs.Duration("p99-window", 0, "with --out: the trailing span of the p99 over time and of the in-flight averages (default 10s, at least 5 timeline windows, at most a tenth of the run)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim run SCENARIO [flags]")
 		fs.PrintDefaults()
@@ -36,6 +37,12 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	f, how, err := rf.check()
 	if err != nil {
 		return err
+	}
+	if fs.Changed("p99-window") && *window <= 0 {
+		return usagef("--p99-window must be a positive duration, got %v", *window)
+	}
+	if fs.Changed("p99-window") && *out == "" {
+		return usagef("--p99-window shapes the charts: it needs --out")
 	}
 	sc, names, err := rf.open(fs.Arg(0))
 	if err != nil {
@@ -57,7 +64,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	cmp := results.Combine(runs, how)
 	if *out != "" {
-		if err := writeOut(*out, cmp, sc.YAML); err != nil {
+		if err := writeOut(*out, cmp, sc.YAML, report.ChartOptions{P99Window: *window}); err != nil {
 			return err
 		}
 	}
@@ -181,7 +188,7 @@ func checkAlgorithms(flag string, names []string) ([]string, error) {
 
 // writeOut writes into dir the comparison in every machine format, each
 // chart as SVG and PNG, and report.html.
-func writeOut(dir string, cmp *results.Comparison, yaml []byte) error {
+func writeOut(dir string, cmp *results.Comparison, yaml []byte, opt report.ChartOptions) error {
 	in := func(f report.Format) func(io.Writer) error {
 		return func(w io.Writer) error { return report.Write(w, f, cmp) }
 	}
@@ -190,7 +197,7 @@ func writeOut(dir string, cmp *results.Comparison, yaml []byte) error {
 		{"results.csv", in(report.FormatCSV)},
 		{"results.md", in(report.FormatMarkdown)},
 	}
-	charts := report.Charts(cmp)
+	charts := report.ChartsWith(cmp, opt)
 	for _, ch := range charts {
 		files = append(files, outFile{ch.Name + ".svg", ch.WriteSVG}, outFile{ch.Name + ".png", ch.WritePNG})
 	}
