@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -467,4 +469,34 @@ func TestCacheTable(t *testing.T) {
 		}
 	}
 	t.Errorf("no cache row for %s:\n%s", c.Results[0].Algorithm, out)
+}
+
+// TestServerAndGroupCSV: one row per algorithm and server (or group),
+// with the rounded figures the JSON has.
+func TestServerAndGroupCSV(t *testing.T) {
+	c := sample()
+	for _, tt := range []struct {
+		name  string
+		write func(io.Writer, *results.Comparison) error
+		rows  int
+		first []string
+	}{
+		{"servers", WriteServersCSV, 8, []string{"round_robin", "app-1", "2500", "2490", "0", "0.9", "0", "90", "50.049", "72", "81", "900.111", "1800", "2700"}},
+		{"groups", WriteGroupsCSV, 2, []string{"round_robin", "app", "10060", "10020", "90", "50.049", "72", "81", "900.111", "1800", "2700"}},
+	} {
+		var b bytes.Buffer
+		if err := tt.write(&b, c); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != tt.rows+1 || !slices.Equal(rows[1], tt.first) {
+			t.Errorf("%s: %d rows, first %q; want %d and %q", tt.name, len(rows)-1, rows[1], tt.rows, tt.first)
+		}
+		if !slices.Contains(rows[0], "latency_ms_p99") {
+			t.Errorf("%s header %q", tt.name, rows[0])
+		}
+	}
 }
