@@ -234,7 +234,7 @@ func editServers(top *yaml.Node, s string) error {
 	if group == nil || group.Kind != yaml.MappingNode {
 		return badRequest("servers: the server group on line %d is not a mapping", list.Content[0].Line)
 	}
-	set(group, "count", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)})
+	set(group, "count", number(float64(n)))
 	return nil
 }
 
@@ -256,7 +256,7 @@ func editLoad(top *yaml.Node, sc *scenarios.Scenario, s string) error {
 		return badRequest("load: the scenario has no workload.arrival mapping to change")
 	}
 	remove(arrival, "rate")
-	set(arrival, "load", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(v, 'g', -1, 64)})
+	set(arrival, "load", number(v))
 	return nil
 }
 
@@ -294,10 +294,11 @@ func editFaults(top *yaml.Node, sc *scenarios.Scenario, q url.Values) error {
 		if factor == "" {
 			factor = "10"
 		}
-		if v, err := strconv.ParseFloat(factor, 64); err != nil || !(v > 1) || v > 1e6 {
+		v, err := strconv.ParseFloat(factor, 64)
+		if err != nil || !(v > 1) || v > 1e6 {
 			return badRequest("factor must be a number above 1, got %q", factor)
 		}
-		add("factor", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: factor})
+		add("factor", number(v))
 	}
 	if q.Get("for") != "" {
 		d, err := duration("for", q.Get("for"), false)
@@ -323,6 +324,12 @@ func duration(param, s string, zero bool) (string, error) {
 		return "", badRequest("%s must be a virtual time such as 90s or 2m, got %q", param, s)
 	}
 	return s, nil
+}
+
+// number is a numeric scalar, written as short as it reads back, without
+// a tag.
+func number(v float64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)}
 }
 
 // str is a string scalar.
