@@ -200,7 +200,7 @@ func TestRunJSON(t *testing.T) {
 // outFiles are the files run --out writes, with a scenario that has a
 // timeline and failures: the machine formats, every chart twice and the page.
 var outFiles = []string{
-	"results.json", "results.csv", "results.md",
+	"results.json", "results.csv", "results.md", "servers.csv", "groups.csv",
 	"latency-cdf.svg", "latency-cdf.png", "ccdf.svg", "ccdf.png", "server-requests.svg", "server-requests.png",
 	"server-utilization.svg", "server-utilization.png", "inflight.svg", "inflight.png",
 	"p99-over-time.svg", "p99-over-time.png", "failures-over-time.svg", "failures-over-time.png", "report.html",

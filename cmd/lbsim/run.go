@@ -186,8 +186,9 @@ func checkAlgorithms(flag string, names []string) ([]string, error) {
 	return out, nil
 }
 
-// writeOut writes into dir the comparison in every machine format, each
-// chart as SVG and PNG, and report.html.
+// writeOut writes into dir the comparison in every machine format (its
+// servers and groups also as CSV of their own), each chart as SVG and
+// PNG, and report.html.
 func writeOut(dir string, cmp *results.Comparison, yaml []byte, opt report.ChartOptions) error {
 	in := func(f report.Format) func(io.Writer) error {
 		return func(w io.Writer) error { return report.Write(w, f, cmp) }
@@ -196,6 +197,8 @@ func writeOut(dir string, cmp *results.Comparison, yaml []byte, opt report.Chart
 		{"results.json", in(report.FormatJSON)},
 		{"results.csv", in(report.FormatCSV)},
 		{"results.md", in(report.FormatMarkdown)},
+		{"servers.csv", func(w io.Writer) error { return report.WriteServersCSV(w, cmp) }},
+		{"groups.csv", func(w io.Writer) error { return report.WriteGroupsCSV(w, cmp) }},
 	}
 	charts := report.ChartsWith(cmp, opt)
 	for _, ch := range charts {
