@@ -38,9 +38,10 @@ type Path struct {
 	// Metric is the path in full: "latency_ms.p99" for p99,
 	// "servers[app-1].requests".
 	Metric string
-	// Server and Class are the names in servers[NAME] and classes[NAME],
-	// so a loader can check them against the scenario; "" if none.
-	Server, Class string
+	// Server, Group and Class are the names in servers[NAME],
+	// groups[NAME] and classes[NAME], so a loader can check them against
+	// the scenario; "" if none.
+	Server, Group, Class string
 	// KeyOffset is the byte offset of the [NAME], if any.
 	KeyOffset int
 
@@ -174,6 +175,8 @@ func ResolvePath(parts []PathPart) (Path, *PathError) {
 				switch part.Name {
 				case "servers":
 					ref.Server = part.Key
+				case "groups":
+					ref.Group = part.Key
 				case "classes":
 					ref.Class = part.Key
 				}

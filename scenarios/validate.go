@@ -395,9 +395,9 @@ func checkJudge(s *Scenario, d *decoder) error {
 // checkExpect checks that every metric an expectation reads can be in the
 // results: its algorithm is run, its server and class exist.
 func checkExpect(s *Scenario, d *decoder) error {
-	servers := map[string]bool{}
+	servers, groups := map[string]bool{}, map[string]bool{}
 	for _, sv := range append(s.ExpandServers(), s.AutoscaleServers()...) {
-		servers[sv.Name] = true
+		servers[sv.Name], groups[sv.Group] = true, true
 	}
 	var classes []string
 	if len(s.Workload.Classes) > 1 {
@@ -428,6 +428,8 @@ func checkExpect(s *Scenario, d *decoder) error {
 				return d.expectErr(n, p, r.Offset, fmt.Sprintf("%s is not among the scenario's algorithms (%s); add it there", name, strings.Join(s.Algorithms, ", ")))
 			case r.Server != "" && !servers[r.Server]:
 				return d.expectErr(n, p, r.KeyOffset, fmt.Sprintf("no server is named %s", quote(r.Server)))
+			case r.Group != "" && !groups[r.Group]:
+				return d.expectErr(n, p, r.KeyOffset, fmt.Sprintf("no server group is named %s", quote(r.Group)))
 			case r.Class != "" && len(classes) == 0:
 				return d.expectErr(n, p, r.KeyOffset, "the workload has a single request class, so results have no classes; use the algorithm's own latency")
 			case r.Class != "" && !slices.Contains(classes, r.Class):

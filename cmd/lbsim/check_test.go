@@ -56,6 +56,8 @@ func TestCheckExitCodes(t *testing.T) {
 		{"tab", []string{"check", writeFile(t, "tab.yaml", "name: t\nservers:\n  - name: a\n\t  count: 2\n")}, 2, "tab.yaml:4: a tab indents this line; YAML indents with spaces", ""},
 		{"algorithm not run", []string{"check", tiny(t, "round_robin.p99 < ip_hash.p99")}, 2, `tiny.yaml:9:23: expect[0]: "ip_hash" is not among the scenario's algorithms`, ""},
 		{"unknown server", []string{"check", tiny(t, "round_robin.servers[db].requests > 0")}, 2, `tiny.yaml:9:25: expect[0]: no server is named "db"`, ""},
+		{"unknown group", []string{"check", tiny(t, "round_robin.groups[db].p99 > 0")}, 2, `tiny.yaml:9:24: expect[0]: no server group is named "db"`, ""},
+		{"group latency", []string{"check", tiny(t, "round_robin.groups[app].p99 == round_robin.groups[app].latency_ms.p99")}, 0, "", "1 passed, 0 failed"},
 		{"no classes", []string{"check", tiny(t, "round_robin.classes[report].p99 > 0")}, 2, "single request class", ""},
 		{"deep nesting", []string{"check", tiny(t, deep)}, 2, "nested more than 32 deep", ""},
 		{"huge number", []string{"check", tiny(t, "round_robin.p99 < 1e400")}, 2, `number "1e400" is out of range`, ""},
