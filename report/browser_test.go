@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,12 +38,15 @@ algorithms: [round_robin, least_connections]
 `
 
 // probe is added to a copy of the page: it writes each chart's laid-out
-// size and the number of resources the page fetched into the DOM, which
-// --dump-dom prints. The page itself has no script.
+// size, whether its caption shows below it, and the number of resources
+// the page fetched into the DOM, which --dump-dom prints. The page itself
+// has no script.
 const probe = `<script>
 for (const f of document.querySelectorAll("figure.chart")) {
   const r = f.querySelector("svg").getBoundingClientRect();
+  const c = f.querySelector("figcaption").getBoundingClientRect();
   f.setAttribute("data-laid-out", Math.round(r.width) + "x" + Math.round(r.height));
+  f.setAttribute("data-caption-below", String(c.height > 0 && c.top >= r.bottom - 1));
 }
 document.body.setAttribute("data-resources", String(performance.getEntriesByType("resource").length));
 </script>
@@ -101,12 +105,21 @@ func TestPageInChromium(t *testing.T) {
 	}
 
 	dom := runBrowser(t, browser, dir, "--window-size=1100,2600", "--dump-dom", "file://"+probePath)
-	laidOut := regexp.MustCompile(`<figure id="chart-([\w-]+)" class="chart" data-laid-out="(\d+)x(\d+)"`)
+	laidOut := regexp.MustCompile(`<figure id="chart-([\w-]+)" class="chart" data-laid-out="(\d+)x(\d+)" data-caption-below="(\w+)"`)
 	sizes := map[string][2]int{}
+	var order []string
 	for _, m := range laidOut.FindAllStringSubmatch(dom, -1) {
 		w, _ := strconv.Atoi(m[2])
 		h, _ := strconv.Atoi(m[3])
 		sizes[m[1]] = [2]int{w, h}
+		order = append(order, m[1])
+		if m[4] != "true" {
+			t.Errorf("chart %s: its caption does not show below it", m[1])
+		}
+	}
+	// The tail right after the distribution it details.
+	if i := slices.Index(order, "latency-cdf"); i < 0 || i+1 >= len(order) || order[i+1] != "ccdf" {
+		t.Errorf("charts in the page in the order %v, want ccdf right after latency-cdf", order)
 	}
 	for _, ch := range charts {
 		size, ok := sizes[ch.Name]

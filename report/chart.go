@@ -104,7 +104,7 @@ func ChartsWith(c *results.Comparison, opt ChartOptions) []*Chart {
 	}
 	bars := func(what string, ticks plot.Ticker, get func(results.Server) float64, about string) *Chart {
 		if neverLaunched(c) {
-			about += " (servers never launched are left out)"
+			about += " (servers the autoscaler never launched are left out)"
 		}
 		return chart("server-"+what, upperFirst(what)+" per server", results.SeedText(c.Seed, c.Seeds, c.Aggregate), about+".",
 			func() (*figure, error) { return serverBars(c, what, ticks, get) })
@@ -122,9 +122,9 @@ func ChartsWith(c *results.Comparison, opt ChartOptions) []*Chart {
 	if len(c.Results) > 0 {
 		out = append(out,
 			bars("requests", countTicks, func(s results.Server) float64 { return float64(s.Requests) },
-				"Requests each algorithm sent to each server, failed ones included: even bars are an even split of requests, not always of work"),
+				"Requests sent to each server, failed ones too: even bars split requests evenly, not always the work"),
 			bars("utilization", percentTicks, func(s results.Server) float64 { return s.Utilization },
-				"Share of each server's slot-time spent serving after the warm-up: a bar far above the others is a hot server, where the tail builds up"))
+				"Share of each server's slot-time spent serving after the warm-up: a bar far above the rest is a hot server"))
 	}
 	if detailed(func(d *results.Detail) bool { return len(d.Timeline.Windows) > 0 }) {
 		tls := timelines(c)
@@ -663,18 +663,19 @@ func latencyCCDF(c *results.Comparison) (*plot.Plot, error) {
 		return nil, errors.New("no latencies were measured")
 	}
 	p.X.Min, p.X.Max = decades(lo, hi)
-	p.Y.Min, p.Y.Max = math.Pow(10, math.Floor(math.Log10(floor)+1e-9)), 1
+	// At least a decade, for a run of a request or a few.
+	p.Y.Min, p.Y.Max = math.Min(math.Pow(10, math.Floor(math.Log10(floor)+1e-9)), 0.1), 1
 	return p, nil
 }
 
 // ccdf is the share of h's requests slower than each latency in
-// milliseconds, from 1 below the fastest. Above the slowest none is,
+// milliseconds, from 1 at the fastest. Above the slowest none is,
 // which a log axis cannot show: the line ends at the slowest, at the
 // share of that one request, 1/n. h holds at least one value.
 func ccdf(h *results.Histogram) plotter.XYs {
 	pts := h.CDF(cdfTicks)
 	one := 1 / float64(h.Count())
-	xys := plotter.XYs{{X: positiveMS(pts[0].Value), Y: 1}}
+	xys := plotter.XYs{{X: positiveMS(h.Min()), Y: 1}}
 	for _, pt := range pts {
 		xys = append(xys, plotter.XY{X: positiveMS(pt.Value), Y: math.Max(1-pt.Share, one)})
 	}

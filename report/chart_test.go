@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +17,8 @@ import (
 	"time"
 
 	"github.com/lbsim/lbsim/results"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // detailedRuns is a hand-built comparison of three algorithms on three
@@ -401,5 +405,308 @@ func TestNeverLaunchedBars(t *testing.T) {
 	}
 	if neverLaunched(detailedRuns()) {
 		t.Error("a comparison where every server served says some never launched")
+	}
+}
+
+// TestSeriesStyles checks series can be told apart without colours: the
+// first ten differ from each other in dash pattern and in marker, and
+// all of the up to 100 algorithms a scenario may compare in the pair of
+// them; a series' style is the same on every call.
+func TestSeriesStyles(t *testing.T) {
+	type look struct {
+		dashes string
+		marker marker
+	}
+	lookOf := func(s style) look { return look{fmt.Sprint(s.dashes), s.marker} }
+	tests := []struct {
+		n    int
+		both bool // each pair differs in dash and in marker
+	}{{2, true}, {5, true}, {len(markerShapes), true}, {len(markerShapes) + 1, false}, {100, false}}
+	for _, tt := range tests {
+		seen := map[look]int{}
+		for i := range tt.n {
+			s := seriesStyle(i)
+			if again := seriesStyle(i); lookOf(again) != lookOf(s) || again.color != s.color {
+				t.Errorf("series %d: two calls give two styles", i)
+			}
+			if !slices.Contains(palette, s.color) {
+				t.Errorf("series %d: colour %v is not in the palette", i, s.color)
+			}
+			if j, ok := seen[lookOf(s)]; ok {
+				t.Errorf("%d series: %d and %d share dashes %v and marker %d", tt.n, j, i, s.dashes, s.marker)
+			}
+			seen[lookOf(s)] = i
+			for j := range i {
+				o := seriesStyle(j)
+				if tt.both && (fmt.Sprint(o.dashes) == fmt.Sprint(s.dashes) || o.marker == s.marker) {
+					t.Errorf("%d series: %d and %d share a dash pattern or a marker", tt.n, j, i)
+				}
+			}
+		}
+	}
+	if len(dashPatterns) != len(markerShapes) {
+		t.Errorf("%d dash patterns for %d markers", len(dashPatterns), len(markerShapes))
+	}
+}
+
+// TestMarkAlong checks markers fall at their phase along a line, then
+// every markEvery of its length, across its bends, and that lines drawn
+// over each other with the phases of two series have their markers
+// apart.
+func TestMarkAlong(t *testing.T) {
+	pt := func(x, y vg.Length) vg.Point { return vg.Point{X: x, Y: y} }
+	tests := []struct {
+		name  string
+		pts   []vg.Point
+		phase vg.Length
+		want  []vg.Point
+	}{
+		{"straight", []vg.Point{pt(0, 0), pt(200, 0)}, 10, []vg.Point{pt(10, 0), pt(74, 0), pt(138, 0)}},
+		{"a bend", []vg.Point{pt(0, 0), pt(40, 0), pt(40, 100)}, 32, []vg.Point{pt(32, 0), pt(40, 56)}},
+		{"many short segments", []vg.Point{pt(0, 0), pt(10, 0), pt(20, 0), pt(30, 0), pt(70, 0), pt(140, 0)}, 5, []vg.Point{pt(5, 0), pt(69, 0), pt(133, 0)}},
+		{"shorter than the phase", []vg.Point{pt(0, 0), pt(3, 4)}, 6, nil},
+		{"one point", []vg.Point{pt(1, 1)}, 0, nil},
+	}
+	for _, tt := range tests {
+		got := markAlong(tt.pts, tt.phase)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: markers at %v, want %v", tt.name, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if d := got[i].Sub(tt.want[i]); math.Hypot(float64(d.X), float64(d.Y)) > 1e-9 {
+				t.Errorf("%s: markers at %v, want %v", tt.name, got, tt.want)
+				break
+			}
+		}
+	}
+	line := []vg.Point{pt(0, 0), pt(300, 0)}
+	a, b := markAlong(line, phase(0, 2)), markAlong(line, phase(1, 2))
+	for i := range min(len(a), len(b)) {
+		if d := b[i].X - a[i].X; d != markEvery/2 {
+			t.Errorf("overlapping lines: markers %v and %v, want them half of %v apart", a, b, markEvery)
+			break
+		}
+	}
+}
+
+// TestCentredMean checks the in-flight average: the mean of the w
+// samples around each, fewer at the ends.
+func TestCentredMean(t *testing.T) {
+	ys := func(vs ...float64) plotter.XYs {
+		out := make(plotter.XYs, len(vs))
+		for i, v := range vs {
+			out[i] = plotter.XY{X: float64(i), Y: v}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		in   plotter.XYs
+		w    int
+		want plotter.XYs
+	}{
+		{"one sample each", ys(1, 5, 3), 1, ys(1, 5, 3)},
+		{"three", ys(3, 0, 0, 6, 0), 3, ys(1.5, 1, 2, 2, 3)},
+		{"four", ys(4, 0, 0, 0, 8), 4, ys(2, 4.0/3, 1, 2, 8.0/3)},
+		{"wider than the run", ys(1, 2, 3), 10, ys(2, 2, 2)},
+		{"none", nil, 3, ys()},
+	}
+	for _, tt := range tests {
+		got := centredMean(tt.in, tt.w)
+		if len(got) != len(tt.want) {
+			t.Fatalf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+		for i := range got {
+			if got[i].X != tt.want[i].X || math.Abs(got[i].Y-tt.want[i].Y) > 1e-12 {
+				t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+				break
+			}
+		}
+	}
+}
+
+// TestRollingSpan checks the span of the p99 over time: 10 s by default,
+// at least five windows, at most a tenth of the run, at least one window;
+// or what ChartOptions asks, in whole windows.
+func TestRollingSpan(t *testing.T) {
+	tl := func(step time.Duration, windows int) []results.Timeline {
+		return []results.Timeline{{Step: step, Windows: make([]results.Window, windows)}}
+	}
+	tests := []struct {
+		name string
+		tls  []results.Timeline
+		want time.Duration
+		span time.Duration
+	}{
+		{"default", tl(time.Second, 200), 0, 10 * time.Second},
+		{"default on fine windows", tl(500*time.Millisecond, 200), 0, 10 * time.Second},
+		{"five windows of a long run", tl(20*time.Second, 180), 0, 100 * time.Second},
+		{"a tenth of a short run", tl(200*time.Millisecond, 200), 0, 4 * time.Second},
+		{"a run of a few windows", tl(time.Second, 7), 0, time.Second},
+		{"the longest run's tenth", append(tl(time.Second, 30), tl(time.Second, 90)...), 0, 9 * time.Second},
+		{"asked", tl(time.Second, 200), 30 * time.Second, 30 * time.Second},
+		{"asked, rounded to windows", tl(2*time.Second, 200), 5 * time.Second, 6 * time.Second},
+		{"asked, less than a window", tl(5*time.Second, 200), time.Second, 5 * time.Second},
+		{"asked, longer than the run", tl(time.Second, 20), time.Minute, time.Minute},
+	}
+	for _, tt := range tests {
+		if got := rollingSpan(tt.tls, tt.want); got != tt.span {
+			t.Errorf("%s: span %v, want %v", tt.name, got, tt.span)
+		}
+	}
+}
+
+// TestChartsWith checks ChartOptions reach the titles, the captions and
+// the lines, that Charts draws the defaults, and that runs whose
+// timelines have different steps are drawn on the coarsest.
+func TestChartsWith(t *testing.T) {
+	coarse := detailedRuns()
+	coarse.Results[1].Detail.Timeline = coarse.Results[1].Detail.Timeline.Coarsened(2)
+	coarse.Results[2].Detail.Timeline.Windows[7].Failed = 3
+	tests := []struct {
+		name  string
+		c     *results.Comparison
+		opt   ChartOptions
+		texts map[string]string // chart: in its title and caption
+	}{
+		{"default", detailedRuns(), ChartOptions{}, map[string]string{"p99-over-time": "6s", "inflight": "6s"}},
+		{"asked", detailedRuns(), ChartOptions{P99Window: 3 * time.Second}, map[string]string{"p99-over-time": "3s", "inflight": "3s"}},
+		{"rounded", detailedRuns(), ChartOptions{P99Window: 2400 * time.Millisecond}, map[string]string{"p99-over-time": "2s"}},
+		{"negative is the default", detailedRuns(), ChartOptions{P99Window: -time.Second}, map[string]string{"p99-over-time": "6s"}},
+		{"steps differ", coarse, ChartOptions{P99Window: 3 * time.Second}, map[string]string{"p99-over-time": "4s", "failures-over-time": "2s"}},
+	}
+	for _, tt := range tests {
+		charts := ChartsWith(tt.c, tt.opt)
+		for name, want := range tt.texts {
+			i := slices.Index(chartNames(charts), name)
+			if i < 0 {
+				t.Fatalf("%s: no chart %s", tt.name, name)
+			}
+			ch := charts[i]
+			if !strings.Contains(ch.About, " "+want) || (name != "inflight" && !strings.Contains(ch.Title, " "+want+" ") && !strings.Contains(ch.Title, " "+want+",")) {
+				t.Errorf("%s: %s: title %q, caption %q; want both to say %s", tt.name, name, ch.Title, ch.About, want)
+			}
+		}
+		for _, ch := range charts {
+			var buf bytes.Buffer
+			if err := ch.WriteSVG(&buf); err != nil {
+				t.Errorf("%s: %s: %v", tt.name, ch.Name, err)
+			}
+		}
+	}
+	tls := timelines(coarse)
+	for i, tl := range tls {
+		if tl.Step != 2*time.Second || len(tl.Windows) != 30 {
+			t.Errorf("run %d on %d windows of %v, want 30 of 2s", i, len(tl.Windows), tl.Step)
+		}
+	}
+	for i, ch := range Charts(detailedRuns()) {
+		var a, b bytes.Buffer
+		other := ChartsWith(detailedRuns(), ChartOptions{})[i]
+		if ch.WritePNG(&a) != nil || other.WritePNG(&b) != nil || !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: Charts and ChartsWith the defaults differ", ch.Name)
+		}
+	}
+}
+
+// TestCaptions checks every chart has a caption of one line, one
+// sentence, short enough to read at a glance.
+func TestCaptions(t *testing.T) {
+	all := detailedRuns()
+	all.Results[0].Detail.Timeline.Windows[3].Failed = 1
+	for i := range all.Results {
+		r := &all.Results[i]
+		r.Servers = append(slices.Clone(r.Servers), results.Server{Name: "spare", NeverLaunched: true})
+	}
+	charts := append(Charts(all), SweepChart(sampleSweep()))
+	if len(charts) != len(allCharts)+2 {
+		t.Fatalf("charts %v, want every one and the sweep's", chartNames(charts))
+	}
+	for _, ch := range charts {
+		switch {
+		case ch.About == "":
+			t.Errorf("%s: no caption", ch.Name)
+		case strings.ContainsAny(ch.About, "\n\r"):
+			t.Errorf("%s: caption on several lines: %q", ch.Name, ch.About)
+		case len(ch.About) > 160:
+			t.Errorf("%s: caption of %d characters: %q", ch.Name, len(ch.About), ch.About)
+		case !strings.HasSuffix(ch.About, ".") || strings.Count(ch.About, ". ") > 0:
+			t.Errorf("%s: caption is not one sentence: %q", ch.Name, ch.About)
+		}
+	}
+}
+
+// TestCCDF checks the tail's points: from 1 at the fastest request down
+// to 1/n at the slowest, never rising, crossing the p99 guide at the
+// p99; and the chart's share axis reaches 1/n, a decade at least.
+func TestCCDF(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		at   func(k int) time.Duration // the k-th of n latencies
+	}{
+		{"one request", 1, func(int) time.Duration { return 40 * time.Millisecond }},
+		{"ties", 1000, func(k int) time.Duration { return time.Duration(1+k%2) * 50 * time.Millisecond }},
+		{"uniform", 20000, func(k int) time.Duration { return time.Duration(k+1) * time.Millisecond / 10 }},
+		{"a slow tail", 100000, func(k int) time.Duration {
+			if k%1000 == 0 {
+				return 5 * time.Second
+			}
+			return 50*time.Millisecond + time.Duration(k%997)*time.Microsecond
+		}},
+	}
+	for _, tt := range tests {
+		h := results.NewHistogram()
+		for k := range tt.n {
+			h.Record(tt.at(k))
+		}
+		xys := ccdf(h)
+		first, last := xys[0], xys[len(xys)-1]
+		if first.X != positiveMS(h.Min()) || first.Y != 1 || last.X != positiveMS(h.Max()) || last.Y != 1/float64(tt.n) {
+			t.Errorf("%s: from %v to %v; want from (%v, 1) to (%v, 1/%d)", tt.name, first, last, positiveMS(h.Min()), positiveMS(h.Max()), tt.n)
+		}
+		for k := 1; k < len(xys); k++ {
+			if xys[k].Y > xys[k-1].Y || xys[k].X < xys[k-1].X || xys[k].Y < 1/float64(tt.n) {
+				t.Errorf("%s: point %d %v after %v", tt.name, k, xys[k], xys[k-1])
+			}
+		}
+		if tt.n >= 1000 {
+			k := slices.IndexFunc(xys, func(xy plotter.XY) bool { return xy.Y <= 0.01+1e-12 })
+			if p99 := positiveMS(h.Quantile(0.99)); k < 0 || math.Abs(xys[k].X-p99) > 0.01*p99 {
+				t.Errorf("%s: the line reaches 1%% at %v, want the p99, %v ms", tt.name, xys[max(k, 0)], p99)
+			}
+		}
+		c := &results.Comparison{Scenario: "tail", Results: []results.Result{{Algorithm: "random", Detail: &results.Detail{Latency: h}}}}
+		p, err := latencyCCDF(c)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if want := math.Min(math.Pow(10, math.Floor(math.Log10(1/float64(tt.n))+1e-9)), 0.1); math.Abs(p.Y.Min-want) > 1e-9*want || p.Y.Max != 1 {
+			t.Errorf("%s: share axis from %g to %g, want from the decade of 1/%d, at most 0.1, to 1", tt.name, p.Y.Min, p.Y.Max, tt.n)
+		}
+		var buf bytes.Buffer
+		ch := Charts(&results.Comparison{Scenario: "tail", Results: []results.Result{{Algorithm: "random", Detail: &results.Detail{Latency: h}}}})
+		if i := slices.Index(chartNames(ch), "ccdf"); i < 0 || ch[i].WritePNG(&buf) != nil {
+			t.Errorf("%s: the ccdf chart does not draw", tt.name)
+		}
+	}
+}
+
+// TestShareTicks checks the tail's share axis: a labelled tick at each
+// power of ten, in percent written out, and unlabelled ones between.
+func TestShareTicks(t *testing.T) {
+	var labels []string
+	minor := 0
+	for _, tick := range (shareTicks{}).Ticks(1e-6, 1) {
+		if tick.Label == "" {
+			minor++
+		} else {
+			labels = append(labels, tick.Label)
+		}
+	}
+	want := []string{"0.0001%", "0.001%", "0.01%", "0.1%", "1%", "10%", "100%"}
+	if !slices.Equal(labels, want) || minor != 6*8 {
+		t.Errorf("labels %v and %d minor ticks, want %v and 48", labels, minor, want)
 	}
 }

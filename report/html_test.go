@@ -69,7 +69,10 @@ func TestWriteHTML(t *testing.T) {
 		wants = append(wants, r.Latency, r.Load)
 	}
 	for _, ch := range charts {
-		wants = append(wants, `<figure id="chart-`+ch.Name+`" class="chart">`+"\n"+`<svg role="img" aria-label="`, template.HTMLEscapeString(ch.About))
+		// The chart, then its caption under it: the title and what to
+		// look for.
+		wants = append(wants, `<figure id="chart-`+ch.Name+`" class="chart">`+"\n"+`<svg role="img" aria-label="`,
+			"</svg>\n<figcaption><strong>"+template.HTMLEscapeString(ch.Title)+".</strong> "+template.HTMLEscapeString(ch.About)+" Also as")
 	}
 	for _, want := range wants {
 		if !strings.Contains(page, want) {

@@ -27,8 +27,8 @@ func SweepChart(s *results.Sweep) *Chart {
 	return &Chart{
 		Name:  "sweep",
 		Title: sweepTitle(n),
-		About: "Mean (top) and p99 (bottom) latency at each value of " + n.Vary.Key +
-			": flat while the servers keep up, then bending up; the further right an algorithm's bend, the more it carries.",
+		About: "Mean (top) and p99 (bottom) latency by " + n.Vary.Key +
+			": flat while the servers keep up, then rising; the later an algorithm's rise, the more it carries.",
 		width:  chartWidth,
 		height: 2*panelHeight + 0.4*vg.Inch,
 		build: func() (*figure, error) {
