@@ -13,6 +13,7 @@
 //	lbsim proxy (--backend ADDR... | --config FILE) [--algorithm A] [--listen ADDR] ...
 //	lbsim live SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--speedup K] [--format table|json]
 //	lbsim import FILE [--format nginx|haproxy] [--upstream NAME] [--trace access.log]
+//	lbsim serve [--listen 127.0.0.1:8090] [--max-requests N] [--max-time 60s] [--max-runs N]
 //
 // SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
 // success, 1 a check or the run failed, 2 bad input or usage.
@@ -61,13 +62,14 @@ Usage:
   lbsim proxy --backend ADDR...  run the algorithms live, as a reverse proxy
   lbsim live SCENARIO            run it for real through the proxy, beside its simulation
   lbsim import FILE              turn an nginx or HAProxy config into a scenario (YAML on stdout)
+  lbsim serve                    the playground: run, edit and compare scenarios in a browser
 
 SCENARIO is a path to a YAML file or the name of a bundled scenario.
 Run 'lbsim COMMAND --help' for a command's flags.
 `
 
 // commands are the commands lbsim runs, for suggestions.
-var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "live", "import", "help"}
+var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "live", "import", "serve", "help"}
 
 func main() {
 	os.Exit(lbsim(os.Args[1:], os.Stdout, os.Stderr))
@@ -105,6 +107,8 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = liveCmd(rest, stdout, stderr)
 	case "import":
 		err = importCmd(rest, stdout, stderr)
+	case "serve":
+		err = serveCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
