@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/lbsim
 
-.PHONY: all build test lint bench fuzz run tutorial clean
+.PHONY: all build test lint bench fuzz run tutorial e2e playground-screenshot clean
 
 all: build
 
@@ -66,6 +66,17 @@ tutorial: build
 	cp out/mixed/latency-cdf.png docs/tutorial/mixed-latency-cdf.png
 	cp out/heterogeneous/server-utilization.png docs/tutorial/heterogeneous-utilization.png
 	cp out/crash/failures-over-time.png docs/tutorial/crash-failures.png
+
+# The playground (lbsim serve) in headless Chromium, as a learner uses it:
+# pick, run, pin, change a key, step through explain, break the YAML. It
+# skips, saying why, when Chromium is missing and cannot be installed.
+e2e:
+	$(GO) vet -tags e2e ./playground/
+	$(GO) test -tags e2e -count=1 -v -run '^TestPlaygroundInChromium$$' ./playground/
+
+# docs/playground.png, taken by the same test.
+playground-screenshot:
+	LBSIM_PLAYGROUND_SCREENSHOT=$(CURDIR)/docs/playground.png $(GO) test -tags e2e -count=1 -run '^TestPlaygroundInChromium$$' ./playground/
 
 clean:
 	rm -rf bin out
