@@ -75,7 +75,7 @@ type server struct {
 	busyAll float64
 	// latency holds the measured requests it completed: its own
 	// latency_ms, its group's, and max_over_mean_latency.
-	latency results.Sketch
+	latency *results.Sketch // from the sketches pool, empty
 }
 
 // latencySpread is the highest per-server mean latency over the mean of
@@ -85,7 +85,7 @@ func latencySpread(servers []server) float64 {
 	var sum, highest float64
 	var n int64
 	for i := range servers {
-		l := &servers[i].latency
+		l := servers[i].latency
 		if l.Count() == 0 {
 			continue
 		}
@@ -126,20 +126,20 @@ func (s *server) serviceTime(demand time.Duration) time.Duration {
 // appear (the file's order: expanded servers come group by group).
 func groups(servers []server) []results.Group {
 	var out []results.Group
-	var sketches []results.Sketch
+	var merged []results.Sketch
 	for i := range servers {
 		s := &servers[i]
 		k := len(out) - 1
 		if k < 0 || out[k].Name != s.group {
 			out = append(out, results.Group{Name: s.group})
-			sketches = append(sketches, results.Sketch{})
+			merged = append(merged, results.Sketch{})
 			k++
 		}
 		out[k].Requests += s.requests
-		sketches[k].Merge(&s.latency)
+		merged[k].Merge(s.latency)
 	}
 	for k := range out {
-		out[k].Completed, out[k].Latency = sketches[k].Count(), sketches[k].Latency()
+		out[k].Completed, out[k].Latency = merged[k].Count(), merged[k].Latency()
 	}
 	return out
 }
