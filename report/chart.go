@@ -432,16 +432,24 @@ const markEvery = vg.Length(64)
 func phase(i, n int) vg.Length { return markEvery * (vg.Length(i) + 0.5) / vg.Length(max(n, 1)) }
 
 // seriesLine is a series drawn as a line in its style, with its marker
-// every markEvery of the line's length on the page from phase on.
+// (if it has one) every markEvery of the line's length on the page from
+// phase on.
 type seriesLine struct {
 	*plotter.Line
 	glyph draw.GlyphStyle
 	phase vg.Length
 }
 
+// GlyphBoxes reserves no room at the panel's edges: plotter.Line's box a
+// point, for half a line's width, made most of the charts' garbage.
+func (l *seriesLine) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return nil }
+
 // Plot draws the line, then its markers where they fall inside the panel.
 func (l *seriesLine) Plot(c draw.Canvas, p *plot.Plot) {
 	l.Line.Plot(c, p)
+	if l.glyph.Shape == nil {
+		return
+	}
 	trX, trY := p.Transforms(&c)
 	pts := make([]vg.Point, len(l.XYs))
 	for k, xy := range l.XYs {
@@ -911,7 +919,7 @@ func inFlightPanels(c *results.Comparison, tls []results.Timeline, span time.Dur
 			}
 			st := seriesStyle(s)
 			line.LineStyle = draw.LineStyle{Color: faint(st), Width: vg.Points(0.6)}
-			p.Add(line)
+			p.Add(&seriesLine{Line: line})
 			legend := fig.legend
 			if k > 0 {
 				legend = nil // the servers are named once, for every panel

@@ -144,7 +144,11 @@ func (t *timeline) closeWindow() {
 	w := t.cur
 	w.Completed = t.hist.Count()
 	if w.Completed > 0 {
-		w.Latency, t.hist = t.hist, new(results.Sketch)
+		// A copy holds only the buckets in use, where the sketch that
+		// recorded them grew by appending; the sketch is reused.
+		w.Latency = new(results.Sketch)
+		w.Latency.Merge(t.hist)
+		t.hist.Reset()
 	}
 	t.keepQuiet(t.quiet)
 	t.Windows = append(t.Windows, w)
