@@ -14,6 +14,8 @@
 //	lbsim live SCENARIO [--algorithms a,b] [--seed N] [--requests N] [--speedup K] [--format table|json]
 //	lbsim import FILE [--format nginx|haproxy] [--upstream NAME] [--trace access.log]
 //	lbsim serve [--listen 127.0.0.1:8090] [--max-requests N] [--max-time 60s] [--max-runs N]
+//	lbsim completion bash|zsh|fish
+//	lbsim version
 //
 // SCENARIO is a file path or the name of a bundled scenario. Exit codes: 0
 // success, 1 a check or the run failed, 2 bad input or usage.
@@ -63,13 +65,15 @@ Usage:
   lbsim live SCENARIO            run it for real through the proxy, beside its simulation
   lbsim import FILE              turn an nginx or HAProxy config into a scenario (YAML on stdout)
   lbsim serve                    the playground: run, edit and compare scenarios in a browser
+  lbsim completion SHELL         print a completion script for bash, zsh or fish
+  lbsim version                  print lbsim's version
 
 SCENARIO is a path to a YAML file or the name of a bundled scenario.
 Run 'lbsim COMMAND --help' for a command's flags.
 `
 
 // commands are the commands lbsim runs, for suggestions.
-var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "live", "import", "serve", "help"}
+var commands = []string{"run", "check", "sweep", "merge", "validate", "list", "explain", "trace", "quiz", "proxy", "live", "import", "serve", "completion", "version", "help"}
 
 func main() {
 	os.Exit(lbsim(os.Args[1:], os.Stdout, os.Stderr))
@@ -109,6 +113,12 @@ func lbsim(args []string, stdout, stderr io.Writer) int {
 		err = importCmd(rest, stdout, stderr)
 	case "serve":
 		err = serveCmd(rest, stdout, stderr)
+	case "completion":
+		err = completionCmd(rest, stdout, stderr)
+	case "__complete": // for the completion scripts; not listed
+		err = completeCmd(rest, stdout)
+	case "version", "--version":
+		err = versionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -142,6 +152,9 @@ func newFlags(name string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
+	if c, ok := stderr.(*flagCollector); ok {
+		c.sets = append(c.sets, fs) // lbsim __complete reads the flags
+	}
 	return fs
 }
 
