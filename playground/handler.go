@@ -102,6 +102,7 @@ func New(cfg Config) *Handler {
 	return h
 }
 
+// ServeHTTP serves the page and the API.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }

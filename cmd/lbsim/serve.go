@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,8 +51,11 @@ func serveCmd(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	var handler http.Handler = playground.New(playground.Config{MaxRequests: *maxRequests, MaxTime: *maxTime, MaxRuns: *maxRuns})
 	addr := ln.Addr().(*net.TCPAddr)
-	if !addr.IP.IsLoopback() {
+	if addr.IP.IsLoopback() {
+		handler = loopbackOnly(handler)
+	} else {
 		fmt.Fprintf(stderr, "lbsim serve: warning: %s is not a loopback address: anyone who reaches it can run scenarios on this machine\n", addr)
 	}
 	fmt.Fprintf(stderr, "lbsim serve: the playground is at http://%s/ (Ctrl+C stops it)\n", addr)
@@ -61,7 +65,7 @@ func serveCmd(args []string, _, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv := &http.Server{
-		Handler:           playground.New(playground.Config{MaxRequests: *maxRequests, MaxTime: *maxTime, MaxRuns: *maxRuns}),
+		Handler:           handler,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
@@ -86,4 +90,22 @@ func serveCmd(args []string, _, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "lbsim serve: stopped")
 	return nil
+}
+
+// loopbackOnly answers only requests addressed to this machine's loopback
+// by name or address. A page on another site whose name is made to
+// resolve to 127.0.0.1 (DNS rebinding) would otherwise count as the
+// playground's own origin.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if name, _, err := net.SplitHostPort(host); err == nil {
+			host = name
+		}
+		if ip := net.ParseIP(strings.Trim(host, "[]")); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "lbsim serve listens on loopback: open it as localhost or 127.0.0.1, not as "+r.Host, http.StatusForbidden)
+	})
 }

@@ -196,11 +196,27 @@ func stopServing(t *testing.T, exit <-chan exited) exited {
 	return exited{}
 }
 
-// TestServeSignals: lbsim serve says where it is, warns when it is not on
-// loopback, and on SIGTERM stops the run in progress and exits 0.
+// TestServeSignals: lbsim serve says where it is, answers only requests
+// addressed to loopback, warns when it is not on loopback, and on SIGTERM
+// stops the run in progress and exits 0.
 func TestServeSignals(t *testing.T) {
 	addr := freeAddr(t, "127.0.0.1")
 	base, exit := serving(t, addr, "--max-runs", "1", "--max-requests", "1000000000000")
+	for host, want := range map[string]int{addr: 200, "localhost:1": 200, "[::1]:1": 200, "evil.example:" + strings.Split(addr, ":")[1]: 403} {
+		req, err := http.NewRequest("GET", base+"/api/algorithms", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("addressed to %s: %d, want %d", host, res.StatusCode, want)
+		}
+	}
 	long := "name: long\nrequests: 1000000000\nservers: [{name: app, count: 4, capacity: 4}]\n" +
 		"workload: {arrival: {rate: 1000}, service: {dist: exponential, mean: 10ms}}\nalgorithms: [round_robin]\n"
 	answered := make(chan string, 1)

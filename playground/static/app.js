@@ -151,7 +151,8 @@
       $("q-for").value = roundTime(s.seconds / 6);
     }
     $("q-fault").value = "";
-    if ($("l-kind").value === "trace" && s.algorithms.length) $("l-alg").value = s.algorithms[0];
+    const alg = $("l-alg");
+    if ($("l-kind").value === "trace" && s.algorithms.length && !s.algorithms.includes(alg.value)) alg.value = s.algorithms[0];
   }
 
   // edits returns the query for /api/edit: only the controls that differ
@@ -159,7 +160,6 @@
   function edits() {
     const q = new URLSearchParams();
     const s = state.settings;
-    if (!s) return q;
     const servers = $("q-servers");
     if (!servers.disabled && servers.value !== "" && Number(servers.value) !== s.servers) q.set("servers", servers.value);
     const load = $("q-load");
@@ -182,6 +182,16 @@
 
   async function apply() {
     clearError();
+    if (!state.settings) {
+      // The file did not load when the controls were last filled.
+      try {
+        fillControls((await api("POST", "/api/edit", $("yaml").value)).settings);
+        setStatus("The controls now show what the file says; change them and apply.");
+      } catch (err) {
+        showError(err);
+      }
+      return false;
+    }
     const q = edits();
     if ([...q.keys()].length === 0) {
       setStatus("Nothing to change: the controls show what the file says.");
@@ -414,7 +424,8 @@
   function lessonKind() {
     const trace = $("l-kind").value === "trace";
     for (const f of document.querySelectorAll(".trace-only")) f.hidden = !trace;
-    if (trace && state.settings && state.settings.algorithms.length) $("l-alg").value = state.settings.algorithms[0];
+    const s = state.settings;
+    if (trace && s && s.algorithms.length && !s.algorithms.includes($("l-alg").value)) $("l-alg").value = s.algorithms[0];
   }
 
   async function loadLesson() {
