@@ -60,12 +60,15 @@ tutorial: build
 	./$(BIN) run mixed-50ms-5s --out out/mixed --quiet >/dev/null
 	./$(BIN) run heterogeneous --out out/heterogeneous --quiet >/dev/null
 	./$(BIN) run crash-without-health-checks --out out/crash --quiet >/dev/null
+	./$(BIN) run crash-with-health-checks --out out/failover --quiet >/dev/null
 	mkdir -p docs/tutorial
 	cp out/nat-skew/server-utilization.png docs/tutorial/nat-skew-utilization.png
 	cp out/sweep/sweep.png docs/tutorial/sweep.png
 	cp out/mixed/latency-cdf.png docs/tutorial/mixed-latency-cdf.png
+	cp out/mixed/ccdf.png docs/tutorial/mixed-ccdf.png
 	cp out/heterogeneous/server-utilization.png docs/tutorial/heterogeneous-utilization.png
 	cp out/crash/failures-over-time.png docs/tutorial/crash-failures.png
+	cp out/failover/p99-over-time.png docs/tutorial/failover-p99.png
 
 # The playground (lbsim serve) in headless Chromium, as a learner uses it:
 # pick, run, pin, change a key, step through explain, break the YAML. It
