@@ -136,6 +136,16 @@ func TestPlaygroundInChromium(t *testing.T) {
 		t.Errorf("after two steps the lesson text is:\n%s", got)
 	}
 
+	// And lbsim trace of the scenario in the editor, from the first minute.
+	eval(`(() => { const k = document.getElementById("l-kind"); k.value = "trace"; k.dispatchEvent(new Event("change"));
+		document.getElementById("l-from").value = "1m"; document.getElementById("l-first").value = "5"; return ""; })()`)
+	click("#l-load")
+	wait("the trace", `document.getElementById("l-pos").textContent === "step 0 of 5"`)
+	click("#l-all")
+	if got := eval(`document.getElementById("l-out").textContent`); !strings.HasPrefix(got, name+" with round_robin, seed 1, from t=60.000s:\n") || strings.Count(got, " -> ") != 5 {
+		t.Errorf("the trace reads:\n%s", got)
+	}
+
 	// Break the file: the message names it and the line, as lbsim run does.
 	broken := strings.Replace(eval(`document.getElementById("yaml").value`), "capacity: 2", "capacity: 0", 1)
 	line := slices.Index(strings.Split(broken, "\n"), "    capacity: 0") + 1
