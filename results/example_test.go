@@ -78,31 +78,3 @@ func ExampleSketch() {
 	fmt.Printf("mean %.1f ms, p50 about %.0f ms, p99 about %.0f ms\n", l.Mean, l.P50, l.P99)
 	// Output: mean 50.5 ms, p50 about 50 ms, p99 about 99 ms
 }
-
-// The 99.9th percentile of a timeline over a trailing span of three
-// windows: one slow request in window 2 lifts that of the three spans that
-// hold it, and no more.
-func ExampleTimeline_RollingQuantile() {
-	tl := results.Timeline{Step: time.Second}
-	for k := range 6 {
-		w := results.Window{Latency: new(results.Sketch)}
-		for range 99 {
-			w.Latency.Record(10 * time.Millisecond)
-		}
-		if k == 2 {
-			w.Latency.Record(2 * time.Second)
-		}
-		w.Completed = w.Latency.Count()
-		tl.Windows = append(tl.Windows, w)
-	}
-	for k, r := range tl.RollingQuantile(3*time.Second, 0.999) {
-		fmt.Printf("to %v: %d requests, p99.9 %v\n", time.Duration(k+1)*tl.Step, r.Completed, r.Value.Round(10*time.Millisecond))
-	}
-	// Output:
-	// to 1s: 99 requests, p99.9 10ms
-	// to 2s: 198 requests, p99.9 10ms
-	// to 3s: 298 requests, p99.9 2s
-	// to 4s: 298 requests, p99.9 2s
-	// to 5s: 298 requests, p99.9 2s
-	// to 6s: 297 requests, p99.9 10ms
-}
