@@ -61,8 +61,8 @@ func CompareSeeds(sc *scenarios.Scenario, algs []string, seeds []uint64, opt Opt
 func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*results.Comparison, error) {
 	byScenario := make([][]results.Result, len(scs))
 	arrivals := make([][]int64, len(scs))
-	cutAt := make([]int64, len(scs)) // written alike by every run a scenario cuts
 	errs := make([]error, len(scs)*len(algs))
+	cut := make([]bool, len(errs)) // whether MaxRequests cut run k
 	for i := range scs {
 		byScenario[i] = make([]results.Result, len(algs))
 		arrivals[i] = make([]int64, len(algs))
@@ -77,11 +77,8 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 			go func() {
 				defer func() { <-slots; wg.Done() }()
 				k := i*len(algs) + j
-				res, n, cut, err := run(sc, name, runOptions{timeline: opt.Timeline && i == 0, progress: progress.run(k), ctx: opt.Context, maxRequests: opt.MaxRequests})
-				byScenario[i][j], arrivals[i][j], errs[k] = res, n, err
-				if cut {
-					cutAt[i] = opt.MaxRequests
-				}
+				res, n, wasCut, err := run(sc, name, runOptions{timeline: opt.Timeline && i == 0, progress: progress.run(k), ctx: opt.Context, maxRequests: opt.MaxRequests})
+				byScenario[i][j], arrivals[i][j], cut[k], errs[k] = res, n, wasCut, err
 			}()
 		}
 	}
@@ -106,11 +103,15 @@ func CompareAll(scs []*scenarios.Scenario, algs []string, opt Options) ([]*resul
 			Description: sc.Description,
 			Seed:        sc.Seed,
 			Results:     byScenario[i],
-			CutAt:       cutAt[i],
 			Judge:       sc.Judge,
 		}
 		if len(algs) > 0 {
 			out[i].Requests = arrivals[i][0]
+		}
+		// Every run of a scenario sees the same arrivals, so the cap cuts
+		// all of them or none.
+		if slices.Contains(cut[i*len(algs):(i+1)*len(algs)], true) {
+			out[i].CutAt = opt.MaxRequests
 		}
 	}
 	return out, nil
