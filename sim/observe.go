@@ -154,7 +154,8 @@ func (t *timeline) closeWindow() {
 	t.Windows = append(t.Windows, w)
 }
 
-// keepQuiet adds n of the quiet windows to Windows.
+// keepQuiet adds n of the quiet windows to Windows (none when n is not
+// above 0).
 func (t *timeline) keepQuiet(n int) {
 	for range n {
 		t.Windows = append(t.Windows, results.Window{InFlight: make([]int, len(t.Servers))})
@@ -200,33 +201,37 @@ func (t *timeline) coarsen() {
 // close completes the timeline when the run is over. It reaches the end
 // of arrivals or the last request's end, whichever is later: the quiet
 // windows after both are left out, and so are the events in them (a
-// fault scheduled after the drain). It holds at most maxWindows.
+// fault scheduled after the drain). The windows after the current one,
+// which no event opened, are quiet: every request has ended. It holds at
+// most maxWindows.
 func (t *timeline) close() {
 	for t.kept() > maxWindows {
 		t.coarsen()
 	}
 	t.closeWindow()
-	t.keepQuiet(min(t.quiet, max(t.beforeEnd(), 1-len(t.Windows))))
-	t.quiet, t.ended = 0, true
+	t.quiet = 0
+	t.keepQuiet(max(t.endWindows(), 1) - len(t.Windows))
+	t.ended = true
 	end := t.End()
 	t.Events = slices.DeleteFunc(t.Events, func(e results.Event) bool { return e.At > end })
 }
 
 // kept is how many windows close would keep now.
 func (t *timeline) kept() int {
+	n := len(t.Windows)
 	if !t.curQuiet() {
-		return len(t.Windows) + t.quiet + 1
+		n += t.quiet + 1
 	}
-	return len(t.Windows) + max(min(t.quiet+1, t.beforeEnd()), 1-len(t.Windows))
+	return max(n, t.endWindows(), 1)
 }
 
-// beforeEnd is how many windows after those kept start before arrivals
-// ended.
-func (t *timeline) beforeEnd() int {
+// endWindows is how many windows reach the end of arrivals, 0 when
+// arrivals did not end (the run was stopped).
+func (t *timeline) endWindows() int {
 	if t.end == math.MaxInt64 {
-		return 0 // arrivals did not end: the run was stopped
+		return 0
 	}
-	return max(int((t.end+t.Step-1)/t.Step)-len(t.Windows), 0)
+	return int((t.end + t.Step - 1) / t.Step)
 }
 
 // changed records an event of server s (nil for the whole run) on the

@@ -2,12 +2,14 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lbsim/lbsim/algorithms"
 	"github.com/lbsim/lbsim/results"
 	"github.com/lbsim/lbsim/scenarios"
 )
@@ -71,9 +73,11 @@ func TestTimeline(t *testing.T) {
 // timeout the drain ends a minute after the last arrival. Either way the
 // last window holds the last request's end, every completion and failure
 // is in some window, and the requests in flight at each window's start
-// are those that arrived and had not ended in the windows before it,
-// which holds only if merged windows keep their times. A fault scheduled
-// after the drain opens no window, and its event is left out.
+// are those that arrived and had not ended in the windows before it.
+// Without the timeout one request ends each second, a second after the
+// one before, so the windows' times are checked too: merged windows keep
+// them. A fault scheduled after the drain opens no window, and its event
+// is left out.
 func TestTimelineWholeRun(t *testing.T) {
 	const flood = `name: flood
 requests: 20000
@@ -88,9 +92,11 @@ faults: [{at: 50000s, server: app, kind: crash}]
 		extra string
 		// lastEnd is about when the last request ends.
 		lastEnd time.Duration
+		// secondly: the requests end one a second from about 1 s on.
+		secondly bool
 	}{
-		{"no timeout", "timeouts: {response: 0}\n", 20001 * time.Second},
-		{"60 s timeout", "", 61 * time.Second},
+		{"no timeout", "timeouts: {response: 0}\n", 20001 * time.Second, true},
+		{"60 s timeout", "", 61 * time.Second, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +123,10 @@ faults: [{at: 50000s, server: app, kind: crash}]
 				if at := time.Duration(i) * tl.Step; at >= time.Second && int64(w.InFlight[0]) != 20000-ended {
 					t.Fatalf("window %d (%v): %d in flight at its start, want the 20000 arrived less the %d ended before", i, at, w.InFlight[0], ended)
 				}
+				// The first arrives within a millisecond of 0.
+				if at := time.Duration(i) * tl.Step; tt.secondly && (ended < int64((at-time.Millisecond)/time.Second) || ended > int64(at/time.Second)) {
+					t.Fatalf("window %d starts at %v after %d requests ended, want one a second", i, at, ended)
+				}
 				ended += w.Completed + w.Failed
 			}
 			if ended != res.Completed+res.Failed || ended != 20000 {
@@ -128,6 +138,174 @@ faults: [{at: 50000s, server: app, kind: crash}]
 				}
 			}
 		})
+	}
+}
+
+// TestTimelineWindows drives a timeline through random runs, as the
+// engine does (advance before each event, then what the event did), and
+// checks every window against the events: what ended in it, and what was
+// in flight at its start. The runs have bursts, idle gaps short and
+// very long (windows counted at once), drains far past the expected span
+// (windows merged in pairs, from either half of a pair), and an end of
+// arrivals before or after their last request's end.
+func TestTimelineWindows(t *testing.T) {
+	type ev struct {
+		at       time.Duration
+		inFlight int64 // after the event
+		latency  time.Duration
+		ended    bool // a completion, else a failure when inFlight drops
+	}
+	tests := []struct {
+		name   string
+		seed   uint64
+		span   time.Duration // expected
+		events int
+		// gap is the time to the next event; idle says nothing is in
+		// flight.
+		gap  func(r *rand.Rand, idle bool) time.Duration
+		fail int           // in 10, the share of ends that are failures
+		end  time.Duration // of arrivals, after the last event if 0
+	}{
+		{"steady", 1, 10 * time.Second, 3000, func(r *rand.Rand, _ bool) time.Duration { return time.Duration(r.ExpFloat64() * float64(3*time.Millisecond)) }, 1, 0},
+		{"a long drain, many failures", 2, time.Second, 5000, func(r *rand.Rand, _ bool) time.Duration {
+			return time.Duration(r.ExpFloat64() * float64(20*time.Millisecond))
+		}, 5, 0},
+		{"idle gaps", 3, time.Second, 2000, func(r *rand.Rand, idle bool) time.Duration {
+			if idle && r.IntN(5) == 0 {
+				return time.Duration(r.IntN(10000)) * time.Second
+			}
+			return time.Duration(r.IntN(10)) * time.Millisecond
+		}, 1, 0},
+		{"arrivals end late", 4, 5 * time.Second, 500, func(r *rand.Rand, _ bool) time.Duration { return time.Duration(r.IntN(5)) * time.Millisecond }, 1, time.Minute},
+		{"one very long gap", 5, time.Second, 300, func(r *rand.Rand, _ bool) time.Duration {
+			if r.IntN(300) == 0 {
+				return 1e6 * time.Second
+			}
+			return time.Millisecond
+		}, 1, 0},
+		// Events further apart than a window: after a long idle gap,
+		// the window of an arrival is quiet, and the next is not.
+		{"long idle gaps, sparse events", 6, time.Second, 1000, func(r *rand.Rand, idle bool) time.Duration {
+			if idle && r.IntN(2) == 0 {
+				return time.Duration(1+r.IntN(100000)) * time.Second
+			}
+			return time.Duration(6+r.IntN(30)) * time.Millisecond
+		}, 3, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(tt.seed, 7))
+			var evs []ev
+			at, n := time.Duration(0), int64(0)
+			for range tt.events {
+				at += tt.gap(r, n == 0)
+				e := ev{at: at, inFlight: n}
+				switch {
+				case n == 0 || r.IntN(2) == 0:
+					e.inFlight = n + 1 // an arrival
+				case r.IntN(10) < tt.fail:
+					e.inFlight = n - 1 // a failure
+				default:
+					e.inFlight, e.ended, e.latency = n-1, true, time.Duration(1+r.IntN(1000))*time.Millisecond
+				}
+				n = e.inFlight
+				evs = append(evs, e)
+			}
+			for ; n > 0; n-- { // the drain
+				at += tt.gap(r, false)
+				evs = append(evs, ev{at: at, inFlight: n - 1, ended: true, latency: time.Second})
+			}
+			e := &engine{servers: []server{{name: "app", backend: algorithms.NewBackend(0, "app", 1)}}}
+			e.tl = newTimeline(e, tt.span, 0)
+			for _, x := range evs {
+				e.advance(x.at)
+				// The current window is the one after those closed, and
+				// holds x.
+				tl := e.tl
+				if n := time.Duration(len(tl.Windows) + tl.quiet); tl.next != (n+1)*tl.Step || x.at < n*tl.Step || x.at >= tl.next {
+					t.Fatalf("at %v: %d windows and %d quiet of %v closed, the current one ending at %v", x.at, len(tl.Windows), tl.quiet, tl.Step, tl.next)
+				}
+				before := e.servers[0].backend.InFlight()
+				e.servers[0].backend.SetInFlight(x.inFlight)
+				if x.inFlight < before {
+					if x.ended {
+						e.tl.hist.Record(x.latency)
+					} else {
+						e.tl.cur.Failed++
+					}
+				}
+			}
+			end := max(tt.end, at)
+			e.tl.arrivalsEnded(end)
+			e.tl.close()
+			tl := e.tl.Timeline
+			if len(tl.Windows) > maxWindows || tl.End() < at || tl.End()-tl.Step >= max(tt.end, evs[len(evs)-1].at) && tl.End() > tl.Step {
+				t.Fatalf("%d windows of %v end at %v; the last event is at %v, arrivals end at %v", len(tl.Windows), tl.Step, tl.End(), at, end)
+			}
+			k := 0 // the next event
+			inFlight := int64(0)
+			for i, w := range tl.Windows {
+				start, stop := time.Duration(i)*tl.Step, time.Duration(i+1)*tl.Step
+				for ; k < len(evs) && evs[k].at < start; k++ {
+					inFlight = evs[k].inFlight
+				}
+				if int64(w.InFlight[0]) != inFlight {
+					t.Fatalf("window %d (%v, step %v): %d in flight at its start, want %d", i, start, tl.Step, w.InFlight[0], inFlight)
+				}
+				var completed, failed int64
+				var worst time.Duration
+				for j := k; j < len(evs) && evs[j].at < stop; j++ {
+					if j == 0 && evs[j].inFlight > 0 || j > 0 && evs[j].inFlight > evs[j-1].inFlight {
+						continue
+					}
+					if evs[j].ended {
+						completed++
+						worst = max(worst, evs[j].latency)
+					} else {
+						failed++
+					}
+				}
+				got := time.Duration(0)
+				if w.Latency != nil {
+					got = w.Latency.Max()
+				}
+				if w.Completed != completed || w.Failed != failed || got != worst {
+					t.Fatalf("window %d (%v): %d completed up to %v and %d failed, want %d up to %v and %d", i, start, w.Completed, got, w.Failed, completed, worst, failed)
+				}
+			}
+		})
+	}
+}
+
+// TestTimelineReachesArrivalsEnd checks a run whose last request ends
+// well before its duration: one request every 20 s for 100 s, each done
+// in 10 ms. Its timeline still reaches 100 s in 0.5 s windows, quiet from
+// 80.5 s on.
+func TestTimelineReachesArrivalsEnd(t *testing.T) {
+	sc := parse(t, `name: sparse
+duration: 100s
+servers: [{name: app}]
+workload:
+  arrival: {process: constant, rate: 0.05}
+  service: {dist: constant, mean: 10ms}
+`)
+	res, _, _, err := run(sc, "round_robin", runOptions{timeline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Detail.Timeline
+	if tl.Step != 500*time.Millisecond || tl.End() != 100*time.Second {
+		t.Fatalf("%d windows of %v, ending at %v; want 200 of 500ms", len(tl.Windows), tl.Step, tl.End())
+	}
+	var completed int64
+	for i, w := range tl.Windows {
+		completed += w.Completed
+		if w.Completed > 0 && i%40 != 0 {
+			t.Errorf("window %d (%v): %d completed, want completions only every 20 s", i, time.Duration(i)*tl.Step, w.Completed)
+		}
+	}
+	if completed != res.Completed || completed < 4 {
+		t.Errorf("windows count %d completions, the run %d", completed, res.Completed)
 	}
 }
 
