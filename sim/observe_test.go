@@ -166,7 +166,9 @@ func TestTimelineWindows(t *testing.T) {
 		fail int           // in 10, the share of ends that are failures
 		end  time.Duration // of arrivals, after the last event if 0
 	}{
-		{"steady", 1, 10 * time.Second, 3000, func(r *rand.Rand, _ bool) time.Duration { return time.Duration(r.ExpFloat64() * float64(3*time.Millisecond)) }, 1, 0},
+		{"steady", 1, 10 * time.Second, 3000, func(r *rand.Rand, _ bool) time.Duration {
+			return time.Duration(r.ExpFloat64() * float64(3*time.Millisecond))
+		}, 1, 0},
 		{"a long drain, many failures", 2, time.Second, 5000, func(r *rand.Rand, _ bool) time.Duration {
 			return time.Duration(r.ExpFloat64() * float64(20*time.Millisecond))
 		}, 5, 0},
