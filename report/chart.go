@@ -54,9 +54,10 @@ const cdfTicks = 20
 
 // ChartOptions tunes the charts of a comparison.
 type ChartOptions struct {
-	// P99Window is the trailing span the p99 over time is taken over, and
-	// the requests in flight averaged over, in whole windows of the runs'
-	// timeline (at least one). 0, or less, picks the default:
+	// P99Window is the span of the p99 over time, which trails each point,
+	// and of the in-flight averages, which are centred on each sample, in
+	// whole windows of the runs' timeline (at least one). 0, or less,
+	// picks the default:
 	// DefaultP99Window, lengthened to minRollingWindows windows when the
 	// timeline is coarser, and shortened to a tenth of the run when the
 	// run is shorter than ten times that, so that a short run still shows
@@ -149,7 +150,8 @@ func ChartsWith(c *results.Comparison, opt ChartOptions) []*Chart {
 // timelines returns the runs' timelines on one step, the coarsest of
 // theirs: a run that drained long has had its windows merged (see
 // results.Timeline), and its lines must be comparable with the others'.
-// The simulator's steps are a power of two times one another.
+// The runs of one comparison start on one step, which the simulator only
+// ever doubles.
 func timelines(c *results.Comparison) []results.Timeline {
 	var step time.Duration
 	for _, r := range c.Results {

@@ -72,7 +72,7 @@ func sweepPanel(s *results.Sweep, what string, stat func(results.Latency) float6
 		if addSeries(p, xys, st, 1.5, phase(j, len(s.Algorithms)), legend, alg) != nil {
 			continue
 		}
-		// The measured points, small, under the sparser markers.
+		// The measured points, as small dots among the sparser markers.
 		points, err := plotter.NewScatter(xys)
 		if err != nil {
 			continue
