@@ -3,7 +3,8 @@
 //
 // [Write] renders a Comparison as a terminal table, GitHub markdown, CSV or
 // JSON (the JSON shape is the contract in DESIGN.md, "Contracts other
-// tools rely on"). [Charts] draws a Comparison as SVG and PNG figures,
+// tools rely on"). [Charts] (or [ChartsWith], to choose the p99 window)
+// draws a Comparison as SVG and PNG figures,
 // [Readings] puts each algorithm's result into words, and [WriteHTML]
 // gathers all of it in one self-contained page. [WriteSweep] and
 // [SweepChart] do the same for a sweep.
