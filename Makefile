@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/lbsim
 
-.PHONY: all build test lint bench fuzz run tutorial e2e playground-screenshot clean
+.PHONY: all build test lint bench fuzz run tutorial e2e playground-screenshot dist clean
 
 all: build
 
@@ -81,5 +81,12 @@ e2e:
 playground-screenshot:
 	LBSIM_PLAYGROUND_SCREENSHOT=$(CURDIR)/docs/playground.png $(GO) test -tags e2e -count=1 -run '^TestPlaygroundInChromium$$' ./playground/
 
+# Release archives in dist/: a static lbsim for each platform, stamped
+# with VERSION (default: git describe --tags --always --dirty), checked,
+# packed reproducibly with the README, and SHA256SUMS. See docs/install.md.
+dist:
+	rm -rf dist
+	$(GO) run ./internal/cmd/mkdist -out dist -version "$(VERSION)" -go "$(GO)"
+
 clean:
-	rm -rf bin out
+	rm -rf bin out dist
