@@ -265,19 +265,14 @@ type tally struct {
 	// proxy503 counts the measured requests the proxy itself answered
 	// 503: no usable server, or a route's limit.
 	proxy503 int64
-	// byServer sums the latency of the requests each server completed.
-	byServer map[string]*serverLatency
+	// byServer holds the latency of the requests each server completed.
+	byServer map[string]*results.Sketch
 	// late records how late each request was sent against its schedule.
 	late *results.Histogram
 }
 
-type serverLatency struct {
-	sum float64
-	n   int64
-}
-
 func newTally(classes int) *tally {
-	t := &tally{causes: make(map[string]int64), byServer: make(map[string]*serverLatency), late: results.NewHistogram(), windowEnd: 1<<63 - 1}
+	t := &tally{causes: make(map[string]int64), byServer: make(map[string]*results.Sketch), late: results.NewHistogram(), windowEnd: 1<<63 - 1}
 	for range classes {
 		t.classes = append(t.classes, results.NewHistogram())
 	}
@@ -495,11 +490,10 @@ func (g *generator) record(a *arrival, server, cause string, end time.Duration) 
 		}
 		sl := t.byServer[server]
 		if sl == nil {
-			sl = new(serverLatency)
+			sl = new(results.Sketch)
 			t.byServer[server] = sl
 		}
-		sl.sum += float64(lat)
-		sl.n++
+		sl.Record(lat)
 	case "queue_full", "rate_limited":
 		t.rejected++
 		t.causes[cause]++

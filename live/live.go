@@ -398,22 +398,21 @@ func (g *generator) result(alg string, sc *scenarios.Scenario, f *fleet, acc *ac
 	}
 	res.Latency = all.Latency()
 	var utils []float64
-	var sum, highest float64
-	var n int64
-	for _, b := range f.backends {
+	groupOf := make([]string, len(f.backends))
+	latency := make([]*results.Sketch, len(f.backends))
+	for i, b := range f.backends {
 		s := b.result()
+		sl := t.byServer[s.Name]
+		if sl != nil {
+			s.Completed, s.Latency = sl.Count(), sl.Latency()
+		}
 		res.Servers = append(res.Servers, s)
 		utils = append(utils, s.Utilization)
-		if sl := t.byServer[s.Name]; sl != nil && sl.n > 0 {
-			sum += sl.sum
-			n += sl.n
-			highest = max(highest, sl.sum/float64(sl.n))
-		}
+		groupOf[i], latency[i] = f.servers[i].Group, sl
 	}
+	res.Groups = results.SumGroups(res.Servers, groupOf, latency)
 	res.Fairness = results.NewFairness(utils)
-	if n > 0 && sum > 0 {
-		res.Fairness.MaxOverMeanLatency = highest / (sum / float64(n))
-	}
+	res.Fairness.MaxOverMeanLatency = results.LatencySpread(latency)
 	return res
 }
 

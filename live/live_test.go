@@ -77,6 +77,13 @@ func TestRunAgrees(t *testing.T) {
 		if len(r.Servers) != 2 || r.Servers[0].Requests+r.Servers[1].Requests != rep.Sim.Requests {
 			t.Errorf("%s: servers %+v", r.Algorithm, r.Servers)
 		}
+		// Each server's latency covers what it completed, and its group
+		// (one server each here) repeats it, as in the simulator.
+		if len(r.Groups) != 2 || r.Servers[0].Completed+r.Servers[1].Completed != r.Completed ||
+			r.Groups[0].Completed != r.Servers[0].Completed || r.Groups[1].Latency != r.Servers[1].Latency ||
+			max(r.Servers[0].Latency.Max, r.Servers[1].Latency.Max) != r.Latency.Max || r.Servers[0].Latency.P50 <= 0 {
+			t.Errorf("%s: servers %+v, groups %+v, completed %d", r.Algorithm, r.Servers, r.Groups, r.Completed)
+		}
 	}
 }
 

@@ -93,3 +93,48 @@ func (k *Sketch) Quantile(q float64) time.Duration {
 // Latency summarises the sketch in milliseconds: the mean and max exact,
 // the percentiles within 1%.
 func (k *Sketch) Latency() Latency { return k.latency(k.Quantile) }
+
+// SumGroups sums servers up by group, in the order their groups first
+// appear: group[i] names server i's group and latency[i] holds its
+// completed requests (nil for none). The simulator and live runs share it.
+func SumGroups(servers []Server, group []string, latency []*Sketch) []Group {
+	var out []Group
+	var merged []Sketch
+	at := make(map[string]int)
+	for i, s := range servers {
+		k, ok := at[group[i]]
+		if !ok {
+			k = len(out)
+			at[group[i]] = k
+			out = append(out, Group{Name: group[i]})
+			merged = append(merged, Sketch{})
+		}
+		out[k].Requests += s.Requests
+		merged[k].Merge(latency[i])
+	}
+	for k := range out {
+		out[k].Completed, out[k].Latency = merged[k].Count(), merged[k].Latency()
+	}
+	return out
+}
+
+// LatencySpread is Fairness.MaxOverMeanLatency: the highest mean latency
+// of a server over the mean of every completed request, servers that
+// completed none (nil or empty) left out; 0 when nothing completed.
+func LatencySpread(latency []*Sketch) float64 {
+	var sum, highest float64
+	var n int64
+	for _, l := range latency {
+		if l == nil || l.Count() == 0 {
+			continue
+		}
+		mean := float64(l.Mean())
+		sum += mean * float64(l.Count())
+		n += l.Count()
+		highest = max(highest, mean)
+	}
+	if n == 0 || sum == 0 {
+		return 0
+	}
+	return highest / (sum / float64(n))
+}

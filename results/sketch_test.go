@@ -107,3 +107,44 @@ func BenchmarkSketchRecord(b *testing.B) {
 		k.Record(values[i%len(values)])
 	}
 }
+
+// TestSumGroups: servers add up by group name, in the order groups first
+// appear, wherever their servers stand (an autoscaled group's extra
+// servers come last).
+func TestSumGroups(t *testing.T) {
+	one := func(ms ...int) *Sketch {
+		var k Sketch
+		for _, m := range ms {
+			k.Record(time.Duration(m) * time.Millisecond)
+		}
+		return &k
+	}
+	servers := []Server{{Name: "web-1", Requests: 3}, {Name: "db-1", Requests: 1}, {Name: "web-2", Requests: 2}, {Name: "web-3", Requests: 5}}
+	got := SumGroups(servers, []string{"web", "db", "web", "web"}, []*Sketch{one(10, 20, 30), one(100), one(40, 50), nil})
+	if len(got) != 2 || got[0].Name != "web" || got[1].Name != "db" {
+		t.Fatalf("groups %+v, want web then db", got)
+	}
+	if w := got[0]; w.Requests != 10 || w.Completed != 5 || w.Latency.Mean != 30 || w.Latency.Max != 50 {
+		t.Errorf("web %+v, want 10 requests, 5 completed, mean 30 ms, max 50 ms", w)
+	}
+	if d := got[1]; d.Requests != 1 || d.Completed != 1 || d.Latency.P99 != 100 {
+		t.Errorf("db %+v, want 1 request of 100 ms", d)
+	}
+}
+
+// TestLatencySpread: the slowest server's mean over the mean of all
+// completed requests, empty servers left out.
+func TestLatencySpread(t *testing.T) {
+	fast, slow := new(Sketch), new(Sketch)
+	for range 3 {
+		fast.Record(10 * time.Millisecond)
+	}
+	slow.Record(50 * time.Millisecond)
+	// mean of all (3*10 + 50)/4 = 20 ms; the slowest server's is 50: 2.5
+	if got := LatencySpread([]*Sketch{fast, nil, new(Sketch), slow}); got != 2.5 {
+		t.Errorf("spread %v, want 2.5", got)
+	}
+	if got := LatencySpread([]*Sketch{nil, new(Sketch)}); got != 0 {
+		t.Errorf("spread of nothing %v, want 0", got)
+	}
+}

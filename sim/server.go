@@ -78,28 +78,6 @@ type server struct {
 	latency *results.Sketch // from the sketches pool, empty
 }
 
-// latencySpread is the highest per-server mean latency over the mean of
-// all measured completed requests; servers that completed none are left
-// out, and it is 0 when nothing completed.
-func latencySpread(servers []server) float64 {
-	var sum, highest float64
-	var n int64
-	for i := range servers {
-		l := servers[i].latency
-		if l.Count() == 0 {
-			continue
-		}
-		mean := float64(l.Mean())
-		sum += mean * float64(l.Count())
-		n += l.Count()
-		highest = max(highest, mean)
-	}
-	if n == 0 || sum == 0 {
-		return 0
-	}
-	return highest / (sum / float64(n))
-}
-
 // full reports whether s turns a newcomer away: every slot busy and its
 // queue at its limit.
 func (s *server) full() bool {
@@ -120,26 +98,4 @@ func (s *server) serviceTime(demand time.Duration) time.Duration {
 		return demand
 	}
 	return time.Duration(min(float64(demand)*s.slow/s.speed, float64(maxServiceTime)))
-}
-
-// groups sums the servers up by group, in the order their groups first
-// appear (the file's order: expanded servers come group by group).
-func groups(servers []server) []results.Group {
-	var out []results.Group
-	var merged []results.Sketch
-	for i := range servers {
-		s := &servers[i]
-		k := len(out) - 1
-		if k < 0 || out[k].Name != s.group {
-			out = append(out, results.Group{Name: s.group})
-			merged = append(merged, results.Sketch{})
-			k++
-		}
-		out[k].Requests += s.requests
-		merged[k].Merge(s.latency)
-	}
-	for k := range out {
-		out[k].Completed, out[k].Latency = merged[k].Count(), merged[k].Latency()
-	}
-	return out
 }

@@ -944,8 +944,13 @@ func (e *engine) result() results.Result {
 		}
 		res.Servers = append(res.Servers, out)
 	}
-	res.Groups = groups(e.servers)
+	groupOf := make([]string, len(e.servers))
+	latency := make([]*results.Sketch, len(e.servers))
+	for i := range e.servers {
+		groupOf[i], latency[i] = e.servers[i].group, e.servers[i].latency
+	}
+	res.Groups = results.SumGroups(res.Servers, groupOf, latency)
 	res.Fairness = results.NewFairness(utils)
-	res.Fairness.MaxOverMeanLatency = latencySpread(e.servers)
+	res.Fairness.MaxOverMeanLatency = results.LatencySpread(latency)
 	return res
 }
