@@ -10,11 +10,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/lbsim
 
 # Vet and format checks, every test, the race detector over the live proxy,
-# the algorithms it shares across goroutines and lbsim live, then every bundled
-# scenario's lesson (its expect: lines) over five seeds.
+# the algorithms it shares across goroutines, lbsim live, the playground
+# server and the simulator's parallel runs, then every bundled scenario's
+# lesson (its expect: lines) over five seeds.
 test: lint build
 	$(GO) test ./...
-	$(GO) test -race ./algorithms/... ./proxy/... ./live/...
+	$(GO) test -race ./algorithms/... ./proxy/... ./live/... ./playground/...
+	$(GO) test -race -run='^(TestMaxRequests|TestContextStopsRuns|TestCompare.*)$$' ./sim/
 	./$(BIN) check --seeds 5 scenarios/bundled/*.yaml
 
 lint:
