@@ -229,6 +229,8 @@ func flagValues(cmd string, f *pflag.Flag, cur string) ([]string, []directive) {
 		}
 	case "out":
 		return nil, []directive{dirs}
+	case "listen", "admin", "backend", "upstream", "sticky", "health-check", "vary", "shard", "tolerance":
+		return nil, nil // an address, a name or an expression, never a file
 	}
 	switch f.Value.Type() {
 	case "string", "stringArray", "stringSlice":
@@ -292,6 +294,7 @@ var positionals = map[string]struct {
 	"list":       {argNone, 0},
 	"quiz":       {argNone, 0},
 	"proxy":      {argNone, 0},
+	"serve":      {argNone, 0},
 	"version":    {argNone, 0},
 	"help":       {argNone, 0},
 }

@@ -57,6 +57,8 @@ func TestComplete(t *testing.T) {
 		{name: "after --", words: []string{"run", "--", "--fo"}, directs: []directive{files}},
 		{name: "a number", words: []string{"run", "--seed", ""}},
 		{name: "a directory", words: []string{"sweep", "--out", ""}, directs: []directive{dirs}},
+		{name: "an address", words: []string{"proxy", "--listen", ""}},
+		{name: "serve takes no arguments", words: []string{"serve", ""}},
 		{name: "a file, by shorthand", words: []string{"proxy", "-c", ""}, directs: []directive{files}},
 		{name: "a file after the shorthand's value", words: []string{"proxy", "-c", "x.yaml", "--lis"}, want: []string{"--listen"}},
 		{name: "merge's files", words: []string{"merge", "a.json", ""}, directs: []directive{files}},
