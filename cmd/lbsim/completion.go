@@ -33,6 +33,7 @@ var (
 // shells maps each shell lbsim writes a completion script for to it.
 var shells = map[string]string{"bash": bashScript, "zsh": zshScript, "fish": fishScript}
 
+// shellNames lists the shells in order, for messages and completion.
 func shellNames() []string {
 	names := make([]string, 0, len(shells))
 	for name := range shells {
@@ -80,8 +81,8 @@ const (
 // completeCmd is the hidden command the scripts call: `lbsim __complete
 // WORD...` takes the words after lbsim up to the cursor (the last one,
 // maybe empty, is being typed), prints the candidates for it one a line,
-// then the directives. It never fails: a word it cannot read gets no
-// candidates.
+// then the directives. A word it cannot make sense of gets no candidates
+// rather than an error, since the shell would only show the error.
 func completeCmd(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		args = []string{""}
