@@ -51,6 +51,7 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 	var requests float64
 	for _, r := range runs {
 		requests += float64(r.Requests)
+		c.CutAt = max(c.CutAt, r.CutAt) // cut on one seed is cut
 	}
 	c.Requests = int64(math.Round(requests / float64(len(runs))))
 	c.Results = make([]Result, len(runs[0].Results))

@@ -89,3 +89,11 @@ func TestIntervalOverlaps(t *testing.T) {
 		}
 	}
 }
+
+// TestCombineCut: a cap that cut one seed's runs marks the combination.
+func TestCombineCut(t *testing.T) {
+	runs := []*Comparison{{Scenario: "s", Results: []Result{{Algorithm: "a"}}}, {Scenario: "s", CutAt: 1000, Results: []Result{{Algorithm: "a"}}}}
+	if c := Combine(runs, AggregateMean); c.CutAt != 1000 {
+		t.Errorf("CutAt %d, want 1000 from the second seed", c.CutAt)
+	}
+}

@@ -84,7 +84,11 @@ func (k *Sketch) Quantile(q float64) time.Duration {
 	rank := max(math.Round(clampQuantile(q)*float64(k.n)), 1) // 1-based
 	at := 0.0
 	if k.n > 1 {
-		at = (rank - 1) / float64(k.n-1) // DDSketch ranks from 0 over n-1
+		// DDSketch reads quantile*(n-1) as a 0-based rank and takes the
+		// bucket whose counts pass it. Asking for the middle of the rank
+		// (rank-1 + 0.5) keeps rounding in the division from landing
+		// just below it, in the bucket of the value before.
+		at = min((rank-0.5)/float64(k.n-1), 1)
 	}
 	v, _ := k.s.GetValueAtQuantile(at) // not empty, at in [0, 1]
 	return min(max(time.Duration(math.Round(v)), k.min), k.max)

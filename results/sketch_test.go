@@ -148,3 +148,25 @@ func TestLatencySpread(t *testing.T) {
 		t.Errorf("spread of nothing %v, want 0", got)
 	}
 }
+
+// TestSketchEveryRank: with values 5% apart, so that each has a bucket
+// of its own, every rank of every length up to 300 comes back within 1%.
+// Computing the rank's quantile in floating point once landed one
+// bucket low for 4% of them.
+func TestSketchEveryRank(t *testing.T) {
+	for n := 1; n <= 300; n++ {
+		var k Sketch
+		values := make([]time.Duration, n)
+		for i := range values {
+			values[i] = time.Duration(float64(time.Millisecond) * math.Pow(1.05, float64(i)))
+			k.Record(values[i])
+		}
+		for rank := 1; rank <= n; rank++ {
+			q := (float64(rank) - 0.25) / float64(n) // rounds to rank
+			got, want := k.Quantile(q), values[rank-1]
+			if math.Abs(float64(got-want)) > SketchAccuracy*float64(want) {
+				t.Fatalf("n %d, rank %d: %v, want %v within 1%%", n, rank, got, want)
+			}
+		}
+	}
+}

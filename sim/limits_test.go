@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +102,14 @@ func compareWith(t *testing.T, sc *scenarios.Scenario, opt Options) (*results.Co
 		return nil, err
 	}
 	return runs[0], nil
+}
+
+// TestCutInWarmup: a cap that ends the arrivals inside the warm-up is
+// ErrNothingMeasured, and says the cap did it.
+func TestCutInWarmup(t *testing.T) {
+	sc := parse(t, limitScenario("requests: 5000\nwarmup: 100s"))
+	_, err := compareWith(t, sc, Options{MaxRequests: 100})
+	if !errors.Is(err, ErrNothingMeasured) || !strings.Contains(err.Error(), "the cap of 100 requests per algorithm ends the run at") {
+		t.Errorf("err = %v, want ErrNothingMeasured naming the cap", err)
+	}
 }

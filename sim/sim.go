@@ -27,6 +27,15 @@ import (
 // warm-up, so it has no measurement window.
 var ErrNothingMeasured = errors.New("every arrival falls inside the warm-up: simulate more requests or shorten warmup")
 
+// errCutInWarmup is ErrNothingMeasured when Options.MaxRequests, not the
+// scenario, ended the arrivals: more requests cannot be the advice.
+type errCutInWarmup struct{}
+
+func (errCutInWarmup) Error() string {
+	return "nothing would be measured: shorten warmup, or run with a higher cap"
+}
+func (errCutInWarmup) Is(target error) bool { return target == ErrNothingMeasured }
+
 // ErrQueueFull is the outcome balancers see for a request rejected because
 // its server's queue was full.
 var ErrQueueFull = errors.New("server queue full")
@@ -163,6 +172,10 @@ func run(sc *scenarios.Scenario, algorithm string, opt runOptions) (results.Resu
 	}
 	if e.stopErr != nil {
 		return results.Result{}, 0, false, fmt.Errorf("%s: stopped after %d arrivals: %w", algorithm, e.arrivals, e.stopErr)
+	}
+	if e.windowEnd <= e.warmup && e.cut {
+		return results.Result{}, 0, false, fmt.Errorf("%s: the cap of %d requests per algorithm ends the run at %v of virtual time, before the warmup (%v) ends: %w",
+			algorithm, e.maxRequests, e.windowEnd.Round(time.Millisecond), e.warmup, errCutInWarmup{})
 	}
 	if e.windowEnd <= e.warmup {
 		return results.Result{}, 0, false, fmt.Errorf("%s: the run ends at %v of virtual time, warmup is %v: %w",
