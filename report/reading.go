@@ -78,10 +78,22 @@ func fasterBy(f results.Figure) func(a, b *results.Result) bool {
 	}
 }
 
-// indistinct reports whether the seeds cannot tell a and b apart on
-// figure f: both carry 95% intervals (several seeds) and they overlap.
-func indistinct(f results.Figure, a, b *results.Result) bool {
-	return a.LatencyCI95 != nil && b.LatencyCI95 != nil && a.LatencyCI95.Of(f).Overlaps(b.LatencyCI95.Of(f))
+// indistinct says why the seeds cannot tell a and b apart on figure f,
+// "" when they can or there is one seed. Runs of several seeds in hand
+// are compared seed by seed (the 95% interval of their difference holds
+// zero); results read back from JSON have only each one's interval,
+// which must overlap.
+func indistinct(f results.Figure, seeds int, a, b *results.Result) string {
+	if iv, ok := results.DiffInterval(a.SeedLatency, b.SeedLatency, f); ok {
+		if iv[0] <= 0 && 0 <= iv[1] {
+			return fmt.Sprintf("over %d seeds the 95%% interval of their difference holds zero", seeds)
+		}
+		return ""
+	}
+	if a.LatencyCI95 != nil && b.LatencyCI95 != nil && a.LatencyCI95.Of(f).Overlaps(b.LatencyCI95.Of(f)) {
+		return fmt.Sprintf("over %d seeds their 95%% intervals overlap", seeds)
+	}
+	return ""
 }
 
 func latencyReading(c *results.Comparison, i int) string {
@@ -93,6 +105,9 @@ func latencyReading(c *results.Comparison, i int) string {
 	switch {
 	case r.Completed == 0:
 		return r.Algorithm + " completed no request, so it has no latency to compare."
+	case len(idx) == 1 && f != results.FigureP99 && f != results.FigureP50 && f != results.FigureMean:
+		return fmt.Sprintf("%s had a %s of %s, a p99 of %s, a median of %s and a mean of %s.",
+			r.Algorithm, f, fig(r), humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
 	case len(idx) == 1:
 		return fmt.Sprintf("%s had a p99 of %s, a median of %s and a mean of %s.",
 			r.Algorithm, humanMS(r.Latency.P99), humanMS(r.Latency.P50), humanMS(r.Latency.Mean))
@@ -109,9 +124,9 @@ func latencyReading(c *results.Comparison, i int) string {
 	switch {
 	case f.Of(rs[worst].Latency) <= 1.05*f.Of(b.Latency):
 		s = fmt.Sprintf("%s had a %s of %s, like the others (all within 5%%)", r.Algorithm, f, fig(r))
-	case i == best && indistinct(f, r, runnerUp):
-		s = fmt.Sprintf("%s had the lowest %s, %s, but it is not distinguishable from %s's %s: over %d seeds their 95%% intervals overlap",
-			r.Algorithm, f, fig(r), runnerUp.Algorithm, fig(runnerUp), c.Seeds)
+	case i == best && indistinct(f, c.Seeds, r, runnerUp) != "":
+		s = fmt.Sprintf("%s had the lowest %s, %s, but it is not distinguishable from %s's %s: %s",
+			r.Algorithm, f, fig(r), runnerUp.Algorithm, fig(runnerUp), indistinct(f, c.Seeds, r, runnerUp))
 	case i == best:
 		s = fmt.Sprintf("%s had the lowest %s, %s, against %s for %s", r.Algorithm, f, fig(r), fig(&rs[worst]), rs[worst].Algorithm)
 		// Latency covers only what completed: a fast tail bought by
@@ -121,9 +136,9 @@ func latencyReading(c *results.Comparison, i int) string {
 		}
 	case f.Of(r.Latency) <= 1.05*f.Of(b.Latency):
 		s = fmt.Sprintf("%s reached a %s of %s, within 5%% of the lowest (%s, %s)", r.Algorithm, f, fig(r), b.Algorithm, fig(b))
-	case indistinct(f, r, b):
-		s = fmt.Sprintf("%s reached a %s of %s, not distinguishable from the lowest (%s, %s): over %d seeds their 95%% intervals overlap",
-			r.Algorithm, f, fig(r), b.Algorithm, fig(b), c.Seeds)
+	case indistinct(f, c.Seeds, r, b) != "":
+		s = fmt.Sprintf("%s reached a %s of %s, not distinguishable from the lowest (%s, %s): %s",
+			r.Algorithm, f, fig(r), b.Algorithm, fig(b), indistinct(f, c.Seeds, r, b))
 	default:
 		s = fmt.Sprintf("%s reached a %s of %s, %s times the lowest (%s, %s)", r.Algorithm, f, fig(r),
 			ratio(f.Of(r.Latency), f.Of(b.Latency)), b.Algorithm, fig(b))
@@ -357,7 +372,7 @@ func evenButSlower(c *results.Comparison, idx []int, i int) (out []string, sprea
 	faster := fasterBy(f)
 	fast := argBest(rs, idx, faster)
 	slow := argBest(rs, idx, func(a, b *results.Result) bool { return faster(b, a) })
-	if b := &rs[fast]; f.Of(r.Latency) > clearly*f.Of(b.Latency) && !indistinct(f, r, b) {
+	if b := &rs[fast]; f.Of(r.Latency) > clearly*f.Of(b.Latency) && indistinct(f, c.Seeds, r, b) == "" {
 		mine, theirs := f.Of(r.Latency), f.Of(b.Latency)
 		if slow == i {
 			out = append(out, fmt.Sprintf("the highest %s (%s, %s times %s's %s)",

@@ -284,3 +284,44 @@ func TestIntervalTable(t *testing.T) {
 		t.Errorf("no interval table with 5000 ±1000 and 200 ±10.0:\n%s", out)
 	}
 }
+
+// TestReadingsPaired: with the seeds' runs in hand, two algorithms are
+// compared seed by seed. One lower on every seed is told apart even when
+// the intervals of each overlap; one lower on some seeds and higher on
+// others is not.
+func TestReadingsPaired(t *testing.T) {
+	seeds := func(p99s ...float64) []results.Latency {
+		out := make([]results.Latency, len(p99s))
+		for i, v := range p99s {
+			out[i] = results.Latency{P99: v}
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		lc, p2 []results.Latency // least_connections, power_of_two
+		want   string
+	}{
+		{"lower on every seed", seeds(92.2, 92.9, 91.9, 92.8, 91.9), seeds(92.5, 93.2, 92.2, 93.1, 92.3),
+			"least_connections had the lowest p99, 5 s, against 9 s for round_robin"},
+		{"either way", seeds(92.2, 93.9, 91.9, 92.8, 91.9), seeds(92.5, 93.2, 92.2, 92.1, 92.3),
+			"least_connections had the lowest p99, 5 s, but it is not distinguishable from power_of_two's 5.1 s: over 5 seeds the 95% interval of their difference holds zero"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mixedRuns()
+			c.Seeds = 5
+			c.Results[0].SeedLatency = seeds(9000, 9100, 8900, 9050, 8950)
+			c.Results[1].SeedLatency, c.Results[2].SeedLatency = tt.lc, tt.p2
+			for i := range c.Results {
+				c.Results[i].LatencyCI95 = results.NewLatencyCI(c.Results[i].SeedLatency)
+			}
+			if !c.Results[1].LatencyCI95.P99.Overlaps(c.Results[2].LatencyCI95.P99) {
+				t.Fatal("the test wants the two intervals to overlap")
+			}
+			if got := Readings(c)[1].Latency; !strings.HasPrefix(got, tt.want) {
+				t.Errorf("\n got %s\nwant it to start %s", got, tt.want)
+			}
+		})
+	}
+}

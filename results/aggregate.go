@@ -99,6 +99,7 @@ func Combine(runs []*Comparison, how Aggregate) *Comparison {
 			perSeed[k] = run.Results[i].Latency
 		}
 		r.LatencyCI95 = NewLatencyCI(perSeed)
+		r.SeedLatency = perSeed
 		c.Results[i] = r
 	}
 	return &c

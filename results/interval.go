@@ -86,3 +86,20 @@ func TInterval(xs []float64) Interval {
 // Mid and HalfWidth give the interval as mean ± half-width.
 func (i Interval) Mid() float64       { return (i[0] + i[1]) / 2 }
 func (i Interval) HalfWidth() float64 { return (i[1] - i[0]) / 2 }
+
+// DiffInterval is the 95% Student-t interval of figure f's per-seed
+// difference a - b, for two algorithms run on the same seeds; ok is false
+// unless both have the same two or more seeds. Every algorithm of a
+// comparison meets the same arrivals on a seed, so the pairs share their
+// luck and their difference is far less noisy than either figure: two
+// separate intervals can overlap while one algorithm wins on every seed.
+func DiffInterval(a, b []Latency, f Figure) (iv Interval, ok bool) {
+	if len(a) < 2 || len(a) != len(b) {
+		return Interval{}, false
+	}
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = f.Of(a[i]) - f.Of(b[i])
+	}
+	return TInterval(d), true
+}

@@ -97,3 +97,19 @@ func TestCombineCut(t *testing.T) {
 		t.Errorf("CutAt %d, want 1000 from the second seed", c.CutAt)
 	}
 }
+
+// TestDiffInterval: the paired interval of a constant difference is that
+// difference; unequal or single seeds give none.
+func TestDiffInterval(t *testing.T) {
+	a := []Latency{{P99: 10}, {P99: 20}, {P99: 30}}
+	b := []Latency{{P99: 9}, {P99: 19}, {P99: 29}}
+	if iv, ok := DiffInterval(a, b, FigureP99); !ok || iv != (Interval{1, 1}) {
+		t.Errorf("DiffInterval = %v, %v; want [1, 1]", iv, ok)
+	}
+	if _, ok := DiffInterval(a, b[:2], FigureP99); ok {
+		t.Error("an interval for unequal seeds")
+	}
+	if _, ok := DiffInterval(a[:1], b[:1], FigureP99); ok {
+		t.Error("an interval for one seed")
+	}
+}

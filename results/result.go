@@ -82,6 +82,10 @@ type Result struct {
 	// seeds, when several were combined (see Combine); nil, and left
 	// out, for one run.
 	LatencyCI95 *LatencyCI `json:"latency_ms_ci95,omitempty"`
+	// SeedLatency holds the latency of each seed Combine combined, in
+	// seed order, for paired comparisons (see DiffInterval); nil for one
+	// run and for results read from JSON.
+	SeedLatency []Latency `json:"-"`
 	Fairness    Fairness   `json:"fairness"`
 	Servers     []Server   `json:"servers"`
 	// Groups sums up each group of servers (an entry of the scenario's
