@@ -99,6 +99,10 @@ func TestPlaygroundInChromium(t *testing.T) {
 			t.Errorf("row %d is %q; want %s with %s completed, as /api/run says", i, rows[i][:2], r.Algorithm, withCommas(r.Completed))
 		}
 	}
+	// The scenario judges by p99 (the default): its column says so.
+	if heads := eval(`[...document.querySelectorAll("#current table.results thead th")].map((th) => th.textContent).join("|")`); !strings.Contains(heads, "|p99 ms (judged)|") {
+		t.Errorf("the table's columns are %q; want p99 ms marked as judged", heads)
+	}
 	width, _ := strconv.ParseFloat(eval(`String(document.querySelector("#current figure.chart svg").getBoundingClientRect().width)`), 64)
 	if width < 600 {
 		t.Errorf("the first chart is %.0f px wide", width)

@@ -174,8 +174,8 @@ func timeEnd(tls []results.Timeline) float64 {
 	return end.Seconds()
 }
 
-// rollingSpan is the trailing span of the p99 over time and of the
-// in-flight averages, in whole windows of tls's step: want, or the
+// rollingSpan is the span of the p99 over time (trailing) and of the
+// in-flight averages (centred), in whole windows of tls's step: want, or the
 // default that ChartOptions.P99Window describes.
 func rollingSpan(tls []results.Timeline, want time.Duration) time.Duration {
 	tl := &tls[0]

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -498,5 +499,34 @@ func TestServerAndGroupCSV(t *testing.T) {
 		if !slices.Contains(rows[0], "latency_ms_p99") {
 			t.Errorf("%s header %q", tt.name, rows[0])
 		}
+	}
+}
+
+// TestServerTableLargePool: a pool of more than 16 servers shows each
+// algorithm's 5 with the highest p99, and says so.
+func TestServerTableLargePool(t *testing.T) {
+	c := &results.Comparison{Scenario: "large", Seed: 1, Requests: 100}
+	for _, alg := range []string{"round_robin", "least_connections"} {
+		r := results.Result{Algorithm: alg, Completed: 100}
+		for i := range 20 {
+			r.Servers = append(r.Servers, results.Server{Name: fmt.Sprintf("app-%d", i+1), Latency: results.Latency{P99: float64(100 + (i*7)%20)}})
+		}
+		c.Results = append(c.Results, r)
+	}
+	out := mustWrite(t, FormatTable, c)
+	if !strings.Contains(out, "latency by server: of more than 16, the 5 with the highest p99 (JSON lists all)") {
+		t.Fatalf("no heading for the slowest servers:\n%s", out)
+	}
+	// p99 is 100 + 7i mod 20: the highest, 119 down to 115, are servers
+	// 18, 15, 12, 9 and 6 (i = 17, 14, 11, 8, 5).
+	var got []string
+	for l := range strings.Lines(out[strings.Index(out, "latency by server"):]) {
+		if f := strings.Fields(l); len(f) == 7 && f[0] == "round_robin" {
+			got = append(got, f[1]+"="+f[6])
+		}
+	}
+	want := []string{"app-18=119", "app-15=118", "app-12=117", "app-9=116", "app-6=115"}
+	if !slices.Equal(got, want) {
+		t.Errorf("round_robin rows %v, want %v", got, want)
 	}
 }

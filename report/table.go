@@ -274,7 +274,7 @@ func serverSections(c *results.Comparison, markdown bool) []section {
 			}
 		}
 		if len(shown) > maxServerRows {
-			heading = fmt.Sprintf("latency by server: the %d with the highest p99 of each algorithm's %d (JSON lists all)", slowestShown, len(shown))
+			heading = fmt.Sprintf("latency by server: of more than %d, the %d with the highest p99 (JSON lists all)", maxServerRows, slowestShown)
 			slices.SortStableFunc(shown, func(a, b results.Server) int { return cmp.Compare(b.Latency.P99, a.Latency.P99) })
 			shown = shown[:slowestShown]
 		}

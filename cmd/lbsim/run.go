@@ -23,7 +23,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	rf := addRunFlags(fs, "worst")
 	out := fs.String("out", "", "also write results.json, .csv and .md, charts (SVG and PNG) and report.html into this directory")
-	window := fs.Duration("p99-window", 0, "with --out: the trailing span of the p99 over time and of the in-flight averages (default 10s, at least 5 timeline windows, at most a tenth of the run)")
+	window := fs.Duration("p99-window", 0, "with --out: the span of the p99 over time (trailing) and of the in-flight averages (centred) (default 10s, at least 5 timeline windows, at most a tenth of the run)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lbsim run SCENARIO [flags]")
 		fs.PrintDefaults()

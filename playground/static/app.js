@@ -351,7 +351,10 @@
   }
 
   function resultsTable(r, narrow) {
-    const cols = columns.filter((c) => !narrow || c[4]);
+    // The figure the scenario judges by always shows, and says so.
+    const judged = (r.judge || "p99") + " ms";
+    const cols = columns.filter((c) => !narrow || c[4] || c[0] === judged)
+      .map((c) => c[0] === judged ? [c[0] + " (judged)", ...c.slice(1)] : c);
     const served = r.results.filter((x) => x.completed > 0);
     const best = cols.map(([, get, , better]) => {
       if (!better || served.length < 2) return undefined;
