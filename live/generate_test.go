@@ -193,10 +193,13 @@ func TestPreconnect(t *testing.T) {
 	if len(accepted) != 1 {
 		t.Errorf("%d connections for one client's requests 200 ms apart, want 1", len(accepted))
 	}
-	// The first request is due at 200 ms; its connection opens 30 ms
-	// before and it leaves on time.
+	// The first request is due at 200 ms; its connection opens ahead of
+	// it (30 ms ahead on an idle machine; a busy one, running tests in
+	// parallel, can wake the dialer 20 ms late, so only "ahead" is
+	// asserted: without preconnection it would open at the due time or
+	// after) and it leaves on time.
 	due := start.Add(200 * time.Millisecond)
-	if lead := due.Sub(accepted[0]); lead < preconnect/2 {
+	if lead := due.Sub(accepted[0]); lead <= 0 {
 		t.Errorf("the connection opened %v before its request was due, want about %v", lead, preconnect)
 	}
 	if early := due.Sub(first[0]); early > time.Millisecond {
