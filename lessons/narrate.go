@@ -129,35 +129,12 @@ func Follow(sc *scenarios.Scenario, algorithm string, from time.Duration, first 
 	return follow(context.Background(), sc, algorithm, from, first, fn)
 }
 
-// checkEvery is how many events pass between looks at follow's context.
-const checkEvery = 1 << 10
-
-// follow is Follow, stopped by ctx once it is done. The simulator's trace
-// cannot be stopped before it reaches from, so with a context that can be
-// done the run is traced from the start and the events before from are
-// skipped here: the same events are told, at the cost of looking at every
-// one.
+// follow is Follow, stopped by ctx once it is done.
 func follow(ctx context.Context, sc *scenarios.Scenario, algorithm string, from time.Duration, first int, fn func(Step)) (int, error) {
 	decisions := 0
 	var last int64
 	var lastAt time.Duration
-	watch := ctx.Done() != nil
-	start, seen := from, 0
-	var stopped error
-	if watch {
-		start = 0
-	}
-	err := sim.Trace(sc, algorithm, start, func(ev *sim.TraceEvent) bool {
-		if watch {
-			if seen++; seen%checkEvery == 0 {
-				if stopped = ctx.Err(); stopped != nil {
-					return false
-				}
-			}
-			if ev.At < from {
-				return true
-			}
-		}
+	err := sim.TraceContext(ctx, sc, algorithm, from, func(ev *sim.TraceEvent) bool {
 		if first > 0 && decisions == first && (ev.Kind != sim.Failed || ev.Request != last || ev.At != lastAt) {
 			return false
 		}
@@ -168,9 +145,6 @@ func follow(ctx context.Context, sc *scenarios.Scenario, algorithm string, from 
 		fn(Step{Line: Narrate(ev), Event: copyEvent(ev)})
 		return true
 	})
-	if err == nil && stopped != nil {
-		err = fmt.Errorf("%s: the trace stopped: %w", algorithm, stopped)
-	}
 	return decisions, err
 }
 

@@ -113,3 +113,31 @@ func TestCutInWarmup(t *testing.T) {
 		t.Errorf("err = %v, want ErrNothingMeasured naming the cap", err)
 	}
 }
+
+// TestTraceContext: a done context stops a trace, and its error says
+// why; a live one tells the same events as Trace.
+func TestTraceContext(t *testing.T) {
+	sc := parse(t, limitScenario("requests: 50000000"))
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	err := TraceContext(cancelled, sc, "round_robin", 1e15, func(*TraceEvent) bool { calls++; return true })
+	if !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Errorf("err = %v after %d events, want context.Canceled at once", err, calls)
+	}
+	small := parse(t, limitScenario("requests: 200"))
+	count := func(trace func(func(*TraceEvent) bool) error) int {
+		n := 0
+		if err := trace(func(*TraceEvent) bool { n++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	plain := count(func(fn func(*TraceEvent) bool) error { return Trace(small, "round_robin", 0, fn) })
+	withCtx := count(func(fn func(*TraceEvent) bool) error {
+		return TraceContext(context.Background(), small, "round_robin", 0, fn)
+	})
+	if plain == 0 || plain != withCtx {
+		t.Errorf("Trace told %d events, TraceContext %d", plain, withCtx)
+	}
+}

@@ -376,10 +376,17 @@ type TraceEvent struct {
 // order, until the run ends or fn returns false. Events before from cost
 // nothing, however many servers there are.
 func Trace(sc *scenarios.Scenario, algorithm string, from time.Duration, fn func(*TraceEvent) bool) error {
+	return TraceContext(context.Background(), sc, algorithm, from, fn)
+}
+
+// TraceContext is Trace stopped by ctx once it is done, which the error
+// then wraps; events before from cost no call of fn either way.
+func TraceContext(ctx context.Context, sc *scenarios.Scenario, algorithm string, from time.Duration, fn func(*TraceEvent) bool) error {
 	e, err := newEngine(sc, algorithm)
 	if err != nil {
 		return fmt.Errorf("%s: %w", algorithm, err)
 	}
+	e.ctx = ctx
 	e.tracer = &tracer{fn: fn, from: from}
 	for i := range e.servers {
 		e.tracer.ev.Servers = append(e.tracer.ev.Servers, e.servers[i].name)
@@ -388,6 +395,9 @@ func Trace(sc *scenarios.Scenario, algorithm string, from time.Duration, fn func
 	e.tracer.ev.InRotation = make([]bool, len(e.servers))
 	defer e.gen.Close()
 	e.run()
+	if e.stopErr != nil {
+		return fmt.Errorf("%s: the trace stopped after %d arrivals: %w", algorithm, e.arrivals, e.stopErr)
+	}
 	return e.gen.Err()
 }
 
