@@ -86,8 +86,8 @@ type Result struct {
 	// seed order, for paired comparisons (see DiffInterval); nil for one
 	// run and for results read from JSON.
 	SeedLatency []Latency `json:"-"`
-	Fairness    Fairness   `json:"fairness"`
-	Servers     []Server   `json:"servers"`
+	Fairness    Fairness  `json:"fairness"`
+	Servers     []Server  `json:"servers"`
 	// Groups sums up each group of servers (an entry of the scenario's
 	// servers list, or an autoscaled group), in the file's order.
 	Groups []Group `json:"groups"`
