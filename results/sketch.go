@@ -15,7 +15,7 @@ const SketchAccuracy = 0.01
 
 // sketchMapping is shared by every Sketch: it holds no state, and sketches
 // of one mapping merge without loss.
-var sketchMapping = func() mapping.IndexMapping {
+var sketchMapping = func() *mapping.CubicallyInterpolatedMapping {
 	m, err := mapping.NewCubicallyInterpolatedMapping(SketchAccuracy)
 	if err != nil {
 		panic(err) // a constant accuracy in (0, 1) cannot fail
@@ -35,6 +35,10 @@ var sketchMapping = func() mapping.IndexMapping {
 // for concurrent use.
 type Sketch struct {
 	s *ddsketch.DDSketch // nil until the first value
+	// pos is s's store of positive values, which Record fills directly:
+	// the concrete calls save DDSketch.Add's checks and interface calls
+	// on the simulator's per-request path.
+	pos *store.DenseStore
 	summary
 }
 
@@ -42,12 +46,17 @@ type Sketch struct {
 func (k *Sketch) Record(d time.Duration) {
 	d = max(d, 0)
 	if k.s == nil {
-		k.s = ddsketch.NewDDSketch(sketchMapping, store.NewDenseStore(), store.NewDenseStore())
+		k.pos = store.NewDenseStore()
+		k.s = ddsketch.NewDDSketch(sketchMapping, k.pos, store.NewDenseStore())
 	}
 	k.add(d)
 	// A duration is at most 2^63 ns, far inside the mapping's range, and
-	// never negative or NaN: Add cannot fail.
-	_ = k.s.Add(float64(d))
+	// never negative or NaN; 0 goes to the sketch's count of zeros.
+	if v := float64(d); v > sketchMapping.MinIndexableValue() {
+		k.pos.Add(sketchMapping.Index(v))
+	} else {
+		_ = k.s.Add(v)
+	}
 }
 
 // Merge adds every value recorded in o to k. o is unchanged; a nil or
@@ -58,6 +67,7 @@ func (k *Sketch) Merge(o *Sketch) {
 	}
 	if k.s == nil {
 		k.s = o.s.Copy()
+		k.pos = k.s.GetPositiveValueStore().(*store.DenseStore)
 	} else {
 		_ = k.s.MergeWith(o.s) // one mapping: merging cannot fail
 	}
@@ -66,11 +76,11 @@ func (k *Sketch) Merge(o *Sketch) {
 
 // Reset empties k and keeps its buckets for reuse.
 func (k *Sketch) Reset() {
-	s := k.s
+	s, pos := k.s, k.pos
 	if s != nil {
 		s.Clear()
 	}
-	*k = Sketch{s: s}
+	*k = Sketch{s: s, pos: pos}
 }
 
 // Quantile returns the value at quantile q in [0, 1], of rank round(q*n)
