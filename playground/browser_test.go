@@ -19,11 +19,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lbsim/lbsim/internal/chromium"
@@ -52,7 +50,8 @@ func TestPlaygroundInChromium(t *testing.T) {
 	}
 	want := runJSON(t, srv.URL, sc.YAML)
 
-	ctx, fetched := open(t, browser, srv.URL+"/")
+	ctx, fetched := chromium.Open(t, browser, srv.URL+"/", 1280, 900,
+		chromedp.Flag("hide-scrollbars", true), chromedp.Flag("force-device-scale-factor", "1"))
 	eval := func(js string) string {
 		t.Helper()
 		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -237,36 +236,3 @@ func screenshot(t *testing.T, ctx context.Context, path string) {
 
 // shotHeight is how much of the page the screenshot keeps, in pixels.
 const shotHeight = 1750
-
-// open loads url in headless Chromium, and returns the tab and a function
-// that lists the URLs the tab has fetched.
-func open(t *testing.T, browser, url string) (context.Context, func() []string) {
-	t.Helper()
-	var mu sync.Mutex
-	var fetched []string
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-		chromedp.Flag("hide-scrollbars", true), chromedp.Flag("force-device-scale-factor", "1"),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			fetched = append(fetched, e.Request.URL)
-			mu.Unlock()
-		}
-	}))
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatalf("loading %s in %s: %v", url, browser, err)
-	}
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(fetched)
-	}
-}

@@ -1,14 +1,11 @@
 package proxy
 
 import (
-	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/lbsim/lbsim/internal/chromium"
 )
@@ -25,7 +22,7 @@ func TestStatsPageInChromium(t *testing.T) {
 	dead := refusing(t, "dead")
 	r := startProxy(t, config(t, "algorithm: round_robin\npassive: {max_fails: 1, fail_timeout: 1m}\n", a, b, dead), Options{})
 	origin := "http://" + r.AdminAddr().String()
-	ctx, fetched := openInChromium(t, browser, origin+"/stats")
+	ctx, fetched := chromium.Open(t, browser, origin+"/stats", 1300, 800)
 	states := func() map[string]string {
 		t.Helper()
 		rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]string](`Array.from(document.querySelectorAll("#servers tbody tr")).map(
@@ -116,38 +113,6 @@ func TestStatsPageInChromium(t *testing.T) {
 	}
 }
 
-// openInChromium opens url in headless Chromium, and returns the tab's
-// context and a function that lists the URLs the tab has fetched.
-func openInChromium(t *testing.T, browser, url string) (context.Context, func() []string) {
-	t.Helper()
-	var mu sync.Mutex
-	var fetched []string
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1300, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			fetched = append(fetched, e.Request.URL)
-			mu.Unlock()
-		}
-	}))
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatalf("loading %s in %s: %v", url, browser, err)
-	}
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(fetched)
-	}
-}
-
 // TestStatsPagePoolsInChromium: with servers in pools, the stats page
 // lists each pool's servers under a heading naming the pool and its
 // algorithm, as loaded and as its script refreshes it, and counts the
@@ -160,7 +125,7 @@ func TestStatsPagePoolsInChromium(t *testing.T) {
 		inPool("reports", startServer(t, "reports", "127.0.0.1:0", 0)), inPool("api", startServer(t, "api-2", "127.0.0.1:0", 0)))
 	cfg := config(t, "routes:\n  - {path: /reports/, pool: reports, limit: {rate: 0.1}}\n  - {path: /api/, pool: api}\npools:\n  reports: {algorithm: least_connections}\n", servers...)
 	r := startProxy(t, cfg, Options{})
-	ctx, _ := openInChromium(t, browser, "http://"+r.AdminAddr().String()+"/stats")
+	ctx, _ := chromium.Open(t, browser, "http://"+r.AdminAddr().String()+"/stats", 1300, 800)
 	rows := func() []string {
 		t.Helper()
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#servers tbody tr")).map(
