@@ -31,23 +31,30 @@ var sketchMapping = func() *mapping.CubicallyInterpolatedMapping {
 // buckets from a millisecond to a minute), not with their number. Count,
 // Min, Max and Mean are exact, as a Histogram's are.
 //
-// The zero value is an empty sketch ready to use. A Sketch is not safe
-// for concurrent use.
+// The zero value is an empty sketch ready to use. Do not copy a Sketch
+// after its first value (its sketch points into it). A Sketch is not
+// safe for concurrent use.
 type Sketch struct {
 	s *ddsketch.DDSketch // nil until the first value
-	// pos is s's store of positive values, which Record fills directly:
-	// the concrete calls save DDSketch.Add's checks and interface calls
-	// on the simulator's per-request path.
-	pos *store.DenseStore
+	// pos is s's store of positive values, which Record fills directly.
+	// It lives in the Sketch, not behind a pointer, and Record calls it
+	// and the mapping as concrete types: on the simulator's per-request
+	// path, one memory load fewer and no interface calls.
+	pos store.DenseStore
 	summary
+}
+
+// init makes k's sketch, empty.
+func (k *Sketch) init() {
+	k.pos = *store.NewDenseStore()
+	k.s = ddsketch.NewDDSketch(sketchMapping, &k.pos, store.NewDenseStore())
 }
 
 // Record adds one latency; a negative one counts as 0.
 func (k *Sketch) Record(d time.Duration) {
 	d = max(d, 0)
 	if k.s == nil {
-		k.pos = store.NewDenseStore()
-		k.s = ddsketch.NewDDSketch(sketchMapping, k.pos, store.NewDenseStore())
+		k.init()
 	}
 	k.add(d)
 	// A duration is at most 2^63 ns, far inside the mapping's range, and
@@ -66,21 +73,18 @@ func (k *Sketch) Merge(o *Sketch) {
 		return
 	}
 	if k.s == nil {
-		k.s = o.s.Copy()
-		k.pos = k.s.GetPositiveValueStore().(*store.DenseStore)
-	} else {
-		_ = k.s.MergeWith(o.s) // one mapping: merging cannot fail
+		k.init()
 	}
+	_ = k.s.MergeWith(o.s) // one mapping: merging cannot fail
 	k.merge(&o.summary)
 }
 
 // Reset empties k and keeps its buckets for reuse.
 func (k *Sketch) Reset() {
-	s, pos := k.s, k.pos
-	if s != nil {
-		s.Clear()
+	if k.s != nil {
+		k.s.Clear() // keeps the store's bins for the next values
 	}
-	*k = Sketch{s: s, pos: pos}
+	k.summary = summary{}
 }
 
 // Quantile returns the value at quantile q in [0, 1], of rank round(q*n)
@@ -113,7 +117,7 @@ func (k *Sketch) Latency() Latency { return k.latency(k.Quantile) }
 // completed requests (nil for none). The simulator and live runs share it.
 func SumGroups(servers []Server, group []string, latency []*Sketch) []Group {
 	var out []Group
-	var merged []Sketch
+	var merged []*Sketch
 	at := make(map[string]int)
 	for i, s := range servers {
 		k, ok := at[group[i]]
@@ -121,7 +125,7 @@ func SumGroups(servers []Server, group []string, latency []*Sketch) []Group {
 			k = len(out)
 			at[group[i]] = k
 			out = append(out, Group{Name: group[i]})
-			merged = append(merged, Sketch{})
+			merged = append(merged, new(Sketch))
 		}
 		out[k].Requests += s.Requests
 		merged[k].Merge(latency[i])
