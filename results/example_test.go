@@ -78,3 +78,40 @@ func ExampleSketch() {
 	fmt.Printf("mean %.1f ms, p50 about %.0f ms, p99 about %.0f ms\n", l.Mean, l.P50, l.P99)
 	// Output: mean 50.5 ms, p50 about 50 ms, p99 about 99 ms
 }
+
+// TInterval gives the 95% interval of a figure over seeds: here five
+// seeds' p99s, in milliseconds.
+func ExampleTInterval() {
+	iv := results.TInterval([]float64{91.9, 92.2, 92.5, 92.8, 93.1})
+	fmt.Printf("%.2f ± %.2f ms, [%.2f, %.2f]\n", iv.Mid(), iv.HalfWidth(), iv[0], iv[1])
+	// Output: 92.50 ± 0.59 ms, [91.91, 93.09]
+}
+
+// DiffInterval compares two algorithms seed by seed: one lower on every
+// seed is told apart even when each one's own interval overlaps the
+// other's.
+func ExampleDiffInterval() {
+	seeds := func(p99s ...float64) []results.Latency {
+		out := make([]results.Latency, len(p99s))
+		for i, v := range p99s {
+			out[i].P99 = v
+		}
+		return out
+	}
+	a := seeds(92.2, 92.9, 91.9, 92.8, 91.9)
+	b := seeds(92.5, 93.2, 92.2, 93.1, 92.3)
+	iv, _ := results.DiffInterval(a, b, results.FigureP99)
+	fmt.Printf("a - b in [%.3f, %.3f] ms: distinguishable %v\n", iv[0], iv[1], iv[1] < 0)
+	// Output: a - b in [-0.376, -0.264] ms: distinguishable true
+}
+
+// A scenario's judge: names the figure readings compare.
+func ExampleParseFigure() {
+	f, err := results.ParseFigure("Mean")
+	fmt.Println(f, f.Text(), f.Of(results.Latency{Mean: 21.5, P99: 93}), err)
+	_, err = results.ParseFigure("p98")
+	fmt.Println(err)
+	// Output:
+	// mean mean latency 21.5 <nil>
+	// unknown figure "p98" (valid: mean, p50, p90, p95, p99, p999)
+}
