@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"image/png"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // small keeps command tests quick: a bundled scenario cut to a few seconds
@@ -297,5 +300,48 @@ func TestRunOutReplaces(t *testing.T) {
 	}
 	if tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(tmp) > 0 {
 		t.Errorf("temporary files left behind: %v", tmp)
+	}
+}
+
+// freeAddr returns an address on host that nothing listens on.
+func freeAddr(t *testing.T, host string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", host+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// exited is how a command that serves (serve, proxy) ended.
+type exited struct {
+	code   int
+	stderr string
+}
+
+// startServing runs the command line args in the background until url
+// answers a GET, and returns how the command ends.
+func startServing(t *testing.T, url string, args ...string) <-chan exited {
+	t.Helper()
+	done := make(chan exited, 1)
+	go func() {
+		code, _, stderr := cli(args...)
+		done <- exited{code, stderr}
+	}()
+	for i := 0; ; i++ {
+		if r, err := http.Get(url); err == nil {
+			r.Body.Close()
+			return done
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("lbsim %s exited %d before serving: %s", args[0], res.code, res.stderr)
+		default:
+		}
+		if i > 300 {
+			t.Fatalf("lbsim %s did not start serving", args[0])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -130,36 +130,8 @@ expect: ["round_robin.p99 < 1000"]
 // sends the process SIGTERM and returns the exit code and stderr.
 func runProxyUntilTERM(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := front.Addr().String()
-	front.Close()
-	type result struct {
-		code   int
-		stderr string
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, _, stderr := cli(append([]string{"proxy", "--listen", addr, "--admin", "off", "--access-log", "off"}, args...)...)
-		done <- result{code, stderr}
-	}()
-	for i := 0; ; i++ {
-		if r, err := http.Get("http://" + addr + "/"); err == nil {
-			r.Body.Close()
-			break
-		}
-		select {
-		case res := <-done:
-			t.Fatalf("lbsim proxy exited %d before serving: %s", res.code, res.stderr)
-		default:
-		}
-		if i > 200 {
-			t.Fatal("lbsim proxy did not start serving")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	addr := freeAddr(t, "127.0.0.1")
+	done := startServing(t, "http://"+addr+"/", append([]string{"proxy", "--listen", addr, "--admin", "off", "--access-log", "off"}, args...)...)
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

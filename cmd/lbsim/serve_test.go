@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -133,51 +132,15 @@ func getText(t *testing.T, url, name string) string {
 	return ""
 }
 
-// freeAddr returns an address on host that nothing listens on.
-func freeAddr(t *testing.T, host string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", host+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// exited is how lbsim serve ended.
-type exited struct {
-	code   int
-	stderr string
-}
-
 // serving runs lbsim serve on addr with args until it answers, and
 // returns the URL to reach it and how it ends.
 func serving(t *testing.T, addr string, args ...string) (base string, exit <-chan exited) {
 	t.Helper()
-	done := make(chan exited, 1)
-	go func() {
-		code, _, stderr := cli(append([]string{"serve", "--listen", addr}, args...)...)
-		done <- exited{code, stderr}
-	}()
 	base = "http://" + addr
 	if strings.HasPrefix(addr, "0.0.0.0:") {
 		base = "http://127.0.0.1:" + strings.TrimPrefix(addr, "0.0.0.0:")
 	}
-	for i := 0; ; i++ {
-		if r, err := http.Get(base + "/"); err == nil {
-			r.Body.Close()
-			return base, done
-		}
-		select {
-		case res := <-done:
-			t.Fatalf("lbsim serve exited %d before serving: %s", res.code, res.stderr)
-		default:
-		}
-		if i > 300 {
-			t.Fatal("lbsim serve did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return base, startServing(t, base+"/", append([]string{"serve", "--listen", addr}, args...)...)
 }
 
 // stopServing sends the process SIGTERM and returns how lbsim serve
