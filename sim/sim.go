@@ -442,10 +442,6 @@ func (e *engine) run() {
 		if e.finished(&r) || e.traceStopped() {
 			break
 		}
-		if e.maxRequests > 0 && e.arrivals >= e.maxRequests {
-			e.cut = true // r is one more than the cap allows
-			break
-		}
 		if e.stopped(e.arrivals) {
 			return
 		}
@@ -498,17 +494,19 @@ func (e *engine) stopped(n int64) bool {
 	return e.stopErr != nil
 }
 
-// finished reports whether r lies past the end of the run.
+// finished reports whether r lies past the end of the run: the end of
+// its scenario, or the caller's cap (Options.MaxRequests), which it then
+// records as a cut.
 func (e *engine) finished(r *workloads.Request) bool {
 	switch {
 	case r.Arrival == math.MaxInt64:
 		return true // the workload stopped sending
-	case e.duration > 0:
-		return r.Arrival >= e.duration
-	case e.maxArrivals > 0:
-		return e.arrivals >= e.maxArrivals
+	case e.duration > 0 && r.Arrival >= e.duration,
+		e.maxArrivals > 0 && e.arrivals >= e.maxArrivals:
+		return true
 	}
-	return false // a trace, replayed to its end
+	e.cut = e.maxRequests > 0 && e.arrivals >= e.maxRequests
+	return e.cut // a trace is replayed to its end, if no cap stops it
 }
 
 func (e *engine) arrive(r *workloads.Request) {
@@ -932,8 +930,11 @@ func (e *engine) result() results.Result {
 	// over the servers that served at all: an autoscaled server that was
 	// never launched is not an idle one.
 	utils := make([]float64, 0, len(e.servers))
+	groupOf := make([]string, len(e.servers))
+	latency := make([]*results.Sketch, len(e.servers))
 	for i := range e.servers {
 		s := &e.servers[i]
+		groupOf[i], latency[i] = s.group, s.latency
 		out := results.Server{
 			Name:      s.name,
 			Requests:  s.requests,
@@ -956,11 +957,6 @@ func (e *engine) result() results.Result {
 			out.NeverLaunched = s.inServiceTime == 0
 		}
 		res.Servers = append(res.Servers, out)
-	}
-	groupOf := make([]string, len(e.servers))
-	latency := make([]*results.Sketch, len(e.servers))
-	for i := range e.servers {
-		groupOf[i], latency[i] = e.servers[i].group, e.servers[i].latency
 	}
 	res.Groups = results.SumGroups(res.Servers, groupOf, latency)
 	res.Fairness = results.NewFairness(utils)
