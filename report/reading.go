@@ -116,17 +116,22 @@ func latencyReading(c *results.Comparison, i int) string {
 	best := argBest(rs, idx, faster)
 	worst := argBest(rs, idx, func(a, b *results.Result) bool { return faster(b, a) })
 	b := &rs[best]
-	// runnerUp is the fastest of the others, which the best must beat
+	// rival is whom the seeds must tell r apart from: the best, or for
+	// the best itself the fastest of the others, which it must beat
 	// beyond the seeds' noise to be named the winner.
-	others := slices.DeleteFunc(slices.Clone(idx), func(k int) bool { return k == best })
-	runnerUp := &rs[argBest(rs, others, faster)]
+	rival := b
+	if i == best {
+		others := slices.DeleteFunc(slices.Clone(idx), func(k int) bool { return k == best })
+		rival = &rs[argBest(rs, others, faster)]
+	}
+	why := indistinct(f, c.Seeds, r, rival)
 	var s string
 	switch {
 	case f.Of(rs[worst].Latency) <= 1.05*f.Of(b.Latency):
 		s = fmt.Sprintf("%s had a %s of %s, like the others (all within 5%%)", r.Algorithm, f, fig(r))
-	case i == best && indistinct(f, c.Seeds, r, runnerUp) != "":
+	case i == best && why != "":
 		s = fmt.Sprintf("%s had the lowest %s, %s, but it is not distinguishable from %s's %s: %s",
-			r.Algorithm, f, fig(r), runnerUp.Algorithm, fig(runnerUp), indistinct(f, c.Seeds, r, runnerUp))
+			r.Algorithm, f, fig(r), rival.Algorithm, fig(rival), why)
 	case i == best:
 		s = fmt.Sprintf("%s had the lowest %s, %s, against %s for %s", r.Algorithm, f, fig(r), fig(&rs[worst]), rs[worst].Algorithm)
 		// Latency covers only what completed: a fast tail bought by
@@ -136,9 +141,9 @@ func latencyReading(c *results.Comparison, i int) string {
 		}
 	case f.Of(r.Latency) <= 1.05*f.Of(b.Latency):
 		s = fmt.Sprintf("%s reached a %s of %s, within 5%% of the lowest (%s, %s)", r.Algorithm, f, fig(r), b.Algorithm, fig(b))
-	case indistinct(f, c.Seeds, r, b) != "":
+	case why != "":
 		s = fmt.Sprintf("%s reached a %s of %s, not distinguishable from the lowest (%s, %s): %s",
-			r.Algorithm, f, fig(r), b.Algorithm, fig(b), indistinct(f, c.Seeds, r, b))
+			r.Algorithm, f, fig(r), b.Algorithm, fig(b), why)
 	default:
 		s = fmt.Sprintf("%s reached a %s of %s, %s times the lowest (%s, %s)", r.Algorithm, f, fig(r),
 			ratio(f.Of(r.Latency), f.Of(b.Latency)), b.Algorithm, fig(b))
