@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/lbsim/lbsim/results"
@@ -10,46 +11,37 @@ import (
 
 // csvHeader names the CSV columns: the JSON field names, nested ones joined
 // with "_" (latency_ms.p99 becomes latency_ms_p99).
-var csvHeader = []string{
-	"algorithm", "completed", "failed", "rejected", "retried", "throughput_rps",
-	"latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
-	"latency_ms_p99", "latency_ms_p999", "latency_ms_max",
-	"jain_utilization", "max_over_mean_utilization", "max_over_mean_latency",
-}
+var csvHeader = slices.Concat(
+	[]string{"algorithm", "completed", "failed", "rejected", "retried", "throughput_rps"},
+	latencyColumns,
+	[]string{"jain_utilization", "max_over_mean_utilization", "max_over_mean_latency"},
+)
 
 // writeCSV writes a header row and one row per algorithm. Numbers use the
 // shortest decimal form of the (already rounded) values.
 func writeCSV(w io.Writer, c *results.Comparison) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
+	rows := make([][]string, len(c.Results))
+	for i, r := range c.Results {
+		rows[i] = csvRow(r)
 	}
-	for _, r := range c.Results {
-		if err := cw.Write(csvRow(r)); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return writeRows(w, csvHeader, rows)
 }
 
 // csvRow is r's row under csvHeader.
 func csvRow(r results.Result) []string {
-	l := r.Latency
-	return []string{
-		r.Algorithm,
-		itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried),
-		ftoa(r.ThroughputRPS),
-		ftoa(l.Mean), ftoa(l.P50), ftoa(l.P90), ftoa(l.P95), ftoa(l.P99), ftoa(l.P999), ftoa(l.Max),
-		ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization), ftoa(r.Fairness.MaxOverMeanLatency),
-	}
+	return slices.Concat(
+		[]string{r.Algorithm, itoa(r.Completed), itoa(r.Failed), itoa(r.Rejected), itoa(r.Retried), ftoa(r.ThroughputRPS)},
+		latencyCells(r.Latency),
+		[]string{ftoa(r.Fairness.JainUtilization), ftoa(r.Fairness.MaxOverMeanUtilization), ftoa(r.Fairness.MaxOverMeanLatency)},
+	)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
-// latencyColumns name a latency's CSV columns, as csvHeader does.
+// latencyColumns name a latency's CSV columns: latency_ms.p99 is
+// latency_ms_p99.
 var latencyColumns = []string{"latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
 	"latency_ms_p99", "latency_ms_p999", "latency_ms_max"}
 
