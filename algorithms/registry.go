@@ -1,7 +1,9 @@
 package algorithms
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,6 +114,31 @@ func Canonical(name string) (string, bool) {
 func Resolve(name string) (string, error) {
 	_, canon, _, err := resolve(name)
 	return canon, err
+}
+
+// ResolveList resolves each of names (see Resolve) and returns the
+// policies' own names, in order. An empty list, an unknown name and two
+// names for one policy are errors, which callers prefix with where the
+// list came from (a flag, a query parameter).
+func ResolveList(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, errors.New("name at least one algorithm")
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		canon, err := Resolve(n)
+		if err != nil {
+			return nil, err
+		}
+		if j := slices.Index(out[:i], canon); j >= 0 {
+			if names[j] != n {
+				return nil, fmt.Errorf("%q and %q both name %s", names[j], n, canon)
+			}
+			return nil, fmt.Errorf("%q given twice", n)
+		}
+		out[i] = canon
+	}
+	return out, nil
 }
 
 // lookupName finds a registered name or an alias, without parameters.

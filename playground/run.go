@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -96,19 +95,9 @@ func applySeed(sc *scenarios.Scenario, q url.Values) error {
 // resolveAlgorithms checks the algorithms a parameter names, refusing
 // unknown and repeated ones, and returns the policies' own names.
 func resolveAlgorithms(param string, names []string) ([]string, error) {
-	if len(names) == 0 {
-		return nil, badRequest("%s: name at least one algorithm", param)
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		canon, err := algorithms.Resolve(n)
-		if err != nil {
-			return nil, badRequest("%s: %v", param, err)
-		}
-		if j := slices.Index(out[:i], canon); j >= 0 {
-			return nil, badRequest("%s: %q and %q both name %s", param, names[j], n, canon)
-		}
-		out[i] = canon
+	out, err := algorithms.ResolveList(names)
+	if err != nil {
+		return nil, badRequest("%s: %v", param, err)
 	}
 	return out, nil
 }

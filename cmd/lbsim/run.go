@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 
 	"github.com/lbsim/lbsim/algorithms"
@@ -166,22 +165,9 @@ func (rf *runFlags) open(arg string) (*scenarios.Scenario, []string, error) {
 // checkAlgorithms refuses unknown and repeated names, and returns the
 // policies' own names for aliases (leastconn is least_connections).
 func checkAlgorithms(flag string, names []string) ([]string, error) {
-	if len(names) == 0 {
-		return nil, usagef("%s: name at least one algorithm", flag)
-	}
-	out := make([]string, len(names))
-	for i, n := range names {
-		canon, err := algorithms.Resolve(n)
-		if err != nil {
-			return nil, usagef("%s: %v", flag, err)
-		}
-		if j := slices.Index(out[:i], canon); j >= 0 {
-			if names[j] != n {
-				return nil, usagef("%s: %q and %q both name %s", flag, names[j], n, canon)
-			}
-			return nil, usagef("%s: %q given twice", flag, n)
-		}
-		out[i] = canon
+	out, err := algorithms.ResolveList(names)
+	if err != nil {
+		return nil, usagef("%s: %v", flag, err)
 	}
 	return out, nil
 }
